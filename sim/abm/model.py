@@ -1,0 +1,450 @@
+"""The alliance model: the world, its yearly step, and what it records.
+
+Each step is one year:
+1. the scenario events post this year's offers, targets, shocks and affinity changes;
+2. the year's payoff context is computed once (threat, costs of commitment: sim.core.payoffs);
+3. every state, in random order drawn from the model's generator, takes its budget decision and
+   its alignment decision (``StateAgent.step``);
+4. aid is paid to the recipients that qualify, and what it buys takes effect;
+5. capability and GDP move on; formal blocs are detected and compared with last year's
+   (formation, accession, exit, dissolution); the year is recorded.
+
+All randomness comes from the model's own generator (``Model(rng=seed)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import mesa
+import numpy as np
+
+from sim.abm.agents import StateAgent
+from sim.abm.explain import balance, terms_json
+from sim.abm.recorder import Recorder
+from sim.core import coalitions, payoffs
+from sim.core.budget import calibrate_preferences
+from sim.core.geography import projection_weights
+from sim.world.builder import World
+from sim.world.events import Event, settle_aid
+from sim.world.state import WorldState
+
+
+def as_params(params):
+    """Plain dataclass parameters from a config node (attribute access on OmegaConf nodes is
+    slow on the hot path)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if isinstance(params, DictConfig):
+        return OmegaConf.to_object(params)
+    return params
+
+
+class AllianceModel(mesa.Model):
+    """States deciding budgets and alignments, year by year.
+
+    Args:
+        world: the calibrated world (``sim.world.builder.build_world``).
+        params: the model's parameters: a ``sim.schema.ModelConfig`` (or a config node with its
+            fields, which is converted).
+        events: the scenario's events (``sim.world.events.build_events``).
+        rng: the seed (an int) of the model's random generator.
+        scenario: the scenario's name (recorded in the outputs).
+    """
+
+    def __init__(
+        self,
+        world: World,
+        params,
+        events: list[Event] | None = None,
+        rng: int | None = None,
+        scenario_name: str = "baseline",
+    ) -> None:
+        super().__init__(rng=rng)
+        self.world = world
+        self.params = as_params(params)
+        params = self.params
+        self.events = list(events or [])
+        self.scenario_name = scenario_name
+        self.random_np: np.random.Generator = self.rng
+        n = world.n
+        sec = params.security
+        self.state = WorldState.initial(world, sec.depreciation)
+        self.level_weight = np.asarray(sec.level_weights, dtype=float)
+        if self.level_weight.shape != (4,):
+            raise ValueError(
+                "model.security.level_weights needs 4 values (none, alignment, partnership, formal)"
+            )
+        self.reach = projection_weights(world.distance, world.range_km)
+        b = params.budget
+        self.lower = np.where(np.isnan(world.min_share), b.min_pct_gdp / 100, world.min_share)
+        self.upper = np.where(np.isnan(world.max_share), b.max_pct_gdp / 100, world.max_share)
+        self.lower = np.minimum(self.lower, self.state.share)
+        self.upper = np.maximum(self.upper, self.state.share)
+        self.background_threat = b.background_threat_share * self.state.capability
+        self.best_response = self.state.share.copy()
+        self.sides = np.zeros(n, dtype=np.uint8)
+        self.treaty_names: list[str] = [t.name for t in world.treaties]
+        self.treaty_levels = self.state.treaty_levels()
+        self.treaty_source = self._treaty_source()
+        self.levels = self.state.levels()
+        self.state.apply_treaty_targets(b.target_weight)
+        self.ctx = self._context()
+        self.theta, self.private = self._preferences()
+        self.ctx = self._context()
+        for i in range(n):
+            StateAgent(self, i)
+        self.by_index = sorted(self.agents, key=lambda a: a.index)
+        if params.alignment.rule == "landscape":
+            self.sides = self._initial_sides()
+        self.recorder = Recorder(self)
+        self._blocs: dict[frozenset[int], str] = {}
+        self._bloc_count = 0
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "year": lambda m: m.state.year,
+                "asian_nato": lambda m: m.recorder.asian_nato_now,
+                "polarisation": lambda m: m.recorder.polarisation[-1],
+                "n_formal_blocs": lambda m: len(m._blocs),
+            }
+        )
+        self._update_blocs()
+        self.recorder.record()
+        self.datacollector.collect(self)
+
+    # --- the year -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one year."""
+        s = self.state
+        s.year += 1
+        s.reset_year()
+        s.apply_treaty_targets(self.params.budget.target_weight)
+        for event in self.events:
+            if event.active(s.year):
+                event.post(s)
+                if s.year == event.start_year:
+                    self.log("scenario", reason=event.describe())
+        self.ctx = self._context()
+        self.agents.shuffle_do("step")
+        dep = self.params.security.depreciation
+        s.capability = (1 - dep) * s.capability + s.spending
+        self.aid_paid = self._aid_paid()
+        settle_aid(s, self.aid_paid)  # capability bought with aid enters like this year's spending
+        s.gdp = s.gdp * (1 + self.world.growth)
+        self.ctx = self._context()
+        self._update_blocs()
+        self.recorder.record()
+        self.datacollector.collect(self)
+
+    def run(self, years: int | None = None) -> None:
+        """Run for ``years`` steps (default: the configured horizon)."""
+        for _ in range(self.params.horizon if years is None else years):
+            self.step()
+
+    # --- payoffs ------------------------------------------------------------------------------
+    def _context(self) -> payoffs.AlignmentContext:
+        """The year's payoff context (sim.core.payoffs), computed once per step."""
+        s, a = self.state, self.params.alignment
+        k = s.capability
+        hostility = payoffs.hostility(s.affinity)
+        threat = payoffs.threat(k, hostility, self.reach) + self.background_threat
+        n_commit = (self.levels > 0).sum(axis=1)
+        ctx = payoffs.AlignmentContext(
+            theta=getattr(self, "theta", np.ones(self.world.n)),
+            own=k,
+            threat=threat,
+            reach_to=payoffs.containment_reach(self.reach, hostility, k),
+            available=payoffs.ally_availability(k, n_commit, self.params.security.publicness),
+            credibility=payoffs.credible_commitment(s.credibility, hostility),
+            level_weight=self.level_weight,
+            entrapment=a.entrapment_weight
+            * payoffs.entrapment_exposure(hostility, self.reach, k, self.level_weight[self.levels]),
+            autonomy=payoffs.autonomy_cost(k, a.autonomy_weight, a.tie_cost_usd_bn / s.gdp),
+            coercion=a.coercion_weight
+            * payoffs.coercion_cost(self.world.trade, s.coercion_propensity, hostility),
+            affinity=a.affinity_weight * s.affinity,
+            aid_offer=s.aid_offer,
+            aid_min_level=s.aid_min_level,
+            aid_min_partners=s.aid_min_partners,
+            gdp=s.gdp,
+            side_payment_weight=a.side_payment_weight,
+        )
+        return replace(ctx, pair=payoffs.pair_terms(ctx))
+
+    def _preferences(self) -> tuple[np.ndarray, np.ndarray]:
+        """Value of security and of the private benefit of own defence, per state: by revealed
+        preference (sim.core.budget.calibrate_preferences), or equal (theta) and zero when not
+        calibrated (a pure public-good alliance)."""
+        b = self.params.budget
+        n = self.world.n
+        if not b.calibrate_preferences:
+            return np.full(n, float(b.theta)), np.zeros(n)
+        allied = self.allied_all()
+        return calibrate_preferences(
+            self.state.share,
+            allied,
+            self.ctx.threat,
+            self.state.gdp / self.params.security.depreciation,
+            self.state.target_share,
+            self.state.target_weight,
+            b.private_benefit_share,
+        )
+
+    def terms_of(self, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Alignment terms (fraction of GDP) of candidate commitment rows (sim.core.payoffs)."""
+        return payoffs.alignment_terms(agents, rows, self.ctx)
+
+    def single_change(self, i: int, j: int, new_level: int) -> np.ndarray:
+        """Change in state i's alignment terms if its tie with j moved to ``new_level``."""
+        return payoffs.tie_change_deltas(
+            i, self.levels[i], np.array([j]), np.array([new_level]), self.ctx
+        )[0]
+
+    def decision_value(self, deltas: np.ndarray) -> np.ndarray:
+        """What a state maximises when it aligns: all terms, or security alone for the
+        balance-of-threat rule."""
+        if self.params.alignment.rule == "balance_of_threat":
+            return deltas[:, 0].copy()
+        return deltas.sum(axis=1)
+
+    def allied_of(self, i: int) -> float:
+        """Allied capability that counts for state i now, USD bn."""
+        return float(self.level_weight[self.levels[i]] @ self.ctx.pair[i, :, 0])
+
+    def allied_all(self) -> np.ndarray:
+        """(n,) allied capability that counts for each state now, USD bn."""
+        return (self.level_weight[self.levels] * self.ctx.pair[:, :, 0]).sum(axis=1)
+
+    def hostile_spending(self, i: int) -> float:
+        """Defence spending of states hostile to i, weighted by hostility and reach, USD bn."""
+        h = payoffs.hostility(self.state.affinity)[i]
+        return float((h * self.reach[:, i]) @ self.state.spending)
+
+    def utility_terms(self) -> np.ndarray:
+        """(n, 8) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
+        n = self.world.n
+        s = self.state
+        align = self.terms_of(np.arange(n), self.levels)
+        out = np.empty((n, len(payoffs.TERMS)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            private = np.where(self.private > 0, self.private * np.log(s.share), 0.0)
+        out[:, 0] = align[:, 0] + private
+        out[:, 1] = payoffs.consumption_utility(s.share)
+        out[:, 2:7] = align[:, 1:6]
+        out[:, 7] = payoffs.target_penalty(s.share, s.target_share, s.target_weight)
+        return out
+
+    # --- commitments --------------------------------------------------------------------------
+    def ties_changed(self, treaties: bool = False) -> None:
+        """Refresh the effective levels after a bilateral change (or a treaty change)."""
+        if treaties:
+            self.treaty_levels = self.state.treaty_levels()
+            self.treaty_source = self._treaty_source()
+        self.levels = np.maximum(self.state.bilateral, self.treaty_levels)
+
+    def _treaty_source(self) -> np.ndarray:
+        """(n, n) index in ``treaty_names`` of the first treaty binding each pair (-1 none)."""
+        n = self.world.n
+        source = np.full((n, n), -1)
+        for t in reversed(self.state.treaties):
+            m = np.array(t.members)
+            source[np.ix_(m, m)] = self.treaty_names.index(t.name)
+        np.fill_diagonal(source, -1)
+        return source
+
+    def treaty_options(self, i: int) -> tuple[list[str], list[str]]:
+        """Treaties state i may leave and those it may ask to join this year."""
+        exits = [t.name for t in self.state.treaties if i in t.members]
+        joins = [t.name for t in self.state.treaties if i in t.open_to and i not in t.members]
+        return exits, joins
+
+    def _row_with_members(self, i: int, name: str, include: bool) -> np.ndarray:
+        treaties = []
+        for t in self.state.treaties:
+            members = set(t.members)
+            if t.name == name:
+                members = members | {i} if include else members - {i}
+            treaties.append((members, t.level))
+        row = self.state.bilateral[i].copy()
+        for members, level in treaties:
+            if i in members:
+                for j in members:
+                    if j != i:
+                        row[j] = max(row[j], level)
+        return row
+
+    def row_without_treaty(self, i: int, name: str) -> np.ndarray:
+        """State i's commitment row if it left treaty ``name``."""
+        return self._row_with_members(i, name, include=False)
+
+    def row_with_treaty(self, i: int, name: str) -> np.ndarray:
+        """State i's commitment row if it joined treaty ``name``."""
+        return self._row_with_members(i, name, include=True)
+
+    def exit_treaty(self, i: int, name: str, delta: np.ndarray) -> None:
+        """State i leaves a treaty (unilateral); a treaty left with one member dissolves."""
+        t = self.state.treaty(name)
+        t.members = [m for m in t.members if m != i]
+        iso = self.world.iso3[i]
+        self.log(
+            "exit",
+            actor=iso,
+            alliance=name,
+            delta_actor=delta,
+            reason=f"{iso} left {name}: {balance(delta)}",
+        )
+        if len(t.members) < 2:
+            self.state.treaties.remove(t)
+            self.log("dissolution", alliance=name, reason=f"{name} dissolved: {iso} left")
+        self.ties_changed(treaties=True)
+
+    def try_accession(self, i: int, name: str, delta: np.ndarray) -> None:
+        """State i applies to join a treaty; every member must consent (logit on its gain)."""
+        from sim.core.alignment import accept_probability
+
+        t = self.state.treaty(name)
+        iso = self.world.iso3[i]
+        for j in t.members:
+            row = self.levels[j].copy()
+            row[i] = max(row[i], t.level)
+            d = (
+                self.terms_of(np.array([j]), row[None, :])[0]
+                - self.terms_of(np.array([j]), self.levels[j][None, :])[0]
+            )
+            gain = float(self.decision_value(d[None, :])[0])
+            if self.random_np.random() >= accept_probability(
+                gain * 100, self.params.alignment.temperature_pct_gdp
+            ):
+                who = self.world.iso3[j]
+                self.log(
+                    "offer_declined",
+                    actor=who,
+                    partner=iso,
+                    alliance=name,
+                    delta_actor=d,
+                    delta_partner=delta,
+                    reason=f"{who} blocked {iso}'s accession to {name}: {balance(d)}",
+                )
+                return
+        t.members = sorted(set(t.members) | {i})
+        t.open_to = [m for m in t.open_to if m != i]
+        self.log(
+            "accession",
+            actor=iso,
+            alliance=name,
+            delta_actor=delta,
+            reason=f"{iso} joined {name}: {balance(delta)}",
+        )
+        self.ties_changed(treaties=True)
+
+    def _aid_paid(self) -> np.ndarray:
+        """``paid[d, i]``: aid each donor pays each recipient this year (USD bn), by eligibility."""
+        n = self.world.n
+        return payoffs.aid_by_donor(np.arange(n), self.levels, self.ctx).T
+
+    # --- landscape rule -----------------------------------------------------------------------
+    def propensity(self) -> np.ndarray:
+        """Pairwise propensities for the landscape rule: the current affinity."""
+        return self.state.affinity
+
+    def _initial_sides(self) -> np.ndarray:
+        """Starting two-sided configuration: the sign of the leading eigenvector of the
+        size-weighted propensity matrix (spectral bisection), actor 0 on side 0."""
+        from sim.core import landscape
+
+        w = landscape.weights(self.state.capability, self.propensity())
+        vals, vecs = np.linalg.eigh(w)
+        v = vecs[:, np.argmax(vals)]
+        sides = (v < 0).astype(np.uint8)
+        return sides if sides[0] == 0 else 1 - sides
+
+    def landscape_targets(self, i: int) -> np.ndarray:
+        """Bilateral levels state i's ties move towards under the landscape rule: none across
+        sides; on the same side, the number of thresholds the propensity exceeds."""
+        thresholds = np.asarray(self.params.alignment.landscape_thresholds, dtype=float)
+        p = self.propensity()[i]
+        same = self.sides == self.sides[i]
+        target = (p[:, None] > thresholds[None, :]).sum(axis=1)
+        target = np.where(same, target, 0)
+        target[i] = 0
+        return target.astype(np.int8)
+
+    # --- blocs --------------------------------------------------------------------------------
+    def _update_blocs(self) -> None:
+        """Detect formal blocs (cliques of formal ties) and log formations, accessions, exits
+        and dissolutions against last year's blocs."""
+        cliques = [frozenset(c) for c in coalitions.maximal_cliques(self.levels >= 3, 3)]
+        treaty_sets = {frozenset(t.members) for t in self.state.treaties}
+        cliques = [c for c in cliques if c not in treaty_sets]
+        old = dict(self._blocs)
+        new: dict[frozenset[int], str] = {}
+        unmatched_old = set(old)
+        for c in sorted(cliques, key=lambda c: (-len(c), sorted(c))):
+            best, best_overlap = None, 0.0
+            for o in unmatched_old:
+                overlap = len(c & o) / len(c | o)
+                if overlap > best_overlap:
+                    best, best_overlap = o, overlap
+            if best is not None and best_overlap >= 0.5:
+                name = old[best]
+                unmatched_old.discard(best)
+                for j in sorted(c - best):
+                    self.log(
+                        "accession",
+                        actor=self.world.iso3[j],
+                        alliance=name,
+                        reason=f"{self.world.iso3[j]} joined formal bloc {name}",
+                    )
+                for j in sorted(best - c):
+                    self.log(
+                        "exit",
+                        actor=self.world.iso3[j],
+                        alliance=name,
+                        reason=f"{self.world.iso3[j]} left formal bloc {name}",
+                    )
+            else:
+                self._bloc_count += 1
+                name = f"Bloc {self._bloc_count}"
+                members = "-".join(self.world.iso3[j] for j in sorted(c))
+                self.log("formation", alliance=name, reason=f"formal bloc {name} formed: {members}")
+            new[c] = name
+        for o in unmatched_old:
+            self.log("dissolution", alliance=old[o], reason=f"formal bloc {old[o]} dissolved")
+        self._blocs = new
+
+    @property
+    def blocs(self) -> dict[frozenset[int], str]:
+        """Current formal blocs (member index sets) and their names."""
+        return self._blocs
+
+    # --- event log ----------------------------------------------------------------------------
+    def log(
+        self,
+        kind: str,
+        *,
+        actor: str = "",
+        partner: str = "",
+        alliance: str = "",
+        from_level: int | None = None,
+        to_level: int | None = None,
+        delta_actor: np.ndarray | None = None,
+        delta_partner: np.ndarray | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record an event with its payoff reasons (``delta_*``: term changes, fraction of GDP)."""
+        self.recorder.event(
+            kind=kind,
+            actor=actor,
+            partner=partner,
+            alliance=alliance,
+            from_level=from_level,
+            to_level=to_level,
+            delta_utility_actor=None
+            if delta_actor is None
+            else float(self.decision_value(delta_actor[None, :])[0] * 100),
+            delta_utility_partner=None
+            if delta_partner is None
+            else float(self.decision_value(delta_partner[None, :])[0] * 100),
+            terms="" if delta_actor is None else terms_json(delta_actor),
+            reason=reason,
+        )

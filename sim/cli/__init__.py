@@ -1,0 +1,1 @@
+"""The command-line faces: ``alliance-sim`` (one run, or a sweep with -m)."""

@@ -1,0 +1,86 @@
+"""``alliance-sim``: run a scenario and write its run folder (tables, plots, manifest).
+
+    alliance-sim                                  # the baseline
+    alliance-sim scenario=injection_1p5b seed=7   # another scenario, another seed
+    alliance-sim world=classroom5                 # the five-actor classroom world
+    alliance-sim -m scenario=baseline,injection_1p5b seed=1,2,3   # a sweep
+
+Bad input gets one line on stderr and exit status 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from sim.errors import UserError
+from sim.runner.config import config_dir, register_resolvers
+from sim.schema import register_configs
+
+EXIT_USER_ERROR = 2
+
+
+def fail(message: str, folder: Path | None = None) -> None:
+    """Print one line and exit 2, removing a run folder that the failed run left behind."""
+    if folder is not None and folder.is_dir() and not (folder / "manifest.json").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"alliance-sim: error: {message}", file=sys.stderr)
+    sys.exit(EXIT_USER_ERROR)
+
+
+def report(folder: Path, tables) -> None:
+    """Tell the user what was written and the headline outcomes."""
+    s = tables["summary"].iloc[0]
+    formed = (
+        f"yes, in {s['asian_nato_year']} ({s['asian_nato_members']})"
+        if s["asian_nato_formed"]
+        else "no"
+    )
+    print(f"Run complete: {folder}")
+    print(
+        f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']} · {s['horizon']} years"
+    )
+    print(f"  Asian NATO formed: {formed}")
+    print(
+        f"  US burden share of its formal alliances: {s['us_burden_share_start']:.2f} -> {s['us_burden_share_end']:.2f}"
+    )
+    print(f"  China's defence spending: {s['china_budget_change_pct']:+.0f}% (USD)")
+    plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
+    print(f"  tables: {folder}/*.parquet (and .csv); plots: {len(plots)} in {folder / 'plots'}")
+
+
+def task(cfg: DictConfig) -> None:
+    """Hydra task: one job of a run or a sweep."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.runner.run import run_to_folder
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        tables = run_to_folder(cfg, folder)
+    except UserError as exc:
+        fail(str(exc), folder)
+    report(folder, tables)
+
+
+def main() -> None:
+    """Console entry point: check the command line, then hand it to Hydra."""
+    from sim.cli.preflight import check
+
+    register_configs()
+    register_resolvers()
+    try:
+        check(sys.argv[1:])
+    except UserError as exc:
+        fail(str(exc))
+    hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()
+
+
+if __name__ == "__main__":
+    main()

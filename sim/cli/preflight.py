@@ -1,0 +1,177 @@
+"""Check a command line before Hydra starts: compose and validate every config it names.
+
+User errors (an unknown scenario, world, key or actor; a wrong type; a negative amount; a bad
+data file) become one line naming the problem and the fix, and nothing is written. Sweeps
+(``-m`` with ``a,b`` values) are checked value by value.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sim.errors import UserError
+
+HYDRA_ONLY_FLAGS = {
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--info",
+    "-i",
+    "--cfg",
+    "-c",
+    "--shell-completion",
+    "-sc",
+    "--version",
+}
+FLAGS_WITH_VALUE = {
+    "--config-path",
+    "-cp",
+    "--config-name",
+    "-cn",
+    "--config-dir",
+    "-cd",
+    "--package",
+    "-p",
+    "--cfg",
+    "-c",
+    "--info",
+    "-i",
+    "--experimental-rerun",
+}
+
+
+def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
+    """Overrides of the command line, whether it is a multirun, and whether Hydra alone should
+    answer it (help, info, printing the config)."""
+    overrides, multirun, hydra_only = [], False, False
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg in ("-m", "--multirun"):
+            multirun = True
+        elif arg.split("=")[0] in HYDRA_ONLY_FLAGS:
+            hydra_only = True
+            skip = (
+                arg in FLAGS_WITH_VALUE
+                and "=" not in arg
+                and i + 1 < len(argv)
+                and not argv[i + 1].startswith("-")
+            )
+        elif arg.startswith("-"):
+            skip = arg in FLAGS_WITH_VALUE and "=" not in arg
+        else:
+            overrides.append(arg)
+    return overrides, multirun, hydra_only
+
+
+def _group_options(group: str) -> list[str]:
+    from sim.runner.config import config_dir
+
+    folder = config_dir() / group
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def explain(exc: Exception) -> str:
+    """One line for a Hydra or OmegaConf composition error."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None:
+        text = f"{text}\n{cause}"
+    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    if missing:
+        group, option = missing.groups()
+        return f"unknown {group} '{option}'; available: {', '.join(_group_options(group))}"
+    missing_group = re.search(r"Could not override '([^']+)'", text)
+    key_match = re.search(r"Key '([^']+)' (?:not in '[^']+'|is not in struct)", text)
+    if key_match:
+        key = missing_group.group(1) if missing_group else key_match.group(1)
+        return (
+            f"unknown key '{key}' ('{key_match.group(1)}' is not a setting there); check the "
+            "spelling, add a new entry with +key=..., or list every key with: alliance-sim --cfg job"
+        )
+    if "Invalid type assigned" in text:
+        where = re.search(r"full_key: ([\w.\[\]]+)", text)
+        return (
+            f"cannot add '{where.group(1) if where else 'that entry'}' one field at a time; give it "
+            "whole, e.g. '+scenario.events.NAME={kind: exercise, participants: [USA, JPN]}'"
+        )
+    if missing_group and "No match in the defaults list" in text:
+        return f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model"
+    conv = re.search(r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", text)
+    full_key = re.search(r"full_key: ([\w.\[\]]+)", text)
+    if conv:
+        where = full_key.group(1) if full_key else "a setting"
+        return f"{where}: '{conv.group(1)}' is not a valid {conv.group(2).lower()}"
+    if "Missing mandatory value" in text and full_key:
+        return f"{full_key.group(1)} must be set (e.g. {full_key.group(1)}=VALUE)"
+    if (
+        "mismatched input" in text
+        or "token recognition error" in text
+        or "no viable alternative" in text
+    ):
+        return f"cannot parse the override: {first}; write key=value (quote values with spaces)"
+    return f"{first} ({type(exc).__name__})"
+
+
+def compose_checked(overrides: list[str]):
+    """Compose a config; any composition error becomes a UserError."""
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.runner.config import compose
+
+    try:
+        return compose(overrides)
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(explain(exc)) from None
+
+
+def expand_sweeps(overrides: list[str]) -> list[list[str]]:
+    """Override lists that together touch every value of every sweep once.
+
+    The first list takes the first value of each sweep; each further list changes one sweep to
+    one of its other values.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as exc:
+        raise UserError(explain(exc)) from None
+    base, choices = [], []
+    for o in parsed:
+        if o.is_sweep_override():
+            values = [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
+            choices.append((len(base), values))
+            base.append(values[0])
+        else:
+            base.append(o.input_line)
+    out = [base]
+    for pos, values in choices:
+        for v in values[1:]:
+            variant = list(base)
+            variant[pos] = v
+            out.append(variant)
+    return out
+
+
+def check(argv: list[str]) -> None:
+    """Validate the command line; raise UserError with one line if anything is wrong."""
+    from sim.runner.simulate import prepare
+
+    overrides, multirun, hydra_only = split_argv(argv)
+    if hydra_only:
+        return
+    model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
+    for combo in combos:
+        cfg = compose_checked(combo)
+        prepare(cfg)
+    for o in overrides:
+        if o.startswith("hydra.run.dir=") and Path(o.split("=", 1)[1]).is_file():
+            raise UserError(f"hydra.run.dir points at a file: {o.split('=', 1)[1]}")

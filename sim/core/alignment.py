@@ -1,0 +1,123 @@
+"""The alignment decision: which commitments a state deepens, keeps or loosens.
+
+Three rules, selected in config:
+
+* ``expected_utility`` (default): a state scores every option it has this year (deepen one tie by
+  one level, loosen one tie by one level, leave or join a treaty, or keep all) by its change in
+  utility and picks one by a (nested) logit, quantal-response choice with temperature ``tau``
+  (McKelvey & Palfrey 1995): the larger tau, the noisier. A tie deepens only if the partner consents, which it does with the logit
+  probability of its own gain; a tie loosens when either side loses (mutual consent to form,
+  unilateral to break: pairwise stability, Jackson & Wolinsky 1996).
+* ``landscape``: Axelrod & Bennett's (1993) landscape theory; see ``sim.core.landscape``.
+* ``balance_of_threat``: the expected-utility machinery with security as the only payoff: states
+  align against the capability that threatens them and nothing else (Walt 1987).
+
+This module holds the choice arithmetic; the payoffs live in ``sim.core.payoffs``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+KEEP = -1
+"""Index returned by ``logit_choice`` for the status quo."""
+
+
+def logit_probabilities(gains: np.ndarray, temperature: float) -> np.ndarray:
+    """Nested-logit choice probabilities over the status quo and the given options.
+
+    A plain multinomial logit gives the status quo less and less weight as the number of
+    options grows, so a state with eighty near-useless options would almost always change
+    something. We use a two-level nested logit instead (McFadden 1978): first act or keep,
+    with ``P(act) = sigmoid(V / tau)`` where ``V = tau * log(mean(exp(gain / tau)))`` is the
+    inclusive value of the options (their logit-weighted mean gain); then which option, by a
+    logit over the options.
+
+    Args:
+        gains: (m,) utility gain of each option over the status quo (same units as temperature).
+            NaN marks an unavailable option.
+        temperature: > 0; 0 is handled as a best response (ties split evenly).
+
+    Returns:
+        (m + 1,) probabilities: the status quo first, then each option.
+    """
+    g = np.asarray(gains, dtype=float)
+    available = ~np.isnan(g)
+    out = np.zeros(g.size + 1)
+    if not available.any():
+        out[0] = 1.0
+        return out
+    if temperature <= 0:
+        best = np.nanmax(g)
+        if best <= 0:
+            out[0] = 1.0
+            return out
+        chosen = available & (g >= best - 1e-12)
+        out[1:] = chosen / chosen.sum()
+        return out
+    z = np.where(available, g / temperature, -np.inf)
+    top = z.max()
+    weights = np.exp(z - top)
+    inclusive = top + np.log(weights.sum() / available.sum())  # V / tau
+    p_act = 0.5 * (1.0 + np.tanh(inclusive / 2.0))
+    out[0] = 1.0 - p_act
+    out[1:] = p_act * weights / weights.sum()
+    return out
+
+
+def logit_choice(gains: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """Draw one option by the nested logit of ``logit_probabilities``.
+
+    Uses exactly one uniform draw from ``rng`` per call (so runs stay aligned across rules).
+
+    Returns:
+        the index of the chosen option in ``gains``, or ``KEEP`` (-1) for the status quo.
+    """
+    u = rng.random()
+    g = np.asarray(gains, dtype=float)
+    if temperature <= 0 or np.isnan(g).any():
+        p = logit_probabilities(g, temperature)
+        return int(np.searchsorted(np.cumsum(p), u * p.sum(), side="right")) - 1
+    z = g / temperature
+    top = z.max()
+    weights = np.exp(z - top)
+    total = weights.sum()
+    inclusive = top + math.log(total / g.size)
+    p_act = 0.5 * (1.0 + math.tanh(inclusive / 2.0))
+    if u >= p_act:
+        return KEEP
+    return int(np.searchsorted(np.cumsum(weights), u / p_act * total, side="right"))
+
+
+def accept_probability(gain: float | np.ndarray, temperature: float) -> float | np.ndarray:
+    """Probability that a partner consents to a change with the given gain (binary logit).
+
+    With temperature 0 the partner consents exactly when it gains (strictly).
+    """
+    gain = np.asarray(gain, dtype=float)
+    if temperature <= 0:
+        return (gain > 0).astype(float)
+    return 0.5 * (1.0 + np.tanh(gain / (2.0 * temperature)))
+
+
+def candidate_changes(row: np.ndarray, me: int, floor: np.ndarray, max_level: int = 3):
+    """Every single-step change a state can make to its bilateral commitments.
+
+    Args:
+        row: (n,) current effective levels of the state towards each state.
+        me: the state's index (its own entry is never changed).
+        floor: (n,) levels held by treaties, below which a bilateral tie cannot loosen (and
+            the effective level is never below it, so deepening always adds something).
+        max_level: highest level (formal collective defence).
+
+    Returns:
+        (partners, new_levels): (m,) the partner whose tie changes and (m,) its new level;
+        deepening options first, then loosening ones.
+    """
+    n = row.size
+    others = np.arange(n) != me
+    up = np.flatnonzero(others & (row < max_level))
+    down = np.flatnonzero(others & (row > floor))
+    return np.concatenate((up, down)), np.concatenate((row[up] + 1, row[down] - 1))

@@ -1,0 +1,232 @@
+"""The budget decision: guns versus butter, with allies' capability as a (partly) public good.
+
+Each year a state chooses its defence share of GDP ``x`` to maximise
+
+    theta * security(own(x) + allied, threat) + psi * log(x) + log(1 - x)
+        - target_weight * max(0, target - x)
+
+where ``own(x) = x * GDP / depreciation`` is the capability stock that share would sustain in the
+long run (the steady state of ``K' = (1 - depreciation) K + x GDP``). The objective is concave in
+``x``, so the best response is unique; we find it for all states at once by bisection on the
+derivative. Allied capability lowers the marginal value of own spending, so free riding emerges:
+in Olson & Zeckhauser's (1966) pure public-good alliance the richest members carry a
+disproportionate share of the burden, and Sandler & Hartley (1995) show how joint products
+(private benefits of defence) temper this.
+
+The term ``psi * log(x)`` is the private benefit of one's own defence, which allies cannot
+supply (internal security, industry, prestige, damage limitation): Sandler & Hartley's joint
+products (Murdoch & Sandler 1984 found such private benefits in NATO budgets). It keeps free
+riding from driving small allies to zero.
+
+Budgets are sticky: states move part of the way towards the best response each year (partial
+adjustment), by at most a fixed number of percentage points, within fiscal bounds.
+
+Preferences are calibrated by revealed preference (``calibrate_preferences``): a fraction of the
+marginal cost of the observed 2024 share is attributed to private benefits (``psi``) and the rest
+to security (``theta``), so that the observed share is each state's best response. Differences in ``theta``
+absorb everything the model leaves out (domestic politics, geography, history).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def marginal_utility(
+    share: np.ndarray,
+    theta: np.ndarray,
+    allied: np.ndarray,
+    threat: np.ndarray,
+    capability_per_share: np.ndarray,
+    target: np.ndarray,
+    target_weight: np.ndarray,
+    private: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """Derivative of the budget objective with respect to the defence share.
+
+    Args:
+        share: defence share of GDP, 0-1.
+        theta: value of security, fraction of GDP.
+        allied: allied capability, USD bn.
+        threat: perceived threat, USD bn.
+        capability_per_share: long-run capability per unit share, ``GDP / depreciation``, USD bn.
+        target: spending target share, 0-1 (0 = none).
+        target_weight: cost per unit shortfall below the target.
+        private: weight ``psi`` of the private benefit ``psi * log(x)``, fraction of GDP.
+
+    Returns:
+        dU/dx per unit share (fraction of GDP per unit share).
+    """
+    defence = allied + share * capability_per_share
+    d_security = threat * capability_per_share / (defence + threat) ** 2
+    below = (share < target).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(np.asarray(private) > 0, private / share, 0.0)
+    return theta * d_security + own - 1.0 / (1.0 - share) + target_weight * below
+
+
+def best_response(
+    theta: np.ndarray,
+    allied: np.ndarray,
+    threat: np.ndarray,
+    capability_per_share: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    target: np.ndarray | None = None,
+    target_weight: np.ndarray | None = None,
+    private: np.ndarray | float = 0.0,
+    iterations: int = 48,
+) -> np.ndarray:
+    """Defence share that maximises each state's budget objective, within fiscal bounds.
+
+    Bisection on the (decreasing) derivative; at a kink created by a target the answer is the
+    target itself. Vectorised over states.
+
+    Args:
+        theta, allied, threat, capability_per_share: as in ``marginal_utility``, shape (n,).
+        lower: minimum share, 0-1.
+        upper: maximum share, 0-1 (< 1).
+        target: target share (default none).
+        target_weight: cost per unit shortfall (default 0).
+        private: weight of the private benefit of own defence (default 0).
+        iterations: bisection steps (48 gives ~1e-15 precision on [0, 1]).
+
+    Returns:
+        (n,) best-response share of GDP, 0-1.
+    """
+    n = np.shape(theta)[0]
+    target = np.zeros(n) if target is None else target
+    target_weight = np.zeros(n) if target_weight is None else target_weight
+    lo = np.asarray(lower, dtype=float).copy()
+    lo = np.where((lo <= 0) & (np.asarray(private) > 0), 1e-12, lo)
+    hi = np.asarray(upper, dtype=float).copy()
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        return marginal_utility(
+            x, theta, allied, threat, capability_per_share, target, target_weight
+        )
+
+    at_lower = grad(lo) <= 0
+    at_upper = grad(hi) >= 0
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        up = grad(mid) > 0
+        lo = np.where(up, mid, lo)
+        hi = np.where(up, hi, mid)
+    x = 0.5 * (lo + hi)
+    x = np.where(at_lower, lower, x)
+    return np.where(at_upper & ~at_lower, upper, x)
+
+
+def calibrate_preferences(
+    share: np.ndarray,
+    allied: np.ndarray,
+    threat: np.ndarray,
+    capability_per_share: np.ndarray,
+    target: np.ndarray,
+    target_weight: np.ndarray,
+    private_share: float = 0.0,
+    floor: float = 1e-6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Preferences that make the observed share each state's best response (revealed preference).
+
+    The marginal cost of the observed share, ``1 / (1 - x)`` less the pull of any target, is
+    split: ``private_share`` of it is matched by the private benefit (``psi / x``), the rest by
+    the marginal value of security (``theta * dSecurity/dx``). Where the target's pull alone
+    would justify the share, theta would be negative; it is floored.
+
+    Returns:
+        (theta, psi): value of security (fraction of GDP per unit of security, >= ``floor``) and
+        weight of the private benefit (fraction of GDP; 0 where the share is 0).
+    """
+    defence = allied + share * capability_per_share
+    d_security = threat * capability_per_share / (defence + threat) ** 2
+    below = (share < target).astype(float)
+    needed = np.maximum(0.0, 1.0 / (1.0 - share) - target_weight * below)
+    psi = private_share * needed * share
+    theta = (1.0 - private_share) * needed / np.maximum(d_security, 1e-300)
+    return np.maximum(floor, theta), psi
+
+
+def adjust_share(
+    current: np.ndarray,
+    desired: np.ndarray,
+    speed: float,
+    max_change: float,
+    lower: np.ndarray,
+    upper: np.ndarray,
+) -> np.ndarray:
+    """Partial adjustment of budgets towards the desired share.
+
+    Args:
+        current: this year's share, 0-1.
+        desired: the best response, 0-1.
+        speed: fraction of the gap closed per year, 0-1.
+        max_change: largest change per year, in share units (0.005 = 0.5 points of GDP).
+        lower, upper: fiscal bounds, 0-1.
+
+    Returns:
+        next year's share, 0-1.
+    """
+    step = np.clip(speed * (desired - current), -max_change, max_change)
+    return np.clip(current + step, lower, upper)
+
+
+def best_response_scalar(
+    theta: float,
+    allied: float,
+    threat: float,
+    capability_per_share: float,
+    lower: float,
+    upper: float,
+    target: float = 0.0,
+    target_weight: float = 0.0,
+    private: float = 0.0,
+) -> float:
+    """``best_response`` for one state, in plain floats (fast enough to call per agent).
+
+    Safeguarded Newton iteration on the derivative, which is strictly decreasing in the share;
+    the target's kink is handled piecewise: solve without the target's pull, then with it, and
+    stop at the target when it lies between the two.
+
+    Returns:
+        best-response share of GDP, 0-1.
+    """
+
+    def solve(pull: float) -> float:
+        def grad(x: float) -> float:
+            d = allied + x * capability_per_share + threat
+            own = private / x if private > 0 else 0.0
+            return theta * threat * capability_per_share / (d * d) + own - 1.0 / (1.0 - x) + pull
+
+        lo, hi = lower, upper
+        if lo <= 0 and private > 0:
+            lo = 1e-12
+        if grad(lo) <= 0:
+            return lo
+        if grad(hi) >= 0:
+            return hi
+        x = 0.5 * (lo + hi)
+        for _ in range(100):
+            g = grad(x)
+            if g > 0:
+                lo = x
+            else:
+                hi = x
+            if hi - lo < 1e-13:
+                break
+            d = allied + x * capability_per_share + threat
+            slope = (
+                -2.0 * theta * threat * capability_per_share**2 / d**3
+                - private / (x * x)
+                - 1.0 / (1.0 - x) ** 2
+            )
+            newton = x - g / slope
+            x = newton if lo < newton < hi else 0.5 * (lo + hi)
+        return x
+
+    free = solve(0.0)
+    if target_weight <= 0 or free >= target:
+        return free
+    pulled = solve(target_weight)
+    return target if pulled >= target else pulled

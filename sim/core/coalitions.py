@@ -1,0 +1,160 @@
+"""Coalition detection: formal blocs, the 'Asian NATO' and 'NATO-Asia link' predicates,
+burden shares and polarisation.
+
+A formal multilateral bloc is a maximal clique (size >= 3) of formal (collective-defence) ties:
+every pair of members is formally committed to every other. Cliques may overlap, as real
+alliances do (the US is in NATO and in its Asian treaties). Cliques are found with the
+Bron-Kerbosch algorithm with pivoting (Bron & Kerbosch 1973; Tomita et al. 2006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+
+def maximal_cliques(adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int, ...]]:
+    """All maximal cliques of an undirected graph.
+
+    Bron-Kerbosch with Tomita pivoting, on integer bitsets (fast for the few dozen states of
+    a world).
+
+    Args:
+        adjacency: (n, n) symmetric bool matrix (diagonal ignored).
+        min_size: smallest clique reported.
+
+    Returns:
+        Sorted list of cliques, each a sorted tuple of node indices.
+    """
+    adj = np.asarray(adjacency, dtype=bool)
+    n = adj.shape[0]
+    neighbours = [0] * n
+    for i in range(n):
+        mask = 0
+        for j in np.flatnonzero(adj[i]):
+            if j != i:
+                mask |= 1 << int(j)
+        neighbours[i] = mask
+    cliques: list[tuple[int, ...]] = []
+
+    def members(bits: int) -> list[int]:
+        out = []
+        while bits:
+            low = bits & -bits
+            out.append(low.bit_length() - 1)
+            bits ^= low
+        return out
+
+    def expand(r: int, p: int, x: int) -> None:
+        if not p and not x:
+            if r.bit_count() >= min_size:
+                cliques.append(tuple(members(r)))
+            return
+        pivot = max(members(p | x), key=lambda u: (neighbours[u] & p).bit_count())
+        for v in members(p & ~neighbours[pivot]):
+            bit = 1 << v
+            expand(r | bit, p & neighbours[v], x & neighbours[v])
+            p &= ~bit
+            x |= bit
+
+    candidates = 0
+    for i in range(n):
+        if neighbours[i]:
+            candidates |= 1 << i
+    expand(0, candidates, 0)
+    return sorted(cliques)
+
+
+def is_asian_nato(
+    members: Iterable[str], hub: str, candidates: Sequence[str], min_candidates: int
+) -> bool:
+    """Whether a formal bloc counts as an 'Asian NATO'.
+
+    Args:
+        members: iso3 codes of the bloc.
+        hub: the state that must belong (by default the United States).
+        candidates: the regional states that count (by default JPN, KOR, AUS, PHL).
+        min_candidates: how many of them must belong (by default 3).
+    """
+    members = set(members)
+    return hub in members and len(members.intersection(candidates)) >= min_candidates
+
+
+def nato_asia_link(
+    levels: np.ndarray,
+    asian: np.ndarray,
+    european_nato: np.ndarray,
+    min_level: int,
+    min_partners: int,
+) -> bool:
+    """Whether an Asian partner is linked to NATO Europe.
+
+    True when at least one of the ``asian`` states holds ties of at least ``min_level`` with at
+    least ``min_partners`` European NATO members (NATO membership itself counts, through the
+    treaty-implied formal ties).
+
+    Args:
+        levels: (n, n) effective commitment levels.
+        asian: (n,) bool, the Asian partners considered (JPN, KOR, AUS, ... ).
+        european_nato: (n,) bool, NATO's European members (and Canada) at this step.
+        min_level: 1 alignment, 2 partnership, 3 formal.
+        min_partners: number of European NATO members.
+    """
+    if not asian.any() or not european_nato.any():
+        return False
+    counts = (levels[np.ix_(asian, european_nato)] >= min_level).sum(axis=1)
+    return bool((counts >= min_partners).any())
+
+
+def burden_shares(spending: np.ndarray, members: Sequence[int]) -> np.ndarray:
+    """Each member's share of the members' total defence spending (0-1)."""
+    s = np.asarray(spending, dtype=float)[list(members)]
+    total = s.sum()
+    return s / total if total > 0 else np.full(s.size, np.nan)
+
+
+def blocs(levels: np.ndarray, min_level: int = 2) -> np.ndarray:
+    """Connected components of the graph of ties at or above ``min_level``.
+
+    Returns:
+        (n,) int bloc label per state (isolated states get their own label); labels are
+        numbered by first appearance.
+    """
+    adj = np.asarray(levels) >= min_level
+    n = adj.shape[0]
+    label = np.full(n, -1)
+    current = 0
+    for start in range(n):
+        if label[start] >= 0:
+            continue
+        stack = [start]
+        label[start] = current
+        while stack:
+            u = stack.pop()
+            for v in np.flatnonzero(adj[u]):
+                if label[v] < 0:
+                    label[v] = current
+                    stack.append(v)
+        current += 1
+    return label
+
+
+def polarisation(levels: np.ndarray, capability: np.ndarray, min_level: int = 3) -> float:
+    """Bipolarity of the system, 0-1.
+
+    Blocs are connected components of ties at or above ``min_level``. With c2 the share of
+    total capability held by the second-largest bloc, the index is ``2 * c2``: 1 when two blocs
+    of equal capability hold everything, 0 when one bloc (or one state) dwarfs all others. An
+    assumption of the model: one of many possible polarity measures (cf. Wayman 1984).
+    """
+    capability = np.asarray(capability, dtype=float)
+    total = capability.sum()
+    if total <= 0:
+        return 0.0
+    labels = blocs(levels, min_level)
+    sizes = np.bincount(labels, weights=capability) / total
+    if sizes.size < 2:
+        return 0.0
+    top = np.sort(sizes)[::-1][:2]
+    return float(2.0 * top[1])

@@ -1,0 +1,48 @@
+"""Distances between capitals and the loss-of-strength gradient.
+
+Boulding (1962, *Conflict and Defense*) observed that a state's power declines with distance from
+its home base: the loss-of-strength gradient. We use an exponential decay with a per-state
+projection range (km): a state with a long range (the United States) loses little strength over
+an ocean; a continental power loses most of it beyond its region. The functional form is an
+assumption of the model (Bueno de Mesquita 1981 used a related log-distance discount).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def great_circle_km(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    """Great-circle distances between every pair of points.
+
+    Args:
+        lat_deg: latitudes in degrees, shape (n,).
+        lon_deg: longitudes in degrees, shape (n,).
+
+    Returns:
+        (n, n) symmetric matrix of distances in km (haversine formula), zero diagonal.
+    """
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def projection_weights(distance_km: np.ndarray, range_km: np.ndarray) -> np.ndarray:
+    """Share of each state's capability that reaches each other state.
+
+    Args:
+        distance_km: (n, n) distances between capitals, km.
+        range_km: (n,) projection range of each state, km (> 0).
+
+    Returns:
+        (n, n) matrix ``reach`` with ``reach[k, i] = exp(-distance[k, i] / range[k])``: the
+        fraction (0-1) of state k's capability that can be brought to bear at state i. The
+        diagonal is 1 (a state's full capability counts at home).
+    """
+    range_km = np.asarray(range_km, dtype=float)
+    return np.exp(-np.asarray(distance_km, dtype=float) / range_km[:, None])

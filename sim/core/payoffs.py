@@ -1,0 +1,434 @@
+"""Payoff terms of a state's utility, in numpy.
+
+Units: every utility term is a *fraction of the state's GDP per year* ("GDP-equivalent"), so that
+terms are comparable across states and with the cost of defence spending. Tables and explanations
+report them multiplied by 100, i.e. in % of GDP.
+
+A state's utility (one year) is
+
+    U_i = theta_i * security_i                       security (Sandler & Hartley 1995, ch. 2)
+          + log(1 - x_i)                             consumption forgone: guns vs butter
+          - sum_j w(L_ij) * entrapment_ij            entrapment (Snyder 1984)
+          - sum_j w(L_ij) * autonomy_ij              autonomy (Morrow 1991)
+          - sum_j w(L_ij) * coercion_ij              economic coercion by outside trade partners
+          + sum_j w(L_ij) * affinity_weight * A_ij   affinity (regime similarity, history)
+          + aid_i / GDP_i                            side payments received
+          - target_weight * max(0, target_i - x_i)   soft spending targets (NATO 2 %, 5 %)
+
+with x_i the defence share of GDP and L_ij the commitment level between i and j (0 none,
+1 alignment, 2 partnership, 3 formal collective defence) weighted by ``w(L)``.
+
+Security is a contest-success ratio (Tullock 1980; Hirshleifer 1989):
+security_i = S_i / (S_i + T_i) with S_i own plus allied capability and T_i the hostile capability
+that reaches i. Allied capability is a (partly) public good: each ally's capability counts in full
+for every partner when ``publicness`` is 1 (Olson & Zeckhauser 1966) and is divided among its
+commitments when 0 (a private good); values between give Sandler's joint-product model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TERMS = (
+    "security",
+    "consumption",
+    "entrapment",
+    "autonomy",
+    "coercion",
+    "affinity",
+    "side_payments",
+    "target",
+)
+"""Names of the utility terms, in the order they are reported (columns ``u_<term>``)."""
+
+ALIGNMENT_TERMS = ("security", "entrapment", "autonomy", "coercion", "affinity", "side_payments")
+"""The terms that change when a commitment changes (budget held fixed)."""
+
+
+def credible_commitment(credibility: np.ndarray, hostility: np.ndarray) -> np.ndarray:
+    """How far i can count on j's promise: j's credibility discounted by j's hostility to i.
+
+    Returns:
+        (n, n) ``credibility[i, j] * (1 - H_ji)``, 0-1: a promise from a hostile state is
+        worth little (an assumption of the model).
+    """
+    return credibility * (1.0 - hostility.T)
+
+
+def hostility(affinity: np.ndarray) -> np.ndarray:
+    """Hostility implied by affinity.
+
+    Args:
+        affinity: (n, n) symmetric affinity in [-1, 1].
+
+    Returns:
+        (n, n) hostility in [0, 1]: ``max(0, -affinity)``, zero diagonal. Hostility stands for
+        intentions in Walt's (1987) balance of threat.
+    """
+    h = np.maximum(0.0, -np.asarray(affinity, dtype=float))
+    np.fill_diagonal(h, 0.0)
+    return h
+
+
+def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Hostile capability that reaches each state (Walt 1987: power, proximity, intentions).
+
+    Args:
+        capability: (n,) capability stocks, USD bn.
+        hostility: (n, n) ``hostility[i, k]`` of i towards k, 0-1.
+        reach: (n, n) ``reach[k, i]``, the share of k's capability that reaches i.
+
+    Returns:
+        (n,) perceived threat, USD bn of capability: ``T_i = sum_k H_ik reach_ki K_k``.
+    """
+    return (hostility * reach.T) @ capability
+
+
+def ally_availability(
+    capability: np.ndarray, n_commitments: np.ndarray, publicness: float
+) -> np.ndarray:
+    """Capability each state makes available to each of its partners (joint-product model).
+
+    Args:
+        capability: (n,) capability stocks, USD bn.
+        n_commitments: (n,) number of partners each state is committed to.
+        publicness: 0-1; 1 = deterrence is a pure public good shared in full by every partner.
+
+    Returns:
+        (n,) USD bn that each partner may count on (before commitment weight and distance).
+    """
+    private = capability / np.maximum(1.0, n_commitments)
+    return publicness * capability + (1.0 - publicness) * private
+
+
+def allied_capability(
+    commitment: np.ndarray, credibility: np.ndarray, reach: np.ndarray, available: np.ndarray
+) -> np.ndarray:
+    """Allies' capability that counts for each state's defence.
+
+    Args:
+        commitment: (m, n) commitment weight ``w(L_ij)`` (0-1) of row-state i's ties with each j.
+        credibility: (m, n) credibility (0-1) of j's commitment as seen by i.
+        reach: (m, n) ``reach[j, i]`` for each row's state i (columns j).
+        available: (n,) capability each j makes available to partners, USD bn.
+
+    Returns:
+        (m,) allied capability, USD bn.
+    """
+    return (commitment * credibility * reach) @ available
+
+
+def containment_reach(
+    reach: np.ndarray, hostility: np.ndarray, capability: np.ndarray
+) -> np.ndarray:
+    """Share of each ally's capability that counts for each state.
+
+    An ally helps where its forces reach: at home (defence) or at the states that threaten
+    one, if it opposes them too (containment, forward defence). For state i and ally j this is
+    the larger of ``reach[j, i]`` and the threat-weighted mean of ``H_jk * reach[j, k]`` over
+    i's threats k, the weights being each k's share of i's threat. An assumption of the model:
+    it is how the United States, far from its rivals, still gains from allies next to them.
+
+    Returns:
+        (n, n) ``reach_to[i, j]``, 0-1.
+    """
+    reaching = hostility * reach.T * capability[None, :]  # [i, k] threat from k to i
+    total = reaching.sum(axis=1, keepdims=True)
+    weights = np.divide(reaching, total, out=np.zeros_like(reaching), where=total > 0)
+    return np.maximum(reach.T, weights @ (hostility * reach.T))
+
+
+def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.ndarray:
+    """Security level as a contest-success ratio.
+
+    Returns:
+        security in [0, 1]: ``(own + allied) / (own + allied + threat)``.
+    """
+    defence = own + allied
+    return defence / (defence + threat_)
+
+
+def entrapment_exposure(
+    hostility: np.ndarray,
+    reach: np.ndarray,
+    capability: np.ndarray,
+    commitment: np.ndarray | None = None,
+) -> np.ndarray:
+    """Exposure to being drawn into each partner's conflicts (Snyder 1984).
+
+    Allying with j exposes i to j's enemies k in proportion to how much more hostile j is to k
+    than i is, and to what a conflict with k would cost i: how dangerous k is to i (k's
+    capability reaching i against i's own) plus how committed i is to k (a conflict with one's
+    own ally: the incompatible commitments of structural balance, Heider 1946).
+
+    Args:
+        hostility: (n, n) hostility, 0-1.
+        reach: (n, n) ``reach[k, i]``.
+        capability: (n,) capability, USD bn.
+        commitment: (n, n) commitment weight of i's ties to k, 0-1 (default none).
+
+    Returns:
+        (n, n) ``exposure[i, j] = sum_k max(0, H_jk - H_ik) * (danger_ki + w_ik)``
+        (dimensionless, >= 0), with ``danger_ki = reach_ki K_k / (K_i + reach_ki K_k)``.
+    """
+    reaching = reach.T * capability[None, :]  # [i, k] = reach_ki K_k
+    danger = reaching / (capability[:, None] + reaching + 1e-12)
+    if commitment is not None:
+        danger = danger + commitment
+    np.fill_diagonal(danger, 0.0)
+    extra = np.maximum(0.0, hostility[None, :, :] - hostility[:, None, :])  # [i, j, k]
+    return np.einsum("ijk,ik->ij", extra, danger)
+
+
+def autonomy_cost(
+    capability: np.ndarray, autonomy_weight: float, tie_cost: np.ndarray | float
+) -> np.ndarray:
+    """Autonomy given up by committing to each partner (Morrow 1991).
+
+    The weaker partner of an asymmetric alliance trades autonomy for security; the stronger one
+    gives up little. Every commitment also carries a fixed upkeep (consultation, staff,
+    politics).
+
+    Args:
+        capability: (n,) capability, USD bn.
+        autonomy_weight: cost of committing to an overwhelmingly stronger partner, fraction of GDP.
+        tie_cost: (n,) or scalar upkeep of one commitment, fraction of each state's GDP.
+
+    Returns:
+        (n, n) cost, fraction of GDP per year at full commitment:
+        ``autonomy_weight * K_j / (K_i + K_j) + tie_cost_i``; zero diagonal.
+    """
+    k = capability
+    upkeep = np.broadcast_to(np.asarray(tie_cost, dtype=float), k.shape)[:, None]
+    cost = autonomy_weight * k[None, :] / (k[:, None] + k[None, :] + 1e-12) + upkeep
+    np.fill_diagonal(cost, 0.0)
+    return cost
+
+
+def coercion_cost(
+    trade_exposure: np.ndarray, coercion_propensity: np.ndarray, hostility: np.ndarray
+) -> np.ndarray:
+    """Expected trade loss from committing to each partner.
+
+    A trade partner k punishes i for committing to j when k is more hostile to j than to i:
+    the share ``coercion_propensity[k]`` of i's exports to k is at risk, scaled by that excess
+    hostility (the wedge strategies of Crawford 2011).
+
+    Args:
+        trade_exposure: (n, n) ``X[i, k]``, i's exports to k as a fraction of i's GDP.
+        coercion_propensity: (n,) share of targeted trade each k is willing to cut, 0-1.
+        hostility: (n, n) ``H[k, j]``.
+
+    Returns:
+        (n, n) ``cost[i, j] = sum_k X_ik kappa_k max(0, H_kj - H_ki)``, fraction of GDP per
+        year at full commitment; zero diagonal.
+    """
+    at_risk = trade_exposure * coercion_propensity[None, :]  # [i, k]
+    excess = np.maximum(0.0, hostility[None, :, :] - hostility.T[:, :, None])  # [i, k, j]
+    cost = np.einsum("ik,ikj->ij", at_risk, excess)
+    np.fill_diagonal(cost, 0.0)
+    return cost
+
+
+@dataclass(frozen=True)
+class AlignmentContext:
+    """Everything the alignment payoff needs for one year, precomputed once per step.
+
+    Arrays are indexed by state (n,) or by pairs of states (n, n).
+
+    Attributes:
+        theta: value of security per unit, fraction of GDP (calibrated).
+        own: own capability, USD bn.
+        threat: perceived threat, USD bn.
+        reach_to: ``reach_to[i, j] = reach[j, i]``: share of j's capability reaching i.
+        available: capability each state makes available to partners, USD bn.
+        credibility: ``credibility[i, j]``: credibility of j's commitment as seen by i, 0-1.
+        level_weight: (4,) commitment weight of levels 0-3.
+        entrapment: entrapment cost per pair at full commitment, fraction of GDP.
+        autonomy: autonomy cost per pair at full commitment, fraction of GDP.
+        coercion: coercion cost per pair at full commitment, fraction of GDP.
+        affinity: affinity payoff per pair at full commitment, fraction of GDP.
+        aid_offer: ``aid_offer[d, i]``: USD bn per year that donor d offers i (see
+            ``candidate_aid`` for the conditions).
+        aid_min_level: (n,) per donor, the tie level a recipient must hold (0 = unconditional).
+        aid_min_partners: (n,) per donor, how many of its other recipients a recipient must be
+            tied to at that level.
+        gdp: GDP, USD bn.
+        side_payment_weight: value of one dollar of aid received, in dollars of GDP.
+        pair: the stacked per-pair terms of ``pair_terms`` (computed on demand when None).
+    """
+
+    theta: np.ndarray
+    own: np.ndarray
+    threat: np.ndarray
+    reach_to: np.ndarray
+    available: np.ndarray
+    credibility: np.ndarray
+    level_weight: np.ndarray
+    entrapment: np.ndarray
+    autonomy: np.ndarray
+    coercion: np.ndarray
+    affinity: np.ndarray
+    aid_offer: np.ndarray
+    aid_min_level: np.ndarray
+    aid_min_partners: np.ndarray
+    gdp: np.ndarray
+    side_payment_weight: float = 1.0
+    pair: np.ndarray | None = None
+
+
+def aid_received(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """Side payments each state receives under a given commitment matrix.
+
+    Args:
+        levels: (n, n) symmetric commitment levels 0-3.
+        ctx: the year's context.
+
+    Returns:
+        (n,) USD bn per year received, summed over donors.
+    """
+    agents = np.arange(levels.shape[0])
+    return candidate_aid(agents, levels, ctx)
+
+
+def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """Side payments each candidate's state would receive from each donor.
+
+    A donor d pays recipient i its offer ``aid_offer[d, i]`` when i holds a tie of at least
+    ``aid_min_level[d]`` with d and with at least ``aid_min_partners[d]`` of d's other recipients
+    (conditionality on commitment to the donor's bloc; 0 and 0 make the aid unconditional).
+
+    Args:
+        agents: (m,) state of each candidate.
+        rows: (m, n) commitment levels of that state towards each state.
+        ctx: the year's context.
+
+    Returns:
+        (m, n) USD bn per year from each donor (columns).
+    """
+    m = len(agents)
+    out = np.zeros((m, ctx.aid_offer.shape[0]))
+    offers = ctx.aid_offer[:, agents].T  # (m, d)
+    for d in np.flatnonzero(offers.any(axis=0)):
+        level = ctx.aid_min_level[d]
+        tied = rows >= level  # (m, j)
+        recipients = ctx.aid_offer[d] > 0  # (j,)
+        partners = tied[:, recipients].sum(axis=1)
+        partners -= tied[np.arange(m), agents] & recipients[agents]  # not one's own partner
+        ok = tied[:, d] & (partners >= ctx.aid_min_partners[d])
+        out[:, d] = offers[:, d] * ok
+    return out
+
+
+def candidate_aid(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """Total side payments (USD bn per year) each candidate's state would receive; see
+    ``aid_by_donor`` for the conditions."""
+    if not ctx.aid_offer.any():
+        return np.zeros(len(agents))
+    return aid_by_donor(agents, rows, ctx).sum(axis=1)
+
+
+def pair_terms(ctx: AlignmentContext) -> np.ndarray:
+    """Per-pair contributions of a unit commitment, stacked for fast scoring.
+
+    Returns:
+        (n, n, 5) array: ``[i, j]`` holds the allied capability (USD bn) that a full
+        commitment with j brings i, then the entrapment, autonomy and coercion costs (negative)
+        and the affinity payoff, fractions of GDP.
+    """
+    allied = ctx.credibility * ctx.reach_to * ctx.available[None, :]
+    return np.stack([allied, -ctx.entrapment, -ctx.autonomy, -ctx.coercion, ctx.affinity], axis=2)
+
+
+def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """Alignment-dependent utility terms of candidate commitment rows.
+
+    Each candidate m is state ``agents[m]`` holding commitment levels ``rows[m]`` towards every
+    state (all other ties as they are). Vectorised over candidates, so a state can score all
+    its options (deepen or loosen each tie) in one call.
+
+    Args:
+        agents: (m,) int index of the state each candidate row belongs to.
+        rows: (m, n) int commitment levels 0-3 of that state towards each state.
+        ctx: the year's context.
+
+    Returns:
+        (m, len(ALIGNMENT_TERMS)) utility terms, fraction of GDP per year.
+    """
+    w = ctx.level_weight[rows]  # (m, n)
+    table = ctx.pair if ctx.pair is not None else pair_terms(ctx)
+    if agents.size and np.all(agents == agents[0]):
+        linear = w @ table[agents[0]]  # one state's options: a single matrix product
+    else:
+        linear = np.einsum("mn,mnk->mk", w, table[agents])
+    sec = security(ctx.own[agents], linear[:, 0], ctx.threat[agents])
+    out = np.empty((len(agents), len(ALIGNMENT_TERMS)))
+    out[:, 0] = ctx.theta[agents] * sec
+    out[:, 1:5] = linear[:, 1:5]
+    if ctx.aid_offer.any():
+        aid = candidate_aid(agents, rows, ctx)
+        out[:, 5] = ctx.side_payment_weight * aid / ctx.gdp[agents]
+    else:
+        out[:, 5] = 0.0
+    return out
+
+
+def tie_change_deltas(
+    agent: int, row: np.ndarray, partners: np.ndarray, new_levels: np.ndarray, ctx: AlignmentContext
+) -> np.ndarray:
+    """Change in a state's alignment terms for each of several single-tie changes.
+
+    Equal to ``alignment_terms`` of each changed row minus that of the current row (the
+    tests check this), but computed from vectors: each option changes one entry, so its effect
+    on the linear terms is that entry's weight change times the pair's unit terms, and its
+    effect on security is through one scalar (allied capability).
+
+    Args:
+        agent: the state.
+        row: (n,) its current commitment levels.
+        partners: (m,) partner of each option.
+        new_levels: (m,) the tie's level under each option.
+        ctx: the year's context.
+
+    Returns:
+        (m, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
+    """
+    table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
+    lw = ctx.level_weight
+    allied_now = lw[row] @ table[:, 0]
+    dw = lw[new_levels] - lw[row[partners]]
+    unit = table[partners]  # (m, 5)
+    own, threat_ = ctx.own[agent], ctx.threat[agent]
+    out = np.empty((len(partners), len(ALIGNMENT_TERMS)))
+    sec_now = (own + allied_now) / (own + allied_now + threat_)
+    out[:, 0] = ctx.theta[agent] * (security(own, allied_now + dw * unit[:, 0], threat_) - sec_now)
+    out[:, 1:5] = dw[:, None] * unit[:, 1:5]
+    if ctx.aid_offer[:, agent].any():
+        rows = np.repeat(row[None, :], len(partners), axis=0)
+        rows[np.arange(len(partners)), partners] = new_levels
+        agents = np.full(len(partners), agent)
+        now = candidate_aid(np.array([agent]), row[None, :], ctx)[0]
+        out[:, 5] = (
+            ctx.side_payment_weight * (candidate_aid(agents, rows, ctx) - now) / ctx.gdp[agent]
+        )
+    else:
+        out[:, 5] = 0.0
+    return out
+
+
+def consumption_utility(share: np.ndarray) -> np.ndarray:
+    """Utility of consumption, fraction of GDP: ``log(1 - x)`` for defence share x (0-1)."""
+    return np.log1p(-share)
+
+
+def target_penalty(share: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Soft penalty for missing a spending target, fraction of GDP (<= 0).
+
+    Args:
+        share: defence share of GDP, 0-1.
+        target: target share, 0-1 (0 = none).
+        weight: cost per unit shortfall (e.g. 0.3: each point short costs 0.3 points).
+    """
+    return -weight * np.maximum(0.0, target - share)

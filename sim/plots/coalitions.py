@@ -1,0 +1,307 @@
+"""``coalitions.png``: who aligns with whom, and when.
+
+Three panels share the year axis:
+
+(a), (b) for each key state and year, the highest tie level with the United States and with
+China (a heatmap: none, alignment, partnership, formal);
+(c) one lane per treaty alliance and emergent bloc (from ``alliances``): a header bar for the
+years it exists and one bar per member for the years it is a member (for large alliances such
+as NATO only the key-state members get their own bar, the rest share one).
+
+The years in which an "Asian NATO" exists (``alliances.is_asian_nato``) are outlined in gold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.patches import Patch, Rectangle
+
+from sim.plots._common import (
+    ASIAN_NATO_COLOUR,
+    LEVEL_NAMES,
+    asian_nato_years,
+    country_names,
+    figure_title,
+    get_table,
+    new_figure,
+    no_data,
+    present_key_states,
+    run_years,
+    save_figure,
+    set_year_axis,
+    split_members,
+    year_spans,
+)
+
+FILENAME = "coalitions.png"
+REFERENCE_STATES = ("USA", "CHN")
+LEVEL_COLOURS = ("#eeeeee", "#c6dbef", "#6baed6", "#08306b")  # none, alignment, partner, formal
+MAX_MEMBER_ROWS = 8
+_LANE_COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#937860", "#64b5cd", "#da8bc3")
+
+
+@dataclass
+class _Lane:
+    """One row of panel (c)."""
+
+    label: str
+    years: list[int]
+    colour: str
+    header: bool = False
+
+
+def tie_level_matrix(
+    ties: pd.DataFrame, states: Sequence[str], partner: str, years: Sequence[int]
+) -> np.ndarray:
+    """Highest tie level between each state and ``partner`` in each year.
+
+    Args:
+        ties: The ``ties`` table.
+        states: iso3 codes (rows of the result).
+        partner: iso3 code of the partner (e.g. ``"USA"``).
+        years: The years (columns of the result).
+
+    Returns:
+        A float array of shape ``(len(states), len(years))``: 0 for no tie, 1-3 for the level,
+        NaN where the state is the partner itself.
+    """
+    out = np.zeros((len(states), len(years)))
+    row = {s: i for i, s in enumerate(states)}
+    col = {int(y): j for j, y in enumerate(years)}
+    if len(ties):
+        mine = ties[(ties["a"] == partner) | (ties["b"] == partner)]
+        other = np.where(mine["a"] == partner, mine["b"], mine["a"])
+        for iso, year, level in zip(other, mine["year"], mine["level"], strict=True):
+            i, j = row.get(str(iso)), col.get(int(year))
+            if i is not None and j is not None:
+                out[i, j] = max(out[i, j], float(level))
+    if partner in row:
+        out[row[partner], :] = np.nan
+    return out
+
+
+def _draw_heatmap(ax, matrix: np.ndarray, years: Sequence[int], labels: Sequence[str]) -> None:
+    cmap = ListedColormap(LEVEL_COLOURS).with_extremes(bad="white")
+    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5], cmap.N)
+    x_edges = np.arange(len(years) + 1) - 0.5 + years[0]
+    if len(years) > 1 and list(years) != list(range(years[0], years[-1] + 1)):
+        x_edges = np.concatenate([np.asarray(years) - 0.5, [years[-1] + 0.5]])
+    y_edges = np.arange(len(labels) + 1) - 0.5
+    ax.pcolormesh(
+        x_edges,
+        y_edges,
+        np.ma.masked_invalid(matrix),
+        cmap=cmap,
+        norm=norm,
+        edgecolor="white",
+        linewidth=0.6,
+    )
+    for i, j in zip(*np.where(np.isnan(matrix)), strict=True):
+        ax.add_patch(
+            Rectangle(
+                (x_edges[j], i - 0.5),
+                x_edges[j + 1] - x_edges[j],
+                1,
+                facecolor="white",
+                edgecolor="0.6",
+                hatch="///",
+                linewidth=0,
+            )
+        )
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+
+
+def _level_handles(asian_nato: bool) -> list[Patch]:
+    """Legend entries of the heatmaps: the tie levels, "itself" and the Asian NATO outline."""
+    handles = [Patch(facecolor=LEVEL_COLOURS[0], edgecolor="0.7", label="no tie")]
+    handles += [
+        Patch(facecolor=LEVEL_COLOURS[lvl], label=f"{lvl} {name}")
+        for lvl, name in LEVEL_NAMES.items()
+    ]
+    handles.append(Patch(facecolor="white", edgecolor="0.6", hatch="///", label="itself"))
+    if asian_nato:
+        handles.append(
+            Patch(facecolor="none", edgecolor=ASIAN_NATO_COLOUR, linewidth=2.5, label="Asian NATO")
+        )
+    return handles
+
+
+def _mark_asian_nato(ax, spans: Sequence[tuple[int, int]], *, fill: bool) -> None:
+    """Outline (or shade, with ``fill``) the Asian NATO years over the full height of ``ax``."""
+    for first, last in spans:
+        ax.add_patch(
+            Rectangle(
+                (first - 0.5, 0),
+                last - first + 1,
+                1,
+                transform=ax.get_xaxis_transform(),
+                facecolor=ASIAN_NATO_COLOUR if fill else "none",
+                alpha=0.18 if fill else 1.0,
+                edgecolor="none" if fill else ASIAN_NATO_COLOUR,
+                linewidth=0 if fill else 2.5,
+                zorder=0 if fill else 6,
+                clip_on=False,
+            )
+        )
+
+
+def _lanes(
+    alliances: pd.DataFrame, key_states: Sequence[str], names: Mapping[str, str]
+) -> list[_Lane]:
+    """Build the rows of panel (c), alliance by alliance (treaties first, then blocs)."""
+    if alliances.empty:
+        return []
+    info = []
+    for alliance, rows in alliances.groupby("alliance", sort=False):
+        kinds = rows["kind"].astype(str)
+        treaty = bool((kinds == "treaty").any())
+        asian = bool(rows["is_asian_nato"].fillna(False).astype(bool).any())
+        info.append((0 if treaty else 1, int(rows["year"].min()), str(alliance), rows, asian))
+    info.sort(key=lambda t: t[:3])
+
+    lanes: list[_Lane] = []
+    palette = iter(_LANE_COLOURS * 10)
+    for order, _first, alliance, rows, asian in info:
+        colour = ASIAN_NATO_COLOUR if asian else next(palette)
+        years_by_member: dict[str, list[int]] = {}
+        for year, members in zip(rows["year"], rows["members"], strict=True):
+            for m in split_members(members):
+                years_by_member.setdefault(m, []).append(int(year))
+        sizes = [len(split_members(m)) for m in rows["members"]]
+        kind = "treaty alliance" if order == 0 else ("Asian NATO bloc" if asian else "bloc")
+        size = f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
+        lanes.append(
+            _Lane(
+                label=f"{alliance} ({kind}, {size} members)",
+                years=sorted({int(y) for y in rows["year"]}),
+                colour=colour,
+                header=True,
+            )
+        )
+        ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
+        if len(ever) > MAX_MEMBER_ROWS:
+            own = [k for k in key_states if k in years_by_member]
+            rest = [m for m in ever if m not in own]
+        else:
+            own, rest = ever, []
+        for m in own:
+            lanes.append(_Lane(f"{names.get(m, m)}", sorted(set(years_by_member[m])), colour))
+        if rest:
+            rest_years = sorted({y for m in rest for y in years_by_member[m]})
+            lanes.append(_Lane(f"{len(rest)} other members", rest_years, colour))
+    return lanes
+
+
+def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
+    for i, lane in enumerate(lanes):
+        spans = [(a - 0.45, b - a + 0.9) for a, b in year_spans(lane.years)]
+        height = 0.8 if lane.header else 0.55
+        ax.broken_barh(
+            spans,
+            (i - height / 2, height),
+            facecolors=lane.colour,
+            alpha=1.0 if lane.header else 0.55,
+            edgecolor="none",
+        )
+        if lane.header and i:
+            ax.axhline(i - 0.5, color="0.7", linewidth=0.8)
+    ax.set_yticks(np.arange(len(lanes)), [lane.label for lane in lanes])
+    for tick, lane in zip(ax.get_yticklabels(), lanes, strict=True):
+        tick.set_fontweight("bold" if lane.header else "normal")
+    ax.set_ylim(len(lanes) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", alpha=0.25)
+
+
+def draw_coalitions(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: Path,
+    *,
+    key_states: Sequence[str],
+    title: str = "",
+) -> Path:
+    """Draw coalition membership over time (see the module docstring).
+
+    Args:
+        tables: Run tables by name (``ties``, ``alliances``; ``actors`` for names).
+        out_dir: Folder to write ``coalitions.png`` into.
+        key_states: iso3 codes of the states in panels (a) and (b), and of the NATO-size
+            alliance members that get their own bar in panel (c).
+        title: The run's title, shown under the figure title.
+
+    Returns:
+        The path of the PNG written.
+    """
+    ties = get_table(tables, "ties")
+    alliances = get_table(tables, "alliances")
+    names = country_names(tables)
+    years = run_years(tables)
+    shown = present_key_states(key_states, tables)
+    lanes = _lanes(alliances, shown, names)
+    spans = year_spans(asian_nato_years(alliances))
+
+    n_key = max(len(shown), 2)
+    heights = [0.6 + 0.28 * n_key, 0.6 + 0.28 * n_key, 0.8 + 0.26 * max(len(lanes), 3)]
+    fig = new_figure(13, 1.8 + sum(heights))
+    figure_title(fig, "Coalitions: who aligns with whom, and when", title)
+    axes = fig.subplots(3, 1, sharex=True, height_ratios=heights)
+
+    labels = [names.get(k, k) for k in shown]
+    drawn = False
+    for ax, ref, tag in zip(axes[:2], REFERENCE_STATES, "ab", strict=True):
+        ref_name = f"{names[ref]} ({ref})" if ref in names else ref
+        ax.set_title(
+            f"({tag}) Highest tie level of each key state with {ref_name}",
+            loc="left",
+            fontsize=11,
+        )
+        if not years or not shown:
+            no_data(ax, "No key states in this run")
+            continue
+        if ref not in names:
+            no_data(ax, f"{ref_name} is not in this run")
+            continue
+        _draw_heatmap(ax, tie_level_matrix(ties, shown, ref, years), years, labels)
+        _mark_asian_nato(ax, spans, fill=False)
+        drawn = True
+
+    if drawn:
+        axes[0].legend(
+            handles=_level_handles(bool(spans)),
+            title="Tie level",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
+            fontsize=9,
+        )
+
+    ax = axes[2]
+    ax.set_title("(c) Members of treaty alliances and emergent blocs", loc="left", fontsize=11)
+    if lanes:
+        _draw_lanes(ax, lanes)
+        _mark_asian_nato(ax, spans, fill=True)
+        if spans:
+            ax.legend(
+                handles=[
+                    Patch(color=ASIAN_NATO_COLOUR, alpha=0.3, label="years an Asian\nNATO exists")
+                ],
+                loc="upper left",
+                bbox_to_anchor=(1.01, 1.0),
+                frameon=False,
+                fontsize=9,
+            )
+    else:
+        no_data(ax, "No treaty alliances or blocs in this run")
+    set_year_axis(ax, years)
+    if not years:
+        ax.set_xticks([])
+    ax.tick_params(axis="x", labelbottom=True)
+    return save_figure(fig, out_dir / FILENAME)

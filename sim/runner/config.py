@@ -1,0 +1,53 @@
+"""Config composition outside the command line (tests, notebooks, benchmarks, the class page).
+
+``compose(["scenario=injection_1p5b", "seed=7"])`` gives the same resolved config the command
+line would, using the project's ``configs/`` folder and the typed schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.schema import register_configs
+
+
+def config_dir() -> Path:
+    """The folder of Hydra configs: ``$ALLIANCE_SIM_CONFIGS`` or the project's ``configs/``."""
+    env = os.environ.get("ALLIANCE_SIM_CONFIGS")
+    if env:
+        return Path(env).resolve()
+    return (Path(__file__).resolve().parents[2] / "configs").resolve()
+
+
+def register_resolvers() -> None:
+    """Register ``${sim_uid:}``: a short random id that makes run folders unique (idempotent)."""
+    if not OmegaConf.has_resolver("sim_uid"):
+        OmegaConf.register_new_resolver("sim_uid", lambda: uuid.uuid4().hex[:6], use_cache=True)
+
+
+def compose(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+    """Compose the config with Hydra's compose API.
+
+    Args:
+        overrides: command-line style overrides, e.g. ``["world=classroom5", "seed=3"]``.
+        config_name: the primary config.
+
+    Returns:
+        The composed config (without the ``hydra`` node), validated against the schema.
+    """
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    register_configs()
+    register_resolvers()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        cfg = hydra_compose(config_name=config_name, overrides=list(overrides or []))
+    cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
+    return cfg

@@ -1,0 +1,112 @@
+"""The run folder: tables, plots and manifest, written so that a folder is complete or absent.
+
+Every file is written to a temporary name in the same folder and moved into place with
+``os.replace`` (atomic on one file system). ``manifest.json`` is written last: a folder holding
+it is complete; a folder without it is an interrupted or failed run and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+
+MANIFEST = "manifest.json"
+TABLES = ("actors", "states", "ties", "alliances", "events", "summary")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through a temporary file in the same folder, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, csv: bool = True) -> list[str]:
+    """Write each table as Parquet (and CSV), atomically; returns the file names written."""
+    written = []
+    for name in TABLES:
+        table = tables[name]
+        atomic_write(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
+        written.append(f"{name}.parquet")
+        if csv:
+            atomic_write(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+            written.append(f"{name}.csv")
+    return written
+
+
+def git_commit() -> dict[str, object]:
+    """The code version: git commit of the source tree and whether it had local changes."""
+    root = Path(sim.__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    if commit.returncode != 0:
+        return {"commit": None, "dirty": None}
+    return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape the results."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("numpy", "pandas", "pyarrow", "mesa", "hydra-core", "omegaconf", "matplotlib"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_manifest(folder: Path, info: Mapping[str, object]) -> None:
+    """Write ``manifest.json`` (last: it marks the folder complete)."""
+    manifest = {
+        "package": "alliance-sim",
+        "version": sim.__version__,
+        "code": git_commit(),
+        "libraries": library_versions(),
+        "platform": platform.platform(),
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        **info,
+        "complete": True,
+    }
+    text = json.dumps(manifest, indent=2, default=str)
+    atomic_write(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether a run folder finished (its manifest exists and says so)."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return False
+    try:
+        return bool(json.loads(path.read_text(encoding="utf-8")).get("complete"))
+    except (OSError, json.JSONDecodeError):
+        return False

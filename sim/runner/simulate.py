@@ -1,0 +1,160 @@
+"""Run the model from a config: build the world and the events, seed, run, collect tables.
+
+``simulate(cfg)`` is the one entry point used by the command line, the tests, the benchmark
+and notebooks: the same config and seed give the same tables, however it is called.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.abm.model import AllianceModel, as_params
+from sim.errors import UserError
+from sim.schema import LEVELS
+from sim.world.builder import World, build_world
+from sim.world.events import Event, build_events
+
+RULES = ("expected_utility", "landscape", "balance_of_threat")
+
+
+def replicate_seed(seed: int, replicate: int) -> int:
+    """Seed of replicate ``replicate`` of a run seeded ``seed``.
+
+    Child seeds come from numpy's ``SeedSequence(seed)`` spawn tree (the child with spawn key
+    ``(replicate,)``, exactly what ``SeedSequence(seed).spawn(R)[replicate]`` gives), never
+    ``seed + replicate``: children are statistically independent, and replicate r has the same
+    seed however the replicates are split across jobs.
+    """
+    if seed < 0 or replicate < 0:
+        raise UserError(
+            f"seeds must be non-negative integers (got seed={seed}, replicate={replicate})"
+        )
+    child = np.random.SeedSequence(seed, spawn_key=(replicate,))
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
+@dataclass
+class Prepared:
+    """A validated config turned into the model's inputs."""
+
+    world: World
+    events: list[Event]
+    params: object
+    scenario: str
+
+
+def prepare(cfg) -> Prepared:
+    """Validate a composed config and build the world and events.
+
+    Raises:
+        UserError: anything wrong with the config, in one line.
+    """
+    params = as_params(cfg.model)
+    check_params(params)
+    world = build_world(cfg.world)
+    horizon_end = world.base_year + params.horizon
+    events = build_events(cfg.scenario.events, world, horizon_end)
+    pred = params.predicates
+    for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian]:
+        if code not in known_codes():
+            raise UserError(f"unknown state '{code}' in model.predicates")
+    for code in cfg.run.key_states:
+        if code not in known_codes() and code not in world.iso3:
+            raise UserError(f"unknown state '{code}' in run.key_states")
+    return Prepared(world, events, params, cfg.scenario.name)
+
+
+def known_codes() -> set[str]:
+    """Every state code the shipped tables know (for validating names in predicates)."""
+    from sim.world.tables import builtin_states
+
+    return set(builtin_states().index) | {"EUR"}
+
+
+def check_params(p) -> None:
+    """Range checks on the model parameters (types are checked by the schema)."""
+    if p.horizon < 1:
+        raise UserError(f"model.horizon must be at least 1 year (got {p.horizon})")
+    b, s, a = p.budget, p.security, p.alignment
+    checks = [
+        (0 < s.depreciation <= 1, "model.security.depreciation must be in (0, 1]"),
+        (0 <= s.publicness <= 1, "model.security.publicness must be in [0, 1]"),
+        (
+            len(s.level_weights) == 4,
+            "model.security.level_weights needs 4 values (none, alignment, partnership, formal)",
+        ),
+        (
+            all(0 <= w <= 1 for w in s.level_weights),
+            "model.security.level_weights must lie in [0, 1]",
+        ),
+        (
+            list(s.level_weights) == sorted(s.level_weights),
+            "model.security.level_weights must not decrease",
+        ),
+        (0 <= b.adjustment_speed <= 1, "model.budget.adjustment_speed must be in [0, 1]"),
+        (b.max_change_pct_points >= 0, "model.budget.max_change_pct_points must be >= 0"),
+        (
+            0 <= b.min_pct_gdp <= b.max_pct_gdp < 100,
+            "model.budget needs 0 <= min_pct_gdp <= max_pct_gdp < 100",
+        ),
+        (b.target_weight >= 0, "model.budget.target_weight must be >= 0"),
+        (b.theta > 0, "model.budget.theta must be positive"),
+        (0 <= b.private_benefit_share < 1, "model.budget.private_benefit_share must be in [0, 1)"),
+        (b.background_threat_share >= 0, "model.budget.background_threat_share must be >= 0"),
+        (
+            a.rule in RULES,
+            f"model.alignment.rule '{a.rule}' is unknown; use one of {', '.join(RULES)}",
+        ),
+        (a.temperature_pct_gdp >= 0, "model.alignment.temperature_pct_gdp must be >= 0"),
+        (len(a.landscape_thresholds) == 3, "model.alignment.landscape_thresholds needs 3 values"),
+        (
+            p.predicates.link_min_level in LEVELS,
+            f"model.predicates.link_min_level must be one of {', '.join(LEVELS)}",
+        ),
+        (p.predicates.asian_nato_min >= 1, "model.predicates.asian_nato_min must be at least 1"),
+    ]
+    for name in (
+        "entrapment_weight",
+        "autonomy_weight",
+        "tie_cost_usd_bn",
+        "coercion_weight",
+        "side_payment_weight",
+        "treaty_exit_cost",
+    ):
+        checks.append((getattr(a, name) >= 0, f"model.alignment.{name} must be >= 0"))
+    for ok, message in checks:
+        if not ok:
+            raise UserError(message)
+
+
+def run_model(prepared: Prepared, seed: int) -> AllianceModel:
+    """Build and run one model to its horizon."""
+    model = AllianceModel(
+        prepared.world, prepared.params, prepared.events, rng=seed, scenario_name=prepared.scenario
+    )
+    model.run()
+    return model
+
+
+def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[str, pd.DataFrame]:
+    """Run one replicate of a config and return its tables (see docs/outputs.md).
+
+    Args:
+        cfg: the composed config.
+        replicate: which replicate (its seed is ``replicate_seed(cfg.seed, replicate)``).
+        prepared: the output of ``prepare(cfg)``, to skip rebuilding it.
+
+    Returns:
+        The tables ``actors, states, ties, alliances, events, summary``; the summary holds the
+        seed the model used and the replicate number.
+    """
+    prepared = prepared or prepare(cfg)
+    seed = replicate_seed(int(cfg.seed), replicate)
+    model = run_model(prepared, seed)
+    tables = model.recorder.tables(seed=seed)
+    tables["summary"].insert(2, "replicate", replicate)
+    tables["summary"].insert(2, "base_seed", int(cfg.seed))
+    return tables
