@@ -13,7 +13,7 @@ run: setup
 test:
 	@scripts/bootstrap.sh dev
 	.venv/bin/python -m ruff check .
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -q
 
 lint:
 	@scripts/bootstrap.sh dev

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import Any
+
 from omegaconf import MISSING
 
 LEVELS = ("none", "alignment", "partnership", "formal")
@@ -50,7 +52,7 @@ class WorldConfig:
     propensity_csv: str | None = None
     propensity_midpoint: float = 0.0
     propensity_scale: float = 1.0
-    aggregates: dict[str, AggregateConfig] = field(default_factory=dict)
+    aggregates: dict[str, Any] = field(default_factory=dict)  # each an AggregateConfig
     base_year: int = 2024
     data_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
     regime: dict[str, float] = field(default_factory=dict)
@@ -63,7 +65,7 @@ class WorldConfig:
     affinity_regime_weight: float = 0.3
     affinity: dict[str, float] = field(default_factory=dict)
     trade_exposure_pct_gdp: dict[str, float] = field(default_factory=dict)
-    treaties: dict[str, TreatyConfig] = field(default_factory=dict)
+    treaties: dict[str, Any] = field(default_factory=dict)  # each a TreatyConfig
     ties: dict[str, str] = field(default_factory=dict)
 
 
@@ -113,7 +115,7 @@ class ScenarioConfig:
 
     name: str = MISSING
     description: str = ""
-    events: dict[str, EventConfig] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)  # each an EventConfig
 
 
 @dataclass
@@ -190,6 +192,34 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
+
+
+def typed_entry(node: Any, schema: type, where: str) -> Any:
+    """Check one entry of a loosely typed dict (a treaty, an aggregate, an event) against its
+    dataclass: unknown keys and wrong types become a one-line ``UserError``.
+
+    These dicts are typed ``dict[str, Any]`` so that users can add entries from the command
+    line (``+scenario.events.NAME={...}``), which OmegaConf refuses for typed dicts.
+
+    Returns:
+        The entry as an instance of ``schema``.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.errors import UserError
+
+    if isinstance(node, schema):
+        return node
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(schema), node)
+        return OmegaConf.to_object(merged)
+    except OmegaConfBaseException as exc:
+        lines = str(exc).splitlines()
+        key = next((ln.split(":", 1)[1].strip() for ln in lines if "full_key:" in ln), "")
+        raise UserError(
+            f"{where}{'.' + key if key else ''}: {lines[0]} (see sim/schema.py: {schema.__name__})"
+        ) from None
 
 
 def register_configs() -> None:

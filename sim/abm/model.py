@@ -1,12 +1,12 @@
 """The alliance model: the world, its yearly step, and what it records.
 
 Each step is one year:
-1. the scenario events post this year's offers, targets, shocks and affinity changes;
+1. GDP grows; the scenario events post this year's offers, targets, shocks and affinity changes;
 2. the year's payoff context is computed once (threat, costs of commitment: sim.core.payoffs);
 3. every state, in random order drawn from the model's generator, takes its budget decision and
    its alignment decision (``StateAgent.step``);
 4. aid is paid to the recipients that qualify, and what it buys takes effect;
-5. capability and GDP move on; formal blocs are detected and compared with last year's
+5. capability moves on (K' = (1 - depreciation) K + spending + aid bought as capability); formal blocs are detected and compared with last year's
    (formation, accession, exit, dissolution); the year is recorded.
 
 All randomness comes from the model's own generator (``Model(rng=seed)``).
@@ -117,6 +117,7 @@ class AllianceModel(mesa.Model):
         """Advance one year."""
         s = self.state
         s.year += 1
+        s.gdp = s.gdp * (1 + self.world.growth)
         s.reset_year()
         s.apply_treaty_targets(self.params.budget.target_weight)
         for event in self.events:
@@ -130,7 +131,6 @@ class AllianceModel(mesa.Model):
         s.capability = (1 - dep) * s.capability + s.spending
         self.aid_paid = self._aid_paid()
         settle_aid(s, self.aid_paid)  # capability bought with aid enters like this year's spending
-        s.gdp = s.gdp * (1 + self.world.growth)
         self.ctx = self._context()
         self._update_blocs()
         self.recorder.record()

@@ -93,12 +93,6 @@ def explain(exc: Exception) -> str:
             f"unknown key '{key}' ('{key_match.group(1)}' is not a setting there); check the "
             "spelling, add a new entry with +key=..., or list every key with: alliance-sim --cfg job"
         )
-    if "Invalid type assigned" in text:
-        where = re.search(r"full_key: ([\w.\[\]]+)", text)
-        return (
-            f"cannot add '{where.group(1) if where else 'that entry'}' one field at a time; give it "
-            "whole, e.g. '+scenario.events.NAME={kind: exercise, participants: [USA, JPN]}'"
-        )
     if missing_group and "No match in the defaults list" in text:
         return f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model"
     conv = re.search(r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", text)

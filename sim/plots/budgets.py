@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.plots._common import (
@@ -22,6 +23,27 @@ from sim.plots._common import (
 FILENAME = "budgets.png"
 
 
+def target_label(label: str, value: float) -> str:
+    """The label of a spending target, with its value unless the label already gives it."""
+    if f"{value:g}%" in label.replace(" %", "%"):
+        return label
+    return f"{label}\n({value:g}% of GDP)"
+
+
+def order_by_last_value(states: pd.DataFrame, shown: Sequence[str]) -> list[str]:
+    """``shown`` from the highest to the lowest defence share in its last year.
+
+    The legend then lists the states in the order of their lines at the right end of the plot.
+    """
+
+    def last(iso: str) -> float:
+        rows = states[states["iso3"] == iso].sort_values("year")["defence_pct_gdp"].astype(float)
+        rows = rows.dropna()
+        return float(rows.iloc[-1]) if len(rows) else -np.inf
+
+    return sorted(shown, key=lambda iso: (-last(iso), list(shown).index(iso)))
+
+
 def _label_targets(ax, targets: Mapping[str, float]) -> None:
     """Draw each target as a dashed line, labelled in the right margin (labels kept apart)."""
     if not targets:
@@ -34,7 +56,7 @@ def _label_targets(ax, targets: Mapping[str, float]) -> None:
         y = max(value, placed[-1] + gap) if placed else value
         placed.append(y)
         ax.annotate(
-            f"{label}\n({value:g}% of GDP)",
+            target_label(label, value),
             xy=(1.0, value),
             xycoords=("axes fraction", "data"),
             xytext=(1.01, y),
@@ -84,7 +106,7 @@ def draw_budgets(
         return save_figure(fig, out_dir / FILENAME)
 
     ymax = 0.0
-    for iso in shown:
+    for iso in order_by_last_value(states, shown):
         rows = states[states["iso3"] == iso].sort_values("year")
         values = rows["defence_pct_gdp"].astype(float)
         ymax = max(ymax, float(values.max()))
@@ -104,5 +126,9 @@ def draw_budgets(
     ax.set_ylim(0, ymax * 1.12 + 0.1)
     _label_targets(ax, targets)
     ax.grid(axis="y", alpha=0.3)
-    fig.legend(title="Key state", loc="outside right upper", frameon=False)
+    fig.legend(
+        title="Key state\n(top to bottom: highest to\nlowest in the last year)",
+        loc="outside right upper",
+        frameon=False,
+    )
     return save_figure(fig, out_dir / FILENAME)

@@ -1,8 +1,19 @@
-"""Camps of a year's alignment network: groups of states linked by formal ties, and partners.
+"""Camps of a year's alignment network: the great power each state is most strongly tied to.
 
-A camp is a connected group of states linked by formal (collective defence) ties, named after
-its member with the largest defence budget. A state outside every camp is a partner of a camp
-when its partnership or formal ties reach members of that camp only.
+Chains of formal ties can link every state into one connected group (a NATO member with a formal
+tie to China merges the US and China "camps"), so a camp is not a connected component. Instead
+each great power (by default the United States, China and Russia) heads its own camp, and every
+other state belongs to the camp of the great power it has its strongest direct tie with:
+
+* ``formal``: its strongest tie is a formal one (collective defence, treaty or bilateral);
+* ``informal``: its strongest tie with a great power is a partnership or an alignment;
+* ``between``: it is tied equally strongly to great powers on rival sides (say, formal ties with
+  both the United States and China);
+* ``none``: it has no tie with any great power (non-aligned).
+
+Great powers linked to each other by a partnership or a formal tie are on the same side (China
+and Russia, typically); a state tied equally to two great powers of one side joins the camp of
+the one with the larger 2024 defence budget.
 """
 
 from __future__ import annotations
@@ -13,99 +24,102 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_hex, to_rgb
 
-CAMP_COLOURS = ("#4c72b0", "#c44e52", "#55a868", "#8172b2", "#ccb974", "#64b5cd", "#da8bc3")
+GREAT_POWERS: tuple[str, ...] = ("USA", "CHN", "RUS")
+GREAT_POWER_COLOURS: dict[str, str] = {"USA": "#3b6fb6", "CHN": "#c0392b", "RUS": "#e67e22"}
+EXTRA_COLOURS = ("#55a868", "#8172b2", "#937860", "#da8bc3", "#64b5cd")
 UNALIGNED_COLOUR = "#bdbdbd"
-BETWEEN_COLOUR = "#e0c9a6"  # partner of several camps
-PARTNER_TINT = 0.55  # share of white mixed into a camp colour for its partners
+BETWEEN_COLOUR = "#d9c27a"  # tied equally to rival great powers
+PARTNER_TINT = 0.6  # share of white mixed into a camp colour for informally tied states
+ROLES = ("great power", "formal", "informal", "between", "none")
 
 
-def camps(isos: Sequence[str], ties: pd.DataFrame, min_level: int = 3) -> list[set[str]]:
-    """Connected groups of states linked by ties of at least ``min_level``.
+def _pair_levels(ties: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """The highest level of each pair (both orders) in ``ties``."""
+    levels: dict[tuple[str, str], int] = {}
+    if len(ties) == 0:
+        return levels
+    for a, b, level in zip(
+        ties["a"].astype(str), ties["b"].astype(str), ties["level"].astype(int), strict=True
+    ):
+        for key in ((a, b), (b, a)):
+            levels[key] = max(levels.get(key, 0), level)
+    return levels
+
+
+def great_power_sides(great_powers: Sequence[str], ties: pd.DataFrame) -> dict[str, int]:
+    """Group great powers into sides: two linked by a partnership or formal tie share a side.
 
     Args:
-        isos: All states.
+        great_powers: iso3 codes of the great powers in the run.
         ties: Tie rows (``a``, ``b``, ``level``) of one year.
-        min_level: The lowest tie level that links two states (3 = formal).
 
     Returns:
-        The groups with two or more members, largest first (ties broken by smallest iso3).
+        iso3 -> side number (the index in ``great_powers`` of the first great power of the side).
     """
-    parent = {i: i for i in isos}
-
-    def find(i: str) -> str:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    strong = ties[ties["level"].astype(float) >= min_level] if len(ties) else ties
-    for a, b in zip(strong["a"].astype(str), strong["b"].astype(str), strict=True):
-        for x in (a, b):
-            parent.setdefault(x, x)
-        parent[find(a)] = find(b)
-    groups: dict[str, set[str]] = {}
-    for i in parent:
-        groups.setdefault(find(i), set()).add(i)
-    found = [g for g in groups.values() if len(g) > 1]
-    return sorted(found, key=lambda g: (-len(g), min(g)))
+    levels = _pair_levels(ties)
+    side = {g: k for k, g in enumerate(great_powers)}
+    changed = True
+    while changed:
+        changed = False
+        for g in great_powers:
+            for h in great_powers:
+                if levels.get((g, h), 0) >= 2 and side[g] != side[h]:
+                    side[g] = side[h] = min(side[g], side[h])
+                    changed = True
+    return side
 
 
 def classify_states(
-    isos: Sequence[str], ties: pd.DataFrame, budget: Mapping[str, float]
+    isos: Sequence[str],
+    ties: pd.DataFrame,
+    budget: Mapping[str, float],
+    great_powers: Sequence[str] = GREAT_POWERS,
 ) -> dict[str, tuple[str, str]]:
-    """Each state's camp and role in one year.
+    """Each state's camp and role in one year (see the module docstring).
 
     Args:
         isos: All states.
         ties: Tie rows (``a``, ``b``, ``level``) of one year.
-        budget: Defence budget per state, to name each camp after its largest member.
+        budget: Defence budget per state, to choose between two great powers of one side.
+        great_powers: iso3 codes of the great powers that head camps (absent ones are ignored).
 
     Returns:
-        iso3 -> ``(leader, role)``: role ``"member"`` (formal ties link it to the camp of
-        ``leader``), ``"partner"`` (outside every camp, a partnership or formal tie with members of
-        one camp only), ``"between"`` (such ties with several camps) or ``"none"``; the leader is
-        ``""`` for the last two.
+        iso3 -> ``(great power, role)`` with role one of :data:`ROLES`; the great power is
+        ``""`` for the roles ``between`` and ``none``.
     """
-    leader: dict[str, str] = {}
-    for group in camps(isos, ties):
-        lead = max(sorted(group), key=lambda i: budget.get(i, 0.0))
-        leader.update(dict.fromkeys(group, lead))
-    partner_of: dict[str, set[str]] = {}
-    strong = ties[ties["level"].astype(float) >= 2] if len(ties) else ties
-    for a, b in zip(strong["a"].astype(str), strong["b"].astype(str), strict=True):
-        for x, y in ((a, b), (b, a)):
-            if x not in leader and y in leader:
-                partner_of.setdefault(x, set()).add(leader[y])
+    present = [g for g in dict.fromkeys(great_powers) if g in set(isos)]
+    levels = _pair_levels(ties)
+    side = great_power_sides(present, ties)
     out: dict[str, tuple[str, str]] = {}
     for iso in isos:
-        leads = partner_of.get(iso, set())
-        if iso in leader:
-            out[iso] = (leader[iso], "member")
-        elif len(leads) == 1:
-            out[iso] = (next(iter(leads)), "partner")
-        else:
-            out[iso] = ("", "between" if leads else "none")
+        if iso in present:
+            out[iso] = (iso, "great power")
+            continue
+        by_power = {g: levels.get((iso, g), 0) for g in present}
+        best = max(by_power.values(), default=0)
+        if best == 0:
+            out[iso] = ("", "none")
+            continue
+        strongest = [g for g in present if by_power[g] == best]
+        if len({side[g] for g in strongest}) > 1:
+            out[iso] = ("", "between")
+            continue
+        lead = max(strongest, key=lambda g: (budget.get(g, 0.0), -present.index(g)))
+        out[iso] = (lead, "formal" if best >= 3 else "informal")
     return out
 
 
-def camp_colours(classes: Sequence[Mapping[str, tuple[str, str]]]) -> dict[str, str]:
-    """A stable colour per camp leader over all figures of the run (largest camps first)."""
-    size: dict[str, int] = {}
-    for year_classes in classes:
-        counts: dict[str, int] = {}
-        for lead, role in year_classes.values():
-            if role == "member":
-                counts[lead] = counts.get(lead, 0) + 1
-        for lead, n in counts.items():
-            size[lead] = max(size.get(lead, 0), n)
-    ordered = sorted(size, key=lambda k: (-size[k], k))
-    return {lead: CAMP_COLOURS[k % len(CAMP_COLOURS)] for k, lead in enumerate(ordered)}
+def camp_colours(great_powers: Sequence[str]) -> dict[str, str]:
+    """A fixed colour per great power (USA blue, China red, Russia orange, others after)."""
+    extra = iter(EXTRA_COLOURS * 4)
+    return {g: GREAT_POWER_COLOURS.get(g) or next(extra) for g in dict.fromkeys(great_powers)}
 
 
 def node_colour(lead: str, role: str, colours: Mapping[str, str]) -> str:
-    if role == "member":
+    """The face colour of a node with camp ``lead`` and ``role``."""
+    if role in ("great power", "formal"):
         return colours[lead]
-    if role == "partner":
+    if role == "informal":
         rgb = np.array(to_rgb(colours[lead]))
         return to_hex(rgb + (1 - rgb) * PARTNER_TINT)
     return BETWEEN_COLOUR if role == "between" else UNALIGNED_COLOUR

@@ -4,9 +4,10 @@ Three panels share the year axis:
 
 (a), (b) for each key state and year, the highest tie level with the United States and with
 China (a heatmap: none, alignment, partnership, formal);
-(c) one lane per treaty alliance and emergent bloc (from ``alliances``): a header bar for the
-years it exists and one bar per member for the years it is a member (for large alliances such
-as NATO only the key-state members get their own bar, the rest share one).
+(c) one lane per treaty alliance and emergent bloc (from ``alliances``) for the years it exists,
+labelled with its members when they never change; otherwise a header bar followed by one bar per
+member for the years it is a member (for large alliances such as NATO only the key-state members
+get their own bar, the rest share one).
 
 The years in which an "Asian NATO" exists (``alliances.is_asian_nato``) are outlined in gold.
 """
@@ -43,6 +44,7 @@ FILENAME = "coalitions.png"
 REFERENCE_STATES = ("USA", "CHN")
 LEVEL_COLOURS = ("#eeeeee", "#c6dbef", "#6baed6", "#08306b")  # none, alignment, partner, formal
 MAX_MEMBER_ROWS = 8
+MAX_LISTED = 4  # members named in a one-bar lane
 _LANE_COLOURS = ("#4c72b0", "#55a868", "#c44e52", "#8172b2", "#937860", "#64b5cd", "#da8bc3")
 
 
@@ -153,10 +155,25 @@ def _mark_asian_nato(ax, spans: Sequence[tuple[int, int]], *, fill: bool) -> Non
         )
 
 
-def _lanes(
+def _member_list(members: Sequence[str], names: Mapping[str, str], key: Sequence[str]) -> str:
+    """Members as names; for long lists, the key states and a count of the others."""
+    if len(members) <= MAX_LISTED:
+        return ", ".join(names.get(m, m) for m in members)
+    own = [names.get(k, k) for k in key if k in members][:MAX_LISTED]
+    if not own:
+        return f"{len(members)} members"
+    return f"{', '.join(own)} and {len(members) - len(own)} others"
+
+
+def alliance_lanes(
     alliances: pd.DataFrame, key_states: Sequence[str], names: Mapping[str, str]
 ) -> list[_Lane]:
-    """Build the rows of panel (c), alliance by alliance (treaties first, then blocs)."""
+    """Build the rows of panel (c), alliance by alliance (treaties first, then blocs).
+
+    An alliance whose members never change gets one bar, labelled with its members. Otherwise a
+    header bar is followed by one bar per member (for more than :data:`MAX_MEMBER_ROWS`
+    members, only the key states get their own bar and the others share one).
+    """
     if alliances.empty:
         return []
     info = []
@@ -175,18 +192,17 @@ def _lanes(
         for year, members in zip(rows["year"], rows["members"], strict=True):
             for m in split_members(members):
                 years_by_member.setdefault(m, []).append(int(year))
-        sizes = [len(split_members(m)) for m in rows["members"]]
-        kind = "treaty alliance" if order == 0 else ("Asian NATO bloc" if asian else "bloc")
-        size = f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
-        lanes.append(
-            _Lane(
-                label=f"{alliance} ({kind}, {size} members)",
-                years=sorted({int(y) for y in rows["year"]}),
-                colour=colour,
-                header=True,
-            )
-        )
+        years = sorted({int(y) for y in rows["year"]})
+        kind = "treaty" if order == 0 else ("Asian NATO bloc" if asian else "bloc")
         ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
+        constant = all(sorted(set(years_by_member[m])) == years for m in ever)
+        if constant:
+            listed = _member_list(ever, names, key_states)
+            lanes.append(_Lane(f"{alliance} ({kind}): {listed}", years, colour, header=True))
+            continue
+        sizes = [len(split_members(m)) for m in rows["members"]]
+        size = f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
+        lanes.append(_Lane(f"{alliance} ({kind}, {size} members)", years, colour, header=True))
         if len(ever) > MAX_MEMBER_ROWS:
             own = [k for k in key_states if k in years_by_member]
             rest = [m for m in ever if m not in own]
@@ -245,7 +261,7 @@ def draw_coalitions(
     names = country_names(tables)
     years = run_years(tables)
     shown = present_key_states(key_states, tables)
-    lanes = _lanes(alliances, shown, names)
+    lanes = alliance_lanes(alliances, shown, names)
     spans = year_spans(asian_nato_years(alliances))
 
     n_key = max(len(shown), 2)

@@ -1,19 +1,23 @@
 """``network_<year>.png``: the alignment network in a given year.
 
 Nodes are states, labelled with their iso3 code and placed near their capitals (see
-:mod:`sim.plots.layout`). Bilateral ties are edges whose width and style give the level
-(alignment dotted, partnership dashed, formal solid). A treaty alliance with five or more
-members is drawn as a hub with one spoke per member instead of every pairwise formal tie.
-Node colour is the state's camp: the connected group of states linked by formal ties
-(collective defence), named after its member with the largest 2024 defence budget; a state
-outside every camp with a partnership to exactly one camp is drawn in a lighter shade of that
-camp's colour. A gold ring marks members of an "Asian NATO". The layout is the same in every
+:mod:`sim.plots.layout`). Ties are edges whose width and style give the level (alignment dotted,
+partnership dashed, formal solid); a formal tie implied by a treaty alliance (``ties.source``
+names the treaty, or both ends are members of it) is black, a formal tie outside every treaty is
+teal. A treaty alliance with five or more members (NATO) is drawn as a hub with one spoke per
+member instead of every pairwise formal tie it implies; smaller treaties (US-Japan, ANZUS...) are
+ordinary formal edges.
+
+Node colour is the state's camp (:mod:`sim.plots.camps`): the great power (USA, China, Russia)
+it has its strongest direct tie with, in full colour for a formal tie and a lighter shade for a
+partnership or alignment; states tied equally to rival great powers and non-aligned states have
+their own colours. A gold ring marks members of an "Asian NATO". The layout is the same in every
 year, so figures can be compared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +39,7 @@ from sim.plots._common import (
 )
 from sim.plots.camps import (
     BETWEEN_COLOUR,
+    GREAT_POWERS,
     UNALIGNED_COLOUR,
     camp_colours,
     classify_states,
@@ -44,31 +49,100 @@ from sim.plots.layout import centroid, geographic_layout, route_edge, spread
 
 WIDTH, HEIGHT = 1.0, 0.6  # layout box (data units)
 LONG_EDGE = 0.5  # edges spanning more than this share of the width arc over the top
+ARC_MIN_STATES = 12  # smaller worlds have no crowded regions to arc over
 MIN_DISTANCE = 0.034  # between node centres, data units
 NODE_SIZE = 470  # points^2: a circle that holds a 3-letter code
 HUB_MIN_MEMBERS = 5
-EDGE_STYLES: dict[int, dict[str, object]] = {
-    1: {"linewidth": 0.9, "linestyle": (0, (1, 1.5)), "color": "#7f7f7f", "label": "alignment"},
-    2: {"linewidth": 1.6, "linestyle": (0, (4, 2)), "color": "#4d4d4d", "label": "partnership"},
-    3: {"linewidth": 2.6, "linestyle": "solid", "color": "#111111", "label": "formal"},
+# Edge kinds, thinnest first (drawing order), with their style and legend label.
+EDGE_STYLES: dict[str, dict[str, object]] = {
+    "alignment": {
+        "linewidth": 0.8,
+        "linestyle": (0, (1, 1.5)),
+        "color": "#8c8c8c",
+        "label": "1 alignment",
+    },
+    "partnership": {
+        "linewidth": 1.6,
+        "linestyle": (0, (4, 2)),
+        "color": "#4d4d4d",
+        "label": "2 partnership",
+    },
+    "formal": {
+        "linewidth": 2.6,
+        "linestyle": "solid",
+        "color": "#01857a",
+        "label": "3 formal, outside any treaty",
+    },
+    "treaty": {
+        "linewidth": 2.6,
+        "linestyle": "solid",
+        "color": "#111111",
+        "label": "3 formal, from a treaty alliance\n(e.g. US-Japan, ANZUS)",
+    },
 }
+LEVEL_KINDS = {1: "alignment", 2: "partnership", 3: "formal"}
 SPOKE_STYLE: dict[str, object] = {"linewidth": 1.1, "color": "#6a51a3", "alpha": 0.45}
 
 
-def _route(p: np.ndarray, q: np.ndarray, top: float, obstacles: np.ndarray) -> MplPath:
+def _route(
+    p: np.ndarray, q: np.ndarray, top: float, obstacles: np.ndarray, long_span: float
+) -> MplPath:
     """The path of the edge from ``p`` to ``q`` on this figure's map (see :func:`route_edge`)."""
     vertices = route_edge(
         p,
         q,
         top=top,
         obstacles=obstacles,
-        long_span=LONG_EDGE * WIDTH,
+        long_span=long_span,
         arc_height=0.1 * HEIGHT,
         clearance=0.75 * MIN_DISTANCE,
     )
     if len(vertices) == 2:
         return MplPath(vertices)
     return MplPath(vertices, [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
+
+
+def year_edges(
+    ties: pd.DataFrame, treaties: Mapping[str, Collection[str]], hubs: Collection[str]
+) -> list[tuple[str, str, str]]:
+    """The edges to draw in one year: one per tie, except the ties that a hub stands for.
+
+    A formal tie comes from a treaty when ``source`` names one of ``treaties`` or when both
+    ends are members of one of them (so that a table whose ``source`` only says ``"treaty"``
+    or ``"bilateral"`` is read the same way). It is left out when every treaty it comes from is
+    drawn as a hub.
+
+    Args:
+        ties: Tie rows (``a``, ``b``, ``level``, ``source``) of one year.
+        treaties: The year's treaty alliances: name -> member iso3 codes.
+        hubs: Names of the treaties drawn as a hub.
+
+    Returns:
+        ``(a, b, kind)`` per edge, thinnest kind first; kind is a key of :data:`EDGE_STYLES`.
+    """
+    member_sets = {name: set(members) for name, members in treaties.items()}
+    edges: list[tuple[str, str, str]] = []
+    for a, b, level, source in zip(
+        ties["a"].astype(str),
+        ties["b"].astype(str),
+        ties["level"].astype(int),
+        ties["source"].astype(str),
+        strict=True,
+    ):
+        if level not in LEVEL_KINDS:
+            continue
+        kind = LEVEL_KINDS[level]
+        if level >= 3:
+            covering = {n for n, ms in member_sets.items() if a in ms and b in ms}
+            if source in member_sets:
+                covering.add(source)
+            if covering and covering <= set(hubs):
+                continue
+            if covering:
+                kind = "treaty"
+        edges.append((a, b, kind))
+    order = list(EDGE_STYLES)
+    return sorted(edges, key=lambda e: order.index(e[2]))
 
 
 class NetworkLayout:
@@ -125,6 +199,7 @@ def draw_network(
     years: Sequence[int],
     *,
     title: str = "",
+    great_powers: Sequence[str] = GREAT_POWERS,
 ) -> list[Path]:
     """Draw ``network_<year>.png`` for each year in ``years``.
 
@@ -133,6 +208,8 @@ def draw_network(
         out_dir: Folder to write the PNGs into.
         years: The years to draw (each must be a year of the run).
         title: The run's title, shown under each figure title.
+        great_powers: iso3 codes of the great powers that head the camps of the node colours;
+            those absent from the run are ignored.
 
     Returns:
         The paths of the PNGs written, in the order of ``years``.
@@ -145,17 +222,16 @@ def draw_network(
     budget = {}
     if "defence_usd_bn_2024" in actors.columns:
         budget = dict(zip(actors["iso3"].astype(str), actors["defence_usd_bn_2024"], strict=True))
-
-    year_ties = {y: ties[ties["year"].astype(int) == y] for y in years}
-    classes = {y: classify_states(layout.isos, year_ties[y], budget) for y in years}
-    colours = camp_colours(list(classes.values()))
+    powers = [g for g in dict.fromkeys(great_powers) if g in set(layout.isos)]
+    colours = camp_colours(powers)
     return [
         _draw_year(
             year,
-            year_ties[year],
-            classes[year],
-            alliances,
+            ties[ties["year"].astype(int) == year],
+            alliances[alliances["year"].astype(int) == year],
             layout,
+            powers,
+            budget,
             colours,
             names,
             out_dir,
@@ -168,9 +244,10 @@ def draw_network(
 def _draw_year(
     year: int,
     ties: pd.DataFrame,
-    classes: Mapping[str, tuple[str, str]],
     alliances: pd.DataFrame,
     layout: NetworkLayout,
+    powers: Sequence[str],
+    budget: Mapping[str, float],
     colours: Mapping[str, str],
     names: Mapping[str, str],
     out_dir: Path,
@@ -188,46 +265,43 @@ def _draw_year(
         "spread apart for legibility",
         fontsize=9,
         color="0.35",
+        pad=14,
     )
 
-    rows = alliances[alliances["year"].astype(int) == year]
-    hub_of: dict[str, list[str]] = {}
+    treaties: dict[str, list[str]] = {}
     asian_nato: set[str] = set()
-    for name, members, asian in zip(
-        rows["alliance"].astype(str), rows["members"], rows["is_asian_nato"], strict=True
+    for name, kind, members, asian in zip(
+        alliances["alliance"].astype(str),
+        alliances["kind"].astype(str),
+        alliances["members"],
+        alliances["is_asian_nato"],
+        strict=True,
     ):
-        if name in layout.hubs:
-            hub_of[name] = split_members(members)
-        if bool(asian) and not pd.isna(asian):
+        if kind == "treaty":
+            treaties[name] = split_members(members)
+        if not pd.isna(asian) and bool(asian):
             asian_nato |= set(split_members(members))
+    hub_of = {h: ms for h, ms in treaties.items() if h in layout.hubs}
 
-    # Edges: bilateral ties (and ties of treaties drawn without a hub), thinnest first.
+    # Edges, thinnest first, then the hubs' spokes.
     pos = layout.nodes
     top = max(float(p[1]) for p in pos.values())
     obstacles = np.array([*pos.values(), *layout.hubs.values()])
-    by_level = ties.sort_values("level") if len(ties) else ties
-    for a, b, level, source in zip(
-        by_level["a"].astype(str),
-        by_level["b"].astype(str),
-        by_level["level"].astype(int),
-        by_level["source"].astype(str),
-        strict=True,
-    ):
-        if source in hub_of or a not in pos or b not in pos or level not in EDGE_STYLES:
+    long_span = LONG_EDGE * WIDTH if len(pos) > ARC_MIN_STATES else np.inf
+    kinds_drawn: set[str] = set()
+    for a, b, kind in year_edges(ties, treaties, hub_of):
+        if a not in pos or b not in pos:
             continue
-        style = {k: v for k, v in EDGE_STYLES[level].items() if k != "label"}
-        ax.add_patch(
-            PathPatch(_route(pos[a], pos[b], top, obstacles), fill=False, zorder=2, **style)
-        )
+        style = {k: v for k, v in EDGE_STYLES[kind].items() if k != "label"}
+        path = _route(pos[a], pos[b], top, obstacles, long_span)
+        ax.add_patch(PathPatch(path, fill=False, zorder=2, **style))
+        kinds_drawn.add(kind)
     for hub, members in hub_of.items():
         h = layout.hubs[hub]
         for m in members:
             if m in pos:
-                ax.add_patch(
-                    PathPatch(
-                        _route(h, pos[m], top, obstacles), fill=False, zorder=1, **SPOKE_STYLE
-                    )
-                )
+                path = _route(h, pos[m], top, obstacles, long_span)
+                ax.add_patch(PathPatch(path, fill=False, zorder=1, **SPOKE_STYLE))
         ax.text(
             *h,
             hub,
@@ -241,6 +315,7 @@ def _draw_year(
         )
 
     # Nodes.
+    classes = classify_states(layout.isos, ties, budget, powers)
     isos = list(pos)
     faces = [node_colour(*classes.get(iso, ("", "none")), colours) for iso in isos]
     ringed = [iso in asian_nato for iso in isos]
@@ -258,22 +333,62 @@ def _draw_year(
         )
     xy = np.array(list(pos.values()) + list(layout.hubs.values()))
     pad = MIN_DISTANCE
+    arc_top = top + 0.02 + 0.1 * HEIGHT if np.isfinite(long_span) else top
     ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
-    ax.set_ylim(xy[:, 1].min() - pad, max(xy[:, 1].max(), top + 0.02 + 0.1 * HEIGHT) + pad)
+    ax.set_ylim(xy[:, 1].min() - pad, max(xy[:, 1].max(), arc_top) + pad)
     ax.set_aspect("equal")
 
-    _legend(fig, classes, colours, names, bool(asian_nato), bool(hub_of), ties)
+    _legend(fig, classes, powers, colours, names, bool(asian_nato), hub_of, kinds_drawn)
     return save_figure(fig, out_dir / f"network_{year}.png")
+
+
+def camp_legend_entries(
+    classes: Mapping[str, tuple[str, str]],
+    powers: Sequence[str],
+    colours: Mapping[str, str],
+    names: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """``(colour, label)`` of each node colour in use, with the number of states it marks.
+
+    Args:
+        classes: iso3 -> ``(great power, role)`` from :func:`classify_states`.
+        powers: The great powers heading camps, in legend order.
+        colours: Camp colour per great power.
+        names: iso3 -> country name.
+
+    Returns:
+        The legend entries, camp by camp, then "between" and "non-aligned".
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for lead, role in classes.values():
+        key = (lead, "formal" if role == "great power" else role)
+        counts[key] = counts.get(key, 0) + 1
+    entries = []
+    for g in powers:
+        name = f"{names.get(g, g)} ({g})"
+        n = counts.get((g, "formal"), 0)
+        if n:
+            allies = "" if n == 1 else f" and its {n - 1} formal all{'y' if n == 2 else 'ies'}"
+            entries.append((node_colour(g, "formal", colours), f"{name}{allies}"))
+        if n := counts.get((g, "informal"), 0):
+            what = f"partner or aligned with {names.get(g, g)} only"
+            entries.append((node_colour(g, "informal", colours), f"{what}: {n}"))
+    if n := counts.get(("", "between"), 0):
+        entries.append((BETWEEN_COLOUR, f"tied as strongly to rival great powers: {n}"))
+    if n := counts.get(("", "none"), 0):
+        entries.append((UNALIGNED_COLOUR, f"non-aligned (no tie with a great power): {n}"))
+    return entries
 
 
 def _legend(
     fig,
     classes: Mapping[str, tuple[str, str]],
+    powers: Sequence[str],
     colours: Mapping[str, str],
     names: Mapping[str, str],
     has_asian_nato: bool,
-    has_hubs: bool,
-    ties: pd.DataFrame,
+    hubs: Mapping[str, Sequence[str]],
+    kinds_drawn: Collection[str],
 ) -> None:
     def dot(colour: str, label: str, edge: str = "white", width: float = 1.0) -> Line2D:
         return Line2D(
@@ -288,47 +403,32 @@ def _legend(
             label=label,
         )
 
-    counts: dict[tuple[str, str], int] = {}
-    for key in classes.values():
-        counts[key] = counts.get(key, 0) + 1
-    node_handles = []
-    leads = sorted({lead for lead, role in counts if role == "member"}, key=list(colours).index)
-    for lead in leads:
-        name = names.get(lead, lead)
-        node_handles.append(
-            dot(colours[lead], f"camp of {name}: {counts[(lead, 'member')]} states")
-        )
-        if (lead, "partner") in counts:
-            n = counts[(lead, "partner")]
-            node_handles.append(
-                dot(node_colour(lead, "partner", colours), f"partners of {name}: {n}")
-            )
-    if ("", "between") in counts:
-        node_handles.append(
-            dot(BETWEEN_COLOUR, f"partner of several camps: {counts[('', 'between')]}")
-        )
-    if ("", "none") in counts:
-        node_handles.append(
-            dot(UNALIGNED_COLOUR, f"in no camp, partner of none: {counts[('', 'none')]}")
-        )
+    node_handles = [
+        dot(c, label) for c, label in camp_legend_entries(classes, powers, colours, names)
+    ]
     if has_asian_nato:
         node_handles.append(dot("white", "Asian NATO member", ASIAN_NATO_COLOUR, 3.0))
     edge_handles = [
-        Line2D(
-            [],
-            [],
-            **{k: v for k, v in style.items() if k != "label"},
-            label=f"{lvl} {style['label']}",
-        )
-        for lvl, style in EDGE_STYLES.items()
+        Line2D([], [], **{k: v for k, v in style.items() if k != "label"}, label=style["label"])
+        for kind, style in EDGE_STYLES.items()
+        if kind in kinds_drawn or kind != "formal"
     ]
-    if has_hubs:
-        edge_handles.append(Line2D([], [], **SPOKE_STYLE, label="member of treaty alliance (hub)"))
-    if ties.empty:
+    for hub, members in hubs.items():
+        edge_handles.append(
+            Line2D(
+                [],
+                [],
+                **SPOKE_STYLE,
+                label=f"member of {hub} ({len(members)} states; drawn as one hub\n"
+                "instead of its pairwise formal ties)",
+            )
+        )
+    if not kinds_drawn and not hubs:
         edge_handles.append(Line2D([], [], color="none", label="(no ties this year)"))
+    great = ", ".join(powers) if powers else "none in this run"
     fig.legend(
         handles=node_handles,
-        title="Node colour: camp (states linked by formal ties) and its partners",
+        title=f"Node colour: camp = the great power ({great}) a state has its strongest tie with",
         loc="outside lower left",
         ncols=2,
         frameon=False,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.core.geography import great_circle_km
 from sim.errors import UserError
-from sim.schema import LEVELS
+from sim.schema import LEVELS, AggregateConfig, TreatyConfig, typed_entry
 from sim.world import tables
 
 
@@ -191,7 +191,14 @@ def build_world(cfg) -> World:
         raise UserError(f"unknown world.source '{cfg.source}'; use 'builtin' or 'csv'")
 
     base = base.copy()
-    aggregates = dict(cfg.aggregates or {})
+    aggregates = {
+        code: typed_entry(node, AggregateConfig, f"world.aggregates.{code}")
+        for code, node in (cfg.aggregates or {}).items()
+    }
+    treaty_cfgs = {
+        name: typed_entry(node, TreatyConfig, f"world.treaties.{name}")
+        for name, node in (cfg.treaties or {}).items()
+    }
     known = set(base.index) | set(aggregates)
     actors = list(cfg.actors) if cfg.actors else list(base.index)
     if len(set(actors)) != len(actors):
@@ -270,7 +277,7 @@ def build_world(cfg) -> World:
 
     # treaties (on the full set of states)
     treaty_members: dict[str, list[str]] = {}
-    for name, t in (cfg.treaties or {}).items():
+    for name, t in treaty_cfgs.items():
         for m in list(t.members) + list(t.open_to):
             if m not in known_codes and m not in aggregates:
                 raise UserError(f"unknown state '{m}' in world.treaties.{name}")
@@ -370,7 +377,7 @@ def build_world(cfg) -> World:
 
     final_of = {m: k for k, g in enumerate(groups) for m in g}
     treaties: list[Treaty] = []
-    for name, t in (cfg.treaties or {}).items():
+    for name, t in treaty_cfgs.items():
         members = sorted({final_of[pos[m]] for m in treaty_members[name]})
         if len(members) < 2:
             continue

@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.core import payoffs
 from sim.errors import UserError
+from sim.schema import EventConfig, typed_entry
 from sim.world.builder import World, level_number
 from sim.world.state import WorldState
 
@@ -236,6 +237,7 @@ def build_event(name: str, spec, world: World, horizon_end: int) -> Event:
             duration below 1.
     """
     where = f"scenario.events.{name}"
+    spec = typed_entry(spec, EventConfig, where)
     if spec.duration_years is not None and spec.duration_years < 1:
         raise UserError(f"{where}.duration_years must be at least 1 (or null for 'to the end')")
     end = None if spec.duration_years is None else spec.start_year + spec.duration_years - 1

@@ -1,0 +1,231 @@
+"""The model as a whole: reproducibility, calibration, bookkeeping, and the brief's behaviours
+that belong to the core (free riding, balancing, wedges, mutual consent).
+
+Statistical claims run over many seeds of the five-actor classroom world (fast), with the
+tolerance stated in each test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.abm.model import AllianceModel
+from sim.core import budget
+from sim.runner.simulate import prepare, replicate_seed, run_model
+from sim.world.events import build_events
+
+TABLES = ("actors", "states", "ties", "alliances", "events", "summary")
+
+
+def test_same_config_and_seed_give_identical_tables(compose_cfg, run_tables):
+    cfg = compose_cfg("scenario=injection_1p5b", "seed=5", "model.horizon=8")
+    a, b = run_tables(cfg), run_tables(cfg)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_different_seeds_give_different_runs(compose_cfg, run_tables):
+    a = run_tables(compose_cfg("seed=1", "model.horizon=8"))
+    b = run_tables(compose_cfg("seed=2", "model.horizon=8"))
+    assert not a["events"][["kind", "actor", "partner"]].equals(b["events"][["kind", "actor", "partner"]])
+
+
+def test_replicate_seeds_come_from_seed_sequence_spawn():
+    spawned = np.random.SeedSequence(42).spawn(5)
+    expected = [int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for s in spawned]
+    assert [replicate_seed(42, r) for r in range(5)] == expected
+    assert len(set(expected)) == 5
+
+
+def test_calibrated_world_starts_at_its_best_responses(compose_cfg):
+    """Revealed preference: every state's 2024 share is its best response in the 2024 world."""
+    prepared = prepare(compose_cfg())
+    m = AllianceModel(prepared.world, prepared.params, [], rng=0)
+    s = m.state
+    for i in range(prepared.world.n):
+        br = budget.best_response_scalar(
+            m.theta[i], m.allied_of(i), m.ctx.threat[i], s.gdp[i] / prepared.params.security.depreciation,
+            m.lower[i], m.upper[i], s.target_share[i], s.target_weight[i], m.private[i],
+        )
+        assert br == pytest.approx(s.share[i], abs=2e-6), prepared.world.iso3[i]
+
+
+def test_capability_accumulates_spending_and_aid_exactly(compose_cfg, run_tables):
+    """K_t = (1 - depreciation) K_{t-1} + spending_t + aid bought as capability_t (USD bn)."""
+    cfg = compose_cfg("scenario=injection_1p5b", "model.horizon=6", "seed=3")
+    states = run_tables(cfg)["states"].sort_values(["iso3", "step"])
+    dep = cfg.model.security.depreciation
+    capability_share = cfg.scenario.events.us_indo_pacific_injection.channels["capability"]
+    for _, rows in states.groupby("iso3"):
+        k = rows["capability_usd_bn"].to_numpy()
+        spend = rows["defence_usd_bn"].to_numpy()
+        aid = rows["aid_received_usd_bn"].to_numpy()
+        np.testing.assert_allclose(k[1:], (1 - dep) * k[:-1] + spend[1:] + capability_share * aid[1:], rtol=1e-12)
+    assert states["aid_received_usd_bn"].sum() > 0
+
+
+def test_aid_goes_only_to_recipients_that_meet_the_conditions(compose_cfg, run_tables):
+    cfg = compose_cfg("scenario=injection_1p5b", "model.horizon=5", "seed=4")
+    t = run_tables(cfg)
+    paid = t["states"].query("aid_received_usd_bn > 0")
+    assert set(paid["iso3"]) <= {"JPN", "KOR", "AUS", "PHL"}
+    ev = cfg.scenario.events.us_indo_pacific_injection
+    assert (paid["aid_received_usd_bn"] <= ev.amount_usd_bn / 4 + 1e-12).all()
+    ties = t["ties"]
+    for _, row in paid.iterrows():
+        mine = ties[(ties.step == row.step) & ((ties.a == row.iso3) | (ties.b == row.iso3))]
+        partners = set(mine[mine.level >= 2].a) | set(mine[mine.level >= 2].b)
+        assert "USA" in partners
+        assert len(partners & ({"JPN", "KOR", "AUS", "PHL"} - {row.iso3})) >= 1
+
+
+def test_mutual_consent_at_zero_temperature(compose_cfg, run_tables):
+    """With no noise a tie deepens only when both sides gain, and loosens only when the
+    side that loosens gains (Jackson & Wolinsky's pairwise stability)."""
+    for seed in range(3):
+        cfg = compose_cfg("model.alignment.temperature_pct_gdp=0", f"seed={seed}", "model.horizon=10")
+        ev = run_tables(cfg)["events"]
+        deepened = ev[ev.kind == "tie_deepened"]
+        loosened = ev[ev.kind == "tie_loosened"]
+        assert (deepened.delta_utility_actor > 0).all() and (deepened.delta_utility_partner > 0).all()
+        assert (loosened.delta_utility_actor > 0).all()
+        declined = ev[ev.kind == "offer_declined"]
+        assert (declined.delta_utility_actor <= 0).all()
+        assert len(deepened) + len(loosened) > 0
+
+
+def _classroom(compose_cfg, *overrides):
+    return prepare(compose_cfg("world=classroom5", "model.horizon=15", *overrides))
+
+
+def _mean_over_seeds(prepared, measure, seeds):
+    return np.array([measure(run_model(prepared, seed)) for seed in seeds])
+
+
+def _mean_level(model, pairs) -> float:
+    """Sum over ``pairs`` of their commitment level, averaged over the run's years."""
+    total = 0.0
+    for _step, _year, a, b, level, _source in model.recorder.tie_rows:
+        for i, j in pairs:
+            hit = ((a == min(i, j)) & (b == max(i, j))).nonzero()[0]
+            total += float(level[hit[0]]) if hit.size else 0.0
+    return total / len(model.recorder.tie_rows)
+
+
+def _shock(prepared, spec):
+    from omegaconf import OmegaConf
+
+    from sim.schema import EventConfig
+
+    node = OmegaConf.merge(OmegaConf.structured(EventConfig), spec)
+    horizon_end = prepared.world.base_year + prepared.params.horizon
+    prepared.events = build_events({"shock": node}, prepared.world, horizon_end)
+    return prepared
+
+
+def test_balancing_rival_capability_raises_neighbours_budgets_and_alignment(compose_cfg):
+    """Raising China's budget to 4 % of GDP raises Japan's and Korea's mean budgets and their
+    mean commitment to China's other opponents (60 seeds; each by more than 2 standard errors)."""
+    seeds = range(60)
+    base = _classroom(compose_cfg)
+    shocked = _shock(_classroom(compose_cfg), {"kind": "budget_shock", "state": "CHN", "pct_gdp": 4.0})
+    iso = base.world.iso3
+    jpn, kor, eur = iso.index("JPN"), iso.index("KOR"), iso.index("EUR")
+
+    def budgets(m):
+        return m.state.share[[jpn, kor]]
+
+    def commitment(m):
+        # their ties with each other and with NATO-Europe (their US treaties are already
+        # formal), averaged over the years of the run
+        return _mean_level(m, [(jpn, kor), (jpn, eur), (kor, eur)])
+
+    b0 = _mean_over_seeds(base, budgets, seeds)
+    b1 = _mean_over_seeds(shocked, budgets, seeds)
+    se_b = np.sqrt(b0.var(axis=0, ddof=1) / len(b0) + b1.var(axis=0, ddof=1) / len(b1))
+    assert (b1.mean(axis=0) - b0.mean(axis=0) > 2 * se_b).all()
+    c0 = _mean_over_seeds(base, commitment, seeds)
+    c1 = _mean_over_seeds(shocked, commitment, seeds)
+    se = np.sqrt(c0.var(ddof=1) / len(c0) + c1.var(ddof=1) / len(c1))
+    assert c1.mean() - c0.mean() > 2 * se
+
+
+def test_wedges_coercion_lowers_the_targets_commitment(compose_cfg):
+    """Stronger Chinese coercion lowers Korea's commitment to the US bloc (60 seeds, > 2 s.e.)."""
+    seeds = range(60)
+    low = _classroom(compose_cfg, "world.coercion_propensity.CHN=0.05")
+    high = _classroom(compose_cfg, "world.coercion_propensity.CHN=0.9")
+    iso = low.world.iso3
+    kor = iso.index("KOR")
+    others = [iso.index(c) for c in ("USA", "JPN", "EUR")]
+
+    def commitment(m):
+        return _mean_level(m, [(kor, j) for j in others])
+
+    c_low = _mean_over_seeds(low, commitment, seeds)
+    c_high = _mean_over_seeds(high, commitment, seeds)
+    se = np.sqrt(c_low.var(ddof=1) / len(seeds) + c_high.var(ddof=1) / len(seeds))
+    assert c_low.mean() - c_high.mean() > 2 * se
+
+
+FREE_RIDING_ACTORS = """iso3,name,gdp_usd_bn,defence_usd_bn,lat,lon
+BIG,Big,20000,400,40,-80
+MID,Mid,4000,80,50,10
+SML,Small,1000,20,52,12
+TNY,Tiny,200,4,54,14
+RIV,Rival,10000,300,55,40
+"""
+
+
+def _free_riding_world(tmp_path, compose_cfg, members, theta=0.05):
+    path = tmp_path / "actors.csv"
+    path.write_text(FREE_RIDING_ACTORS)
+    codes = ["BIG", "MID", "SML", "TNY", "RIV"]
+    rows = [",".join([c] + ["" if c == d else ("-0.8" if "RIV" in (c, d) else "0") for d in codes]) for c in codes]
+    propensity = tmp_path / "propensity.csv"
+    propensity.write_text("," + ",".join(codes) + "\n" + "\n".join(rows) + "\n")
+    members_yaml = "[" + ",".join(members) + "]"
+    return prepare(
+        compose_cfg(
+            "world=csv",
+            f"world.actors_csv={path}",
+            f"world.propensity_csv={propensity}",
+            f"+world.treaties.ALLIANCE.members={members_yaml}",
+            "world.projection_range_km={default: 100000}",
+            "world.credibility={default: 1.0}",
+            "+scenario.events.rival={kind: budget_shock, state: RIV, pct_gdp: 3.0}",
+            "model.budget.calibrate_preferences=false",
+            f"model.budget.theta={theta}",
+            "model.budget.min_pct_gdp=0.1",
+            "model.budget.max_change_pct_points=100",
+            "model.budget.adjustment_speed=1",
+            "model.security.publicness=1",
+            "model.alignment.treaty_exit_cost=1e9",
+            "model.alignment.tie_cost_usd_bn=1e6",
+            "model.alignment.temperature_pct_gdp=0",
+            "model.horizon=40",
+        )
+    )
+
+
+def test_free_riding_richer_allies_spend_larger_shares(tmp_path, compose_cfg):
+    """Olson & Zeckhauser: in a pure public-good alliance with equal preferences the richest
+    member carries a larger share of GDP than the smaller ones."""
+    prepared = _free_riding_world(tmp_path, compose_cfg, ["BIG", "MID", "SML", "TNY"])
+    m = run_model(prepared, seed=0)
+    share = dict(zip(m.world.iso3, m.state.share, strict=True))
+    assert share["BIG"] > share["MID"] >= share["SML"] >= share["TNY"]
+    assert share["BIG"] > share["TNY"] + 0.005
+
+
+def test_free_riding_small_allies_cut_when_a_big_ally_joins(tmp_path, compose_cfg):
+    without = run_model(_free_riding_world(tmp_path, compose_cfg, ["MID", "SML", "TNY"]), seed=0)
+    with_big = run_model(_free_riding_world(tmp_path, compose_cfg, ["BIG", "MID", "SML", "TNY"]), seed=0)
+    iso = without.world.iso3
+    for code in ("MID", "SML", "TNY"):
+        i = iso.index(code)
+        assert with_big.state.share[i] <= without.state.share[i]
+    i = iso.index("MID")
+    assert with_big.state.share[i] < without.state.share[i]
