@@ -3,7 +3,7 @@
 The YAML files under ``configs/`` hold the values (and say where each comes from); these
 dataclasses hold the types. Hydra merges the YAML into them, so a misspelt key or a value of the
 wrong type is rejected when the config is composed. Semantic checks (unknown actors, negative
-amounts) live in ``sim.world`` and ``sim.runner.validate``.
+amounts) live in ``sim.world`` and ``sim.runner.simulate.check_params``.
 
 This module imports nothing from the rest of the package, so every layer may use it.
 """
@@ -11,7 +11,6 @@ This module imports nothing from the rest of the package, so every layer may use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from omegaconf import MISSING
@@ -71,7 +70,7 @@ class WorldConfig:
 
 @dataclass
 class EventConfig:
-    """One scheduled scenario event. Which fields apply depends on ``kind`` (see sim.world.events)."""
+    """One scheduled scenario event; which fields apply depends on ``kind`` (sim.world.events)."""
 
     kind: str = MISSING
     start_year: int = 2025

@@ -1,4 +1,4 @@
-"""The Mesa wiring: ``StateAgent`` (one per state) and ``AllianceModel`` (the world and its year)."""
+"""The Mesa wiring: ``StateAgent`` (one per state) and ``AllianceModel`` (the world, its year)."""
 
 from sim.abm.agents import StateAgent
 from sim.abm.model import AllianceModel

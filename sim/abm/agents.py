@@ -118,7 +118,10 @@ class StateAgent(mesa.Agent):
             m.log(
                 "budget_move",
                 actor=self.iso3,
-                reason=f"{self.iso3} {verb} defence from {100 * old:.2f}% to {100 * new:.2f}% of GDP: {why}",
+                reason=(
+                    f"{self.iso3} {verb} defence from {100 * old:.2f}% to {100 * new:.2f}% "
+                    f"of GDP: {why}"
+                ),
             )
 
     def decide_alignment(self) -> None:
@@ -203,7 +206,10 @@ class StateAgent(mesa.Agent):
                 to_level=new_level,
                 delta_actor=partner_delta,
                 delta_partner=delta,
-                reason=f"{iso_j} declined a {LEVELS[new_level]} tie with {self.iso3}: {balance(partner_delta)}",
+                reason=(
+                    f"{iso_j} declined a {LEVELS[new_level]} tie with {self.iso3}: "
+                    f"{balance(partner_delta)}"
+                ),
             )
 
     def decide_alignment_landscape(self) -> None:
@@ -234,6 +240,9 @@ class StateAgent(mesa.Agent):
                 partner=m.world.iso3[j],
                 from_level=old_level,
                 to_level=new_level,
-                reason=f"{self.iso3} moved its tie with {m.world.iso3[j]} to {LEVELS[new_level]}: landscape sides",
+                reason=(
+                    f"{self.iso3} moved its tie with {m.world.iso3[j]} to {LEVELS[new_level]}: "
+                    "landscape sides"
+                ),
             )
         m.ties_changed()

@@ -184,9 +184,7 @@ class Recorder:
                 "a": np.concatenate([r[2] for r in self.tie_rows]),
                 "b": np.concatenate([r[3] for r in self.tie_rows]),
                 "level": np.concatenate([r[4] for r in self.tie_rows]).astype(int),
-                "source": np.where(
-                    np.concatenate([r[5] for r in self.tie_rows]), "treaty", "bilateral"
-                ),
+                "source": self._source_names(np.concatenate([r[5] for r in self.tie_rows])),
             }
         )
         iso = np.array(w.iso3)
@@ -206,6 +204,11 @@ class Recorder:
             "events": events,
             "summary": self.summary(states, alliances, seed),
         }
+
+    def _source_names(self, codes: np.ndarray) -> np.ndarray:
+        """Treaty names for source codes (-1 = bilateral)."""
+        names = np.array([*self.model.treaty_names, "bilateral"], dtype=object)
+        return names[np.where(codes < 0, len(names) - 1, codes)]
 
     def summary(
         self, states: pd.DataFrame, alliances: pd.DataFrame, seed: int | None

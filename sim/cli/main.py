@@ -42,13 +42,11 @@ def report(folder: Path, tables) -> None:
         else "no"
     )
     print(f"Run complete: {folder}")
-    print(
-        f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']} · {s['horizon']} years"
-    )
+    print(f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}", end="")
+    print(f" · {s['horizon']} years")
     print(f"  Asian NATO formed: {formed}")
-    print(
-        f"  US burden share of its formal alliances: {s['us_burden_share_start']:.2f} -> {s['us_burden_share_end']:.2f}"
-    )
+    start, end = s["us_burden_share_start"], s["us_burden_share_end"]
+    print(f"  US burden share of its formal alliances: {start:.2f} -> {end:.2f}")
     print(f"  China's defence spending: {s['china_budget_change_pct']:+.0f}% (USD)")
     plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
     print(f"  tables: {folder}/*.parquet (and .csv); plots: {len(plots)} in {folder / 'plots'}")

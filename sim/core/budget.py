@@ -23,8 +23,8 @@ adjustment), by at most a fixed number of percentage points, within fiscal bound
 
 Preferences are calibrated by revealed preference (``calibrate_preferences``): a fraction of the
 marginal cost of the observed 2024 share is attributed to private benefits (``psi``) and the rest
-to security (``theta``), so that the observed share is each state's best response. Differences in ``theta``
-absorb everything the model leaves out (domestic politics, geography, history).
+to security (``theta``), so that the observed share is each state's best response. Differences
+in ``theta`` absorb everything the model leaves out (domestic politics, geography, history).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def best_response(
 
     def grad(x: np.ndarray) -> np.ndarray:
         return marginal_utility(
-            x, theta, allied, threat, capability_per_share, target, target_weight
+            x, theta, allied, threat, capability_per_share, target, target_weight, private
         )
 
     at_lower = grad(lo) <= 0

@@ -7,6 +7,7 @@ report them multiplied by 100, i.e. in % of GDP.
 A state's utility (one year) is
 
     U_i = theta_i * security_i                       security (Sandler & Hartley 1995, ch. 2)
+          + psi_i * log(x_i)                         private benefit of own defence (joint products)
           + log(1 - x_i)                             consumption forgone: guns vs butter
           - sum_j w(L_ij) * entrapment_ij            entrapment (Snyder 1984)
           - sum_j w(L_ij) * autonomy_ij              autonomy (Morrow 1991)

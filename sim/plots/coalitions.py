@@ -56,6 +56,7 @@ class _Lane:
     years: list[int]
     colour: str
     header: bool = False
+    members: str = ""  # written on the bar (alliances whose members never change)
 
 
 def tie_level_matrix(
@@ -193,12 +194,12 @@ def alliance_lanes(
             for m in split_members(members):
                 years_by_member.setdefault(m, []).append(int(year))
         years = sorted({int(y) for y in rows["year"]})
-        kind = "treaty" if order == 0 else ("Asian NATO bloc" if asian else "bloc")
+        kind = "treaty" if order == 0 else ("Asian NATO bloc" if asian else "emergent bloc")
         ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
         constant = all(sorted(set(years_by_member[m])) == years for m in ever)
         if constant:
             listed = _member_list(ever, names, key_states)
-            lanes.append(_Lane(f"{alliance} ({kind}): {listed}", years, colour, header=True))
+            lanes.append(_Lane(f"{alliance} ({kind})", years, colour, header=True, members=listed))
             continue
         sizes = [len(split_members(m)) for m in rows["members"]]
         size = f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
@@ -224,9 +225,20 @@ def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
             spans,
             (i - height / 2, height),
             facecolors=lane.colour,
-            alpha=1.0 if lane.header else 0.55,
+            alpha=1.0 if lane.header and not lane.members else 0.45,
             edgecolor="none",
         )
+        if lane.members and spans:
+            ax.text(
+                spans[0][0] + 0.15,
+                i,
+                f"members: {lane.members}",
+                va="center",
+                ha="left",
+                fontsize=8.5,
+                color="black",
+                clip_on=True,
+            )
         if lane.header and i:
             ax.axhline(i - 0.5, color="0.7", linewidth=0.8)
     ax.set_yticks(np.arange(len(lanes)), [lane.label for lane in lanes])

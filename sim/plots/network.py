@@ -294,7 +294,9 @@ def _draw_year(
             continue
         style = {k: v for k, v in EDGE_STYLES[kind].items() if k != "label"}
         path = _route(pos[a], pos[b], top, obstacles, long_span)
-        ax.add_patch(PathPatch(path, fill=False, zorder=2, **style))
+        # Alignments go under the hubs' spokes so that many of them do not hide the spokes.
+        zorder = 0.5 if kind == "alignment" else 2
+        ax.add_patch(PathPatch(path, fill=False, zorder=zorder, **style))
         kinds_drawn.add(kind)
     for hub, members in hub_of.items():
         h = layout.hubs[hub]
@@ -436,7 +438,7 @@ def _legend(
     )
     fig.legend(
         handles=edge_handles,
-        title="Tie level",
+        title="Ties (line style = level)",
         loc="outside lower right",
         ncols=2,
         frameon=False,

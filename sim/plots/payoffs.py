@@ -146,7 +146,7 @@ def _change_panel(ax, change: pd.DataFrame, terms: Sequence[str], labels: Sequen
         notes.append(f"net {signed(value)}{why}")
     _annotate(ax, net, pos, notes)
     ax.set_yticks(np.arange(len(labels)), labels)
-    _finish(ax, float(neg.min(initial=0.0)), float(pos.max(initial=0.0)), len(labels), 0.75)
+    _finish(ax, float(neg.min(initial=0.0)), float(pos.max(initial=0.0)), len(labels), 0.95)
 
 
 def _level_panel(ax, frame: pd.DataFrame, terms: Sequence[str]) -> None:
@@ -228,7 +228,7 @@ def draw_payoffs(
     )
     fig.legend(
         handles=handles,
-        title="Utility term\n(gains right of 0, costs left)",
+        title="Utility term\n(a) rise right of 0, fall left\n(b) gains right of 0, costs left",
         loc="outside right upper",
         frameon=False,
         fontsize=9,

@@ -55,8 +55,7 @@ def prepare(cfg) -> Prepared:
     params = as_params(cfg.model)
     check_params(params)
     world = build_world(cfg.world)
-    horizon_end = world.base_year + params.horizon
-    events = build_events(cfg.scenario.events, world, horizon_end)
+    events = build_events(cfg.scenario.events, world)
     pred = params.predicates
     for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian]:
         if code not in known_codes():

@@ -214,7 +214,8 @@ def build_world(cfg) -> World:
         for col, value in override.items():
             if col not in ("gdp_usd_bn", "defence_usd_bn"):
                 raise UserError(
-                    f"world.data_overrides.{code}.{col}: only gdp_usd_bn and defence_usd_bn may be set"
+                    f"world.data_overrides.{code}.{col}: only gdp_usd_bn and defence_usd_bn "
+                    "may be set"
                 )
             if value < 0:
                 raise UserError(
@@ -396,8 +397,10 @@ def build_world(cfg) -> World:
             )
         )
 
-    min_share = agg_vec(min_pct, "max") / 100.0
-    max_share = agg_vec(max_pct, "max") / 100.0
+    # state-specific fiscal bounds apply to single states only; an aggregate takes the defaults
+    single = np.array([len(g) == 1 for g in groups])
+    min_share = np.where(single, agg_vec(min_pct, "max"), np.nan) / 100.0
+    max_share = np.where(single, agg_vec(max_pct, "max"), np.nan) / 100.0
     return World(
         name=cfg.name,
         base_year=int(cfg.base_year),

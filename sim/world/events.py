@@ -95,9 +95,20 @@ class SidePayment(Event):
         state.aid_min_partners[self.donor] = max(
             state.aid_min_partners[self.donor], self.condition_partners
         )
-        state.aid_channels[self.donor] = self.channels
-        state.aid_affinity_per_usd_bn[self.donor] = self.affinity_per_usd_bn
-        state.aid_credibility_per_usd_bn[self.donor] = self.credibility_per_usd_bn
+        # several payments by one donor: channels and rates are averaged, weighted by amount
+        d, w = self.donor, self.amount
+        before = state.aid_weight[d]
+        total = before + w
+        if total > 0:
+            state.aid_channels[d] = (
+                state.aid_channels[d] * before + np.asarray(self.channels) * w
+            ) / total
+            for rates, own in (
+                (state.aid_affinity_per_usd_bn, self.affinity_per_usd_bn),
+                (state.aid_credibility_per_usd_bn, self.credibility_per_usd_bn),
+            ):
+                rates[d] = (rates[d] * before + own * w) / total
+        state.aid_weight[d] = total
 
     def describe(self) -> str:
         return (
@@ -164,9 +175,8 @@ class Exercise(Event):
         block = np.ix_(p, p)
         off = ~np.eye(p.size, dtype=bool)
         aff = state.affinity[block]
-        aff[off] = np.minimum(
-            np.maximum(aff[off], aff[off] + self.affinity_gain), self.max_affinity
-        )
+        raised = np.minimum(aff[off] + self.affinity_gain, self.max_affinity)
+        aff[off] = np.maximum(aff[off], raised)  # never lowers an affinity already above the cap
         state.affinity[block] = aff
         cred = state.credibility[block]
         cred[off] = np.minimum(1.0, cred[off] + self.credibility_gain)
@@ -189,14 +199,12 @@ class RivalResponse(Event):
     courted: tuple[int, ...] = ()
     courting_gain: float = 0.0
     max_affinity: float = 1.0
-    _base_coercion: float | None = None
 
     def post(self, state: WorldState) -> None:
         a = self.actor
-        state.reaction[a] = self.reaction
-        if self._base_coercion is None:
-            self._base_coercion = float(state.coercion_propensity[a])
-        state.coercion_propensity[a] = min(1.0, self._base_coercion * self.coercion_multiplier)
+        state.reaction[a] = max(state.reaction[a], self.reaction)
+        raised = state.world.coercion_propensity[a] * self.coercion_multiplier
+        state.coercion_propensity[a] = min(1.0, max(state.coercion_propensity[a], raised))
         for c in self.courted:
             new = min(self.max_affinity, state.affinity[a, c] + self.courting_gain)
             state.affinity[a, c] = state.affinity[c, a] = max(state.affinity[a, c], new)
@@ -223,14 +231,13 @@ def _nonnegative(value: float, key: str) -> float:
     return float(value)
 
 
-def build_event(name: str, spec, world: World, horizon_end: int) -> Event:
+def build_event(name: str, spec, world: World) -> Event:
     """Build and validate one event from its config.
 
     Args:
         name: the event's key in ``scenario.events``.
         spec: its EventConfig.
         world: the world it acts on.
-        horizon_end: the last simulated year (for validation of years).
 
     Raises:
         UserError: an unknown kind, actor, allocation, channel or level; a negative amount; a
@@ -246,12 +253,14 @@ def build_event(name: str, spec, world: World, horizon_end: int) -> Event:
     if kind == "side_payment":
         if spec.allocation not in ALLOCATIONS:
             raise UserError(
-                f"{where}.allocation '{spec.allocation}' is unknown; use one of {', '.join(ALLOCATIONS)}"
+                f"{where}.allocation '{spec.allocation}' is unknown; "
+                f"use one of {', '.join(ALLOCATIONS)}"
             )
         unknown = set(spec.channels) - set(CHANNELS)
         if unknown:
             raise UserError(
-                f"{where}.channels has unknown channel(s) {sorted(unknown)}; use {', '.join(CHANNELS)}"
+                f"{where}.channels has unknown channel(s) {sorted(unknown)}; "
+                f"use {', '.join(CHANNELS)}"
             )
         channels = tuple(
             _nonnegative(spec.channels.get(c, 0.0), f"{where}.channels.{c}") for c in CHANNELS
@@ -336,9 +345,9 @@ def build_event(name: str, spec, world: World, horizon_end: int) -> Event:
     raise UserError(f"{where}.kind '{kind}' is unknown; use one of {kinds}")
 
 
-def build_events(events: Mapping[str, object], world: World, horizon_end: int) -> list[Event]:
+def build_events(events: Mapping[str, object], world: World) -> list[Event]:
     """Build every event of a scenario, in the order of their names (deterministic)."""
-    return [build_event(name, events[name], world, horizon_end) for name in sorted(events)]
+    return [build_event(name, events[name], world) for name in sorted(events)]
 
 
 def settle_aid(state: WorldState, paid: np.ndarray) -> None:

@@ -32,9 +32,12 @@ class WorldState:
         aid_offer: (n, n) USD bn per year offered by donor (row) to recipient (column) this year.
         aid_min_level, aid_min_partners: (n,) per donor, the conditions of its offers.
         aid_channels: (n, 3) per donor, fractions of paid aid going to capability,
-            interoperability and credibility.
+            interoperability and credibility (amount-weighted over the donor's payments).
+        aid_weight: (n,) per donor, USD bn offered this year (the weights of that average).
         aid_affinity_per_usd_bn, aid_credibility_per_usd_bn: (n,) per donor.
         target_share, target_weight: (n,) soft spending targets this year.
+        (Offers, targets, shocks, coercion propensity and reactions are reset every year and
+        posted again by the events active that year.)
         fixed_spending: (n,) USD bn imposed by a budget shock this year (NaN = none).
         reaction: (n,) Richardson reaction of each state to hostile spending (0 = none).
         reaction_reference: (n,) hostile spending (USD bn) when the reaction began.
@@ -55,6 +58,7 @@ class WorldState:
     aid_min_level: np.ndarray = field(init=False)
     aid_min_partners: np.ndarray = field(init=False)
     aid_channels: np.ndarray = field(init=False)
+    aid_weight: np.ndarray = field(init=False)
     aid_affinity_per_usd_bn: np.ndarray = field(init=False)
     aid_credibility_per_usd_bn: np.ndarray = field(init=False)
     target_share: np.ndarray = field(init=False)
@@ -65,7 +69,6 @@ class WorldState:
 
     def __post_init__(self) -> None:
         n = self.world.n
-        self.reaction = np.zeros(n)
         self.reaction_reference = np.full(n, np.nan)
         self.reset_year()
 
@@ -108,11 +111,14 @@ class WorldState:
         self.aid_min_level = np.zeros(n, dtype=int)
         self.aid_min_partners = np.zeros(n, dtype=int)
         self.aid_channels = np.tile([1.0, 0.0, 0.0], (n, 1))
+        self.aid_weight = np.zeros(n)
         self.aid_affinity_per_usd_bn = np.zeros(n)
         self.aid_credibility_per_usd_bn = np.zeros(n)
         self.target_share = np.zeros(n)
         self.target_weight = np.zeros(n)
         self.fixed_spending = np.full(n, np.nan)
+        self.coercion_propensity = self.world.coercion_propensity.copy()
+        self.reaction = np.zeros(n)
 
     @property
     def spending(self) -> np.ndarray:

@@ -138,7 +138,9 @@ def read_propensity_csv(path: str | Path, labels: list[str]) -> np.ndarray:
     missing = [s for s in labels if s not in rows]
     if missing:
         raise UserError(f"propensity file {path} has no row/column for {missing}")
-    matrix = table.loc[labels, labels].apply(pd.to_numeric, errors="coerce").to_numpy(float, copy=True)
+    matrix = (
+        table.loc[labels, labels].apply(pd.to_numeric, errors="coerce").to_numpy(float, copy=True)
+    )
     off = ~np.eye(len(labels), dtype=bool)
     if np.isnan(matrix[off]).any():
         i, j = np.argwhere(np.isnan(matrix) & off)[0]

@@ -1,0 +1,226 @@
+"""The command line as a user meets it: a run writes a complete folder; bad input gets one
+line, exit status 2, no traceback and no folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXE = Path(sys.executable).with_name("alliance-sim")
+FAST = ["model.horizon=3", "run.plots=false"]
+
+
+def cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run alliance-sim in ``tmp_path`` (its outputs land there)."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [str(EXE), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env
+    )
+
+
+def run_folders(tmp_path: Path) -> list[Path]:
+    return (
+        sorted(p for p in (tmp_path / "outputs").glob("*/*") if p.is_dir())
+        if (tmp_path / "outputs").exists()
+        else []
+    )
+
+
+def test_a_run_writes_a_complete_folder(tmp_path):
+    result = cli(tmp_path, "scenario=injection_1p5b", "seed=7", "model.horizon=4")
+    assert result.returncode == 0, result.stderr
+    (folder,) = run_folders(tmp_path)
+    assert "injection_1p5b_seed7" in folder.name
+    assert str(folder) in result.stdout
+    for name in ("actors", "states", "ties", "alliances", "events", "summary"):
+        assert (folder / f"{name}.parquet").is_file() and (folder / f"{name}.csv").is_file()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (
+        manifest["seed"] == 7 and manifest["scenario"] == "injection_1p5b" and manifest["complete"]
+    )
+    assert (
+        manifest["version"]
+        and "commit" in manifest["code"]
+        and manifest["libraries"]["mesa"] == "3.5.1"
+    )
+    assert set(manifest["files"]) >= {"config.yaml", "states.parquet", "summary.parquet"}
+    config = (folder / "config.yaml").read_text()
+    assert "seed: 7" in config and "injection_1p5b" in config and "amount_usd_bn: 1.5" in config
+    states = pd.read_parquet(folder / "states.parquet")
+    assert states["step"].max() == 4 and states["iso3"].nunique() == 40
+    plots = sorted(p.name for p in (folder / "plots").glob("*.png"))
+    assert {"coalitions.png", "budgets.png", "payoffs.png"} <= set(plots)
+    assert any(p.startswith("network_") for p in plots)
+    assert all((folder / "plots" / p).stat().st_size > 10_000 for p in plots)
+    summary = pd.read_parquet(folder / "summary.parquet")
+    assert len(summary) == 1 and summary["base_seed"].iloc[0] == 7
+
+
+def test_runs_started_together_get_different_folders(tmp_path):
+    procs = [
+        subprocess.Popen(
+            [str(EXE), "seed=1", *FAST],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    assert all(p.wait(timeout=300) == 0 for p in procs)
+    assert len(run_folders(tmp_path)) == 3
+
+
+def test_command_line_and_python_give_the_same_tables(tmp_path, compose_cfg, run_tables):
+    result = cli(tmp_path, "world=classroom5", "seed=3", *FAST)
+    assert result.returncode == 0, result.stderr
+    (folder,) = run_folders(tmp_path)
+    tables = run_tables(compose_cfg("world=classroom5", "seed=3", *FAST))
+    for name in ("states", "ties", "summary"):
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{name}.parquet"), tables[name])
+
+
+BAD_INPUTS = {
+    "unknown scenario": (["scenario=nope"], "unknown scenario 'nope'"),
+    "unknown world": (["world=mars"], "unknown world 'mars'"),
+    "unknown key": (["model.budget.speed=1"], "unknown key 'model.budget.speed'"),
+    "unknown event key": (
+        ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.amont_usd_bn=2"],
+        "amont_usd_bn",
+    ),
+    "wrong type": (["seed=abc"], "seed: 'abc' is not a valid integer"),
+    "wrong type float": (["model.horizon=1.5"], "model.horizon"),
+    "negative amount": (
+        ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.amount_usd_bn=-5"],
+        "non-negative",
+    ),
+    "unknown actor": (
+        ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.donor=XXX"],
+        "unknown",
+    ),
+    "unknown recipient": (
+        [
+            "scenario=injection_1p5b",
+            "scenario.events.us_indo_pacific_injection.recipients=[JPN,ZZZ]",
+        ],
+        "ZZZ",
+    ),
+    "unknown actor in world": (["world.actors=[USA,JPN,QQQ]"], "unknown actor 'QQQ'"),
+    "unknown state in pairs": (["+world.affinity.JPN-XYZ=0.1"], "XYZ"),
+    "bad level": (["world.ties.AUS-JPN=alliance"], "unknown commitment level 'alliance'"),
+    "bad rule": (["model.alignment.rule=magic"], "model.alignment.rule 'magic'"),
+    "negative horizon": (["model.horizon=-3"], "model.horizon must be at least 1"),
+    "bad channels": (
+        [
+            "scenario=injection_1p5b",
+            "scenario.events.us_indo_pacific_injection.channels={capability: 0.5}",
+        ],
+        "sum to 1",
+    ),
+    "unknown sweep value": (["-m", "scenario=baseline,nope"], "unknown scenario 'nope'"),
+    "missing csv": (["world=csv", "world.actors_csv=/no/such/file.csv"], "not found"),
+    "csv world without file": (["world=csv"], "world.actors_csv"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
+    args, expected = BAD_INPUTS[case]
+    result = cli(tmp_path, *args)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("alliance-sim: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
+
+
+ACTORS = (
+    "iso3,name,gdp_usd_bn,defence_usd_bn,lat,lon\n"
+    "AAA,Aland,1000,20,10,10\nBBB,Bland,500,10,12,14\nCCC,Cland,800,30,30,40\n"
+)
+PROPENSITY = ",AAA,BBB,CCC\nAAA,,0.5,-0.5\nBBB,0.5,,-0.2\nCCC,-0.5,-0.2,\n"
+
+MALFORMED = {
+    "missing column": (
+        "\n".join(ln.rsplit(",", 1)[0] for ln in ACTORS.splitlines()) + "\n",
+        None,
+        "lacks column",
+    ),
+    "missing value": (ACTORS.replace("1000,20", "1000,"), None, "missing or non-numeric"),
+    "text in a number": (ACTORS.replace("1000,20", "1000,lots"), None, "missing or non-numeric"),
+    "negative spending": (ACTORS.replace("1000,20", "1000,-20"), None, "negative"),
+    "repeated code": (ACTORS.replace("BBB,Bland", "AAA,Bland"), None, "unique"),
+    "non-square matrix": (
+        ACTORS,
+        ",AAA,BBB\nAAA,,0.5\nBBB,0.5,\nCCC,-0.5,-0.2\n",
+        "not a square matrix",
+    ),
+    "asymmetric matrix": (
+        ACTORS,
+        PROPENSITY.replace("BBB,0.5,,-0.2", "BBB,0.4,,-0.2"),
+        "not symmetric",
+    ),
+    "NaN in matrix": (
+        ACTORS,
+        PROPENSITY.replace("AAA,,0.5,-0.5", "AAA,,,-0.5"),
+        "missing or non-numeric",
+    ),
+    "matrix misses a state": (
+        ACTORS,
+        ",AAA,BBB\nAAA,,0.5\nBBB,0.5,\n",
+        "no row/column for ['CCC']",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_data_files_are_refused(tmp_path, case):
+    actors, propensity, expected = MALFORMED[case]
+    (tmp_path / "actors.csv").write_text(actors)
+    args = ["world=csv", "world.actors_csv=actors.csv", *FAST]
+    if propensity is not None:
+        (tmp_path / "propensity.csv").write_text(propensity)
+        args.append("world.propensity_csv=propensity.csv")
+    result = cli(tmp_path, *args)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_valid_csv_world_runs(tmp_path):
+    (tmp_path / "actors.csv").write_text(ACTORS)
+    (tmp_path / "propensity.csv").write_text(PROPENSITY)
+    result = cli(
+        tmp_path,
+        "world=csv",
+        "world.actors_csv=actors.csv",
+        "world.propensity_csv=propensity.csv",
+        "run.key_states=[AAA,BBB,CCC]",
+        "+world.ties.AAA-BBB=partnership",
+        "model.horizon=3",
+    )
+    assert result.returncode == 0, result.stderr
+    (folder,) = run_folders(tmp_path)
+    states = pd.read_parquet(folder / "states.parquet")
+    assert set(states["iso3"]) == {"AAA", "BBB", "CCC"}
+    assert (folder / "manifest.json").is_file()
+
+
+def test_a_failed_run_leaves_no_folder_that_looks_complete(tmp_path):
+    """An error inside the run (after Hydra made the folder) removes the folder."""
+    from sim.cli.main import fail
+
+    folder = tmp_path / "outputs" / "x"
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / "states.parquet").write_text("partial")
+    with pytest.raises(SystemExit) as exit_info:
+        fail("something went wrong", folder)
+    assert exit_info.value.code == 2
+    assert not folder.exists()
