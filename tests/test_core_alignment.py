@@ -86,7 +86,7 @@ def test_many_useless_options_rarely_act():
     assert p_act < 1e-4
     one = alignment.logit_probabilities(np.array([-1.0]), 0.1)
     assert p_act == pytest.approx(1.0 - one[0], rel=1e-9)
-    np.testing.assert_allclose(p[1:], p_act / 80, rtol=1e-12)
+    np.testing.assert_allclose(p[1:], 1.0 / (1.0 + math.exp(10.0)) / 80, rtol=1e-9)
 
 
 @PROPERTY
@@ -110,7 +110,9 @@ def test_worse_options_never_raise_probability_of_acting(gains, tau, shortfalls)
 def test_nan_options_are_unavailable():
     p = alignment.logit_probabilities(np.array([0.2, np.nan, -0.1]), 0.3)
     assert p[2] == 0.0
-    np.testing.assert_allclose(p[[0, 1, 3]], alignment.logit_probabilities(np.array([0.2, -0.1]), 0.3))
+    np.testing.assert_allclose(
+        p[[0, 1, 3]], alignment.logit_probabilities(np.array([0.2, -0.1]), 0.3)
+    )
     for tau in (0.0, 0.5):
         p = alignment.logit_probabilities(np.array([np.nan, np.nan]), tau)
         np.testing.assert_array_equal(p, [1.0, 0.0, 0.0])
@@ -156,7 +158,7 @@ def test_temperature_zero_is_best_response():
 )
 def test_choice_frequencies_match_probabilities(gains, tau):
     rng = np.random.default_rng(1234)
-    draws = 20_000
+    draws = 6_000
     g = np.array(gains)
     counts = np.zeros(len(gains) + 1)
     for _ in range(draws):
@@ -172,13 +174,18 @@ def test_choice_frequencies_match_probabilities(gains, tau):
 
 
 @pytest.mark.parametrize(
-    ("gains", "tau"), [([0.1, 0.2], 0.3), ([0.1, np.nan], 0.3), ([0.1, 0.2], 0.0), ([], 0.3)]
+    ("gains", "tau"), [([0.1, 0.2], 0.3), ([0.1, np.nan], 0.3), ([0.1, 0.2], 0.0), ([], 0.0)]
 )
 def test_choice_uses_exactly_one_uniform(gains, tau):
     rng, twin = np.random.default_rng(99), np.random.default_rng(99)
     alignment.logit_choice(np.array(gains), tau, rng)
     twin.random()
     assert rng.random() == twin.random()
+
+
+def test_choice_without_options_keeps():
+    rng = np.random.default_rng(0)
+    assert alignment.logit_choice(np.array([]), 0.3, rng) == alignment.KEEP
 
 
 def test_choice_returns_keep_or_valid_index():

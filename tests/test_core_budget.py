@@ -19,11 +19,6 @@ from sim.core import budget
 
 PROPERTY = settings(deadline=None, max_examples=50)
 
-PRIVATE_IGNORED = (
-    "sim/core/budget.py best_response: the inner grad() calls marginal_utility without "
-    "`private`, so the vectorised best response ignores the private benefit psi*log(x)"
-)
-
 
 def objective(x, theta, allied, threat, c, target=0.0, target_weight=0.0, private=0.0):
     """The budget objective of the module docstring (independent of the code under test)."""
@@ -164,13 +159,7 @@ def test_best_response_target_kink(solve):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "private",
-    [
-        False,
-        pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=PRIVATE_IGNORED)),
-    ],
-)
+@pytest.mark.parametrize("private", [False, True])
 @pytest.mark.parametrize("seed", [21, 22, 23])
 def test_vectorised_and_scalar_best_response_agree(seed, private):
     inp = random_inputs(np.random.default_rng(seed), 300, private=private)
@@ -211,13 +200,7 @@ def test_scalar_best_response_maximises_objective(private):
     check_grid_optimal(scalar_all(inp), inp)
 
 
-@pytest.mark.parametrize(
-    "private",
-    [
-        False,
-        pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=PRIVATE_IGNORED)),
-    ],
-)
+@pytest.mark.parametrize("private", [False, True])
 def test_vectorised_best_response_maximises_objective(private):
     inp = random_inputs(np.random.default_rng(25), 100, private=private)
     check_grid_optimal(budget.best_response(**inp), inp)
@@ -255,16 +238,20 @@ def test_calibration_round_trip(private_share):
         for i in range(n)
     ]
     np.testing.assert_allclose(back, share, rtol=0, atol=1e-9)
-    if private_share == 0:
-        vec = budget.best_response(theta, allied, threat, c, lower, upper, target, weight)
-        np.testing.assert_allclose(vec, share, rtol=0, atol=1e-9)
+    vec = budget.best_response(theta, allied, threat, c, lower, upper, target, weight, psi)
+    np.testing.assert_allclose(vec, share, rtol=0, atol=1e-9)
 
 
 def test_calibration_split_between_private_and_security():
     # share 0.02, no target: marginal cost 1 / 0.98; half private: psi / 0.02 = 0.5 / 0.98
     theta, psi = budget.calibrate_preferences(
-        np.array([0.02]), np.array([0.0]), np.array([20.0]), np.array([1000.0]),
-        np.array([0.0]), np.array([0.0]), 0.5,
+        np.array([0.02]),
+        np.array([0.0]),
+        np.array([20.0]),
+        np.array([1000.0]),
+        np.array([0.0]),
+        np.array([0.0]),
+        0.5,
     )
     assert psi[0] == pytest.approx(0.5 / 0.98 * 0.02)
     assert theta[0] == pytest.approx(0.5 / 0.98 / 12.5)  # dS/dx = 12.5 (see HAND)
@@ -273,8 +260,14 @@ def test_calibration_split_between_private_and_security():
 def test_calibration_floors_theta_when_target_alone_justifies_share():
     # share below a target whose pull (2.0) exceeds the marginal cost 1 / 0.98
     theta, psi = budget.calibrate_preferences(
-        np.array([0.02]), np.array([0.0]), np.array([20.0]), np.array([1000.0]),
-        np.array([0.03]), np.array([2.0]), 0.5, floor=1e-6,
+        np.array([0.02]),
+        np.array([0.0]),
+        np.array([20.0]),
+        np.array([1000.0]),
+        np.array([0.03]),
+        np.array([2.0]),
+        0.5,
+        floor=1e-6,
     )
     assert theta[0] == 1e-6
     assert psi[0] == 0.0
@@ -289,7 +282,7 @@ CASE = st.tuples(
     st.floats(0.0, 0.05),  # allied, share of c
     st.floats(0.001, 0.1),  # threat, share of c
     st.floats(1e3, 5e5),  # c
-    st.floats(0.0, 0.01),  # lower
+    st.one_of(st.just(0.0), st.floats(1e-6, 0.01)),  # lower (no subnormal floors)
     st.floats(0.05, 0.3),  # upper
     st.sampled_from([0.0, 0.02, 0.035]),  # target
     st.floats(0.0, 1.0),  # target weight
@@ -303,19 +296,16 @@ def test_more_allied_capability_never_raises_best_response(case, more):
     """Free riding: allies' capability lowers the marginal value of one's own (Olson &
     Zeckhauser 1966): dS/dx = T c / (A + x c + T)^2 falls in A."""
     theta, a, t, c, lower, upper, target, weight, private = case
-    base = budget.best_response_scalar(theta, a * c, t * c, c, lower, upper, target, weight, private)
+    base = budget.best_response_scalar(
+        theta, a * c, t * c, c, lower, upper, target, weight, private
+    )
     richer = budget.best_response_scalar(
         theta, (a + more) * c, t * c, c, lower, upper, target, weight, private
     )
     assert richer <= base + 1e-10
-    if private == 0:
-        vec = budget.best_response(
-            *(np.array([v]) for v in (theta, a * c, t * c, c, lower, upper, target, weight))
-        )
-        vec_richer = budget.best_response(
-            *(np.array([v]) for v in (theta, (a + more) * c, t * c, c, lower, upper, target, weight))
-        )
-        assert vec_richer[0] <= vec[0] + 1e-10
+    vec = vector(theta, a * c, t * c, c, lower, upper, target, weight, private)
+    vec_richer = vector(theta, (a + more) * c, t * c, c, lower, upper, target, weight, private)
+    assert vec_richer <= vec + 1e-10
 
 
 @PROPERTY
@@ -325,7 +315,9 @@ def test_more_threat_never_lowers_best_response_while_not_outmatched(case, frac)
     raises the marginal value of defence, so the best response does not fall. (Beyond that a
     contest-success function makes defence look hopeless; see the next test.)"""
     theta, a, t, c, lower, upper, target, weight, private = case
-    base = budget.best_response_scalar(theta, a * c, t * c, c, lower, upper, target, weight, private)
+    base = budget.best_response_scalar(
+        theta, a * c, t * c, c, lower, upper, target, weight, private
+    )
     defence = a * c + base * c
     assume(defence > t * c * 1.001)
     more = t * c + frac * (defence - t * c)  # a higher threat, still at most the defence
@@ -361,8 +353,9 @@ def test_adjust_share_hand_cases():
     np.testing.assert_allclose(got, [0.025, 0.025, 0.015, 0.025, 0.02])
     got = budget.adjust_share(current, desired, 0.25, 0.05, lower, upper)
     np.testing.assert_allclose(got, [0.025, 0.025, 0.015, 0.025, 0.02])  # 0.25 * gap, uncapped
-    got = budget.adjust_share(np.array([0.011]), np.array([0.0]), 1.0, 0.05, np.array([0.01]),
-                              np.array([0.2]))
+    got = budget.adjust_share(
+        np.array([0.011]), np.array([0.0]), 1.0, 0.05, np.array([0.01]), np.array([0.2])
+    )
     assert got[0] == pytest.approx(0.01)  # floor binds
 
 
@@ -389,19 +382,11 @@ def test_adjust_share_properties(seed, speed, max_change):
     np.testing.assert_allclose(step[uncapped], speed * (desired - current)[uncapped], atol=1e-15)
 
 
-@pytest.mark.parametrize(
-    "solve",
-    [
-        pytest.param(budget.best_response_scalar, id="scalar"),
-        pytest.param(
-            vector, id="vector", marks=pytest.mark.xfail(strict=True, reason=PRIVATE_IGNORED)
-        ),
-    ],
-)
+@pytest.mark.parametrize("solve", SOLVERS)
 def test_private_benefit_raises_best_response(solve):
     """psi / x > 0 adds to the marginal value of own defence, so at an interior optimum a
     private benefit must raise the best response (here: theta 2, allied 100 bn, threat 500 bn,
-    c = 20000 bn, bounds [0, 0.2], psi 0.01)."""
+    c = 20000 bn, bounds [0, 0.2], psi 0.01). Regression: best_response once ignored psi."""
     without = solve(2.0, 100.0, 500.0, 20_000.0, 0.0, 0.2)
     with_private = solve(2.0, 100.0, 500.0, 20_000.0, 0.0, 0.2, private=0.01)
     assert 0.0 < without < 0.2

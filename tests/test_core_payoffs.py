@@ -223,7 +223,9 @@ def test_allied_capability_matches_loop():
     m, n = 4, 6
     w, cred, reach = (rng.uniform(0, 1, size=(m, n)) for _ in range(3))
     avail = rng.uniform(0, 500, size=n)
-    expected = [sum(w[i, j] * cred[i, j] * reach[i, j] * avail[j] for j in range(n)) for i in range(m)]
+    expected = [
+        sum(w[i, j] * cred[i, j] * reach[i, j] * avail[j] for j in range(n)) for i in range(m)
+    ]
     np.testing.assert_allclose(payoffs.allied_capability(w, cred, reach, avail), expected)
 
 
@@ -476,9 +478,7 @@ def test_aid_does_not_count_oneself_as_partner():
     np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [0.0, 0.0])
     # one partner required: both paid
     ctx = aid_context(donor_offers(3, 0, {1: 10.0, 2: 20.0}), [0, 0, 0], [1, 0, 0])
-    np.testing.assert_array_equal(
-        payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [10.0, 20.0]
-    )
+    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [10.0, 20.0])
 
 
 def test_aid_unconditional_and_multiple_donors():
@@ -642,8 +642,19 @@ def test_tie_change_deltas_hand_case_security():
 
 
 def test_consumption_utility_and_target_penalty():
-    np.testing.assert_allclose(payoffs.consumption_utility(np.array([0.0, 0.02, 0.5])),
-                               [0.0, math.log(0.98), math.log(0.5)])
+    np.testing.assert_allclose(
+        payoffs.consumption_utility(np.array([0.0, 0.02, 0.5])),
+        [0.0, math.log(0.98), math.log(0.5)],
+    )
     pen = payoffs.target_penalty(np.array([0.01, 0.02, 0.03]), np.array([0.02] * 3), 0.3)
     np.testing.assert_allclose(pen, [-0.003, 0.0, 0.0], atol=1e-15)
     assert payoffs.target_penalty(np.array([0.0]), np.array([0.0]), 0.3)[0] == 0.0
+
+
+def test_containment_reach_uses_allys_hostility_when_asymmetric():
+    # 0 is threatened by 2 only (H_02 = 1); ally 1 opposes 2 (H_12 = 1), 2 ignores 1 (H_21 = 0)
+    host = np.zeros((3, 3))
+    host[0, 2] = host[1, 2] = 1.0
+    reach = np.array([[1.0, 0.1, 0.1], [0.0, 1.0, 0.9], [0.2, 0.9, 1.0]])
+    got = payoffs.containment_reach(reach, host, np.array([100.0, 50.0, 80.0]))
+    assert got[0, 1] == pytest.approx(1.0 * 0.9)  # H_12 * reach[1, 2]

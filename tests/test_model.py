@@ -61,9 +61,12 @@ def test_calibrated_world_starts_at_its_best_responses(compose_cfg):
         assert br == pytest.approx(s.share[i], abs=2e-6), prepared.world.iso3[i]
 
 
+INJECTION = "scenario.events.us_indo_pacific_injection"
+
+
 def test_capability_accumulates_spending_and_aid_exactly(compose_cfg, run_tables):
     """K_t = (1 - depreciation) K_{t-1} + spending_t + aid bought as capability_t (USD bn)."""
-    cfg = compose_cfg("scenario=injection_1p5b", "model.horizon=6", "seed=3")
+    cfg = compose_cfg("scenario=injection_1p5b", f"{INJECTION}.amount_usd_bn=80", "model.horizon=6")
     states = run_tables(cfg)["states"].sort_values(["iso3", "step"])
     dep = cfg.model.security.depreciation
     capability_share = cfg.scenario.events.us_indo_pacific_injection.channels["capability"]
@@ -71,25 +74,40 @@ def test_capability_accumulates_spending_and_aid_exactly(compose_cfg, run_tables
         k = rows["capability_usd_bn"].to_numpy()
         spend = rows["defence_usd_bn"].to_numpy()
         aid = rows["aid_received_usd_bn"].to_numpy()
-        np.testing.assert_allclose(
-            k[1:], (1 - dep) * k[:-1] + spend[1:] + capability_share * aid[1:], rtol=1e-12
-        )
+        expected = (1 - dep) * k[:-1] + spend[1:] + capability_share * aid[1:]
+        np.testing.assert_allclose(k[1:], expected, rtol=1e-12)
     assert states["aid_received_usd_bn"].sum() > 0
 
 
-def test_aid_goes_only_to_recipients_that_meet_the_conditions(compose_cfg, run_tables):
-    cfg = compose_cfg("scenario=injection_1p5b", "model.horizon=5", "seed=4")
+@pytest.mark.parametrize("partners_needed", [1, 2])
+def test_aid_is_paid_by_the_conditions(compose_cfg, run_tables, partners_needed):
+    """Each recipient gets its equal share of the offer times min(1, formal partners among the
+    other recipients / partners needed), and only with a formal tie to the donor."""
+    amount, recipients = 80.0, {"JPN", "KOR", "AUS", "PHL"}
+    cfg = compose_cfg(
+        "scenario=injection_1p5b",
+        f"{INJECTION}.amount_usd_bn={amount}",
+        f"{INJECTION}.condition_partners={partners_needed}",
+        "model.horizon=6",
+        "seed=4",
+    )
     t = run_tables(cfg)
-    paid = t["states"].query("aid_received_usd_bn > 0")
-    assert set(paid["iso3"]) <= {"JPN", "KOR", "AUS", "PHL"}
-    ev = cfg.scenario.events.us_indo_pacific_injection
-    assert (paid["aid_received_usd_bn"] <= ev.amount_usd_bn / 4 + 1e-12).all()
-    ties = t["ties"]
-    for _, row in paid.iterrows():
-        mine = ties[(ties.step == row.step) & ((ties.a == row.iso3) | (ties.b == row.iso3))]
-        partners = set(mine[mine.level >= 2].a) | set(mine[mine.level >= 2].b)
-        assert "USA" in partners
-        assert len(partners & ({"JPN", "KOR", "AUS", "PHL"} - {row.iso3})) >= 1
+    states, ties = t["states"], t["ties"]
+    assert set(states.query("aid_received_usd_bn > 0")["iso3"]) <= recipients
+    formal = ties[ties.level == 3]
+    for step in range(1, 7):
+        year_ties = formal[formal.step == step]
+        for code in recipients:
+            mine = year_ties[(year_ties.a == code) | (year_ties.b == code)]
+            partners = (set(mine.a) | set(mine.b)) - {code}
+            expected = 0.0
+            if "USA" in partners:
+                expected = amount / 4 * min(1.0, len(partners & recipients) / partners_needed)
+            got = states[(states.step == step) & (states.iso3 == code)][
+                "aid_received_usd_bn"
+            ].item()
+            assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (step, code)
+    assert states["aid_received_usd_bn"].sum() > 0
 
 
 def test_mutual_consent_at_zero_temperature(compose_cfg, run_tables):

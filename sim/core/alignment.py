@@ -77,6 +77,8 @@ def logit_choice(gains: np.ndarray, temperature: float, rng: np.random.Generator
     """
     u = rng.random()
     g = np.asarray(gains, dtype=float)
+    if g.size == 0:
+        return KEEP
     if temperature <= 0 or np.isnan(g).any():
         p = logit_probabilities(g, temperature)
         return int(np.searchsorted(np.cumsum(p), u * p.sum(), side="right")) - 1

@@ -58,10 +58,7 @@ def maximal_cliques(adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int,
             p &= ~bit
             x |= bit
 
-    candidates = 0
-    for i in range(n):
-        if neighbours[i]:
-            candidates |= 1 << i
+    candidates = (1 << n) - 1
     expand(0, candidates, 0)
     return sorted(cliques)
 

@@ -138,7 +138,7 @@ def containment_reach(
     reaching = hostility * reach.T * capability[None, :]  # [i, k] threat from k to i
     total = reaching.sum(axis=1, keepdims=True)
     weights = np.divide(reaching, total, out=np.zeros_like(reaching), where=total > 0)
-    return np.maximum(reach.T, weights @ (hostility * reach.T))
+    return np.maximum(reach.T, weights @ (hostility * reach).T)
 
 
 def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.ndarray:
@@ -300,6 +300,9 @@ def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) ->
     A donor d pays recipient i its offer ``aid_offer[d, i]`` when i holds a tie of at least
     ``aid_min_level[d]`` with d and with at least ``aid_min_partners[d]`` of d's other recipients
     (conditionality on commitment to the donor's bloc; 0 and 0 make the aid unconditional).
+    Short of that number of partners it pays pro rata: ``partners / aid_min_partners`` of the
+    offer, so each qualifying tie among recipients earns its part (a graded offer avoids the
+    coordination failure of all-or-nothing conditions; an assumption of the model).
 
     Args:
         agents: (m,) state of each candidate.
@@ -318,8 +321,9 @@ def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) ->
         recipients = ctx.aid_offer[d] > 0  # (j,)
         partners = tied[:, recipients].sum(axis=1)
         partners -= tied[np.arange(m), agents] & recipients[agents]  # not one's own partner
-        ok = tied[:, d] & (partners >= ctx.aid_min_partners[d])
-        out[:, d] = offers[:, d] * ok
+        need = ctx.aid_min_partners[d]
+        fraction = np.minimum(1.0, partners / need) if need > 0 else 1.0
+        out[:, d] = offers[:, d] * tied[:, d] * fraction
     return out
 
 

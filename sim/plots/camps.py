@@ -28,7 +28,7 @@ GREAT_POWERS: tuple[str, ...] = ("USA", "CHN", "RUS")
 GREAT_POWER_COLOURS: dict[str, str] = {"USA": "#3b6fb6", "CHN": "#c0392b", "RUS": "#e67e22"}
 EXTRA_COLOURS = ("#55a868", "#8172b2", "#937860", "#da8bc3", "#64b5cd")
 UNALIGNED_COLOUR = "#bdbdbd"
-BETWEEN_COLOUR = "#d9c27a"  # tied equally to rival great powers
+BETWEEN_COLOUR = "#a1d99b"  # tied equally to rival great powers (light green)
 PARTNER_TINT = 0.6  # share of white mixed into a camp colour for informally tied states
 ROLES = ("great power", "formal", "informal", "between", "none")
 

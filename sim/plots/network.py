@@ -373,7 +373,7 @@ def camp_legend_entries(
             allies = "" if n == 1 else f" and its {n - 1} formal all{'y' if n == 2 else 'ies'}"
             entries.append((node_colour(g, "formal", colours), f"{name}{allies}"))
         if n := counts.get((g, "informal"), 0):
-            what = f"partner or aligned with {names.get(g, g)} only"
+            what = f"partners and aligned states of {names.get(g, g)}"
             entries.append((node_colour(g, "informal", colours), f"{what}: {n}"))
     if n := counts.get(("", "between"), 0):
         entries.append((BETWEEN_COLOUR, f"tied as strongly to rival great powers: {n}"))

@@ -204,9 +204,8 @@ def draw_payoffs(
         no_data(axes[0], "One year only: no change to show")
         axes[0].set_yticks(np.arange(len(labels)), labels)
         axes[0].set_ylim(len(labels) - 0.5, -0.5)
-    axes[0].set_title(
-        f"(a) Change of each term between {first} and {last}", loc="left", fontsize=11
-    )
+    between = f" between {first} and {last}" if first != last else ""
+    axes[0].set_title(f"(a) Change of each term{between}", loc="left", fontsize=11)
     if others:
         _level_panel(axes[1], year_terms(states, last, shown, others), others)
     else:
