@@ -3,10 +3,12 @@
 The real model will write these tables; this module builds stand-ins so that code which only
 reads run tables (plots, reports) can be developed and tested without running the model.
 
-A synthetic run has NATO and ANZUS as treaty alliances, US bilateral treaties with Japan, Korea
-and the Philippines, a China-Russia camp, budgets that drift with seeded noise, and an "Asian
-NATO" bloc (USA, JPN, KOR, AUS, then PHL) that forms half-way through the run, followed by a
-China-Russia-North Korea bloc.
+A synthetic run has, as treaty alliances, NATO, ANZUS and the US bilateral treaties with Japan,
+Korea and the Philippines (``ties.source`` names the treaty that implies a tie, as in the real
+model); a China-Russia camp; budgets that drift with seeded noise; and an "Asian NATO" bloc (USA,
+JPN, KOR, AUS, then PHL) that forms half-way through the run, followed by a China-Russia-North
+Korea bloc and a formal tie between Türkiye (a NATO member) and Russia, which links the two camps
+through a chain of formal ties.
 
 Example:
     >>> tables = synthetic_tables(n_states=20, n_steps=8, seed=1)
@@ -83,11 +85,17 @@ _WORLD: tuple[tuple[str, str, str, str, str, float, float, float, float], ...] =
     ("BRA", "Brazil", "Latin America", "swing", "democracy", -15.8, -47.9, 2170, 20.9),
 )
 _MIN_STATES = 10
+_REGIME_SCORES = {"democracy": 1.0, "hybrid": 0.0, "autocracy": -1.0}  # actors.regime
 NATO_MEMBERS = frozenset(
     {"USA", "CAN", "GBR", "FRA", "DEU", "ITA", "ESP", "POL", "NLD", "BEL"}
     | {"NOR", "SWE", "FIN", "DNK", "TUR", "GRC", "ROU", "EST", "LVA", "LTU"}
 )
 ANZUS_MEMBERS = frozenset({"USA", "AUS", "NZL"})
+US_BILATERAL_TREATIES = {
+    "US-Japan": frozenset({"USA", "JPN"}),
+    "US-ROK": frozenset({"USA", "KOR"}),
+    "US-Philippines": frozenset({"USA", "PHL"}),
+}
 ASIAN_NATO_CORE = ("USA", "JPN", "KOR", "AUS")
 CHINA_BLOC = ("CHN", "PRK", "RUS")
 
@@ -98,9 +106,6 @@ _GROWTH = {"CHN": 4.5, "IND": 6.5, "VNM": 6.0, "PHL": 5.5, "IDN": 5.0, "USA": 2.
 
 # Bilateral ties at step 0: (a, b) -> level. Treaty ties are added separately.
 _INITIAL_TIES = {
-    ("JPN", "USA"): 3,
-    ("KOR", "USA"): 3,
-    ("PHL", "USA"): 3,
     ("THA", "USA"): 3,
     ("CHN", "PRK"): 3,
     ("PRK", "RUS"): 3,
@@ -129,6 +134,7 @@ _INITIAL_TIES = {
     ("CHN", "KOR"): 1,
     ("CHN", "PHL"): 2,
     ("AUS", "CHN"): 1,
+    ("IND", "RUS"): 1,
 }
 
 
@@ -143,6 +149,7 @@ def _scheduled_ties(formation: int) -> dict[int, dict[tuple[str, str], int]]:
         (f + 1, {("AUS", "PHL"): 3, ("JPN", "PHL"): 3, ("KOR", "PHL"): 3, ("IND", "USA"): 2}),
         (f + 1, {("AUS", "CHN"): 0, ("CHN", "KOR"): 0}),
         (f + 2, {("CHN", "RUS"): 3, ("CHN", "VNM"): 1, ("JPN", "VNM"): 0}),
+        (f + 2, {("RUS", "TUR"): 3}),
     ]
     schedule: dict[int, dict[tuple[str, str], int]] = {}
     for step, change in changes:
@@ -200,8 +207,7 @@ def synthetic_tables(
             "iso3": isos,
             "name": [w[1] for w in world],
             "region": [w[2] for w in world],
-            "group": [w[3] for w in world],
-            "regime": [w[4] for w in world],
+            "regime": [_REGIME_SCORES[w[4]] for w in world],
             "capital_lat": [w[5] for w in world],
             "capital_lon": [w[6] for w in world],
             "gdp_usd_bn_2024": [float(w[7]) for w in world],
@@ -213,6 +219,7 @@ def synthetic_tables(
     formation = max(1, n_steps // 2) if n_steps >= 2 else None
     schedule = _scheduled_ties(formation) if formation is not None else {}
     treaties = {"NATO": NATO_MEMBERS & present, "ANZUS": ANZUS_MEMBERS & present}
+    treaties |= {name: members & present for name, members in US_BILATERAL_TREATIES.items()}
     treaties = {k: v for k, v in treaties.items() if len(v) >= 2}
 
     bilateral = {p: lvl for p, lvl in _INITIAL_TIES.items() if set(p) <= present}
@@ -303,7 +310,7 @@ def synthetic_tables(
         ties: dict[tuple[str, str], tuple[int, str]] = {}
         for name, members in treaties.items():
             for a, b in itertools.combinations(sorted(members), 2):
-                ties[(a, b)] = (3, name)
+                ties.setdefault((a, b), (3, name))  # the first listed treaty names the tie
         for pair, lvl in bilateral.items():
             if pair not in ties or ties[pair][0] < lvl:
                 ties[pair] = (lvl, "bilateral")
@@ -493,6 +500,8 @@ def synthetic_tables(
             {
                 "scenario": "synthetic",
                 "world": f"synthetic_{n_states}",
+                "base_seed": seed,
+                "replicate": 0,
                 "seed": seed,
                 "horizon": n_steps,
                 "asian_nato_formed": first is not None,
@@ -505,6 +514,7 @@ def synthetic_tables(
                 "china_budget_change_pct": change("CHN"),
                 "japan_budget_change_pct": change("JPN"),
                 "korea_budget_change_pct": change("KOR"),
+                "china_share_change_pp": float(pct["CHN"] - 100 * info["CHN"][8] / info["CHN"][7]),
                 "polarisation_start": 0.35,
                 "polarisation_end": 0.35 + 0.02 * n_steps,
                 "n_formal_blocs_end": sum(1 for _ in blocs_prev),

@@ -18,10 +18,19 @@ from sim.plots import (
     draw_budgets,
     draw_run_plots,
 )
-from sim.plots.camps import camps, classify_states
-from sim.plots.coalitions import tie_level_matrix
+from sim.plots import budgets as budgets_module
+from sim.plots import payoffs as payoffs_module
+from sim.plots.budgets import order_by_last_value, target_label
+from sim.plots.camps import classify_states, great_power_sides
+from sim.plots.coalitions import alliance_lanes, tie_level_matrix
 from sim.plots.layout import geographic_layout
-from sim.plots.network import MIN_DISTANCE, NetworkLayout
+from sim.plots.network import (
+    MIN_DISTANCE,
+    NetworkLayout,
+    camp_legend_entries,
+    year_edges,
+)
+from sim.plots.payoffs import TERMS, signed, term_changes
 from tests.synthetic_run import synthetic_tables
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +39,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # Columns of each table, as documented in docs/outputs.md.
 CONTRACT = {
-    "actors": "iso3 name region group regime capital_lat capital_lon gdp_usd_bn_2024 "
+    "actors": "iso3 name region regime capital_lat capital_lon gdp_usd_bn_2024 "
     "defence_usd_bn_2024 defence_pct_gdp_2024",
     "states": "step year iso3 name gdp_usd_bn defence_usd_bn defence_pct_gdp "
     "best_response_pct_gdp capability_usd_bn allied_capability_usd_bn threat_usd_bn security "
@@ -41,10 +50,11 @@ CONTRACT = {
     "combined_capability_usd_bn burden_shares us_burden_share is_asian_nato is_nato_asia_link",
     "events": "step year kind actor partner alliance from_level to_level delta_utility_actor "
     "delta_utility_partner terms reason",
-    "summary": "scenario world seed horizon asian_nato_formed asian_nato_year "
-    "asian_nato_members nato_asia_link nato_asia_link_year us_burden_share_start "
-    "us_burden_share_end china_budget_change_pct japan_budget_change_pct "
-    "korea_budget_change_pct polarisation_start polarisation_end n_formal_blocs_end",
+    "summary": "scenario world base_seed replicate seed horizon asian_nato_formed "
+    "asian_nato_year asian_nato_members nato_asia_link nato_asia_link_year "
+    "us_burden_share_start us_burden_share_end china_budget_change_pct japan_budget_change_pct "
+    "korea_budget_change_pct china_share_change_pp polarisation_start polarisation_end "
+    "n_formal_blocs_end",
 }
 
 
@@ -89,6 +99,11 @@ def full_run(tables, tmp_path_factory) -> tuple[Path, list[Path]]:
 def test_synthetic_tables_follow_the_contract(tables, name):
     assert list(tables[name].columns) == CONTRACT[name].split()
     assert len(tables[name]) > 0
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_the_real_model_writes_the_tables_the_figures_are_tested_on(model_tables, name):
+    assert list(model_tables[name].columns) == CONTRACT[name].split()
 
 
 def test_synthetic_run_is_realistic_and_seeded(tables):
@@ -162,24 +177,107 @@ def test_tie_level_matrix_takes_the_highest_level():
     assert np.isnan(m[2]).all()
 
 
-def test_camps_are_groups_linked_by_formal_ties_and_partners_are_classified():
-    ties = pd.DataFrame(
-        {
-            "a": ["JPN", "JPN", "CHN", "AUS", "PRK", "IND", "IND", "TWN"],
-            "b": ["USA", "KOR", "RUS", "IND", "RUS", "USA", "RUS", "USA"],
-            "level": [3, 3, 3, 1, 3, 2, 2, 2],
-        }
+def _ties(rows: list[tuple[str, str, int]], source: str = "bilateral") -> pd.DataFrame:
+    a, b, level = zip(*rows, strict=True) if rows else ((), (), ())
+    return pd.DataFrame({"a": a, "b": b, "level": level, "source": source})
+
+
+def test_camps_follow_the_strongest_tie_with_a_great_power():
+    # NATO (USA, DEU, TUR), China-Russia formal, TUR-RUS formal (a chain that links both camps),
+    # India aligned with both, North Korea formal with China and Russia, Brazil with no tie.
+    ties = _ties(
+        [
+            ("DEU", "USA", 3),
+            ("TUR", "USA", 3),
+            ("DEU", "TUR", 3),
+            ("CHN", "RUS", 3),
+            ("RUS", "TUR", 3),
+            ("IND", "USA", 1),
+            ("IND", "RUS", 1),
+            ("CHN", "PRK", 3),
+            ("PRK", "RUS", 3),
+            ("TWN", "USA", 2),
+            ("CHN", "TWN", 1),
+            ("BRA", "DEU", 2),
+        ]
     )
-    isos = ["AUS", "CHN", "IND", "JPN", "KOR", "PRK", "RUS", "TWN", "USA"]
-    assert camps(isos, ties) == [{"CHN", "PRK", "RUS"}, {"JPN", "KOR", "USA"}]
-    assert camps(isos, ties, min_level=2) == [set(isos) - {"AUS"}]
-    budget = {"USA": 997.0, "CHN": 314.0, "RUS": 149.0, "JPN": 55.0}
+    isos = ["BRA", "CHN", "DEU", "IND", "PRK", "RUS", "TUR", "TWN", "USA"]
+    budget = {"USA": 997.0, "CHN": 314.0, "RUS": 149.0}
     classes = classify_states(isos, ties, budget)
-    assert classes["KOR"] == ("USA", "member")
-    assert classes["PRK"] == ("CHN", "member")  # named after the largest budget
-    assert classes["TWN"] == ("USA", "partner")
-    assert classes["IND"] == ("", "between")  # partner of both camps
-    assert classes["AUS"] == ("", "none")  # an alignment does not make a partner
+    assert classes["USA"] == ("USA", "great power")
+    assert classes["RUS"] == ("RUS", "great power")
+    assert classes["DEU"] == ("USA", "formal")
+    assert classes["TWN"] == ("USA", "informal")  # partnership with the US beats alignment
+    assert classes["PRK"] == ("CHN", "formal")  # China and Russia on one side: larger budget
+    assert classes["TUR"] == ("", "between")  # formal with the US and with Russia
+    assert classes["IND"] == ("", "between")
+    assert classes["BRA"] == ("", "none")  # a tie, but with no great power
+    assert great_power_sides(["USA", "CHN", "RUS"], ties) == {"USA": 0, "CHN": 1, "RUS": 1}
+    # Without the China-Russia tie, the two are rival sides and North Korea sits between them.
+    apart = classify_states(isos, ties[~((ties.a == "CHN") & (ties.b == "RUS"))], budget)
+    assert apart["PRK"] == ("", "between")
+
+
+def test_camp_legend_counts_each_colour():
+    classes = {
+        "USA": ("USA", "great power"),
+        "DEU": ("USA", "formal"),
+        "JPN": ("USA", "formal"),
+        "TWN": ("USA", "informal"),
+        "CHN": ("CHN", "great power"),
+        "IND": ("", "between"),
+        "BRA": ("", "none"),
+    }
+    names = {"USA": "United States", "CHN": "China"}
+    colours = {"USA": "#0000ff", "CHN": "#ff0000"}
+    labels = [label for _, label in camp_legend_entries(classes, ["USA", "CHN"], colours, names)]
+    assert labels == [
+        "United States (USA) and its 2 formal allies",
+        "partners and aligned states of United States: 1",
+        "China (CHN)",
+        "tied as strongly to rival great powers: 1",
+        "non-aligned (no tie with a great power): 1",
+    ]
+
+
+def _treaties(alliances: pd.DataFrame, year: int) -> dict[str, list[str]]:
+    rows = alliances[(alliances.year == year) & (alliances.kind == "treaty")]
+    return {n: m.split(";") for n, m in zip(rows.alliance, rows.members, strict=True)}
+
+
+@pytest.mark.parametrize("source", ["contract", "bilateral", "treaty"])
+def test_nato_is_a_hub_and_bilateral_treaties_are_formal_edges(tables, source):
+    year = int(tables["ties"].year.max())
+    ties = tables["ties"][tables["ties"].year == year]
+    if source != "contract":  # a table whose source does not name the treaty
+        ties = ties.assign(source=source)
+    treaties = _treaties(tables["alliances"], year)
+    edges = {(a, b): kind for a, b, kind in year_edges(ties, treaties, hubs=["NATO"])}
+    nato = set(treaties["NATO"])
+    assert not [p for p in edges if set(p) <= nato], "NATO ties must go through the hub"
+    assert edges[("JPN", "USA")] == "treaty"  # US-Japan
+    assert edges[("KOR", "USA")] == "treaty"  # US-ROK
+    assert edges[("AUS", "USA")] == "treaty"  # ANZUS
+    assert edges[("RUS", "TUR")] == "formal"  # a formal tie outside any treaty
+    assert edges[("AUS", "JPN")] == "formal"  # the Asian NATO bloc is not a treaty
+    levels = dict(zip(zip(ties.a, ties.b, strict=True), ties.level, strict=True))
+    assert {edges[p] for p in edges if levels[p] == 1} == {"alignment"}
+    # Without a hub, NATO's ties are formal edges from a treaty.
+    plain = {(a, b): kind for a, b, kind in year_edges(ties, treaties, hubs=[])}
+    assert plain[("DEU", "FRA") if "DEU" < "FRA" else ("FRA", "DEU")] == "treaty"
+
+
+def test_network_colours_show_sides_when_a_chain_links_the_camps(tables):
+    year = int(tables["ties"].year.max())
+    ties = tables["ties"][tables["ties"].year == year]
+    actors = tables["actors"]
+    budget = dict(zip(actors.iso3, actors.defence_usd_bn_2024, strict=True))
+    classes = classify_states(list(actors.iso3), ties, budget)
+    assert classes["DEU"] == ("USA", "formal")
+    assert classes["JPN"] == ("USA", "formal")
+    assert classes["PRK"] == ("CHN", "formal")
+    assert classes["TUR"] == ("", "between")
+    assert classes["CHN"] == ("CHN", "great power")
 
 
 def test_default_network_years():
@@ -280,3 +378,135 @@ def test_plotting_never_imports_pyplot(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- payoffs, budgets and coalitions --------------------------------------------------------
+
+
+def test_term_changes_are_last_minus_first(tables):
+    states = tables["states"]
+    terms = [t for t in TERMS if t in states.columns]
+    change = term_changes(states, ["JPN", "XXX", "USA"], terms, 2024, 2036)
+    assert list(change.index) == ["JPN", "XXX", "USA"]
+    jpn = states[states.iso3 == "JPN"].set_index("year")
+    for term in terms:
+        assert change.loc["JPN", term] == pytest.approx(jpn.loc[2036, term] - jpn.loc[2024, term])
+    assert change.loc["JPN", "net"] == pytest.approx(
+        jpn.loc[2036, "utility"] - jpn.loc[2024, "utility"]
+    )
+    assert change.loc["XXX"].isna().all()
+
+
+def test_signed_never_writes_minus_zero():
+    assert signed(-0.0) == "+0.00"
+    assert signed(-0.004) == "+0.00"
+    assert signed(-0.006) == "-0.01"
+    assert signed(1.234) == "+1.23"
+    assert signed(float("nan")) == "n/a"
+
+
+def _captured(monkeypatch, module) -> list:
+    """Keep the figures that ``module`` saves, to inspect what they show."""
+    figures = []
+    real = module.save_figure
+
+    def save(fig, path):
+        figures.append(fig)
+        return real(fig, path)
+
+    monkeypatch.setattr(module, "save_figure", save)
+    return figures
+
+
+def _bar_colours(ax) -> set[str]:
+    from matplotlib.colors import to_hex
+
+    return {to_hex(p.get_facecolor()) for p in ax.patches if p.get_width() != 0}
+
+
+def test_payoffs_show_changes_and_leave_the_security_level_out(tables, tmp_path, monkeypatch):
+    figures = _captured(monkeypatch, payoffs_module)
+    payoffs_module.draw_payoffs(tables, tmp_path, key_states=KEY_STATES, title="t")
+    fig = figures[0]
+    assert "change of each utility term since 2024 (% of GDP equivalent)" in fig.get_suptitle()
+    change_ax, level_ax = fig.axes[:2]
+    assert "Change 2024" in change_ax.get_xlabel()
+    assert "% of GDP equivalent" in change_ax.get_xlabel()
+    security = TERMS["u_security"][1]
+    assert security in _bar_colours(change_ax)
+    assert security not in _bar_colours(level_ax)
+    # The change panel is scaled to the changes, not to the security level (about 4 here).
+    states = tables["states"]
+    jpn = states[states.iso3 == "JPN"].set_index("year")
+    assert (
+        change_ax.get_xlim()[1] < 3 * abs(jpn.loc[2036, "utility"] - jpn.loc[2024, "utility"]) + 2
+    )
+    notes = [t.get_text() for t in change_ax.texts]
+    assert any(n.startswith("net ") and "largest: " in n for n in notes)
+
+
+def test_budget_legend_follows_the_lines_at_the_right_end(tables, tmp_path, monkeypatch):
+    states = tables["states"]
+    last = states[states.year == states.year.max()].set_index("iso3").defence_pct_gdp
+    order = order_by_last_value(states, KEY_STATES)
+    assert order == sorted(KEY_STATES, key=lambda i: -last[i])
+    figures = _captured(monkeypatch, budgets_module)
+    budgets_module.draw_budgets(tables, tmp_path, key_states=KEY_STATES)
+    legend = figures[0].legends[0]
+    codes = [t.get_text().rsplit("(", 1)[1].rstrip(")") for t in legend.get_texts()]
+    assert codes == order
+
+
+def test_target_labels_do_not_repeat_the_value():
+    assert target_label("NATO target 2%", 2.0) == "NATO target 2%"
+    assert target_label("Hague 2035 target", 5.0) == "Hague 2035 target\n(5% of GDP)"
+    assert target_label("NATO guideline", 2.0) == "NATO guideline\n(2% of GDP)"
+
+
+def test_alliances_with_fixed_members_get_one_lane(tables):
+    names = dict(zip(tables["actors"].iso3, tables["actors"].name, strict=True))
+    lanes = alliance_lanes(tables["alliances"], KEY_STATES, names)
+    by_label = {lane.label: lane for lane in lanes}
+    us_japan = by_label["US-Japan (treaty)"]
+    assert set(us_japan.members.split(", ")) == {"Japan", "United States"}
+    assert lanes[lanes.index(us_japan) + 1].header  # no member bars under it
+    nato = by_label["NATO (treaty)"]
+    assert nato.members.startswith("United States, Germany") and "others" in nato.members
+    # The Asian NATO bloc gains the Philippines a year after it forms: a header and member bars.
+    header = next(lane for lane in lanes if lane.label.startswith("bloc_1"))
+    assert header.header and not header.members
+    after = lanes[lanes.index(header) + 1 :]
+    philippines = next(lane for lane in after if lane.label == "Philippines")
+    assert min(philippines.years) == min(header.years) + 1
+
+
+# --- the real model's tables ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_tables() -> dict[str, pd.DataFrame]:
+    from sim.runner.config import compose
+    from sim.runner.simulate import simulate
+
+    return simulate(compose(["seed=7", "model.horizon=3"]))
+
+
+def test_real_run_draws_nato_as_a_hub_and_us_treaties_as_edges(model_tables, tmp_path):
+    year = int(model_tables["ties"].year.max())
+    ties = model_tables["ties"][model_tables["ties"].year == year]
+    treaties = _treaties(model_tables["alliances"], year)
+    layout = NetworkLayout(model_tables)
+    assert "NATO" in layout.hubs
+    edges = {(a, b): kind for a, b, kind in year_edges(ties, treaties, hubs=layout.hubs)}
+    nato = set(treaties["NATO"])
+    assert not [p for p in edges if set(p) <= nato]
+    for pair in [("JPN", "USA"), ("KOR", "USA"), ("AUS", "USA"), ("PHL", "USA")]:
+        assert edges[pair] == "treaty", pair
+    actors = model_tables["actors"]
+    budget = dict(zip(actors.iso3, actors.defence_usd_bn_2024, strict=True))
+    classes = classify_states(layout.isos, ties, budget)
+    assert classes["DEU"] == ("USA", "formal") and classes["JPN"] == ("USA", "formal")
+    assert classes["PRK"][0] == "CHN"
+    paths = draw_run_plots(model_tables, tmp_path, key_states=KEY_STATES, title="seed 7")
+    for path in paths:
+        assert_png(path)

@@ -6,8 +6,9 @@ Three rules, selected in config:
   one level, loosen one tie by one level, leave or join a treaty, or keep all) by its change in
   utility and picks one by a (nested) logit, quantal-response choice with temperature ``tau``
   (McKelvey & Palfrey 1995): the larger tau, the noisier. A tie deepens only if the partner
-  consents, which it does with the logit probability of its own gain; a tie loosens when either side loses (mutual consent to form,
-  unilateral to break: pairwise stability, Jackson & Wolinsky 1996).
+  consents, which it does with the logit probability of its own gain; a tie loosens when
+  either side loses (mutual consent to form, unilateral to break: pairwise stability,
+  Jackson & Wolinsky 1996).
 * ``landscape``: Axelrod & Bennett's (1993) landscape theory; see ``sim.core.landscape``.
 * ``balance_of_threat``: the expected-utility machinery with security as the only payoff: states
   align against the capability that threatens them and nothing else (Walt 1987).
