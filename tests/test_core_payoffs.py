@@ -38,8 +38,8 @@ def loop_aid_by_donor(agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext
         partners = sum(
             1 for j in range(n) if j != agent and ctx.aid_offer[d, j] > 0 and row[j] >= level
         )
-        if partners >= ctx.aid_min_partners[d]:
-            out[d] = offer
+        need = ctx.aid_min_partners[d]
+        out[d] = offer * (min(1.0, partners / need) if need > 0 else 1.0)  # pro rata
     return out
 
 
@@ -472,10 +472,11 @@ def test_aid_counts_partner_recipients_only():
 
 def test_aid_does_not_count_oneself_as_partner():
     # min level 0: every state is "tied" at level 0, including oneself. With two recipients
-    # {1, 2} and two partners required, each has only one other recipient: no aid.
+    # {1, 2} and two partners required, each has only one other recipient: half the offer
+    # (pro rata), not the full offer it would get if it counted itself.
     ctx = aid_context(donor_offers(3, 0, {1: 10.0, 2: 20.0}), [0, 0, 0], [2, 0, 0])
     rows = np.zeros((2, 3), dtype=int)
-    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [0.0, 0.0])
+    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [5.0, 10.0])
     # one partner required: both paid
     ctx = aid_context(donor_offers(3, 0, {1: 10.0, 2: 20.0}), [0, 0, 0], [1, 0, 0])
     np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [10.0, 20.0])
@@ -590,6 +591,21 @@ def test_tie_change_deltas_equal_difference_of_alignment_terms(case):
     changed[np.arange(len(partners)), partners] = new_levels
     now = payoffs.alignment_terms(np.array([agent]), row[None, :], ctx)[0]
     after = payoffs.alignment_terms(np.full(len(partners), agent), changed, ctx)
+    np.testing.assert_allclose(got, after - now, rtol=1e-7, atol=1e-13)
+
+
+@PROPERTY
+@given(contexts())
+def test_row_change_deltas_equal_difference_of_alignment_terms(case):
+    ctx, levels, rng = case
+    n = levels.shape[0]
+    agent = int(rng.integers(0, n))
+    row = levels[agent]
+    new_rows = rng.integers(0, 4, size=(5, n))
+    new_rows[:, agent] = 0
+    got = payoffs.row_change_deltas(agent, row, new_rows, ctx)
+    now = payoffs.alignment_terms(np.array([agent]), row[None, :], ctx)[0]
+    after = payoffs.alignment_terms(np.full(len(new_rows), agent), new_rows, ctx)
     np.testing.assert_allclose(got, after - now, rtol=1e-7, atol=1e-13)
 
 

@@ -137,8 +137,7 @@ class StateAgent(mesa.Agent):
                 [m.row_without_treaty(i, t) for t in exits]
                 + [m.row_with_treaty(i, t) for t in joins]
             )
-            now = m.terms_of(np.array([i]), row[None, :])[0]
-            deltas = np.vstack([deltas, m.terms_of(np.full(len(rows), i), rows) - now])
+            deltas = np.vstack([deltas, payoffs.row_change_deltas(i, row, rows, m.ctx)])
         if deltas.shape[0] == 0:
             return
         gains = m.decision_value(deltas)

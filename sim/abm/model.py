@@ -86,8 +86,7 @@ class AllianceModel(mesa.Model):
         self.best_response = self.state.share.copy()
         self.sides = np.zeros(n, dtype=np.uint8)
         self.treaty_names: list[str] = [t.name for t in world.treaties]
-        self.treaty_levels = self.state.treaty_levels()
-        self.treaty_source = self._treaty_source()
+        self._treaty_arrays()
         self.levels = self.state.levels()
         self.state.apply_treaty_targets(b.target_weight)
         self.ctx = self._context()
@@ -239,9 +238,20 @@ class AllianceModel(mesa.Model):
     def ties_changed(self, treaties: bool = False) -> None:
         """Refresh the effective levels after a bilateral change (or a treaty change)."""
         if treaties:
-            self.treaty_levels = self.state.treaty_levels()
-            self.treaty_source = self._treaty_source()
+            self._treaty_arrays()
         self.levels = np.maximum(self.state.bilateral, self.treaty_levels)
+
+    def _treaty_arrays(self) -> None:
+        """Refresh the arrays that describe treaty membership (after accession or exit)."""
+        n = self.world.n
+        treaties = self.state.treaties
+        self.treaty_names_now = [t.name for t in treaties]
+        self.treaty_member = np.zeros((len(treaties), n), dtype=bool)
+        for k, t in enumerate(treaties):
+            self.treaty_member[k, t.members] = True
+        self.treaty_level_of = np.array([t.level for t in treaties], dtype=np.int8)
+        self.treaty_levels = self.state.treaty_levels()
+        self.treaty_source = self._treaty_source()
 
     def _treaty_source(self) -> np.ndarray:
         """(n, n) index in ``treaty_names`` of the first treaty binding each pair (-1 none)."""
@@ -260,18 +270,14 @@ class AllianceModel(mesa.Model):
         return exits, joins
 
     def _row_with_members(self, i: int, name: str, include: bool) -> np.ndarray:
-        treaties = []
-        for t in self.state.treaties:
-            members = set(t.members)
-            if t.name == name:
-                members = members | {i} if include else members - {i}
-            treaties.append((members, t.level))
-        row = self.state.bilateral[i].copy()
-        for members, level in treaties:
-            if i in members:
-                for j in members:
-                    if j != i:
-                        row[j] = max(row[j], level)
+        """State i's commitment row with its membership of treaty ``name`` set to ``include``."""
+        k = self.treaty_names_now.index(name)
+        member = self.treaty_member.copy()
+        member[k, i] = include
+        mine = member[:, i]
+        levels = np.where(member[mine], self.treaty_level_of[mine][:, None], 0)
+        row = np.maximum(self.state.bilateral[i], levels.max(axis=0, initial=0))
+        row[i] = 0
         return row
 
     def row_without_treaty(self, i: int, name: str) -> np.ndarray:

@@ -380,6 +380,44 @@ def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext)
     return out
 
 
+def row_change_deltas(
+    agent: int, row: np.ndarray, new_rows: np.ndarray, ctx: AlignmentContext
+) -> np.ndarray:
+    """Change in a state's alignment terms if its whole commitment row became each new row.
+
+    The same numbers as ``alignment_terms(new rows) - alignment_terms(row)`` (tested), from one
+    matrix product: used for options that change many ties at once (leaving or joining a
+    treaty).
+
+    Args:
+        agent: the state.
+        row: (n,) its current commitment levels.
+        new_rows: (k, n) candidate rows.
+        ctx: the year's context.
+
+    Returns:
+        (k, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
+    """
+    table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
+    lw = ctx.level_weight
+    allied_now = lw[row] @ table[:, 0]
+    linear = (lw[new_rows] - lw[row]) @ table  # (k, 5)
+    own, threat_ = ctx.own[agent], ctx.threat[agent]
+    out = np.empty((len(new_rows), len(ALIGNMENT_TERMS)))
+    sec_now = (own + allied_now) / (own + allied_now + threat_)
+    out[:, 0] = ctx.theta[agent] * (security(own, allied_now + linear[:, 0], threat_) - sec_now)
+    out[:, 1:5] = linear[:, 1:5]
+    if ctx.aid_offer[:, agent].any():
+        agents = np.full(len(new_rows), agent)
+        now = candidate_aid(np.array([agent]), row[None, :], ctx)[0]
+        out[:, 5] = (
+            ctx.side_payment_weight * (candidate_aid(agents, new_rows, ctx) - now) / ctx.gdp[agent]
+        )
+    else:
+        out[:, 5] = 0.0
+    return out
+
+
 def tie_change_deltas(
     agent: int, row: np.ndarray, partners: np.ndarray, new_levels: np.ndarray, ctx: AlignmentContext
 ) -> np.ndarray:

@@ -19,12 +19,14 @@ import pandas as pd
 
 from sim.plots._common import run_years
 from sim.plots.budgets import draw_budgets
+from sim.plots.camps import GREAT_POWERS
 from sim.plots.coalitions import draw_coalitions
 from sim.plots.network import draw_network
 from sim.plots.payoffs import draw_payoffs
 
 __all__ = [
     "DEFAULT_SPENDING_TARGETS",
+    "GREAT_POWERS",
     "TABLES",
     "default_network_years",
     "draw_budgets",
@@ -54,6 +56,7 @@ def draw_run_plots(
     network_years: Sequence[int] | None = None,
     spending_targets: Mapping[str, float] | None = None,
     title: str = "",
+    great_powers: Sequence[str] = GREAT_POWERS,
 ) -> list[Path]:
     """Draw every figure of a run into ``out_dir`` as PNGs.
 
@@ -71,6 +74,8 @@ def draw_run_plots(
         spending_targets: Label -> % of GDP, drawn as reference lines on the budget figure
             (e.g. :data:`DEFAULT_SPENDING_TARGETS`); none by default.
         title: The run's title (e.g. scenario and seed), shown under each figure title.
+        great_powers: iso3 codes of the great powers whose camps colour the network figures
+            (:data:`GREAT_POWERS`: USA, CHN, RUS by default).
 
     Returns:
         The paths of the PNGs written, in the order above.
@@ -90,7 +95,7 @@ def draw_run_plots(
             warnings.warn(f"network years not in the run, skipped: {skipped}", stacklevel=2)
 
     paths = [draw_coalitions(tables, out_dir, key_states=key_states, title=title)]
-    paths += draw_network(tables, out_dir, net_years, title=title)
+    paths += draw_network(tables, out_dir, net_years, title=title, great_powers=great_powers)
     paths.append(
         draw_budgets(
             tables, out_dir, key_states=key_states, spending_targets=spending_targets, title=title
