@@ -160,6 +160,7 @@ class PredicatesConfig:
     link_treaty: str = "NATO"
     link_min_level: str = "partnership"
     link_min_partners: int = 3
+    rivals: list[str] = field(default_factory=lambda: ["CHN", "RUS"])
 
 
 @dataclass

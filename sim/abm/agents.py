@@ -194,6 +194,7 @@ class StateAgent(mesa.Agent):
                 reason=(
                     f"{self.iso3} and {iso_j} deepened to {LEVELS[new_level]}: "
                     f"{self.iso3} {balance(delta)}; {iso_j} {balance(partner_delta)}"
+                    + (f" ({iso_j} accepted at a loss: bounded rationality)" if gain < 0 else "")
                 ),
             )
         else:
@@ -227,8 +228,8 @@ class StateAgent(mesa.Agent):
         target = m.landscape_targets(i)
         row = m.state.bilateral[i]
         for j in np.flatnonzero(target != row):
-            if j == i:
-                continue
+            if j == i or m.treaty_levels[i, j] >= max(row[j], target[j]):
+                continue  # a treaty already holds this pair at least as deep
             new_level = int(row[j]) + (1 if target[j] > row[j] else -1)
             old_level = int(row[j])
             m.state.set_tie(i, int(j), new_level)

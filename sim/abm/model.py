@@ -97,6 +97,11 @@ class AllianceModel(mesa.Model):
         self.by_index = sorted(self.agents, key=lambda a: a.index)
         if params.alignment.rule == "landscape":
             self.sides = self._initial_sides()
+        pred = params.predicates
+        self.poles = (
+            [i for i, c in enumerate(world.iso3) if c == pred.asian_nato_hub],
+            [i for i, c in enumerate(world.iso3) if c in pred.rivals],
+        )
         self.recorder = Recorder(self)
         self._blocs: dict[frozenset[int], str] = {}
         self._bloc_count = 0
@@ -153,7 +158,7 @@ class AllianceModel(mesa.Model):
             theta=getattr(self, "theta", np.ones(self.world.n)),
             own=k,
             threat=threat,
-            reach_to=payoffs.containment_reach(self.reach, hostility, k),
+            reach_to=payoffs.containment_reach(self.reach, hostility, k, s.affinity),
             available=payoffs.ally_availability(k, n_commit, self.params.security.publicness),
             credibility=payoffs.credible_commitment(s.credibility, hostility),
             level_weight=self.level_weight,

@@ -104,7 +104,7 @@ class Recorder:
         source = np.where(m.treaty_levels[iu, ju][nonzero] >= lv[nonzero], source, -1)
         self.tie_rows.append((step, s.year, iu[nonzero], ju[nonzero], lv[nonzero], source))
         self._record_alliances(step)
-        self.polarisation.append(coalitions.polarisation(levels, s.capability))
+        self.polarisation.append(coalitions.polarisation(levels, s.capability, *m.poles))
 
     def _record_alliances(self, step: int) -> None:
         m, s = self.model, self.model.state

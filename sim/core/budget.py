@@ -2,7 +2,7 @@
 
 Each year a state chooses its defence share of GDP ``x`` to maximise
 
-    theta * security(own(x) + allied, threat) + psi * log(x) + log(1 - x)
+    theta * log(security(own(x) + allied, threat)) + psi * log(x) + log(1 - x)
         - target_weight * max(0, target - x)
 
 where ``own(x) = x * GDP / depreciation`` is the capability stock that share would sustain in the
@@ -57,8 +57,8 @@ def marginal_utility(
     Returns:
         dU/dx per unit share (fraction of GDP per unit share).
     """
-    defence = allied + share * capability_per_share
-    d_security = threat * capability_per_share / (defence + threat) ** 2
+    defence = np.maximum(allied + share * capability_per_share, 1e-9)
+    d_security = threat * capability_per_share / (defence * (defence + threat))
     below = (share < target).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(np.asarray(private) > 0, private / share, 0.0)
@@ -139,8 +139,8 @@ def calibrate_preferences(
         (theta, psi): value of security (fraction of GDP per unit of security, >= ``floor``) and
         weight of the private benefit (fraction of GDP; 0 where the share is 0).
     """
-    defence = allied + share * capability_per_share
-    d_security = threat * capability_per_share / (defence + threat) ** 2
+    defence = np.maximum(allied + share * capability_per_share, 1e-9)
+    d_security = threat * capability_per_share / (defence * (defence + threat))
     below = (share < target).astype(float)
     needed = np.maximum(0.0, 1.0 / (1.0 - share) - target_weight * below)
     psi = private_share * needed * share
@@ -195,9 +195,14 @@ def best_response_scalar(
 
     def solve(pull: float) -> float:
         def grad(x: float) -> float:
-            d = allied + x * capability_per_share + threat
+            s = max(allied + x * capability_per_share, 1e-9)
             own = private / x if private > 0 else 0.0
-            return theta * threat * capability_per_share / (d * d) + own - 1.0 / (1.0 - x) + pull
+            return (
+                theta * threat * capability_per_share / (s * (s + threat))
+                + own
+                - 1.0 / (1.0 - x)
+                + pull
+            )
 
         lo, hi = lower, upper
         if lo <= 0 and private > 0:
@@ -215,9 +220,13 @@ def best_response_scalar(
                 hi = x
             if hi - lo < 1e-13:
                 break
-            d = allied + x * capability_per_share + threat
+            s = max(allied + x * capability_per_share, 1e-9)
             slope = (
-                -2.0 * theta * threat * capability_per_share**2 / d**3
+                -theta
+                * threat
+                * capability_per_share**2
+                * (2 * s + threat)
+                / (s * (s + threat)) ** 2
                 - private / (x * x)
                 - 1.0 / (1.0 - x) ** 2
             )

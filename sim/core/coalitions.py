@@ -137,18 +137,54 @@ def blocs(levels: np.ndarray, min_level: int = 2) -> np.ndarray:
     return label
 
 
-def polarisation(levels: np.ndarray, capability: np.ndarray, min_level: int = 3) -> float:
-    """Bipolarity of the system, 0-1.
+def camps(levels: np.ndarray, pole_a: Sequence[int], pole_b: Sequence[int]) -> np.ndarray:
+    """Which of two poles each state leans to.
 
-    Blocs are connected components of ties at or above ``min_level``. With c2 the share of
-    total capability held by the second-largest bloc, the index is ``2 * c2``: 1 when two blocs
-    of equal capability hold everything, 0 when one bloc (or one state) dwarfs all others. An
-    assumption of the model: one of many possible polarity measures (cf. Wayman 1984).
+    A state joins the camp of the pole it holds the deeper tie with (the deepest tie to any of
+    that pole's states); equal depth, or no tie at all, leaves it non-aligned. The poles'
+    states belong to their own camps.
+
+    Args:
+        levels: (n, n) commitment levels.
+        pole_a: indices of the first pole (e.g. the United States).
+        pole_b: indices of the second pole (e.g. China and Russia).
+
+    Returns:
+        (n,) int: 0 camp A, 1 camp B, -1 non-aligned.
+    """
+    levels = np.asarray(levels)
+    a = levels[:, list(pole_a)].max(axis=1) if len(pole_a) else np.zeros(levels.shape[0])
+    b = levels[:, list(pole_b)].max(axis=1) if len(pole_b) else np.zeros(levels.shape[0])
+    label = np.where(a > b, 0, np.where(b > a, 1, -1))
+    label[list(pole_a)] = 0
+    label[list(pole_b)] = 1
+    return label
+
+
+def polarisation(
+    levels: np.ndarray,
+    capability: np.ndarray,
+    pole_a: Sequence[int] | None = None,
+    pole_b: Sequence[int] | None = None,
+    min_level: int = 3,
+) -> float:
+    """Bipolarity of the system, 0-1: ``2 * min(c_A, c_B)``.
+
+    With two poles given (the US; China and Russia), c_A and c_B are the shares of total
+    capability in each camp (``camps``): 1 when two equal camps hold everything, 0 when one camp
+    holds nothing or everything is non-aligned. Without poles, the camps are the two largest
+    blocs (connected components of ties at or above ``min_level``). An assumption of the model:
+    one of many possible polarity measures (cf. Wayman 1984).
     """
     capability = np.asarray(capability, dtype=float)
     total = capability.sum()
     if total <= 0:
         return 0.0
+    if pole_a is not None and pole_b is not None and len(pole_a) and len(pole_b):
+        label = camps(levels, pole_a, pole_b)
+        c_a = capability[label == 0].sum() / total
+        c_b = capability[label == 1].sum() / total
+        return float(2.0 * min(c_a, c_b))
     labels = blocs(levels, min_level)
     sizes = np.bincount(labels, weights=capability) / total
     if sizes.size < 2:

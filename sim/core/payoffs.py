@@ -6,7 +6,7 @@ report them multiplied by 100, i.e. in % of GDP.
 
 A state's utility (one year) is
 
-    U_i = theta_i * security_i                       security (Sandler & Hartley 1995, ch. 2)
+    U_i = theta_i * log(security_i)                  security (Sandler & Hartley 1995, ch. 2)
           + psi_i * log(x_i)                         private benefit of own defence (joint products)
           + log(1 - x_i)                             consumption forgone: guns vs butter
           - sum_j w(L_ij) * entrapment_ij            entrapment (Snyder 1984)
@@ -21,7 +21,8 @@ with x_i the defence share of GDP and L_ij the commitment level between i and j 
 
 Security is a contest-success ratio (Tullock 1980; Hirshleifer 1989):
 security_i = S_i / (S_i + T_i) with S_i own plus allied capability and T_i the hostile capability
-that reaches i. Allied capability is a (partly) public good: each ally's capability counts in full
+that reaches i; its utility is logarithmic (``security_value``), so the marginal value of
+capability always rises with the threat. Allied capability is a (partly) public good: each ally's capability counts in full
 for every partner when ``publicness`` is 1 (Olson & Zeckhauser 1966) and is divided among its
 commitments when 0 (a private good); values between give Sandler's joint-product model.
 """
@@ -122,15 +123,31 @@ def allied_capability(
 
 
 def containment_reach(
-    reach: np.ndarray, hostility: np.ndarray, capability: np.ndarray
+    reach: np.ndarray,
+    hostility: np.ndarray,
+    capability: np.ndarray,
+    affinity: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of each ally's capability that counts for each state.
 
     An ally helps where its forces reach: at home (defence) or at the states that threaten
     one, if it opposes them too (containment, forward defence). For state i and ally j this is
-    the larger of ``reach[j, i]`` and the threat-weighted mean of ``H_jk * reach[j, k]`` over
-    i's threats k, the weights being each k's share of i's threat. An assumption of the model:
-    it is how the United States, far from its rivals, still gains from allies next to them.
+    the larger of
+
+    * defence: ``reach[j, i]`` times j's loyalty against i's threats, the threat-weighted mean
+      of ``1 - max(0, A_jk)``: an ally friendly with the state that threatens i will not fight
+      it (China does not defend Estonia against Russia);
+    * containment: the threat-weighted mean of ``H_jk * reach[j, k]`` over i's threats k;
+
+    the weights being each k's share of i's threat (a state with no threat weighs loyalty 1).
+    An assumption of the model: it is how the United States, far from its rivals, still gains
+    from allies next to them, and why a rival's friend is no ally.
+
+    Args:
+        reach: (n, n) ``reach[k, i]``.
+        hostility: (n, n) hostility, 0-1.
+        capability: (n,) capability, USD bn.
+        affinity: (n, n) affinity, -1..1 (default: no friendships, loyalty 1).
 
     Returns:
         (n, n) ``reach_to[i, j]``, 0-1.
@@ -138,7 +155,28 @@ def containment_reach(
     reaching = hostility * reach.T * capability[None, :]  # [i, k] threat from k to i
     total = reaching.sum(axis=1, keepdims=True)
     weights = np.divide(reaching, total, out=np.zeros_like(reaching), where=total > 0)
-    return np.maximum(reach.T, weights @ (hostility * reach).T)
+    containment = weights @ (hostility * reach).T
+    if affinity is None:
+        return np.maximum(reach.T, containment)
+    disloyal = weights @ np.maximum(0.0, affinity).T  # [i, j]: how friendly j is with i's threats
+    return np.maximum(reach.T * (1.0 - disloyal), containment)
+
+
+def security_value(theta, defence, threat_):
+    """Utility of security, fraction of GDP: ``theta * log(defence / (defence + threat))``.
+
+    The log of the contest-success ratio makes the marginal value of capability,
+    ``theta * threat / (defence * (defence + threat))``, rise with the threat at every level
+    (balancing holds even for a state facing an overwhelming threat, where the ratio itself
+    would make it give up) and fall with its own and allied capability (free riding).
+
+    Args:
+        theta: value of security, fraction of GDP.
+        defence: own plus allied capability, USD bn (> 0).
+        threat_: perceived threat, USD bn (> 0).
+    """
+    defence = np.maximum(defence, 1e-9)  # no capability at all: very insecure, not -inf
+    return theta * np.log(defence / (defence + threat_))
 
 
 def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.ndarray:
@@ -368,9 +406,9 @@ def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext)
         linear = w @ table[agents[0]]  # one state's options: a single matrix product
     else:
         linear = np.einsum("mn,mnk->mk", w, table[agents])
-    sec = security(ctx.own[agents], linear[:, 0], ctx.threat[agents])
+    defence = ctx.own[agents] + linear[:, 0]
     out = np.empty((len(agents), len(ALIGNMENT_TERMS)))
-    out[:, 0] = ctx.theta[agents] * sec
+    out[:, 0] = security_value(ctx.theta[agents], defence, ctx.threat[agents])
     out[:, 1:5] = linear[:, 1:5]
     if ctx.aid_offer.any():
         aid = candidate_aid(agents, rows, ctx)
@@ -404,8 +442,10 @@ def row_change_deltas(
     linear = (lw[new_rows] - lw[row]) @ table  # (k, 5)
     own, threat_ = ctx.own[agent], ctx.threat[agent]
     out = np.empty((len(new_rows), len(ALIGNMENT_TERMS)))
-    sec_now = (own + allied_now) / (own + allied_now + threat_)
-    out[:, 0] = ctx.theta[agent] * (security(own, allied_now + linear[:, 0], threat_) - sec_now)
+    theta, defence = ctx.theta[agent], own + allied_now
+    out[:, 0] = security_value(theta, defence + linear[:, 0], threat_) - security_value(
+        theta, defence, threat_
+    )
     out[:, 1:5] = linear[:, 1:5]
     if ctx.aid_offer[:, agent].any():
         agents = np.full(len(new_rows), agent)
@@ -445,8 +485,10 @@ def tie_change_deltas(
     unit = table[partners]  # (m, 5)
     own, threat_ = ctx.own[agent], ctx.threat[agent]
     out = np.empty((len(partners), len(ALIGNMENT_TERMS)))
-    sec_now = (own + allied_now) / (own + allied_now + threat_)
-    out[:, 0] = ctx.theta[agent] * (security(own, allied_now + dw * unit[:, 0], threat_) - sec_now)
+    theta, defence = ctx.theta[agent], own + allied_now
+    out[:, 0] = security_value(theta, defence + dw * unit[:, 0], threat_) - security_value(
+        theta, defence, threat_
+    )
     out[:, 1:5] = dw[:, None] * unit[:, 1:5]
     if ctx.aid_offer[:, agent].any():
         rows = np.repeat(row[None, :], len(partners), axis=0)

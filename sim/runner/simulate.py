@@ -16,6 +16,7 @@ from sim.errors import UserError
 from sim.schema import LEVELS
 from sim.world.builder import World, build_world
 from sim.world.events import Event, build_events
+from sim.world.tables import known_codes
 
 RULES = ("expected_utility", "landscape", "balance_of_threat")
 
@@ -57,20 +58,13 @@ def prepare(cfg) -> Prepared:
     world = build_world(cfg.world)
     events = build_events(cfg.scenario.events, world)
     pred = params.predicates
-    for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian]:
+    for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian, *pred.rivals]:
         if code not in known_codes():
             raise UserError(f"unknown state '{code}' in model.predicates")
     for code in cfg.run.key_states:
         if code not in known_codes() and code not in world.iso3:
             raise UserError(f"unknown state '{code}' in run.key_states")
     return Prepared(world, events, params, cfg.scenario.name)
-
-
-def known_codes() -> set[str]:
-    """Every state code the shipped tables know (for validating names in predicates)."""
-    from sim.world.tables import builtin_states
-
-    return set(builtin_states().index) | {"EUR"}
 
 
 def check_params(p) -> None:

@@ -292,7 +292,10 @@ def build_world(cfg) -> World:
         affinity = (raw - cfg.propensity_midpoint) / cfg.propensity_scale
         np.fill_diagonal(affinity, 0.0)
     else:
-        affinity = cfg.affinity_regime_weight * (1.0 - np.abs(regime[:, None] - regime[None, :]))
+        # shared regime type raises affinity; a regime gap alone creates no hostility (that
+        # comes from the disputes and rivalries listed pairwise in the config)
+        similarity = np.maximum(0.0, 1.0 - np.abs(regime[:, None] - regime[None, :]))
+        affinity = cfg.affinity_regime_weight * similarity
     for key, value in (cfg.affinity or {}).items():
         a, b = _split_pair(key, "-", "world.affinity")
         for x in _expand(a, treaty_members, known_codes, "world.affinity"):

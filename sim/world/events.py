@@ -217,9 +217,24 @@ def _one(world: World, code: str | None, key: str) -> int:
 
 
 def _many(world: World, codes, key: str) -> tuple[int, ...]:
+    """Indices of the listed states present in this world.
+
+    A state the package knows but this world leaves out (Australia in the five-actor classroom
+    world) is skipped, so one scenario serves several worlds; an unknown code is an error, and
+    so is a list with no state of this world.
+    """
+    from sim.world.tables import known_codes
+
     if not codes:
         raise UserError(f"{key} must list at least one state")
-    idx = world.indices(list(codes), key)
+    codes = list(codes)
+    for code in codes:
+        if code not in world.iso3 and code not in known_codes():
+            world.index(code, key)  # raises the one-line error naming the known codes
+    present = [c for c in codes if c in world.iso3]
+    if not present:
+        raise UserError(f"{key}: none of {codes} is in world '{world.name}'")
+    idx = world.indices(present, key)
     if len(set(idx)) != len(idx):
         raise UserError(f"{key} lists a state twice")
     return tuple(idx)
@@ -273,10 +288,9 @@ def build_event(name: str, spec, world: World) -> Event:
         recipients = _many(world, spec.recipients, f"{where}.recipients")
         if donor in recipients:
             raise UserError(f"{where}: the donor cannot also be a recipient")
-        if spec.condition_partners < 0 or spec.condition_partners > len(recipients) - 1:
-            raise UserError(
-                f"{where}.condition_partners must be between 0 and {len(recipients) - 1}"
-            )
+        listed = len(spec.recipients)
+        if spec.condition_partners < 0 or spec.condition_partners > listed - 1:
+            raise UserError(f"{where}.condition_partners must be between 0 and {listed - 1}")
         return SidePayment(
             **common,
             donor=donor,
@@ -284,7 +298,8 @@ def build_event(name: str, spec, world: World) -> Event:
             amount=_nonnegative(spec.amount_usd_bn, f"{where}.amount_usd_bn"),
             allocation=spec.allocation,
             condition_level=level_number(spec.condition_level, f"{where}.condition_level"),
-            condition_partners=int(spec.condition_partners),
+            # in a world without some recipients, at most the others present can be partners
+            condition_partners=min(int(spec.condition_partners), len(recipients) - 1),
             channels=channels,
             affinity_per_usd_bn=_nonnegative(
                 spec.affinity_per_usd_bn, f"{where}.affinity_per_usd_bn"
@@ -337,7 +352,7 @@ def build_event(name: str, spec, world: World) -> Event:
             coercion_multiplier=_nonnegative(
                 spec.coercion_multiplier, f"{where}.coercion_multiplier"
             ),
-            courted=tuple(world.indices(list(spec.courted), f"{where}.courted")),
+            courted=_many(world, spec.courted, f"{where}.courted") if spec.courted else (),
             courting_gain=_nonnegative(spec.courting_gain, f"{where}.courting_gain"),
             max_affinity=float(spec.max_affinity),
         )

@@ -50,6 +50,11 @@ def builtin_capitals() -> pd.DataFrame:
     return _package_csv(CAPITALS_FILE).set_index("iso3")
 
 
+def known_codes() -> set[str]:
+    """Every state code the shipped tables know, plus the aggregate EUR (NATO-Europe)."""
+    return set(_package_csv(SPENDING_FILE)["iso3"]) | {"EUR"}
+
+
 def read_actors_csv(path: str | Path) -> pd.DataFrame:
     """Read and validate a user-supplied actors table.
 
