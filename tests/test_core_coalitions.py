@@ -221,3 +221,28 @@ def test_polarisation_in_unit_interval(seed, n):
     rng = np.random.default_rng(seed)
     value = coalitions.polarisation(random_levels(rng, n), rng.uniform(0, 100, size=n))
     assert 0.0 <= value <= 1.0
+
+
+def test_camps_follow_the_deeper_tie():
+    """Each state joins the pole it holds the deeper tie to; equal depth or no tie: neither."""
+    from sim.core.coalitions import camps
+
+    # 0 = hub, 1 and 2 = rival poles; 3 formal with 0; 4 partnership with 1, alignment with 0;
+    # 5 alignment with both sides; 6 no tie
+    levels = np.zeros((7, 7), dtype=int)
+    for a, b, lv in [(0, 3, 3), (1, 4, 2), (0, 4, 1), (0, 5, 1), (2, 5, 1), (1, 2, 3)]:
+        levels[a, b] = levels[b, a] = lv
+    np.testing.assert_array_equal(camps(levels, [0], [1, 2]), [0, 1, 1, 0, 1, -1, -1])
+
+
+def test_polarisation_over_camps_hand_case():
+    """c_A = (10 + 30) / 100, c_B = (20 + 10) / 100: 2 * min = 0.6; non-aligned capability
+    counts in the total only."""
+    from sim.core.coalitions import polarisation
+
+    levels = np.zeros((5, 5), dtype=int)
+    levels[0, 2] = levels[2, 0] = 3  # state 2 with the hub
+    levels[1, 3] = levels[3, 1] = 2  # state 3 with the rival
+    capability = np.array([10.0, 20.0, 30.0, 10.0, 30.0])
+    assert polarisation(levels, capability, [0], [1]) == pytest.approx(0.6)
+    assert polarisation(np.zeros((5, 5), dtype=int), capability, [0], [1]) == pytest.approx(0.2)

@@ -2,7 +2,8 @@
 
 Every recorded decision carries the change in each utility term (``sim.core.payoffs``), in % of
 GDP equivalent; these helpers turn them into sentences such as
-"KOR declined a formal tie with JPN: coercion cost 0.31 > security gain 0.22 (% of GDP)".
+"KOR declined a formal tie with JPN: coercion cost 0.31 > security gain 0.22 (net -0.09, % of
+GDP)".
 """
 
 from __future__ import annotations
@@ -39,16 +40,24 @@ def terms_json(delta: np.ndarray) -> str:
     )
 
 
-def balance(delta: np.ndarray) -> str:
-    """'largest cost X > largest gain Y' or the reverse, in % of GDP."""
-    pct = np.asarray(delta) * 100
-    gain_i, cost_i = int(np.argmax(pct)), int(np.argmin(pct))
-    gain, cost = pct[gain_i], -pct[cost_i]
-    g = f"{GAIN_WORDS[ALIGNMENT_TERMS[gain_i]]} {gain:.2f}" if gain > 0 else "no gain"
-    c = f"{COST_WORDS[ALIGNMENT_TERMS[cost_i]]} {cost:.2f}" if cost > 0 else "no cost"
-    if pct.sum() >= 0:
-        return f"{g} > {c} (% of GDP)" if gain > 0 else "indifferent"
-    return f"{c} > {g} (% of GDP)"
+def balance(delta: np.ndarray, threshold: float = 0.005) -> str:
+    """The terms that weighed, in % of GDP, written so that the inequality is the net result:
+    'coercion cost 0.31 > security gain 0.22 (net -0.09)' or 'security gain 0.40 > autonomy
+    cost 0.10 + coercion cost 0.05 (net +0.25)'. Terms below ``threshold`` are left out."""
+    pct = np.asarray(delta, dtype=float) * 100
+    net = float(pct.sum())
+    order = np.argsort(-np.abs(pct))
+    gains = [f"{GAIN_WORDS[ALIGNMENT_TERMS[k]]} {pct[k]:.2f}" for k in order if pct[k] >= threshold]
+    costs = [
+        f"{COST_WORDS[ALIGNMENT_TERMS[k]]} {-pct[k]:.2f}" for k in order if pct[k] <= -threshold
+    ]
+    gain_text = " + ".join(gains) or "no gain"
+    cost_text = " + ".join(costs) or "no cost"
+    if abs(net) < threshold:
+        return f"{gain_text} = {cost_text} (net {net:+.2f}, % of GDP)"
+    if net > 0:
+        return f"{gain_text} > {cost_text} (net {net:+.2f}, % of GDP)"
+    return f"{cost_text} > {gain_text} (net {net:+.2f}, % of GDP)"
 
 
 def tie_reason(verb: str, actor: str, partner: str, level: int, delta: np.ndarray) -> str:

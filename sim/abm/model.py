@@ -5,9 +5,9 @@ Each step is one year:
 2. the year's payoff context is computed once (threat, costs of commitment: sim.core.payoffs);
 3. every state, in random order drawn from the model's generator, takes its budget decision and
    its alignment decision (``StateAgent.step``);
-4. aid is paid to the recipients that qualify, and what it buys takes effect;
-5. capability moves on (K' = (1 - depreciation) K + spending + aid bought as capability);
-   formal blocs are detected and compared with last year's (formation, accession, exit,
+4. capability moves on (K' = (1 - depreciation) K + spending + aid bought as capability): the
+   year's spending is added, then the aid paid to the recipients that qualify and what it buys;
+5. formal blocs are detected and compared with last year's (formation, accession, exit,
    dissolution); the year is recorded.
 
 All randomness comes from the model's own generator (``Model(rng=seed)``).

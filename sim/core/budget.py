@@ -8,10 +8,11 @@ Each year a state chooses its defence share of GDP ``x`` to maximise
 where ``own(x) = x * GDP / depreciation`` is the capability stock that share would sustain in the
 long run (the steady state of ``K' = (1 - depreciation) K + x GDP``). The objective is concave in
 ``x``, so the best response is unique; we find it for all states at once by bisection on the
-derivative. Allied capability lowers the marginal value of own spending, so free riding emerges:
-in Olson & Zeckhauser's (1966) pure public-good alliance the richest members carry a
-disproportionate share of the burden, and Sandler & Hartley (1995) show how joint products
-(private benefits of defence) temper this.
+derivative (``best_response``; agents call ``best_response_scalar``, a safeguarded Newton
+iteration on the same derivative, for one state at a time). Allied capability lowers the
+marginal value of own spending, so free riding emerges: in Olson & Zeckhauser's (1966) pure
+public-good alliance the richest members carry a disproportionate share of the burden, and
+Sandler & Hartley (1995) show how joint products (private benefits of defence) temper this.
 
 The term ``psi * log(x)`` is the private benefit of one's own defence, which allies cannot
 supply (internal security, industry, prestige, damage limitation): Sandler & Hartley's joint

@@ -22,9 +22,10 @@ with x_i the defence share of GDP and L_ij the commitment level between i and j 
 Security is a contest-success ratio (Tullock 1980; Hirshleifer 1989):
 security_i = S_i / (S_i + T_i) with S_i own plus allied capability and T_i the hostile capability
 that reaches i; its utility is logarithmic (``security_value``), so the marginal value of
-capability always rises with the threat. Allied capability is a (partly) public good: each ally's capability counts in full
-for every partner when ``publicness`` is 1 (Olson & Zeckhauser 1966) and is divided among its
-commitments when 0 (a private good); values between give Sandler's joint-product model.
+capability always rises with the threat. Allied capability is a (partly) public good: each
+ally's capability counts in full for every partner when ``publicness`` is 1 (Olson & Zeckhauser
+1966) and is divided among its commitments when 0 (a private good); values between give
+Sandler's joint-product model.
 """
 
 from __future__ import annotations

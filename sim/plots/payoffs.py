@@ -1,7 +1,7 @@
 """``payoffs.png``: what changed in the key states' utility between the first and last year.
 
-The security term (``u_security``) is theta times a 0-1 security ratio, with theta calibrated
-per state: its level has an arbitrary zero and dwarfs every other term, so levels hide what
+The security term (``u_security``) is theta * log(security) + psi * log(share), with theta and
+psi calibrated per state: its level has an arbitrary zero and dwarfs every other term, so levels hide what
 drives choices. The figure therefore shows
 
 (a) the change of each utility term between the first and the last year, as diverging stacked
@@ -214,7 +214,7 @@ def draw_payoffs(
     axes[1].set_xlabel(f"Level in {last} (% of GDP equivalent)")
     axes[1].tick_params(labelleft=False)
     fig.supxlabel(
-        "Security (blue) appears in (a) only: it is theta x a 0-1 security ratio with theta "
+        "Security (blue) appears in (a) only: it is theta x log(security) + psi x log(share), "
         "calibrated per state, so its level has an arbitrary zero and only its change means "
         "something.",
         fontsize=9,

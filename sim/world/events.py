@@ -53,8 +53,9 @@ class Event:
 class SidePayment(Event):
     """A donor pays recipients a yearly amount (USD bn), split by an allocation rule.
 
-    Conditional aid is paid only to recipients that hold ties of at least ``condition_level``
-    with the donor and with ``condition_partners`` other recipients. Shares not paid are not
+    Conditional aid is paid to recipients that hold a tie of at least ``condition_level`` with
+    the donor: in full with such ties to ``condition_partners`` other recipients, pro rata
+    short of that (``sim.core.payoffs.aid_by_donor``). Shares not paid are not
     redistributed (the donor keeps the money). Paid aid goes to channels by fraction:
     capability (added to the recipient's capability stock, USD bn for USD bn), interoperability
     (affinity with the donor rises by ``affinity_per_usd_bn`` per USD bn) and credibility (the
