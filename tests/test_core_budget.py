@@ -2,16 +2,18 @@
 
 The objective is written out independently below from the module docstring:
 
-    U(x) = theta * S(x) + psi * log(x) + log(1 - x) - target_weight * max(0, target - x)
+    U(x) = theta * log(S(x)) + psi * log(x) + log(1 - x) - target_weight * max(0, target - x)
 
-with S(x) = (allied + x c) / (allied + x c + threat) and c = capability per unit share.
+with S(x) = D / (D + threat), D = max(allied + x c, 1e-9) and c = capability per unit share.
+Its security part has derivative theta * threat * c / (D * (D + threat)), which rises with the
+threat at every level (it tends to theta * c / D) and falls with allied capability.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from property import SEEDS
 
@@ -23,11 +25,11 @@ PROPERTY = settings(deadline=None, max_examples=50)
 def objective(x, theta, allied, threat, c, target=0.0, target_weight=0.0, private=0.0):
     """The budget objective of the module docstring (independent of the code under test)."""
     x = np.asarray(x, dtype=float)
-    defence = allied + x * c
+    defence = np.maximum(allied + x * c, 1e-9)  # the documented floor: no capability, not -inf
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(np.asarray(private) > 0, private * np.log(x), 0.0)
     return (
-        theta * defence / (defence + threat)
+        theta * np.log(defence / (defence + threat))
         + own
         + np.log1p(-x)
         - target_weight * np.maximum(0.0, target - x)
@@ -89,10 +91,10 @@ def test_marginal_utility_is_derivative_of_objective():
 # Best response: hand cases
 # --------------------------------------------------------------------------------------------
 
-# Interior case by hand: c = 1000, allied 0, threat 20. At x = 0.02 defence is 20, so
-# dS/dx = 20 * 1000 / 40^2 = 12.5 and the first-order condition theta * 12.5 = 1 / 0.98 holds
-# for theta = 1 / (0.98 * 12.5).
-HAND = {"theta": 1 / (0.98 * 12.5), "allied": 0.0, "threat": 20.0, "c": 1000.0}
+# Interior case by hand: c = 1000, allied 0, threat 20. At x = 0.02 defence is D = 20, so
+# d log(S)/dx = T c / (D (D + T)) = 20 * 1000 / (20 * 40) = 25 and the first-order condition
+# theta * 25 = 1 / 0.98 holds for theta = 1 / (0.98 * 25) = 1 / 24.5.
+HAND = {"theta": 1 / (0.98 * 25.0), "allied": 0.0, "threat": 20.0, "c": 1000.0}
 
 
 def vector(theta, allied, threat, c, lower, upper, target=0.0, weight=0.0, private=0.0):
@@ -127,12 +129,13 @@ def test_best_response_hand_interior(solve):
 @pytest.mark.parametrize("solve", SOLVERS)
 def test_best_response_bounds_bind(solve):
     h = HAND
-    # no value of security: spend the minimum
+    # no value of security: spend the minimum (derivative -1 / (1 - x) < 0 everywhere)
     assert solve(0.0, 0.0, 20.0, 1000.0, 0.013, 0.5) == 0.013
     # the interior optimum 0.02 lies below the floor / above the ceiling
     assert solve(h["theta"], 0.0, 20.0, 1000.0, 0.03, 0.5) == 0.03
     assert solve(h["theta"], 0.0, 20.0, 1000.0, 0.0, 0.015) == 0.015
-    # security worth a fortune: spend the maximum
+    # security worth a fortune: spend the maximum (at x = 0.25, D = 250:
+    # 1e6 * 20 * 1000 / (250 * 270) = 296296 > 1 / 0.75)
     assert solve(1e6, 0.0, 20.0, 1000.0, 0.0, 0.25) == 0.25
 
 
@@ -140,9 +143,10 @@ def test_best_response_bounds_bind(solve):
 def test_best_response_target_kink(solve):
     h = HAND
     args = (h["theta"], h["allied"], h["threat"], h["c"], 0.0, 0.5)
-    # Free optimum 0.02 < target 0.03. Just below 0.03 the derivative without the pull is
-    # theta * 20000 / 50^2 - 1 / 0.97 = -0.378: a pull of 0.5 makes it positive, so the state
-    # stops exactly at the target; a pull of 0.1 leaves it negative, so it stops short.
+    # Free optimum 0.02 < target 0.03. Just below 0.03 (D = 30) the derivative without the pull
+    # is theta * 20 * 1000 / (30 * 50) - 1 / 0.97 = 13.333 / 24.5 - 1.0309 = 0.5442 - 1.0309
+    # = -0.4867: a pull of 0.5 makes it positive (+0.0133), so the state stops exactly at the
+    # target; a pull of 0.1 leaves it negative (-0.3867), so it stops short.
     assert solve(*args, 0.03, 0.5) == pytest.approx(0.03, abs=1e-12)
     short = solve(*args, 0.03, 0.1)
     assert 0.02 < short < 0.03
@@ -254,7 +258,8 @@ def test_calibration_split_between_private_and_security():
         0.5,
     )
     assert psi[0] == pytest.approx(0.5 / 0.98 * 0.02)
-    assert theta[0] == pytest.approx(0.5 / 0.98 / 12.5)  # dS/dx = 12.5 (see HAND)
+    # d log(S)/dx = 20 * 1000 / (20 * 40) = 25 (see HAND); theta * 25 = 0.5 / 0.98
+    assert theta[0] == pytest.approx(0.5 / 0.98 / 25.0)
 
 
 def test_calibration_floors_theta_when_target_alone_justifies_share():
@@ -294,7 +299,7 @@ CASE = st.tuples(
 @given(CASE, st.floats(1e-3, 2.0))
 def test_more_allied_capability_never_raises_best_response(case, more):
     """Free riding: allies' capability lowers the marginal value of one's own (Olson &
-    Zeckhauser 1966): dS/dx = T c / (A + x c + T)^2 falls in A."""
+    Zeckhauser 1966): d log(S)/dx = T c / (D (D + T)) with D = A + x c falls in A."""
     theta, a, t, c, lower, upper, target, weight, private = case
     base = budget.best_response_scalar(
         theta, a * c, t * c, c, lower, upper, target, weight, private
@@ -308,34 +313,107 @@ def test_more_allied_capability_never_raises_best_response(case, more):
     assert vec_richer <= vec + 1e-10
 
 
+def log_uniform(low: int, high: int) -> st.SearchStrategy[float]:
+    """10 ** e for e uniform in [low, high]: wide ranges that still reach the middle."""
+    return st.floats(float(low), float(high)).map(lambda e: 10.0**e)
+
+
+WIDE = st.tuples(
+    log_uniform(-4, 2),  # theta
+    st.one_of(st.just(0.0), log_uniform(-6, 1)),  # allied, share of c
+    st.one_of(st.just(0.0), log_uniform(-6, 4)),  # threat, share of c: up to 1e4 c, overwhelming
+    log_uniform(1, 6),  # c
+    st.one_of(st.just(0.0), st.floats(1e-6, 0.01)),  # lower
+    st.floats(0.05, 0.3),  # upper
+    st.sampled_from([0.0, 0.02, 0.035]),  # target
+    st.floats(0.0, 1.0),  # target weight
+    st.sampled_from([0.0, 1e-4, 3e-3]),  # private
+)
+
+OUTMATCHED = (1.0, 0.0, 1e4, 1000.0, 0.0, 0.3, 0.0, 0.0, 0.0)  # threat 1e7 against at most 300
+
+
 @PROPERTY
-@given(CASE, st.floats(0.0, 1.0))
-def test_more_threat_never_lowers_best_response_while_not_outmatched(case, frac):
-    """dS/dx = T c / (D + T)^2 rises with T as long as T <= D (D = allied + x c): more threat
-    raises the marginal value of defence, so the best response does not fall. (Beyond that a
-    contest-success function makes defence look hopeless; see the next test.)"""
+@given(WIDE, log_uniform(-6, 6))
+@example(OUTMATCHED, 1e6)
+@example((1e-3, 0.01, 0.001, 1e5, 0.0, 0.2, 0.02, 0.5, 1e-4), 1e4)  # from modest to overwhelming
+def test_more_threat_never_lowers_best_response(case, more):
+    """d log(S)/dx = T c / (D (D + T)) = (c / D) * T / (D + T) rises with T at every level of the
+    threat (D = allied + x c), however outmatched the state: more threat raises the marginal
+    value of defence, so the best response never falls (balancing, Walt 1987)."""
     theta, a, t, c, lower, upper, target, weight, private = case
-    base = budget.best_response_scalar(
-        theta, a * c, t * c, c, lower, upper, target, weight, private
-    )
-    defence = a * c + base * c
-    assume(defence > t * c * 1.001)
-    more = t * c + frac * (defence - t * c)  # a higher threat, still at most the defence
-    higher = budget.best_response_scalar(
-        theta, a * c, more, c, lower, upper, target, weight, private
-    )
-    assert higher >= base - 1e-10
+    rest = (lower, upper, target, weight, private)
+    for solve in (budget.best_response_scalar, vector):
+        base = solve(theta, a * c, t * c, c, *rest)
+        higher = solve(theta, a * c, (t + more) * c, c, *rest)
+        assert higher >= base - 1e-10
 
 
-def test_more_threat_can_lower_best_response_when_outmatched():
-    """Theory, not a bug: with security D / (D + T), once T far exceeds D the marginal value of
-    defence T c / (D + T)^2 ~ c / T falls with T, so an outmatched state spends less."""
+@pytest.mark.parametrize("solve", SOLVERS)
+def test_more_threat_raises_best_response_even_when_outmatched(solve):
+    """The numbers of the old test of theta * S (theta 1000, c 1000, no allies, bounds [0, 0.5]),
+    under which a state facing a threat of 1e6 gave up (x* = 0). With theta * log(S), at x = 0.5
+    (D = 500) theta * T c / (D (D + T)) is
+        T = 1e4: 1000 * 1e4 * 1000 / (500 * 10_500)    = 1e10 / 5.25e6    = 1904.8
+        T = 1e6: 1000 * 1e6 * 1000 / (500 * 1_000_500) = 1e12 / 5.0025e8 = 1999.0
+    both above the marginal cost 1 / (1 - 0.5) = 2: the ceiling binds for both."""
     theta, c = 1000.0, 1000.0
-    modest = budget.best_response_scalar(theta, 0.0, 1e4, c, 0.0, 0.5)
-    overwhelming = budget.best_response_scalar(theta, 0.0, 1e6, c, 0.0, 0.5)
-    # at T = 1e6 and x <= 0.5, theta * dS/dx <= 1000 * 1e9 / 1e12 = 1 = 1 / (1 - 0): x* = 0
-    assert overwhelming == 0.0
-    assert modest > 0.1
+    assert solve(theta, 0.0, 1e4, c, 0.0, 0.5) == 0.5
+    assert solve(theta, 0.0, 1e6, c, 0.0, 0.5) == 0.5
+
+
+@pytest.mark.parametrize("solve", SOLVERS)
+def test_more_threat_raises_interior_best_response(solve):
+    """HAND (theta = 1 / 24.5, c 1000, no allies): x* = 0.02 against T = 20. Against T = 1e6 the
+    security part theta * T c / (D (D + T)) = (theta / x) * T / (x c + T) is below theta / x,
+    which equals 1 / (1 - x) at x = theta / (1 + theta) = 1 / 25.5 = 0.039216, so x* < 1 / 25.5;
+    at x = 0.039 (D = 39) it is (1000 / 39 / 24.5) * 1e6 / 1_000_039 = 1.046573 * 0.999961
+    = 1.046532 > 1 / 0.961 = 1.040583, so x* > 0.039. (Under theta * S it was
+    theta * T c / (D + T)^2 <= theta * c / T = 4.1e-5 < 1: x* = 0.)"""
+    h = HAND
+    modest = solve(h["theta"], 0.0, 20.0, h["c"], 0.0, 0.5)
+    middling = solve(h["theta"], 0.0, 180.0, h["c"], 0.0, 0.5)
+    overwhelming = solve(h["theta"], 0.0, 1e6, h["c"], 0.0, 0.5)
+    assert modest == pytest.approx(0.02, abs=1e-10)
+    assert 0.039 < overwhelming < 1 / 25.5
+    assert modest < middling < overwhelming
+
+
+def test_marginal_value_of_capability_rises_with_threat():
+    """theta = 1, c = 1000 and defence D = 20 (x = 0.02 without allies, or x = 0.01 with 10 of
+    allied capability): the security part of the derivative, T c / (D (D + T)), is
+        T = 0:    0
+        T = 20:   20 * 1000 / (20 * 40)     = 25
+        T = 180:  180 * 1000 / (20 * 200)   = 45
+        T = 1980: 1980 * 1000 / (20 * 2000) = 49.5
+    rising towards c / D = 50. (Under theta * S, T c / (D + T)^2 = 0, 12.5, 4.5, 0.495: falling.)"""
+    threat = np.array([0.0, 20.0, 180.0, 1980.0])
+    n = threat.size
+    security_part = [0.0, 25.0, 45.0, 49.5]
+    for share, allied in ((0.02, 0.0), (0.01, 10.0)):
+        mu = budget.marginal_utility(
+            np.full(n, share),
+            np.ones(n),
+            np.full(n, allied),
+            threat,
+            np.full(n, 1000.0),
+            np.zeros(n),
+            np.zeros(n),
+        )
+        np.testing.assert_allclose(mu + 1 / (1 - share), security_part, rtol=1e-12, atol=1e-12)
+
+
+@PROPERTY
+@given(WIDE, st.floats(0.0, 1.0), log_uniform(-6, 6))
+def test_marginal_utility_never_falls_with_threat(case, frac, more):
+    """The property behind the test above, at any share and any threat."""
+    theta, a, t, c, lower, upper, target, weight, private = case
+    x = max(lower + frac * (upper - lower), 1e-6)
+    args = [np.array([v]) for v in (theta, a * c, t * c, c, target, weight, private)]
+    base = budget.marginal_utility(np.array([x]), *args)[0]
+    args[2] = np.array([(t + more) * c])
+    higher = budget.marginal_utility(np.array([x]), *args)[0]
+    assert higher >= base - 1e-12 * max(1.0, abs(base))
 
 
 # --------------------------------------------------------------------------------------------

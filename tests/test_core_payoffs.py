@@ -54,8 +54,9 @@ def loop_alignment_terms(agent: int, row: np.ndarray, ctx: payoffs.AlignmentCont
         autonomy -= w * ctx.autonomy[agent, j]
         coercion -= w * ctx.coercion[agent, j]
         affinity += w * ctx.affinity[agent, j]
-    defence = ctx.own[agent] + allied
-    sec = ctx.theta[agent] * defence / (defence + ctx.threat[agent])
+    defence = max(ctx.own[agent] + allied, 1e-9)  # the documented floor
+    # theta * log(D / (D + T)) = -theta * log(1 + T / D)
+    sec = -ctx.theta[agent] * math.log1p(ctx.threat[agent] / defence)
     aid = loop_aid_by_donor(agent, row, ctx).sum()
     side = ctx.side_payment_weight * aid / ctx.gdp[agent]
     return [sec, entrapment, autonomy, coercion, affinity, side]
@@ -146,8 +147,8 @@ def test_projection_weights_range_diagonal_and_decay():
 def test_projection_weights_hand_values():
     dist = np.array([[0.0, 1000.0], [1000.0, 0.0]])
     reach = geography.projection_weights(dist, np.array([1000.0, 500.0]))
-    # row k uses k's own range: exp(-1000/1000) and exp(-1000/500)
-    np.testing.assert_allclose(reach, [[1.0, math.exp(-1.0)], [math.exp(-2.0), 1.0]])
+    # row k uses k's own range: exp(-(1000/1000)^2) and exp(-(1000/500)^2)
+    np.testing.assert_allclose(reach, [[1.0, math.exp(-1.0)], [math.exp(-4.0), 1.0]])
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,6 +247,24 @@ def test_security_hand_values_and_limits():
     assert payoffs.security(5.0, 2.0, 0.0) == 1.0  # no threat: fully secure
     assert payoffs.security(1.0, 0.0, 1e12) < 1e-11  # overwhelming threat: nearly none
     assert payoffs.security(1e12, 0.0, 1.0) > 1 - 1e-11
+
+
+def test_security_value_hand_values_floor_and_no_threat():
+    # theta * log(D / (D + T)): 0.2 * log(2 / 4) = -0.2 log 2; 0.5 * log(1 / 10)
+    np.testing.assert_allclose(payoffs.security_value(0.2, 2.0, 2.0), -0.2 * math.log(2))
+    np.testing.assert_allclose(payoffs.security_value(0.5, 1.0, 9.0), 0.5 * math.log(0.1))
+    assert payoffs.security_value(0.1, 6.0, 0.0) == 0.0  # no threat: log(1)
+    # no capability at all: D is floored at 1e-9, log(1e-9 / (1 + 1e-9)) = -9 log(10) - 1e-9
+    got = payoffs.security_value(1.0, 0.0, 1.0)
+    assert got == pytest.approx(-9 * math.log(10), rel=1e-9)
+    # the value of one more unit of defence (D 1 -> 2) rises with the threat:
+    # T = 1: log(2/3) - log(1/2) = log(4/3); T = 10: log(2/12) - log(1/11) = log(11/6);
+    # T = 1000: log(2/1002) - log(1/1001) = log(1001/501) (under theta * S: 1/6, 5/66, 1000/1003002)
+    gains = [
+        payoffs.security_value(1.0, 2.0, t) - payoffs.security_value(1.0, 1.0, t)
+        for t in (1.0, 10.0, 1000.0)
+    ]
+    np.testing.assert_allclose(gains, [math.log(4 / 3), math.log(11 / 6), math.log(1001 / 501)])
 
 
 @PROPERTY
@@ -371,20 +390,43 @@ def test_coercion_cost_hand_case():
     assert got[0, 2] == 0.0  # 2 is not more hostile to itself than to 0
 
 
-def loop_containment(reach, host, cap):
+def loop_containment(reach, host, cap, affinity=None):
     n = cap.size
     out = np.zeros((n, n))
     for i in range(n):
         threats = [host[i, k] * reach[k, i] * cap[k] for k in range(n)]
         total = sum(threats)
         for j in range(n):
-            mean = (
-                sum(threats[k] / total * host[j, k] * reach[j, k] for k in range(n))
-                if total > 0
-                else 0.0
-            )
-            out[i, j] = max(reach[j, i], mean)
+            share = [threats[k] / total if total > 0 else 0.0 for k in range(n)]
+            mean = sum(share[k] * host[j, k] * reach[j, k] for k in range(n))
+            loyalty = 1.0
+            if affinity is not None:
+                loyalty = 1.0 - sum(share[k] * max(0.0, affinity[j, k]) for k in range(n))
+            out[i, j] = max(reach[j, i] * loyalty, mean)
     return out
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 7))
+def test_containment_reach_with_loyalty_matches_loop(seed, n):
+    rng = np.random.default_rng(seed)
+    reach = rng.uniform(0, 1, size=(n, n))
+    np.fill_diagonal(reach, 1.0)
+    affinity = symmetric(rng, n, -1.0, 1.0)
+    host = payoffs.hostility(affinity)
+    cap = rng.uniform(1, 100, size=n)
+    got = payoffs.containment_reach(reach, host, cap, affinity)
+    np.testing.assert_allclose(got, loop_containment(reach, host, cap, affinity), rtol=1e-10)
+
+
+def test_a_rivals_friend_does_not_defend():
+    """State 0 is threatened by 2; state 1 is next door to 0 but a friend of 2: its capability
+    counts for 0 only in proportion to its loyalty, 1 - A_12."""
+    reach = np.array([[1.0, 0.9, 0.5], [0.9, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    affinity = np.array([[0.0, 0.0, -0.8], [0.0, 0.0, 0.6], [-0.8, 0.6, 0.0]])
+    host = payoffs.hostility(affinity)
+    got = payoffs.containment_reach(reach, host, np.array([10.0, 10.0, 100.0]), affinity)
+    assert got[0, 1] == pytest.approx(0.9 * (1 - 0.6))
 
 
 @PROPERTY
@@ -539,14 +581,25 @@ def test_alignment_terms_hand_case():
         gdp=np.array([100.0, 1000.0]),
         side_payment_weight=0.5,
     )
-    # state 0 formally allied to 1: allied = 0.5 * 1 * 2 = 1, security 2 / 4, aid 5 (level 3 >= 2)
+    # state 0 formally allied to 1: allied = 0.5 * 1 * 2 = 1, security 2 / 4, utility
+    # 0.2 * log(1 / 2) = -0.2 log 2; aid 5 (level 3 >= 2)
     got = payoffs.alignment_terms(np.array([0]), np.array([[0, 3]]), ctx)[0]
-    np.testing.assert_allclose(got, [0.2 * 0.5, -0.01, -0.02, -0.03, 0.004, 0.5 * 5 / 100])
-    # a mere alignment (weight 0.25): allied 0.25, security 1.25/3.25, no aid (level 1 < 2)
+    np.testing.assert_allclose(
+        got, [-0.2 * math.log(2), -0.01, -0.02, -0.03, 0.004, 0.5 * 5 / 100], rtol=1e-12
+    )
+    # a mere alignment (weight 0.25): allied 0.25, security 1.25 / 3.25 = 5 / 13, no aid
+    # (level 1 < 2)
     got = payoffs.alignment_terms(np.array([0]), np.array([[0, 1]]), ctx)[0]
     np.testing.assert_allclose(
-        got, [0.2 * 1.25 / 3.25, -0.0025, -0.005, -0.0075, 0.001, 0.0], rtol=1e-12
+        got, [0.2 * math.log(5 / 13), -0.0025, -0.005, -0.0075, 0.001, 0.0], rtol=1e-12
     )
+    # no tie at all: defence 1 (own), security 1 / 3
+    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 0]]), ctx)[0]
+    np.testing.assert_allclose(got, [0.2 * math.log(1 / 3), 0, 0, 0, 0, 0], rtol=1e-12)
+    # state 1 faces no threat: security 1, utility 0.1 * log(1) = 0 (not theta); only affinity
+    # (0.004 at weight 1) and no aid (nobody offers 1 any)
+    got = payoffs.alignment_terms(np.array([1]), np.array([[3, 0]]), ctx)[0]
+    np.testing.assert_allclose(got, [0, 0, 0, 0, 0.004, 0], atol=1e-15)
 
 
 @PROPERTY
@@ -647,9 +700,16 @@ def test_tie_change_deltas_hand_case_security():
         aid_min_partners=np.zeros(n, dtype=int),
         gdp=np.ones(n),
     )
-    got = payoffs.tie_change_deltas(0, np.array([0, 0]), np.array([1]), np.array([3]), ctx)
-    # security 2/6 -> 4/8
-    np.testing.assert_allclose(got[0], [0.3 * (0.5 - 1 / 3), 0, 0, 0, 0, 0], atol=1e-15)
+    got = payoffs.tie_change_deltas(0, np.array([0, 0]), np.array([1, 1]), np.array([3, 2]), ctx)
+    # level 3: security 2/6 -> 4/8, utility change 0.3 * (log(1/2) - log(1/3)) = 0.3 * log(3/2);
+    # level 2 (weight 0.5, allied 1): 2/6 -> 3/7, 0.3 * log((3/7) / (1/3)) = 0.3 * log(9/7)
+    expected = [[0.3 * math.log(1.5), 0, 0, 0, 0, 0], [0.3 * math.log(9 / 7), 0, 0, 0, 0, 0]]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    # the same options as whole rows, and back again from level 3 (4/8 -> 2/6: -0.3 * log(3/2))
+    got = payoffs.row_change_deltas(0, np.array([0, 0]), np.array([[0, 3], [0, 2]]), ctx)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    got = payoffs.row_change_deltas(0, np.array([0, 3]), np.array([[0, 0]]), ctx)
+    np.testing.assert_allclose(got[0], [-0.3 * math.log(1.5), 0, 0, 0, 0, 0], rtol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.abm.explain import balance, tie_reason
+from sim.abm.explain import article, balance, tie_reason
 from sim.core import alignment, budget, landscape, payoffs
 from sim.schema import LEVELS
 
@@ -207,7 +207,7 @@ class StateAgent(mesa.Agent):
                 delta_actor=partner_delta,
                 delta_partner=delta,
                 reason=(
-                    f"{iso_j} declined a {LEVELS[new_level]} tie with {self.iso3}: "
+                    f"{iso_j} declined {article(LEVELS[new_level])} tie with {self.iso3}: "
                     f"{balance(partner_delta)}"
                 ),
             )

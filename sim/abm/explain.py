@@ -60,6 +60,11 @@ def balance(delta: np.ndarray, threshold: float = 0.005) -> str:
     return f"{cost_text} > {gain_text} (net {net:+.2f}, % of GDP)"
 
 
+def article(word: str) -> str:
+    """'an alignment', 'a partnership', 'a formal'."""
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def tie_reason(verb: str, actor: str, partner: str, level: int, delta: np.ndarray) -> str:
     """Sentence for a tie decision, e.g. 'JPN deepened to a partnership with KOR: ...'."""
     return f"{actor} {verb} {LEVELS[level]} with {partner}: {balance(delta)}"

@@ -137,7 +137,7 @@ def calibrate_preferences(
     would justify the share, theta would be negative; it is floored.
 
     Returns:
-        (theta, psi): value of security (fraction of GDP per unit of security, >= ``floor``) and
+        (theta, psi): value of security (fraction of GDP per unit of log security, >= ``floor``) and
         weight of the private benefit (fraction of GDP; 0 where the share is 0).
     """
     defence = np.maximum(allied + share * capability_per_share, 1e-9)

@@ -163,7 +163,9 @@ def containment_reach(
     return np.maximum(reach.T * (1.0 - disloyal), containment)
 
 
-def security_value(theta, defence, threat_):
+def security_value(
+    theta: np.ndarray | float, defence: np.ndarray | float, threat_: np.ndarray | float
+) -> np.ndarray:
     """Utility of security, fraction of GDP: ``theta * log(defence / (defence + threat))``.
 
     The log of the contest-success ratio makes the marginal value of capability,
