@@ -1,8 +1,8 @@
 """``payoffs.png``: what changed in the key states' utility between the first and last year.
 
-The security term (``u_security``) is theta * log(security) + psi * log(share), with theta and
-psi calibrated per state: its level has an arbitrary zero and dwarfs every other term, so levels hide what
-drives choices. The figure therefore shows
+The security term (``u_security``) is theta * log(security) + psi * log(share), with theta
+and psi calibrated per state: its level has an arbitrary zero and dwarfs every other term, so
+levels hide what drives choices. The figure therefore shows
 
 (a) the change of each utility term between the first and the last year, as diverging stacked
     bars (increases right of zero, decreases left), a diamond for the change of net utility and,
