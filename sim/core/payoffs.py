@@ -441,24 +441,8 @@ def row_change_deltas(
     """
     table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
     lw = ctx.level_weight
-    allied_now = lw[row] @ table[:, 0]
     linear = (lw[new_rows] - lw[row]) @ table  # (k, 5)
-    own, threat_ = ctx.own[agent], ctx.threat[agent]
-    out = np.empty((len(new_rows), len(ALIGNMENT_TERMS)))
-    theta, defence = ctx.theta[agent], own + allied_now
-    out[:, 0] = security_value(theta, defence + linear[:, 0], threat_) - security_value(
-        theta, defence, threat_
-    )
-    out[:, 1:5] = linear[:, 1:5]
-    if ctx.aid_offer[:, agent].any():
-        agents = np.full(len(new_rows), agent)
-        now = candidate_aid(np.array([agent]), row[None, :], ctx)[0]
-        out[:, 5] = (
-            ctx.side_payment_weight * (candidate_aid(agents, new_rows, ctx) - now) / ctx.gdp[agent]
-        )
-    else:
-        out[:, 5] = 0.0
-    return out
+    return _deltas(agent, row, table, linear, lambda: new_rows, ctx)
 
 
 def tie_change_deltas(
@@ -483,24 +467,31 @@ def tie_change_deltas(
     """
     table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
     lw = ctx.level_weight
-    allied_now = lw[row] @ table[:, 0]
-    dw = lw[new_levels] - lw[row[partners]]
-    unit = table[partners]  # (m, 5)
-    own, threat_ = ctx.own[agent], ctx.threat[agent]
-    out = np.empty((len(partners), len(ALIGNMENT_TERMS)))
-    theta, defence = ctx.theta[agent], own + allied_now
-    out[:, 0] = security_value(theta, defence + dw * unit[:, 0], threat_) - security_value(
-        theta, defence, threat_
-    )
-    out[:, 1:5] = dw[:, None] * unit[:, 1:5]
-    if ctx.aid_offer[:, agent].any():
+    linear = (lw[new_levels] - lw[row[partners]])[:, None] * table[partners]  # (m, 5)
+
+    def changed_rows() -> np.ndarray:
         rows = np.repeat(row[None, :], len(partners), axis=0)
         rows[np.arange(len(partners)), partners] = new_levels
-        agents = np.full(len(partners), agent)
+        return rows
+
+    return _deltas(agent, row, table, linear, changed_rows, ctx)
+
+
+def _deltas(agent, row, table, linear, changed_rows, ctx: AlignmentContext) -> np.ndarray:
+    """Term changes of candidate rows from the change of their linear terms (k, 5); the rows
+    themselves (``changed_rows()``) are built only when side payments need them."""
+    defence = ctx.own[agent] + ctx.level_weight[row] @ table[:, 0]
+    theta, threat_ = ctx.theta[agent], ctx.threat[agent]
+    out = np.empty((linear.shape[0], len(ALIGNMENT_TERMS)))
+    out[:, 0] = security_value(theta, defence + linear[:, 0], threat_) - security_value(
+        theta, defence, threat_
+    )
+    out[:, 1:5] = linear[:, 1:5]
+    if ctx.aid_offer[:, agent].any():
+        rows = changed_rows()
         now = candidate_aid(np.array([agent]), row[None, :], ctx)[0]
-        out[:, 5] = (
-            ctx.side_payment_weight * (candidate_aid(agents, rows, ctx) - now) / ctx.gdp[agent]
-        )
+        aid = candidate_aid(np.full(len(rows), agent), rows, ctx)
+        out[:, 5] = ctx.side_payment_weight * (aid - now) / ctx.gdp[agent]
     else:
         out[:, 5] = 0.0
     return out
