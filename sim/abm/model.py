@@ -24,6 +24,7 @@ from sim.abm.agents import StateAgent
 from sim.abm.explain import balance, terms_json
 from sim.abm.recorder import Recorder
 from sim.core import coalitions, payoffs
+from sim.core.alignment import accept_probability
 from sim.core.budget import calibrate_preferences
 from sim.core.geography import projection_weights
 from sim.world.builder import World
@@ -312,17 +313,10 @@ class AllianceModel(mesa.Model):
 
     def try_accession(self, i: int, name: str, delta: np.ndarray) -> None:
         """State i applies to join a treaty; every member must consent (logit on its gain)."""
-        from sim.core.alignment import accept_probability
-
         t = self.state.treaty(name)
         iso = self.world.iso3[i]
         for j in t.members:
-            row = self.levels[j].copy()
-            row[i] = max(row[i], t.level)
-            d = (
-                self.terms_of(np.array([j]), row[None, :])[0]
-                - self.terms_of(np.array([j]), self.levels[j][None, :])[0]
-            )
+            d = self.single_change(j, i, max(int(self.levels[j, i]), t.level))
             gain = float(self.decision_value(d[None, :])[0])
             if self.random_np.random() >= accept_probability(
                 gain * 100, self.params.alignment.temperature_pct_gdp
