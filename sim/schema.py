@@ -215,10 +215,13 @@ def typed_entry(node: Any, schema: type, where: str) -> Any:
         merged = OmegaConf.merge(OmegaConf.structured(schema), node)
         return OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
+        from dataclasses import fields
+
         lines = str(exc).splitlines()
         key = next((ln.split(":", 1)[1].strip() for ln in lines if "full_key:" in ln), "")
+        valid = ", ".join(f.name for f in fields(schema))
         raise UserError(
-            f"{where}{'.' + key if key else ''}: {lines[0]} (see sim/schema.py: {schema.__name__})"
+            f"{where}{'.' + key if key else ''}: {lines[0]}; valid fields: {valid}"
         ) from None
 
 

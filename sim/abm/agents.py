@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.abm.explain import article, balance, tie_reason
+from sim.abm.explain import article, at_a_loss, balance, loosening
 from sim.core import alignment, budget, landscape, payoffs
 from sim.schema import LEVELS
 
@@ -163,9 +163,7 @@ class StateAgent(mesa.Agent):
                     from_level=old_level,
                     to_level=new_level,
                     delta_actor=delta,
-                    reason=tie_reason(
-                        "loosened its tie to", self.iso3, m.world.iso3[j], new_level, delta
-                    ),
+                    reason=loosening(self.iso3, m.world.iso3[j], new_level, delta),
                 )
         elif choice < len(partners) + len(exits):
             m.exit_treaty(i, exits[choice - len(partners)], delta)
@@ -193,7 +191,8 @@ class StateAgent(mesa.Agent):
                 delta_partner=partner_delta,
                 reason=(
                     f"{self.iso3} and {iso_j} deepened to {LEVELS[new_level]}: "
-                    f"{self.iso3} {balance(delta)}; {iso_j} {balance(partner_delta)}"
+                    f"{self.iso3} {balance(delta)}{at_a_loss(self.iso3, delta)}; "
+                    f"{iso_j} {balance(partner_delta)}"
                     + (f" ({iso_j} accepted at a loss: bounded rationality)" if gain < 0 else "")
                 ),
             )

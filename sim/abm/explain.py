@@ -20,7 +20,7 @@ GAIN_WORDS = {
     "entrapment": "entrapment relief",
     "autonomy": "autonomy regained",
     "coercion": "coercion relief",
-    "affinity": "affinity",
+    "affinity": "affinity gain",
     "side_payments": "side payments",
 }
 COST_WORDS = {
@@ -28,7 +28,7 @@ COST_WORDS = {
     "entrapment": "entrapment cost",
     "autonomy": "autonomy cost",
     "coercion": "coercion cost",
-    "affinity": "animosity",
+    "affinity": "affinity loss",
     "side_payments": "side payments lost",
 }
 
@@ -54,7 +54,7 @@ def balance(delta: np.ndarray, threshold: float = 0.005) -> str:
     gain_text = " + ".join(gains) or "no gain"
     cost_text = " + ".join(costs) or "no cost"
     if abs(net) < threshold:
-        return f"{gain_text} = {cost_text} (net {net:+.2f}, % of GDP)"
+        return f"{gain_text} ~ {cost_text} (net {abs(net):.3f} or less, % of GDP)"
     if net > 0:
         return f"{gain_text} > {cost_text} (net {net:+.2f}, % of GDP)"
     return f"{cost_text} > {gain_text} (net {net:+.2f}, % of GDP)"
@@ -65,6 +65,17 @@ def article(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def tie_reason(verb: str, actor: str, partner: str, level: int, delta: np.ndarray) -> str:
-    """Sentence for a tie decision, e.g. 'JPN deepened to a partnership with KOR: ...'."""
-    return f"{actor} {verb} {LEVELS[level]} with {partner}: {balance(delta)}"
+def at_a_loss(who: str, delta: np.ndarray) -> str:
+    """' (JPN chose it at a loss: bounded rationality)' when the net change is negative."""
+    return f" ({who} chose it at a loss: bounded rationality)" if float(np.sum(delta)) < 0 else ""
+
+
+def loosening(actor: str, partner: str, level: int, delta: np.ndarray) -> str:
+    """Sentence for a loosened tie: 'AUS ended its tie with JPN: ...' or 'AUS loosened its tie
+    with JPN to an alignment: ...'."""
+    what = (
+        f"ended its tie with {partner}"
+        if level == 0
+        else f"loosened its tie with {partner} to {article(LEVELS[level])}"
+    )
+    return f"{actor} {what}: {balance(delta)}{at_a_loss(actor, delta)}"

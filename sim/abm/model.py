@@ -130,7 +130,7 @@ class AllianceModel(mesa.Model):
             if event.active(s.year):
                 event.post(s)
                 if s.year == event.start_year:
-                    self.log("scenario", reason=event.describe())
+                    self.log("scenario", reason=event.describe(self.world.iso3))
         self.ctx = self._context()
         self.agents.shuffle_do("step")
         dep = self.params.security.depreciation

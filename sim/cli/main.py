@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import hydra
+import pandas as pd
 from omegaconf import DictConfig
 
 from sim.errors import UserError
@@ -33,7 +34,11 @@ def fail(message: str, folder: Path | None = None) -> None:
     sys.exit(EXIT_USER_ERROR)
 
 
-def report(folder: Path, tables) -> None:
+def _pct(value: float, suffix: str) -> str:
+    return "n/a" if pd.isna(value) else f"{value:+.0f}{suffix}"
+
+
+def report(folder: Path, tables, plots: bool) -> None:
     """Tell the user what was written and the headline outcomes."""
     s = tables["summary"].iloc[0]
     formed = (
@@ -41,15 +46,20 @@ def report(folder: Path, tables) -> None:
         if s["asian_nato_formed"]
         else "no"
     )
+    years = int(s["horizon"])
     print(f"Run complete: {folder}")
     print(f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}", end="")
-    print(f" · {s['horizon']} years")
+    print(f" · {years} year{'s' if years != 1 else ''}")
     print(f"  Asian NATO formed: {formed}")
     start, end = s["us_burden_share_start"], s["us_burden_share_end"]
-    print(f"  US burden share of its formal alliances: {start:.2f} -> {end:.2f}")
-    print(f"  China's defence spending: {s['china_budget_change_pct']:+.0f}% (USD)")
-    plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
-    print(f"  tables: {folder}/*.parquet (and .csv); plots: {len(plots)} in {folder / 'plots'}")
+    if not pd.isna(start):
+        print(f"  US burden share of its formal alliances: {start:.2f} -> {end:.2f}")
+    if not pd.isna(s["china_budget_change_pct"]):
+        print(f"  China's defence spending: {_pct(s['china_budget_change_pct'], '%')} (USD)")
+    where = (
+        f"{len(list((folder / 'plots').glob('*.png')))} in {folder / 'plots'}" if plots else "off"
+    )
+    print(f"  tables: {folder}/*.parquet (and .csv); plots: {where}")
 
 
 def task(cfg: DictConfig) -> None:
@@ -64,7 +74,7 @@ def task(cfg: DictConfig) -> None:
         tables = run_to_folder(cfg, folder)
     except UserError as exc:
         fail(str(exc), folder)
-    report(folder, tables)
+    report(folder, tables, bool(cfg.run.plots))
 
 
 def main() -> None:

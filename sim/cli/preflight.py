@@ -91,8 +91,7 @@ def explain(exc: Exception) -> str:
         key = missing_group.group(1) if missing_group else key_match.group(1)
         return (
             f"unknown key '{key}' ('{key_match.group(1)}' is not a setting there); check the "
-            "spelling, add a new entry with +key=..., or list every key with: "
-            "alliance-sim --cfg job"
+            "spelling, or list every key with: alliance-sim --cfg job"
         )
     if missing_group and "No match in the defaults list" in text:
         return f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model"

@@ -66,6 +66,9 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
 
         first = results[0]
         key_states = [c for c in cfg.run.key_states if c in prepared.world.iso3]
+        if not key_states:  # a world of its own: its eight largest spenders
+            order = prepared.world.spending.argsort()[::-1][:8]
+            key_states = [prepared.world.iso3[k] for k in order]
         paths = draw_run_plots(
             first,
             folder / "plots",

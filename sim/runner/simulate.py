@@ -61,6 +61,23 @@ def prepare(cfg) -> Prepared:
     for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian, *pred.rivals]:
         if code not in known_codes():
             raise UserError(f"unknown state '{code}' in model.predicates")
+    if cfg.run.replicates < 1:
+        raise UserError(f"run.replicates must be at least 1 (got {cfg.run.replicates})")
+    first, last = world.base_year, world.base_year + params.horizon
+    for year in cfg.run.network_years:
+        if not first <= year <= last:
+            raise UserError(f"run.network_years: {year} is outside the run ({first}-{last})")
+    if pred.asian_nato_min > len(pred.asian_nato_candidates):
+        raise UserError(
+            f"model.predicates.asian_nato_min ({pred.asian_nato_min}) exceeds the number of "
+            f"candidates ({len(pred.asian_nato_candidates)})"
+        )
+    for e in events:
+        if not first < e.start_year <= last:
+            raise UserError(
+                f"scenario.events.{e.name}.start_year {e.start_year} is outside the simulated "
+                f"years {first + 1}-{last}: the event would never act"
+            )
     for code in cfg.run.key_states:
         if code not in known_codes() and code not in world.iso3:
             raise UserError(f"unknown state '{code}' in run.key_states")

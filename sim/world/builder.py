@@ -62,6 +62,7 @@ class World:
     trade: np.ndarray
     ties: np.ndarray
     treaties: list[Treaty]
+    aggregate_of: dict[str, str] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -90,6 +91,16 @@ class World:
     def indices(self, codes: Sequence[str], what: str = "actor") -> list[int]:
         """Positions of several states (each must exist)."""
         return [self.index(c, what) for c in codes]
+
+    def resolve(self, codes: Sequence[str]) -> list[str]:
+        """Codes as this world knows them: members of an aggregate become the aggregate (GBR
+        becomes EUR in the classroom world), each listed once, in order."""
+        out: list[str] = []
+        for code in codes:
+            code = self.aggregate_of.get(code, code)
+            if code not in out:
+                out.append(code)
+        return out
 
     def actors_table(self) -> pd.DataFrame:
         """The static description of the world, one row per state (the run's actors table)."""
@@ -182,6 +193,11 @@ def build_world(cfg) -> World:
             a malformed data file.
     """
     if cfg.source == "builtin":
+        if cfg.actors_csv or cfg.propensity_csv:
+            raise UserError(
+                "world.actors_csv and world.propensity_csv are read only with world=csv; "
+                "add world=csv to the command line"
+            )
         base = tables.builtin_states()
     elif cfg.source == "csv":
         if not cfg.actors_csv or cfg.actors_csv == "???":
@@ -291,12 +307,22 @@ def build_world(cfg) -> World:
         raw = tables.read_propensity_csv(cfg.propensity_csv, full)
         affinity = (raw - cfg.propensity_midpoint) / cfg.propensity_scale
         np.fill_diagonal(affinity, 0.0)
+        if np.abs(affinity).max() > 1 + 1e-9:
+            raise UserError(
+                f"propensities must map to -1..1 (got {affinity.min():.2f}..{affinity.max():.2f}); "
+                "set world.propensity_midpoint and world.propensity_scale for your scale"
+            )
     else:
         # shared regime type raises affinity; a regime gap alone creates no hostility (that
         # comes from the disputes and rivalries listed pairwise in the config)
         similarity = np.maximum(0.0, 1.0 - np.abs(regime[:, None] - regime[None, :]))
         affinity = cfg.affinity_regime_weight * similarity
     for key, value in (cfg.affinity or {}).items():
+        if not -2.0 <= value <= 2.0:
+            raise UserError(
+                f"world.affinity.{key} = {value}: an adjustment must lie within -2..2 "
+                "(affinities are -1..1 after adjustment)"
+            )
         a, b = _split_pair(key, "-", "world.affinity")
         for x in _expand(a, treaty_members, known_codes, "world.affinity"):
             for y in _expand(b, treaty_members, known_codes, "world.affinity"):
@@ -425,4 +451,5 @@ def build_world(cfg) -> World:
         trade=agg_pairs(trade, "exports"),
         ties=agg_pairs(ties, "max").astype(np.int8),
         treaties=treaties,
+        aggregate_of={m: code for code, members in members_of.items() for m in members},
     )

@@ -44,9 +44,17 @@ class Event:
     def post(self, state: WorldState) -> None:
         """Start-of-year effect (default none)."""
 
-    def describe(self) -> str:
-        """One line for the event log."""
-        return self.name
+    def years(self) -> str:
+        """'from 2025' or '2025-2029' or 'in 2025'."""
+        if self.end_year is None:
+            return f"from {self.start_year}"
+        if self.end_year == self.start_year:
+            return f"in {self.start_year}"
+        return f"{self.start_year}-{self.end_year}"
+
+    def describe(self, iso3: list[str]) -> str:
+        """One line for the event log (``iso3``: the world's state codes)."""
+        return f"{self.name} ({type(self).__name__}) {self.years()}"
 
 
 @dataclass
@@ -111,10 +119,19 @@ class SidePayment(Event):
                 rates[d] = (rates[d] * before + own * w) / total
         state.aid_weight[d] = total
 
-    def describe(self) -> str:
+    def describe(self, iso3: list[str]) -> str:
+        from sim.schema import LEVELS
+
+        recipients = ", ".join(iso3[r] for r in self.recipients)
+        condition = (
+            "unconditional"
+            if self.condition_level == 0
+            else f"paid for {LEVELS[self.condition_level]} ties with {iso3[self.donor]} and "
+            f"{self.condition_partners} other recipient(s), pro rata"
+        )
         return (
-            f"{self.name}: side payments of USD {self.amount:g} bn from donor "
-            f"to {len(self.recipients)} recipients ({self.allocation})"
+            f"{self.name}: USD {self.amount:g} bn a year {self.years()} from {iso3[self.donor]} "
+            f"to {recipients}, split by {self.allocation}, {condition}"
         )
 
 
@@ -214,13 +231,25 @@ class RivalResponse(Event):
 def _one(world: World, code: str | None, key: str) -> int:
     if not code:
         raise UserError(f"{key} is required for this event kind")
-    return world.index(code, key)
+    return world.index(world.resolve([code])[0], key)
+
+
+def _present(world: World, codes, key: str) -> tuple[int, ...]:
+    """Indices of the listed states present in this world (possibly none); unknown codes are
+    errors."""
+    from sim.world.tables import known_codes
+
+    for code in codes:
+        if code not in world.iso3 and code not in known_codes():
+            world.index(code, key)  # raises the one-line error naming the known codes
+    return tuple(world.indices([c for c in world.resolve(codes) if c in world.iso3], key))
 
 
 def _many(world: World, codes, key: str) -> tuple[int, ...]:
     """Indices of the listed states present in this world.
 
-    A state the package knows but this world leaves out (Australia in the five-actor classroom
+    A member of an aggregate stands for the aggregate (GBR for NATO-Europe in the classroom
+    world); a state the package knows but this world leaves out (Australia in the classroom
     world) is skipped, so one scenario serves several worlds; an unknown code is an error, and
     so is a list with no state of this world.
     """
@@ -232,7 +261,7 @@ def _many(world: World, codes, key: str) -> tuple[int, ...]:
     for code in codes:
         if code not in world.iso3 and code not in known_codes():
             world.index(code, key)  # raises the one-line error naming the known codes
-    present = [c for c in codes if c in world.iso3]
+    present = [c for c in world.resolve(codes) if c in world.iso3]
     if not present:
         raise UserError(f"{key}: none of {codes} is in world '{world.name}'")
     idx = world.indices(present, key)
@@ -353,7 +382,7 @@ def build_event(name: str, spec, world: World) -> Event:
             coercion_multiplier=_nonnegative(
                 spec.coercion_multiplier, f"{where}.coercion_multiplier"
             ),
-            courted=_many(world, spec.courted, f"{where}.courted") if spec.courted else (),
+            courted=_present(world, spec.courted, f"{where}.courted"),
             courting_gain=_nonnegative(spec.courting_gain, f"{where}.courting_gain"),
             max_affinity=float(spec.max_affinity),
         )

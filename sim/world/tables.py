@@ -74,6 +74,12 @@ def read_actors_csv(path: str | Path) -> pd.DataFrame:
         raise UserError(
             f"actors file {path} is not a readable CSV: {exc}".splitlines()[0]
         ) from None
+    unknown = [c for c in table.columns if c not in ACTOR_COLUMNS + OPTIONAL_ACTOR_COLUMNS]
+    if unknown:
+        raise UserError(
+            f"actors file {path} has unknown column(s) {', '.join(map(str, unknown))}; allowed: "
+            f"{', '.join(ACTOR_COLUMNS + OPTIONAL_ACTOR_COLUMNS)}"
+        )
     missing = [c for c in ACTOR_COLUMNS if c not in table.columns]
     if missing:
         raise UserError(
@@ -98,6 +104,12 @@ def read_actors_csv(path: str | Path) -> pd.DataFrame:
         neg = table["iso3"][table[col] < 0].tolist()
         if neg:
             raise UserError(f"actors file {path}: '{col}' is negative for {neg}; amounts are >= 0")
+    for col, limit in (("lat", 90), ("lon", 180)):
+        bad = table["iso3"][table[col].abs() > limit].tolist()
+        if bad:
+            raise UserError(
+                f"actors file {path}: '{col}' must lie within +-{limit} degrees ({bad})"
+            )
     zero_gdp = table["iso3"][table["gdp_usd_bn"] <= 0].tolist()
     if zero_gdp:
         raise UserError(f"actors file {path}: 'gdp_usd_bn' must be positive (not for {zero_gdp})")
