@@ -140,7 +140,7 @@ def wilson(successes: int, n: int) -> tuple[float, float, float]:
     denom = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denom
     half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    return p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
@@ -195,9 +195,9 @@ def figure_dose(dose: pd.DataFrame, path: Path) -> None:
     positive = dose[dose["value"] > 0]
     x0 = positive["value"].min() / 3
     xs = np.where(dose["value"] > 0, dose["value"], x0)
-    for key, label, style in (
-        ("formed_10", "within 10 years", "o--"),
-        ("formed_20", "within 20 years", "s-"),
+    for key, label, style, size, face in (
+        ("formed_10", "within 10 years", "o--", 10, "none"),
+        ("formed_20", "within 20 years", "s-", 5, None),
     ):
         ax.errorbar(
             xs,
@@ -206,6 +206,8 @@ def figure_dose(dose: pd.DataFrame, path: Path) -> None:
             fmt=style,
             capsize=3,
             label=label,
+            markersize=size,
+            markerfacecolor=face,
         )
     ax.set_xscale("log")
     ticks = [x0, *positive["value"].tolist()]
@@ -227,6 +229,7 @@ def figure_scenarios(scen: pd.DataFrame, path: Path) -> None:
     """Each scenario's key outcomes with 95 % intervals."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     panels = [
         ("formed_20", "P(Asian NATO within 20 years)"),
@@ -247,6 +250,7 @@ def figure_scenarios(scen: pd.DataFrame, path: Path) -> None:
         if len(base):
             ax.axvline(base.iloc[0], color="0.6", ls="--", lw=0.8)
         ax.set_title(title, fontsize=10)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.grid(alpha=0.3)
     axes[0, 0].set_yticks(y)
     axes[0, 0].set_yticklabels(scen["label"])
@@ -279,6 +283,18 @@ def figure_sensitivity(sens: pd.DataFrame, path: Path) -> None:
                 vals.append(rows["formed_20"].iloc[k] - default)
             ax.barh(y + (k - 0.5) * 0.38, vals, height=0.38, color=colour, label=f"{which} value")
         ax.axvline(0, color="k", lw=0.8)
+        changes = here.loc[here["parameter"] != "default", "formed_20"] - default
+        if np.allclose(changes, 0):
+            ax.text(
+                0.5,
+                0.5,
+                "no setting of any parameter\nchanges the probability here",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color="0.3",
+            )
         ax.set_title(f"USD {dose:g} bn a year (default P = {default:.2f})", fontsize=10)
         ax.set_xlabel("change of P(Asian NATO within 20 years)")
         ax.grid(alpha=0.3, axis="x")
@@ -321,6 +337,29 @@ def first_year_stakes(cfg) -> dict[str, float]:
         "coercion_kor_jpn": 100 * formal * model.ctx.coercion[i["KOR"], i["JPN"]],
         "coercion_aus_jpn": 100 * formal * model.ctx.coercion[i["AUS"], i["JPN"]],
     }
+
+
+def drivers(sens: pd.DataFrame) -> str:
+    """Sentences: which parameters move the answer most, dose by dose (largest first)."""
+    parts = []
+    for dose in sorted(sens["dose_usd_bn"].unique()):
+        here = sens[sens["dose_usd_bn"] == dose]
+        default = here.loc[here["parameter"] == "default", "formed_20"].iloc[0]
+        varied = here[here["parameter"] != "default"]
+        change = (varied["formed_20"] - default).abs().groupby(varied["parameter"]).max()
+        change = change.sort_values(ascending=False)
+        if change.iloc[0] == 0:
+            parts.append(
+                f"At USD {dose:g} bn a year (probability {default:.2f}) no single parameter set "
+                "low or high changed the probability."
+            )
+        else:
+            top = ", ".join(f"`{p}` (by up to {v:.2f})" for p, v in change.head(3).items() if v > 0)
+            parts.append(
+                f"At USD {dose:g} bn a year (probability {default:.2f} with the defaults) it "
+                f"moves most with {top}."
+            )
+    return "What the answer hangs on (one parameter at a time, table below): " + " ".join(parts)
 
 
 def report(cfg, summary: pd.DataFrame, elapsed: float, quick: bool) -> str:
@@ -366,6 +405,8 @@ def report(cfg, summary: pd.DataFrame, elapsed: float, quick: bool) -> str:
         f"{stakes['coercion_kor_jpn']:.2f} % of its GDP in Chinese trade coercion, and a formal "
         f"Australia-Japan tie would cost Australia {stakes['coercion_aus_jpn']:.2f} % (the model's "
         f"2025 payoffs, `sim/core/payoffs.py: coercion_cost`).",
+        "",
+        drivers(sens),
         "",
         "## Dose-response",
         "",
@@ -436,12 +477,15 @@ def report(cfg, summary: pd.DataFrame, elapsed: float, quick: bool) -> str:
     lines += [
         "## How to read this, and what it assumes",
         "",
-        "- Every number is a distribution over seeded runs (seeds from `SeedSequence("
-        f"{cfg.base_seed})`), each traceable: rerun one with `alliance-sim` and the overrides in "
-        "`config.yaml` plus `seed=...`; `results/runs.parquet` holds every run's seed.",
+        "- Every number is a distribution over seeded runs, each traceable: replicate r of a "
+        f"point uses the seed of `SeedSequence({cfg.base_seed})` with spawn key (r,), so "
+        f"`alliance-sim <the point's overrides> seed={cfg.base_seed} run.replicates=R` "
+        "reproduces its first R runs (column `replicate` in the tables); "
+        "`results/runs.parquet` lists every run with its overrides and seed.",
         "- The money is conditional (`configs/scenario/injection_1p5b.yaml`): a recipient is paid "
-        "for formal ties with the US and with other recipients, pro rata. A donor paying "
-        "unconditionally buys far less bloc formation (set `condition_level=none`).",
+        "for formal ties with the US and with other recipients, pro rata. The answer is for this "
+        "design of offer; `scenario.events.us_indo_pacific_injection.condition_level=none` gives "
+        "the unconditional one (not part of this experiment).",
         "- The model's judgement parameters (`configs/model/default.yaml`, `configs/world/"
         "default.yaml`) are assumptions; the sensitivity table says which ones move the answer. "
         "See `docs/ODD.md` for the model and its assumptions.",
@@ -457,6 +501,11 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=HERE, help="where results/ and report.md go")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rebuild tables, figures and report from results/runs.parquet without running",
+    )
     args = parser.parse_args()
     cfg = OmegaConf.load(HERE / "config.yaml")
     if args.quick:
@@ -471,12 +520,23 @@ def main() -> None:
     def seeds_for(p: Point) -> int:
         return int(cfg.sensitivity.seeds if p.part == "sensitivity" else cfg.seeds)
 
-    started = time.time()
-    runs = run_all(pts, seeds_for, int(cfg.base_seed), workers)
-    summary = summarise(pts, runs)
-    elapsed = time.time() - started
     results = args.out / "results"
+    if args.report_only:
+        runs = pd.read_parquet(results / "runs.parquet")
+        expected = [" ".join(p.overrides) for p in pts]
+        if runs.groupby("point")["overrides"].first().tolist() != expected:
+            sys.exit(
+                "results/runs.parquet was made with another config.yaml: run without --report-only"
+            )
+        runs = runs[[c for c in runs.columns if c not in ("part", "label", "overrides")]]
+        elapsed = float((results / "elapsed_s.txt").read_text())
+    else:
+        started = time.time()
+        runs = run_all(pts, seeds_for, int(cfg.base_seed), workers)
+        elapsed = time.time() - started
+    summary = summarise(pts, runs)
     results.mkdir(parents=True, exist_ok=True)
+    (results / "elapsed_s.txt").write_text(f"{elapsed:.0f}\n")
     labels = pd.DataFrame(
         [
             {"point": i, "part": p.part, "label": p.label, "overrides": " ".join(p.overrides)}
