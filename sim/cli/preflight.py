@@ -41,6 +41,27 @@ FLAGS_WITH_VALUE = {
 }
 
 
+OPEN_DICTS = {
+    f"world.{name}"
+    for name in (
+        "affinity",
+        "trade_exposure_pct_gdp",
+        "ties",
+        "treaties",
+        "aggregates",
+        "data_overrides",
+        "regime",
+        "gdp_growth",
+        "projection_range_km",
+        "credibility",
+        "coercion_propensity",
+        "min_pct_gdp",
+        "max_pct_gdp",
+    )
+} | {"scenario.events"}
+"""Config dicts whose keys are the user's own (pairs, states, names): new entries need '+'."""
+
+
 def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
     """Overrides of the command line, whether it is a multirun, and whether Hydra alone should
     answer it (help, info, printing the config)."""
@@ -89,6 +110,12 @@ def explain(exc: Exception) -> str:
     key_match = re.search(r"Key '([^']+)' (?:not in '[^']+'|is not in struct)", text)
     if key_match:
         key = missing_group.group(1) if missing_group else key_match.group(1)
+        parent = key.rsplit(".", 1)[0]
+        if parent in OPEN_DICTS:
+            return (
+                f"'{key}' is not set yet: add a new entry with a leading '+', e.g. +{key}=VALUE "
+                "(or check the spelling)"
+            )
         return (
             f"unknown key '{key}' ('{key_match.group(1)}' is not a setting there); check the "
             "spelling, or list every key with: alliance-sim --cfg job"

@@ -334,7 +334,7 @@ def build_world(cfg) -> World:
 
     trade = np.zeros((n, n))
     for key, value in (cfg.trade_exposure_pct_gdp or {}).items():
-        a, b = _split_pair(key, ">", "world.trade_exposure_pct_gdp")
+        a, b = _split_pair(key, "-", "world.trade_exposure_pct_gdp")  # exporter-importer
         for code in (a, b):
             if code not in known_codes:
                 raise UserError(f"unknown state '{code}' in world.trade_exposure_pct_gdp")
