@@ -95,7 +95,7 @@ class EventConfig:
     target_pct_gdp: float = 0.0
     by_year: int | None = None
     weight: float = 0.3
-    # exercise / affinity_shift
+    # exercise
     participants: list[str] = field(default_factory=list)
     affinity_gain: float = 0.0
     credibility_gain: float = 0.0

@@ -17,6 +17,7 @@ from sim.runner.simulate import prepare, replicate_seed, run_model
 from sim.world.events import build_events
 
 TABLES = ("actors", "states", "ties", "alliances", "events", "summary")
+INJECTION = "scenario.events.us_indo_pacific_injection"
 
 
 def test_same_config_and_seed_give_identical_tables(compose_cfg, run_tables):
@@ -24,6 +25,30 @@ def test_same_config_and_seed_give_identical_tables(compose_cfg, run_tables):
     a, b = run_tables(cfg), run_tables(cfg)
     for name in TABLES:
         pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+
+
+def test_same_seed_identical_in_another_process(compose_cfg, run_tables, tmp_path):
+    """A run in a fresh interpreter (another hash seed) gives the same tables, aid included."""
+    import subprocess
+    import sys
+
+    overrides = [
+        "scenario=injection_1p5b",
+        f"{INJECTION}.amount_usd_bn=80",
+        "seed=9",
+        "model.horizon=6",
+    ]
+    here = run_tables(compose_cfg(*overrides))
+    assert here["states"]["aid_received_usd_bn"].sum() > 0
+    code = (
+        "import sys; from sim.runner.config import compose; "
+        "from sim.runner.simulate import simulate; t = simulate(compose(sys.argv[2:])); "
+        "[t[k].to_parquet(sys.argv[1] + f'/{k}.parquet') for k in t]"
+    )
+    env = {**__import__("os").environ, "PYTHONHASHSEED": "123"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path), *overrides], check=True, env=env)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{name}.parquet"), here[name])
 
 
 def test_different_seeds_give_different_runs(compose_cfg, run_tables):
@@ -59,9 +84,6 @@ def test_calibrated_world_starts_at_its_best_responses(compose_cfg):
             m.private[i],
         )
         assert br == pytest.approx(s.share[i], abs=2e-6), prepared.world.iso3[i]
-
-
-INJECTION = "scenario.events.us_indo_pacific_injection"
 
 
 def test_capability_accumulates_spending_and_aid_exactly(compose_cfg, run_tables):

@@ -86,14 +86,11 @@ class StateAgent(mesa.Agent):
             float(m.private[i]),
         )
         if s.reaction[i] > 0:
-            hostile = m.hostile_spending(i)
-            if np.isnan(s.reaction_reference[i]):
-                s.reaction_reference[i] = hostile
-            push = s.reaction[i] * (hostile - s.reaction_reference[i]) / s.gdp[i]
+            push = s.reaction[i] * (m.hostile_start[i] - s.reaction_reference[i]) / s.gdp[i]
             desired = float(np.clip(desired + push, m.lower[i], m.upper[i]))
         if not np.isnan(s.fixed_spending[i]):
-            new = float(s.fixed_spending[i] / s.gdp[i])
-            why = f"budget set by scenario to USD {s.fixed_spending[i]:.0f} bn"
+            new = float(min(s.fixed_spending[i] / s.gdp[i], m.upper[i]))
+            why = f"budget set by scenario to USD {new * s.gdp[i]:.0f} bn (fiscal ceiling applies)"
         else:
             new = float(
                 budget.adjust_share(
@@ -147,7 +144,7 @@ class StateAgent(mesa.Agent):
         )
         if choice == alignment.KEEP:
             return
-        delta = deltas[choice]
+        delta = m.decision_terms(deltas[choice])
         if choice < len(partners):
             j, new_level = int(partners[choice]), int(new_levels[choice])
             if new_level > row[j]:
@@ -174,7 +171,7 @@ class StateAgent(mesa.Agent):
         """Offer partner j a deeper tie; it consents with the logit probability of its gain."""
         m, i = self.model, self.index
         old_level = int(m.levels[j, i])
-        partner_delta = m.single_change(j, i, new_level)
+        partner_delta = m.decision_terms(m.single_change(j, i, new_level))
         gain = float(m.decision_value(partner_delta[None, :])[0])
         p_accept = alignment.accept_probability(gain * 100, m.params.alignment.temperature_pct_gdp)
         iso_j = m.world.iso3[j]
@@ -217,7 +214,7 @@ class StateAgent(mesa.Agent):
         m, i = self.model, self.index
         w = landscape.weights(m.state.capability, m.propensity())
         gain = landscape.switch_gains(m.sides, w)[i]
-        if gain < 0:
+        if gain < -landscape.DEFAULT_RTOL * np.abs(w).sum():  # the engine's tie tolerance
             m.sides[i] = 1 - m.sides[i]
             m.log(
                 "side_switch",

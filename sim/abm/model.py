@@ -132,6 +132,7 @@ class AllianceModel(mesa.Model):
                 if s.year == event.start_year:
                     self.log("scenario", reason=event.describe(self.world.iso3))
         self.ctx = self._context()
+        self._richardson_reference()
         self.agents.shuffle_do("step")
         dep = self.params.security.depreciation
         s.capability = (1 - dep) * s.capability + s.spending
@@ -206,6 +207,15 @@ class AllianceModel(mesa.Model):
             i, self.levels[i], np.array([j]), np.array([new_level]), self.ctx
         )[0]
 
+    def decision_terms(self, deltas: np.ndarray) -> np.ndarray:
+        """The term changes a state weighs: all of them, or security alone under the
+        balance-of-threat rule (so explanations match the decision)."""
+        if self.params.alignment.rule == "balance_of_threat":
+            out = np.zeros_like(deltas)
+            out[..., 0] = deltas[..., 0]
+            return out
+        return deltas
+
     def decision_value(self, deltas: np.ndarray) -> np.ndarray:
         """What a state maximises when it aligns: all terms, or security alone for the
         balance-of-threat rule."""
@@ -221,10 +231,21 @@ class AllianceModel(mesa.Model):
         """(n,) allied capability that counts for each state now, USD bn."""
         return (self.level_weight[self.levels] * self.ctx.pair[:, :, 0]).sum(axis=1)
 
-    def hostile_spending(self, i: int) -> float:
-        """Defence spending of states hostile to i, weighted by hostility and reach, USD bn."""
-        h = payoffs.hostility(self.state.affinity)[i]
-        return float((h * self.reach[:, i]) @ self.state.spending)
+    def hostile_spending(self) -> np.ndarray:
+        """(n,) defence spending of the states hostile to each state, weighted by hostility and
+        reach, USD bn (at the current shares)."""
+        h = payoffs.hostility(self.state.affinity)
+        return (h * self.reach.T) @ self.state.spending
+
+    def _richardson_reference(self) -> None:
+        """Start-of-year hostile spending, and each reacting state's reference: the hostile
+        spending when its reaction began (reset when no reaction is active)."""
+        s = self.state
+        self.hostile_start = self.hostile_spending()
+        fresh = np.isnan(s.reaction_reference)
+        s.reaction_reference = np.where(
+            s.reaction > 0, np.where(fresh, self.hostile_start, s.reaction_reference), np.nan
+        )
 
     def utility_terms(self) -> np.ndarray:
         """(n, 8) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
@@ -312,11 +333,15 @@ class AllianceModel(mesa.Model):
         self.ties_changed(treaties=True)
 
     def try_accession(self, i: int, name: str, delta: np.ndarray) -> None:
-        """State i applies to join a treaty; every member must consent (logit on its gain)."""
+        """State i applies to join a treaty; every member whose tie with i would deepen must
+        consent (logit on its gain). A member already committed to i at the treaty's level has
+        nothing at stake and is not asked."""
         t = self.state.treaty(name)
         iso = self.world.iso3[i]
         for j in t.members:
-            d = self.single_change(j, i, max(int(self.levels[j, i]), t.level))
+            if self.levels[j, i] >= t.level:
+                continue
+            d = self.decision_terms(self.single_change(j, i, t.level))
             gain = float(self.decision_value(d[None, :])[0])
             if self.random_np.random() >= accept_probability(
                 gain * 100, self.params.alignment.temperature_pct_gdp
@@ -387,7 +412,7 @@ class AllianceModel(mesa.Model):
         unmatched_old = set(old)
         for c in sorted(cliques, key=lambda c: (-len(c), sorted(c))):
             best, best_overlap = None, 0.0
-            for o in unmatched_old:
+            for o in sorted(unmatched_old, key=sorted):
                 overlap = len(c & o) / len(c | o)
                 if overlap > best_overlap:
                     best, best_overlap = o, overlap
@@ -414,7 +439,7 @@ class AllianceModel(mesa.Model):
                 members = "-".join(self.world.iso3[j] for j in sorted(c))
                 self.log("formation", alliance=name, reason=f"formal bloc {name} formed: {members}")
             new[c] = name
-        for o in unmatched_old:
+        for o in sorted(unmatched_old, key=sorted):
             self.log("dissolution", alliance=old[o], reason=f"formal bloc {old[o]} dissolved")
         self._blocs = new
 

@@ -129,7 +129,7 @@ class Recorder:
         groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
         groups += [(name, "bloc", sorted(members), 3) for members, name in m.blocs.items()]
         spending = s.spending
-        us = iso.index("USA") if "USA" in iso else None
+        us = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
         for name, kind, members, level in groups:
             codes = [iso[j] for j in members]
             asian = coalitions.is_asian_nato(
@@ -218,7 +218,7 @@ class Recorder:
         first_year, last_year = self.years[0], self.years[-1]
         asian = alliances[alliances["is_asian_nato"]] if len(alliances) else alliances
         formed = len(asian) > 0
-        first = asian.sort_values("step").iloc[0] if formed else None
+        first = asian.sort_values("step", kind="stable").iloc[0] if formed else None
         link_years = alliances.loc[alliances["is_nato_asia_link"], "year"] if len(alliances) else []
 
         def change(code: str, col: str = "defence_usd_bn") -> float:

@@ -7,9 +7,10 @@ Each year a state chooses its defence share of GDP ``x`` to maximise
 
 where ``own(x) = x * GDP / depreciation`` is the capability stock that share would sustain in the
 long run (the steady state of ``K' = (1 - depreciation) K + x GDP``). The objective is concave in
-``x``, so the best response is unique; we find it for all states at once by bisection on the
-derivative (``best_response``; agents call ``best_response_scalar``, a safeguarded Newton
-iteration on the same derivative, for one state at a time). Allied capability lowers the
+``x``, so the best response is unique: ``best_response_scalar`` (what the agents call, one
+state at a time) finds it by a safeguarded Newton iteration on the derivative;
+``best_response`` does the same for many states at once by bisection (a vectorised reference
+used in tests and notebooks). Allied capability lowers the
 marginal value of own spending, so free riding emerges: in Olson & Zeckhauser's (1966) pure
 public-good alliance the richest members carry a disproportionate share of the burden, and
 Sandler & Hartley (1995) show how joint products (private benefits of defence) temper this.
@@ -145,7 +146,8 @@ def calibrate_preferences(
     below = (share < target).astype(float)
     needed = np.maximum(0.0, 1.0 / (1.0 - share) - target_weight * below)
     psi = private_share * needed * share
-    theta = (1.0 - private_share) * needed / np.maximum(d_security, 1e-300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(d_security > 0, (1.0 - private_share) * needed / d_security, floor)
     return np.maximum(floor, theta), psi
 
 

@@ -6,7 +6,7 @@ per-state projection range R (km): strength holds up within a state's region and
 steeply beyond it, so a continental power brings little to bear on another continent while a
 state with a long range (the United States) loses little over an ocean. The functional form is
 an assumption of the model (Bueno de Mesquita 1981 used a log-distance discount; a plain
-exponential leaves a long tail, e.g. 17 % of China's strength in the Balkans).
+exponential leaves a long tail, e.g. about 15 % of China's strength in the Balkans).
 """
 
 from __future__ import annotations

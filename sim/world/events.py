@@ -221,8 +221,10 @@ class RivalResponse(Event):
     def post(self, state: WorldState) -> None:
         a = self.actor
         state.reaction[a] = max(state.reaction[a], self.reaction)
-        raised = state.world.coercion_propensity[a] * self.coercion_multiplier
-        state.coercion_propensity[a] = min(1.0, max(state.coercion_propensity[a], raised))
+        # reset to the world's value every year (WorldState.reset_year), so this sets it
+        state.coercion_propensity[a] = min(
+            1.0, state.world.coercion_propensity[a] * self.coercion_multiplier
+        )
         for c in self.courted:
             new = min(self.max_affinity, state.affinity[a, c] + self.courting_gain)
             state.affinity[a, c] = state.affinity[c, a] = max(state.affinity[a, c], new)

@@ -41,7 +41,6 @@ class WorldState:
         fixed_spending: (n,) USD bn imposed by a budget shock this year (NaN = none).
         reaction: (n,) Richardson reaction of each state to hostile spending (0 = none).
         reaction_reference: (n,) hostile spending (USD bn) when the reaction began.
-        courting: list of (actor, partner, gain per year, cap) affinity drifts this year.
     """
 
     world: World
