@@ -45,17 +45,25 @@ def test_every_alignment_rule_runs(compose_cfg, rule):
     assert (model.levels == model.levels.T).all()
 
 
-def test_landscape_rule_ends_each_year_no_worse_in_energy(compose_cfg):
+def test_landscape_rule_lowers_the_energy(compose_cfg):
     """Under the landscape rule a state switches sides only if that lowers the energy of the
-    two-sided configuration (sizes: capability; propensities: affinity), so within a year the
-    switches never raise it."""
+    two-sided configuration (sizes: capability; propensities: affinity). Starting from everyone
+    on one side, the first year's switches happen and lower the energy, measured with the
+    sizes the states saw (capability moves only at the end of the year)."""
     prepared = prepare(compose_cfg("model.alignment.rule=landscape", "model.horizon=1"))
-    model = run_model(prepared, seed=3)
+    from sim.abm.model import AllianceModel
+
+    model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=3)
+    model.sides[:] = 0
+    sizes, propensity = model.state.capability.copy(), model.propensity().copy()
+    before = landscape.energy(model.sides, sizes, propensity)
+    model.step()
+    after = landscape.energy(model.sides, sizes, propensity)
     switches = [e for e in model.recorder.events if e["kind"] == "side_switch"]
-    assert all("energy change -" in e["reason"] for e in switches)
-    w = landscape.weights(model.state.capability, model.propensity())
-    gains = landscape.switch_gains(model.sides, w)
-    assert np.isfinite(gains).all()
+    assert switches and after < before
+    assert (
+        landscape.is_local_minimum(model.sides, sizes, propensity) or len(switches) < model.world.n
+    )
 
 
 def test_configs_folder_is_the_projects():
