@@ -37,7 +37,10 @@ __all__ = [
 ]
 
 TABLES = ("actors", "states", "ties", "alliances", "events", "summary")
-DEFAULT_SPENDING_TARGETS: dict[str, float] = {"NATO 2% guideline": 2.0, "Hague 2035 target": 5.0}
+DEFAULT_SPENDING_TARGETS: dict[str, float] = {
+    "NATO 2% guideline": 2.0,
+    "Hague 2035 core defence (3.5% of the 5% pledge)": 3.5,
+}
 
 
 def default_network_years(years: Sequence[int]) -> list[int]:
