@@ -16,6 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 INJECTION = "scenario.events.us_indo_pacific_injection"
 
 
+def _against_baseline(compose_cfg, scenario: str, years: int):
+    """(prepared scenario, its model, the baseline's model), both run ``years`` with seed 0."""
+    prepared, model = _model(compose_cfg, f"scenario={scenario}", f"model.horizon={years}")
+    return prepared, model, _model(compose_cfg, f"model.horizon={years}")[1]
+
+
 def _model(compose_cfg, *overrides, seed=0):
     prepared = prepare(compose_cfg(*overrides))
     return prepared, run_model(prepared, seed)
@@ -24,8 +30,7 @@ def _model(compose_cfg, *overrides, seed=0):
 def test_drills_raise_japan_korea_affinity_by_the_configured_amount(compose_cfg):
     """Affinity of each pair of participants rises by affinity_gain a year, up to the cap."""
     years = 6
-    p, drills = _model(compose_cfg, "scenario=trilateral_drills", f"model.horizon={years}")
-    _, base = _model(compose_cfg, f"model.horizon={years}")
+    p, drills, base = _against_baseline(compose_cfg, "trilateral_drills", years)
     iso = p.world.iso3
     jpn, kor, usa = iso.index("JPN"), iso.index("KOR"), iso.index("USA")
     ev = p.events[0]
@@ -38,8 +43,7 @@ def test_drills_raise_japan_korea_affinity_by_the_configured_amount(compose_cfg)
 
 
 def test_us_trillion_sets_the_us_share_and_pulls_asian_budgets_up(compose_cfg):
-    p, m = _model(compose_cfg, "scenario=us_1t_budget", "model.horizon=12")
-    _, base = _model(compose_cfg, "model.horizon=12")
+    p, m, base = _against_baseline(compose_cfg, "us_1t_budget", 12)
     states = m.recorder.tables()["states"]
     us = states[(states.iso3 == "USA") & (states.year >= 2026)]
     np.testing.assert_allclose(us["defence_pct_gdp"], 3.22, rtol=1e-12)
@@ -51,20 +55,18 @@ def test_us_trillion_sets_the_us_share_and_pulls_asian_budgets_up(compose_cfg):
 
 
 def test_hague_target_path_and_effect(compose_cfg):
-    p, m = _model(compose_cfg, "scenario=hague_5pct", "model.horizon=11")
+    p, m, base = _against_baseline(compose_cfg, "hague_5pct", 11)
     (pledge,) = p.events
     assert pledge.current(2025) == pytest.approx(0.02 + (0.035 - 0.02) / 11)
     assert pledge.current(2035) == pytest.approx(0.035)
     assert pledge.current(2044) == pytest.approx(0.035)
-    _, base = _model(compose_cfg, "model.horizon=11")
     deu = p.world.iso3.index("DEU")
     assert m.state.share[deu] > base.state.share[deu] + 0.003
 
 
 def test_china_counterbalance_levers(compose_cfg):
     years = 8
-    p, m = _model(compose_cfg, "scenario=china_counterbalance", f"model.horizon={years}")
-    _, base = _model(compose_cfg, f"model.horizon={years}")
+    p, m, base = _against_baseline(compose_cfg, "china_counterbalance", years)
     iso = p.world.iso3
     chn, rus, prk = iso.index("CHN"), iso.index("RUS"), iso.index("PRK")
     (ev,) = p.events

@@ -212,7 +212,7 @@ class StateAgent(mesa.Agent):
         """Axelrod & Bennett's rule: switch sides if that lowers my frustration; then move each
         bilateral tie one level towards what the sides and the propensities call for."""
         m, i = self.model, self.index
-        w = landscape.weights(m.state.capability, m.propensity())
+        w = m.landscape_weights
         gain = landscape.switch_gains(m.sides, w)[i]
         if gain < -landscape.DEFAULT_RTOL * np.abs(w).sum():  # the engine's tie tolerance
             m.sides[i] = 1 - m.sides[i]

@@ -23,7 +23,7 @@ import numpy as np
 from sim.abm.agents import StateAgent
 from sim.abm.explain import balance, terms_json
 from sim.abm.recorder import Recorder
-from sim.core import coalitions, payoffs
+from sim.core import coalitions, landscape, payoffs
 from sim.core.alignment import accept_probability
 from sim.core.budget import calibrate_preferences
 from sim.core.geography import projection_weights
@@ -90,7 +90,7 @@ class AllianceModel(mesa.Model):
         self._treaty_arrays()
         self.levels = self.state.levels()
         self.state.apply_treaty_targets(b.target_weight)
-        self.ctx = self._context()
+        self.ctx = self._context(theta=np.ones(n))  # the threat and allies that calibration needs
         self.theta, self.private = self._preferences()
         self.ctx = self._context()
         for i in range(n):
@@ -133,6 +133,8 @@ class AllianceModel(mesa.Model):
                     self.log("scenario", reason=event.describe(self.world.iso3))
         self.ctx = self._context()
         self._richardson_reference()
+        if self.params.alignment.rule == "landscape":  # sizes and propensities fixed in-year
+            self.landscape_weights = landscape.weights(s.capability, self.propensity())
         self.agents.shuffle_do("step")
         dep = self.params.security.depreciation
         s.capability = (1 - dep) * s.capability + s.spending
@@ -149,7 +151,7 @@ class AllianceModel(mesa.Model):
             self.step()
 
     # --- payoffs ------------------------------------------------------------------------------
-    def _context(self) -> payoffs.AlignmentContext:
+    def _context(self, theta: np.ndarray | None = None) -> payoffs.AlignmentContext:
         """The year's payoff context (sim.core.payoffs), computed once per step."""
         s, a = self.state, self.params.alignment
         k = s.capability
@@ -157,7 +159,7 @@ class AllianceModel(mesa.Model):
         threat = payoffs.threat(k, hostility, self.reach) + self.background_threat
         n_commit = (self.levels > 0).sum(axis=1)
         ctx = payoffs.AlignmentContext(
-            theta=getattr(self, "theta", np.ones(self.world.n)),
+            theta=self.theta if theta is None else theta,
             own=k,
             threat=threat,
             reach_to=payoffs.containment_reach(self.reach, hostility, k, s.affinity),
@@ -241,6 +243,9 @@ class AllianceModel(mesa.Model):
         """Start-of-year hostile spending, and each reacting state's reference: the hostile
         spending when its reaction began (reset when no reaction is active)."""
         s = self.state
+        if not s.reaction.any():
+            s.reaction_reference[:] = np.nan
+            return
         self.hostile_start = self.hostile_spending()
         fresh = np.isnan(s.reaction_reference)
         s.reaction_reference = np.where(
@@ -381,8 +386,6 @@ class AllianceModel(mesa.Model):
     def _initial_sides(self) -> np.ndarray:
         """Starting two-sided configuration: the sign of the leading eigenvector of the
         size-weighted propensity matrix (spectral bisection), actor 0 on side 0."""
-        from sim.core import landscape
-
         w = landscape.weights(self.state.capability, self.propensity())
         vals, vecs = np.linalg.eigh(w)
         v = vecs[:, np.argmax(vals)]

@@ -24,6 +24,8 @@ from sim.runner.config import config_dir, register_resolvers
 from sim.schema import register_configs
 
 EXIT_USER_ERROR = 2
+PREPARED: dict = {}
+"""Worlds and events built by the preflight, reused by the run of the same config."""
 
 
 def fail(message: str, folder: Path | None = None) -> None:
@@ -69,9 +71,11 @@ def task(cfg: DictConfig) -> None:
     from sim.runner.run import run_to_folder
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    from sim.cli.preflight import config_key
+
     folder = Path(HydraConfig.get().runtime.output_dir)
     try:
-        tables = run_to_folder(cfg, folder)
+        tables = run_to_folder(cfg, folder, PREPARED.get(config_key(cfg)))
     except UserError as exc:
         fail(str(exc), folder)
     report(folder, tables, bool(cfg.run.plots))
@@ -84,7 +88,7 @@ def main() -> None:
     register_configs()
     register_resolvers()
     try:
-        check(sys.argv[1:])
+        PREPARED.update(check(sys.argv[1:]))
     except UserError as exc:
         fail(str(exc))
     hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()

@@ -181,18 +181,32 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
     return out
 
 
-def check(argv: list[str]) -> None:
-    """Validate the command line; raise UserError with one line if anything is wrong."""
+def config_key(cfg) -> str:
+    """A config's identity: its YAML without the hydra node."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_yaml({k: cfg[k] for k in cfg if k != "hydra"})
+
+
+def check(argv: list[str]) -> dict:
+    """Validate the command line; raise UserError with one line if anything is wrong.
+
+    Returns:
+        The prepared world and events of every config checked, by ``config_key``, so that
+        the run need not build them again.
+    """
     from sim.runner.simulate import prepare
 
     overrides, multirun, hydra_only = split_argv(argv)
     if hydra_only:
-        return
+        return {}
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
+    prepared = {}
     for combo in combos:
         cfg = compose_checked(combo)
-        prepare(cfg)
+        prepared[config_key(cfg)] = prepare(cfg)
     for o in overrides:
         if o.startswith("hydra.run.dir=") and Path(o.split("=", 1)[1]).is_file():
             raise UserError(f"hydra.run.dir points at a file: {o.split('=', 1)[1]}")
+    return prepared

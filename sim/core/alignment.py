@@ -44,34 +44,40 @@ def logit_probabilities(gains: np.ndarray, temperature: float) -> np.ndarray:
     Returns:
         (m + 1,) probabilities: the status quo first, then each option.
     """
-    g = np.asarray(gains, dtype=float)
+    p_act, weights = _act_and_weights(np.asarray(gains, dtype=float), temperature)
+    out = np.empty(weights.size + 1)
+    out[0] = 1.0 - p_act
+    total = weights.sum()
+    out[1:] = p_act * weights / total if total > 0 else 0.0
+    return out
+
+
+def _act_and_weights(g: np.ndarray, temperature: float) -> tuple[float, np.ndarray]:
+    """The nested logit's probability of acting and the (unnormalised) weights of the options.
+
+    Temperature 0 is a best response: act if the best gain is positive, among the best options
+    evenly. NaN gains are unavailable options (weight 0).
+    """
     available = ~np.isnan(g)
-    out = np.zeros(g.size + 1)
     if not available.any():
-        out[0] = 1.0
-        return out
+        return 0.0, np.zeros(g.size)
     if temperature <= 0:
         best = np.nanmax(g)
-        if best <= 0:
-            out[0] = 1.0
-            return out
-        chosen = available & (g >= best - 1e-12)
-        out[1:] = chosen / chosen.sum()
-        return out
+        chosen = (available & (g >= best - 1e-12)).astype(float)
+        return (1.0 if best > 0 else 0.0), chosen
     z = np.where(available, g / temperature, -np.inf)
     top = z.max()
     weights = np.exp(z - top)
-    inclusive = top + np.log(weights.sum() / available.sum())  # V / tau
-    p_act = 0.5 * (1.0 + np.tanh(inclusive / 2.0))
-    out[0] = 1.0 - p_act
-    out[1:] = p_act * weights / weights.sum()
-    return out
+    inclusive = top + math.log(weights.sum() / available.sum())  # V / tau
+    return 0.5 * (1.0 + math.tanh(inclusive / 2.0)), weights
 
 
 def logit_choice(gains: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
     """Draw one option by the nested logit of ``logit_probabilities``.
 
-    Uses exactly one uniform draw from ``rng`` per call (so runs stay aligned across rules).
+    Uses exactly one uniform draw ``u`` from ``rng`` per call (so runs stay aligned across
+    rules): the state keeps everything when ``u >= P(act)``, and otherwise ``u / P(act)`` picks
+    an option by its weight.
 
     Returns:
         the index of the chosen option in ``gains``, or ``KEEP`` (-1) for the status quo.
@@ -80,18 +86,10 @@ def logit_choice(gains: np.ndarray, temperature: float, rng: np.random.Generator
     g = np.asarray(gains, dtype=float)
     if g.size == 0:
         return KEEP
-    if temperature <= 0 or np.isnan(g).any():
-        p = logit_probabilities(g, temperature)
-        return int(np.searchsorted(np.cumsum(p), u * p.sum(), side="right")) - 1
-    z = g / temperature
-    top = z.max()
-    weights = np.exp(z - top)
-    total = weights.sum()
-    inclusive = top + math.log(total / g.size)
-    p_act = 0.5 * (1.0 + math.tanh(inclusive / 2.0))
+    p_act, weights = _act_and_weights(g, temperature)
     if u >= p_act:
         return KEEP
-    return int(np.searchsorted(np.cumsum(weights), u / p_act * total, side="right"))
+    return int(np.searchsorted(np.cumsum(weights), u / p_act * weights.sum(), side="right"))
 
 
 def accept_probability(gain: float | np.ndarray, temperature: float) -> float | np.ndarray:

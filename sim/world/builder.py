@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -74,9 +75,9 @@ class World:
         """Defence share of GDP, 0-1."""
         return self.spending / self.gdp
 
-    @property
+    @cached_property
     def distance(self) -> np.ndarray:
-        """(n, n) great-circle distance between capitals, km."""
+        """(n, n) great-circle distance between capitals, km (computed once)."""
         return great_circle_km(self.lat, self.lon)
 
     def index(self, code: str, what: str = "actor") -> int:
