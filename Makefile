@@ -12,6 +12,7 @@ run: setup
 
 test:
 	@scripts/bootstrap.sh dev
+	@scripts/ensure_chromium.sh
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m pytest -q
 
