@@ -284,10 +284,8 @@ def main() -> None:
         args.r_max, args.ours_max, args.csv_max = 9, 16, 14
     if shutil.which("Rscript") is None:
         sys.exit("Rscript not found: apt-get install -y r-base-core")
-    r_version = (
-        subprocess.run(["Rscript", "--version"], capture_output=True, text=True).stderr.strip()
-        or "R"
-    )
+    version = subprocess.run(["Rscript", "--version"], capture_output=True, text=True)
+    r_version = (version.stdout + version.stderr).strip().splitlines()[0]
 
     rows: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="landscape_vs_r_") as tmp:
@@ -310,7 +308,7 @@ def main() -> None:
             print(json.dumps({k: v for k, v in row.items()}, default=str), flush=True)
 
         # the peer case
-        s_actors, s_matrix, labels = syria_inputs(tmp / "syria")
+        s_actors, s_matrix, _labels = syria_inputs(tmp / "syria")
         loaded = load(s_actors, s_matrix)
         syria: dict = {"command": run_command(s_actors, s_matrix, tmp / "syria" / "ours.csv")}
         start = time.perf_counter()
