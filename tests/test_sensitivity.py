@@ -1,0 +1,116 @@
+"""The global sensitivity analysis (experiments/sensitivity): the problem definition, the SALib
+wiring on known functions, and a --quick run end to end."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "experiments/sensitivity/run.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("sensitivity_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+sa = _load()
+CFG = OmegaConf.load(SCRIPT.parent / "config.yaml")
+
+
+def test_problem_definition():
+    prob = sa.problem(CFG)
+    defaults = {k: float(v.default) for k, v in CFG.parameters.items()}
+    sa.check_problem(prob, defaults)
+    assert prob["num_vars"] == len(CFG.parameters) >= 8
+    assert all(spec.why for spec in CFG.parameters.values())
+    # every name is a key of the composed config, and the stated default is its value there
+    from sim.runner.config import compose
+
+    cfg = compose(list(CFG.common))
+    for name in prob["names"]:
+        value = OmegaConf.select(cfg, name)
+        assert value is not None, name
+        assert float(value) == pytest.approx(defaults[name]), name
+
+
+def test_check_problem_rejects_bad_ranges():
+    with pytest.raises(ValueError):
+        sa.check_problem({"num_vars": 1, "names": ["a"], "bounds": [[1.0, 1.0]]})
+    with pytest.raises(ValueError):
+        sa.check_problem({"num_vars": 2, "names": ["a", "a"], "bounds": [[0, 1], [0, 1]]})
+    with pytest.raises(ValueError):
+        sa.check_problem({"num_vars": 1, "names": ["a"], "bounds": [[0, 1]]}, {"a": 2.0})
+
+
+def test_sobol_wiring_on_ishigami():
+    """Ishigami (a = 7, b = 0.1): analytic S1 = 0.314, 0.442, 0 and ST = 0.558, 0.442, 0.244.
+    Tolerance 0.05 at N = 2048 (the bootstrap half-widths there are about 0.03)."""
+    from SALib.test_functions import Ishigami
+
+    prob = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    x = sa.sobol_design(prob, 2048, seed=1)
+    assert x.shape == (2048 * 5, 3)
+    table = sa.sobol_indices(prob, Ishigami.evaluate(x), seed=1)
+    assert np.allclose(table["S1"], [0.314, 0.442, 0.0], atol=0.05)
+    assert np.allclose(table["ST"], [0.558, 0.442, 0.244], atol=0.05)
+    # a constant output has no variance to share out
+    assert sa.sobol_indices(prob, np.ones(len(x)), seed=1)["S1"].isna().all()
+
+
+def test_morris_wiring_on_a_linear_function():
+    """y = 3 x1 + 0 x2 on the unit square: mu* = 3 for x1 (effects per unit of the range),
+    0 for x2, and sigma 0 for both."""
+    prob = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    x = sa.morris_design(prob, 10, 4, seed=3)
+    table = sa.morris_indices(prob, x, 3 * x[:, 0], 4, seed=3).set_index("parameter")
+    assert table.loc["x1", "mu_star"] == pytest.approx(3.0)
+    assert table.loc["x2", "mu_star"] == pytest.approx(0.0)
+    assert np.allclose(table["sigma"], 0.0, atol=1e-12)
+
+
+def test_top_parameters_takes_the_largest_on_any_outcome():
+    morris = pd.DataFrame(
+        {
+            "outcome": ["a"] * 3 + ["b"] * 3,
+            "parameter": ["p", "q", "r"] * 2,
+            "mu_star": [1.0, 0.1, 0.0, 0.0, 0.0, 5.0],
+        }
+    )
+    assert sa.top_parameters(morris, ["p", "q", "r"], 2) == ["p", "r"]
+
+
+def test_quick_run(tmp_path):
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    elapsed = time.time() - started
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert elapsed < 30, f"quick run took {elapsed:.0f} s"
+    results = tmp_path / "results"
+    morris = pd.read_csv(results / "morris.csv")
+    sobol = pd.read_csv(results / "sobol.csv")
+    assert set(morris["outcome"]) == set(sa.OUTCOMES) == set(sobol["outcome"])
+    for name in ("morris.png", "sobol.png", "runs.parquet", "manifest.json", "seeds.csv"):
+        assert (results / name).is_file(), name
+    runs = pd.read_parquet(results / "runs.parquet")
+    assert runs["seed"].nunique() == 1  # one replicate seed in quick mode, shared by all points
+    assert "quick mode" in (tmp_path / "report.md").read_text()
