@@ -181,6 +181,7 @@ class RunConfig:
     )
     network_years: list[int] = field(default_factory=list)
     csv: bool = True
+    resume: bool = False
 
 
 @dataclass

@@ -11,8 +11,10 @@ Bad input gets one line on stderr and exit status 2; nothing is written.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -21,11 +23,16 @@ from omegaconf import DictConfig
 
 from sim.errors import UserError
 from sim.runner.config import config_dir, register_resolvers
+from sim.runner.sweep import JOBS_ENV
 from sim.schema import register_configs
 
 EXIT_USER_ERROR = 2
 PREPARED: dict = {}
 """Worlds and events built by the preflight, reused by the run of the same config."""
+
+# Launchers that run jobs in other processes (joblib, submitit, Ray) import this module there
+# to unpickle ``task``: the resolvers must exist in those processes too.
+register_resolvers()
 
 
 def fail(message: str, folder: Path | None = None) -> None:
@@ -64,21 +71,56 @@ def report(folder: Path, tables, plots: bool) -> None:
     print(f"  tables: {folder}/*.parquet (and .csv); plots: {where}")
 
 
+def job_label() -> str:
+    """``[job 3/8]`` (the total when the launcher passed it on, else ``[job 3]``)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    total = os.environ.get(JOBS_ENV)
+    num = int(HydraConfig.get().job.num) + 1
+    return f"[job {num}/{total}]" if total else f"[job {num}]"
+
+
+def job_line(folder: Path, tables, seconds: float) -> str:
+    """One line per sweep job: which job, its overrides, its headline outcomes, where."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    which = job_label()
+    overrides = " ".join(hc.overrides.task) or "(defaults)"
+    s = tables["summary"]
+    formed = int(s["asian_nato_formed"].astype(bool).sum())
+    burden = s["us_burden_share_end"].astype(float).mean()
+    burden_text = "" if pd.isna(burden) else f", US burden share {burden:.3f}"
+    return (
+        f"{which} {overrides}: {len(s)} run{'s' if len(s) != 1 else ''}, Asian NATO in "
+        f"{formed}/{len(s)}{burden_text}, {seconds:.1f} s -> {folder}"
+    )
+
+
 def task(cfg: DictConfig) -> None:
     """Hydra task: one job of a run or a sweep."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
-    from sim.runner.run import run_to_folder
+    from sim.cli.preflight import config_key
+    from sim.runner.run import prepare_folder, run_to_folder
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    from sim.cli.preflight import config_key
-
-    folder = Path(HydraConfig.get().runtime.output_dir)
+    hc = HydraConfig.get()
+    folder = Path(hc.runtime.output_dir)
+    multirun = hc.mode == RunMode.MULTIRUN
+    started = time.perf_counter()
     try:
+        if prepare_folder(cfg, folder, resume=bool(cfg.run.resume)) == "done":
+            print(f"{job_label()} already complete, skipped: {folder}", flush=True)
+            return
         tables = run_to_folder(cfg, folder, PREPARED.get(config_key(cfg)))
     except UserError as exc:
         fail(str(exc), folder)
-    report(folder, tables, bool(cfg.run.plots))
+    if multirun:
+        print(job_line(folder, tables, time.perf_counter() - started), flush=True)
+    else:
+        report(folder, tables, bool(cfg.run.plots))
 
 
 def main() -> None:
@@ -86,7 +128,6 @@ def main() -> None:
     from sim.cli.preflight import check
 
     register_configs()
-    register_resolvers()
     try:
         PREPARED.update(check(sys.argv[1:]))
     except UserError as exc:

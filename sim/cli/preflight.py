@@ -209,4 +209,61 @@ def check(argv: list[str]) -> dict:
     for o in overrides:
         if o.startswith("hydra.run.dir=") and Path(o.split("=", 1)[1]).is_file():
             raise UserError(f"hydra.run.dir points at a file: {o.split('=', 1)[1]}")
+    check_folders(overrides, multirun, bool(cfg.run.resume))
+    if multirun:
+        check_sweeper(overrides, model_overrides)
     return prepared
+
+
+def _hydra_value(overrides: list[str], key: str) -> str | None:
+    """The value of a ``hydra...`` override on the command line, if any."""
+    for o in overrides:
+        k, _, v = o.lstrip("+").partition("=")
+        if k == key:
+            return v
+    return None
+
+
+def check_folders(overrides: list[str], multirun: bool, resume: bool) -> None:
+    """``run.resume`` needs the folder to resume; an existing sweep folder needs ``run.resume``.
+
+    Raises:
+        UserError: resume without a folder, or a folder of finished runs without resume.
+    """
+    from sim.runner.output import is_complete
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    folder = _hydra_value(overrides, key)
+    if resume and folder is None:
+        raise UserError(
+            f"run.resume=true needs the folder to resume: add {key}=FOLDER (the folder the "
+            "earlier run wrote)"
+        )
+    if folder is None or resume or not Path(folder).is_dir():
+        return
+    base = Path(folder)
+    finished = [p for p in base.iterdir() if p.is_dir() and is_complete(p)] if multirun else []
+    if is_complete(base) or finished:
+        raise UserError(
+            f"{folder} already holds finished runs; add run.resume=true to skip them and run "
+            f"the rest, or give a new {key}"
+        )
+
+
+def check_sweeper(overrides: list[str], task_overrides: list[str]) -> None:
+    """A paired sweep's lists must pair up (see ``sim.runner.sweep.paired_jobs``)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from sim.runner.sweep import expected_jobs
+
+    if _hydra_value(overrides, "hydra/sweeper") != "paired":
+        return
+    cross = _hydra_value(overrides, "hydra.sweeper.cross")
+    try:
+        value = OverridesParser.create().parse_override(f"x={cross}").value() if cross else []
+        cross_list = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        sweeper = {"_target_": "PairedSweeper", "cross": cross_list}
+        expected_jobs(task_overrides, sweeper)
+    except HydraException as exc:
+        raise UserError(explain(exc)) from None

@@ -87,8 +87,8 @@ def library_versions() -> dict[str, str]:
     return out
 
 
-def write_manifest(folder: Path, info: Mapping[str, object]) -> None:
-    """Write ``manifest.json`` (last: it marks the folder complete)."""
+def write_manifest(folder: Path, info: Mapping[str, object], name: str = MANIFEST) -> None:
+    """Write ``manifest.json`` (or ``name``) last: it marks the folder complete."""
     manifest = {
         "package": "alliance-sim",
         "version": sim.__version__,
@@ -101,7 +101,7 @@ def write_manifest(folder: Path, info: Mapping[str, object]) -> None:
         "complete": True,
     }
     text = json.dumps(manifest, indent=2, default=str)
-    atomic_write(folder / MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(folder / name, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def is_complete(folder: Path) -> bool:

@@ -3,6 +3,7 @@ write the manifest last."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -29,6 +30,72 @@ def spending_targets(prepared: Prepared) -> dict[str, float]:
     return out
 
 
+def progress(items, what: str):
+    """A progress bar on stderr over ``items`` when stderr is a terminal and there is more than
+    one item (off in logs, pipes and tests)."""
+    if len(items) < 2:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=what, unit="run", leave=False, disable=None, dynamic_ncols=True)
+
+
+def resolved_yaml(cfg) -> str:
+    """The resolved config as written to ``config.yaml``."""
+    return OmegaConf.to_yaml(cfg, resolve=True)
+
+
+def _same_run(old_yaml: str, cfg) -> bool:
+    """Whether a folder's ``config.yaml`` is this config, ``run.resume`` aside."""
+    old = OmegaConf.create(old_yaml)
+    new = OmegaConf.create(resolved_yaml(cfg))
+    for c in (old, new):
+        if "run" in c and "resume" in c.run:
+            del c.run["resume"]
+    return OmegaConf.to_yaml(old) == OmegaConf.to_yaml(new)
+
+
+def prepare_folder(cfg, folder: Path, resume: bool = False) -> str:
+    """Get a run folder ready, or tell that its run is already done.
+
+    - A complete folder (``manifest.json``) of the same config: ``"done"`` with ``resume``,
+      otherwise a ``UserError`` (a folder never holds two runs).
+    - A complete folder of another config: ``UserError``.
+    - An incomplete folder (an interrupted run): its partial outputs are removed (Hydra's
+      ``.hydra`` and log are kept) and the run starts again: ``"run"``.
+
+    Raises:
+        UserError: the folder holds a complete run that must not be overwritten.
+    """
+    from sim.errors import UserError
+    from sim.runner.output import is_complete
+
+    folder = Path(folder)
+    if is_complete(folder):
+        config = folder / "config.yaml"
+        same = config.is_file() and _same_run(config.read_text(encoding="utf-8"), cfg)
+        if not same:
+            raise UserError(
+                f"{folder} already holds a complete run of a different config; choose a new "
+                "folder (leave hydra.run.dir / hydra.sweep.dir at their defaults)"
+            )
+        if resume:
+            return "done"
+        raise UserError(
+            f"{folder} already holds this complete run; add run.resume=true to skip finished "
+            "runs, or leave hydra.run.dir / hydra.sweep.dir at their defaults for a new folder"
+        )
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.name == ".hydra" or entry.suffix == ".log":
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    return "run"
+
+
 def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[str, pd.DataFrame]:
     """Run ``cfg.run.replicates`` replicates and write the run folder.
 
@@ -42,7 +109,7 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
     prepared = prepared or prepare(cfg)
     folder = Path(folder)
     replicates = int(cfg.run.replicates)
-    results = [simulate(cfg, r, prepared) for r in range(replicates)]
+    results = [simulate(cfg, r, prepared) for r in progress(range(replicates), "replicates")]
     if replicates == 1:
         tables = results[0]
     else:
@@ -57,9 +124,7 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
             tables[name] = (
                 pd.concat(frames, ignore_index=True) if name != "actors" else results[0][name]
             )
-    atomic_write(
-        folder / "config.yaml", lambda p: p.write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    )
+    atomic_write(folder / "config.yaml", lambda p: p.write_text(resolved_yaml(cfg)))
     files = ["config.yaml", *write_tables(tables, folder, csv=cfg.run.csv)]
     if cfg.run.plots:
         from sim.plots import draw_run_plots

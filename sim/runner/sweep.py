@@ -1,0 +1,422 @@
+"""Sweeps: the paired sweeper, the end-of-sweep table and plots, and reading result folders.
+
+A sweep is Hydra's multirun (``alliance-sim -m a=1,2 b=x,y``); Hydra's launchers run its jobs
+(basic, joblib, submitit, Ray) and this module adds what they do not:
+
+- the paired sweeper (``hydra/sweeper=paired``, a Hydra plugin in
+  ``hydra_plugins/alliance_sim_sweeper``) zips the swept lists instead of taking their
+  Cartesian product; keys named in ``hydra.sweeper.cross`` are still crossed with the pairs
+  (:func:`paired_jobs`).
+- :class:`AggregateSweep`, a Hydra callback, writes at the end of a multirun one tidy table of
+  all runs (``runs.parquet`` and ``runs.csv``: one row per job and replicate, each swept
+  parameter a column), a summary with 95 % intervals (``summary.csv``), summary plots and
+  ``sweep.json``, the sweep's manifest, written last.
+- :func:`load_results` reads a run folder or a sweep folder back as that table, refusing a
+  folder that is not a result or whose runs are incomplete (used by ``alliance-sim-compare``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+
+from sim.errors import UserError
+
+SWEEP_MANIFEST = "sweep.json"
+RUNS_TABLE = "runs"
+JOBS_ENV = "ALLIANCE_SIM_JOBS"
+"""Environment variable through which job processes learn the size of their sweep."""
+
+OUTCOMES: dict[str, str] = {
+    "asian_nato_formed": "P(Asian NATO forms)",
+    "nato_asia_link": "P(NATO-Asia link forms)",
+    "us_burden_share_end": "US burden share, last year",
+    "china_budget_change_pct": "China's defence spending, % change",
+    "japan_budget_change_pct": "Japan's defence spending, % change",
+    "korea_budget_change_pct": "Korea's defence spending, % change",
+    "polarisation_end": "Polarisation, last year",
+    "n_formal_blocs_end": "Formal blocs, last year",
+}
+"""Outcome columns of the run summary (docs/outputs.md) that sweeps and comparisons report."""
+
+PROBABILITIES = frozenset({"asian_nato_formed", "nato_asia_link"})
+"""Outcomes that are event indicators: their means are probabilities (Wilson intervals)."""
+
+NOT_PARAMETERS = frozenset({"run.resume"})
+"""Overrides that say how to run, not what: left out of job matching and of the table."""
+
+REPLICATION_KEYS = ("seed",)
+"""Swept keys that replicate rather than vary the model: pooled, not plotted as parameters."""
+
+
+# --------------------------------------------------------------------------- sweepers
+
+
+def _sweep_lists(overrides) -> OrderedDict[str, list[str]]:
+    """Each override's ``key=value`` strings, in command-line order."""
+    from hydra.errors import HydraException
+
+    lists: OrderedDict[str, list[str]] = OrderedDict()
+    for o in overrides:
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            if not o.is_discrete_sweep():
+                raise HydraException(f"the paired sweeper needs a list of values for '{key}'")
+            lists[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
+        else:
+            lists[key] = [f"{key}={o.get_value_element_as_str()}"]
+    return lists
+
+
+def paired_jobs(overrides, cross: list[str] | tuple[str, ...] = ()) -> list[list[str]]:
+    """Job override lists of a paired sweep.
+
+    Swept keys not in ``cross`` are zipped (they must have equal numbers of values); the
+    resulting tuples are crossed with the values of the keys in ``cross``. Fixed overrides are
+    added to every job.
+
+    Raises:
+        UserError: swept lists of different lengths, or a ``cross`` key that is not swept.
+    """
+    lists = _sweep_lists(overrides)
+    swept = {k: v for k, v in lists.items() if len(v) > 1}
+    unknown = [k for k in cross if k not in swept]
+    if unknown:
+        raise UserError(
+            f"hydra.sweeper.cross names {', '.join(unknown)}, which the command line does not "
+            "sweep; give it a list of values (key=a,b) or drop it from cross"
+        )
+    zipped = {k: v for k, v in swept.items() if k not in cross}
+    lengths = {k: len(v) for k, v in zipped.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{k} has {n}" for k, n in lengths.items())
+        raise UserError(
+            f"a paired sweep zips its lists, which need equal lengths ({shown}); give each the "
+            "same number of values, or cross a key with hydra.sweeper.cross=[KEY]"
+        )
+    n_pairs = next(iter(lengths.values()), 1)
+    crossed = [swept[k] for k in cross]
+    jobs = []
+    for i in range(n_pairs):
+        for combo in itertools.product(*crossed) if crossed else [()]:
+            chosen = dict(zip(cross, combo, strict=True))
+            job = []
+            for key, values in lists.items():
+                if key in zipped:
+                    job.append(values[i])
+                elif key in chosen:
+                    job.append(chosen[key])
+                else:
+                    job.append(values[0])
+            jobs.append(job)
+    return jobs
+
+
+def expected_jobs(task_overrides: list[str], sweeper: Any = None) -> list[list[str]]:
+    """The override lists of the jobs a multirun will launch, as its sweeper will make them.
+
+    Args:
+        task_overrides: the command line's overrides of the task (not ``hydra.*``).
+        sweeper: the ``hydra.sweeper`` config node (basic or paired); ``None`` means basic.
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = dict((sweeper or {}).get("params") or {})
+    parsed = OverridesParser.create().parse_overrides(
+        [f"{k}={v}" for k, v in params.items()] + list(task_overrides)
+    )
+    target = str((sweeper or {}).get("_target_", ""))
+    if target.endswith("PairedSweeper"):
+        return paired_jobs(parsed, list((sweeper or {}).get("cross") or []))
+    lists = _sweep_lists(parsed)
+    return [list(x) for x in itertools.product(*lists.values())]
+
+
+# --------------------------------------------------------------------------- result folders
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _job_overrides(folder: Path) -> list[str] | None:
+    import yaml
+
+    path = folder / ".hydra" / "overrides.yaml"
+    if not path.is_file():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    return [str(x) for x in data] if isinstance(data, list) else None
+
+
+def _value(text: str) -> Any:
+    """An override's value as a number when it reads as one."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return text if not isinstance(value, str) else value
+    return value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``"model.x=0.5"`` -> ``("model.x", 0.5)``; ``+``/``++`` prefixes dropped."""
+    key, _, value = text.partition("=")
+    return key.lstrip("+~"), _value(value)
+
+
+def run_rows(folder: Path) -> "pd.DataFrame":  # noqa: F821, UP037
+    """The summary rows of one complete run folder (one per replicate)."""
+    import pandas as pd
+
+    summary = pd.read_parquet(folder / "summary.parquet")
+    return summary.rename(columns={"seed": "replicate_seed"})
+
+
+def job_table(folders: list[Path], overrides: list[list[str]]) -> "pd.DataFrame":  # noqa: F821, UP037
+    """One row per job and replicate; each override key a column (values typed)."""
+    import pandas as pd
+
+    frames = []
+    keys: list[str] = []
+    for ov in overrides:
+        for text in ov:
+            key = parse_override(text)[0]
+            if key not in keys and key not in NOT_PARAMETERS:
+                keys.append(key)
+    for num, (folder, ov) in enumerate(zip(folders, overrides, strict=True)):
+        rows = run_rows(folder)
+        params = dict(parse_override(t) for t in ov)
+        front = {"job": num, "folder": folder.name}
+        for key in keys:
+            front[f"param:{key}"] = params.get(key)
+        frames.append(pd.concat([pd.DataFrame([front] * len(rows)), rows], axis=1))
+    table = pd.concat(frames, ignore_index=True)
+    # A key the summary already holds (e.g. scenario) keeps the summary's column.
+    table = table.drop(columns=[f"param:{k}" for k in keys if k in table.columns])
+    return table.rename(columns={f"param:{k}": k for k in keys})
+
+
+def swept_parameters(table, keys: list[str]) -> list[str]:
+    """Override keys whose value varies across the table's jobs, replication keys excluded."""
+    out = []
+    for key in keys:
+        if key in REPLICATION_KEYS or key not in table.columns:
+            continue
+        if table[key].astype(str).nunique() > 1:
+            out.append(key)
+    return out
+
+
+def summarise(table, by: list[str], outcomes: list[str] | None = None) -> "pd.DataFrame":  # noqa: F821, UP037
+    """Per group of ``by``: n and, per outcome, the mean with its 95 % interval.
+
+    Probabilities (0/1 outcomes) get Wilson intervals, other outcomes t intervals
+    (``sim.stats.describe``).
+    """
+    import pandas as pd
+
+    from sim.stats import describe
+
+    outcomes = [o for o in (outcomes or list(OUTCOMES)) if o in table.columns]
+    groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
+    rows = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key, strict=True))
+        row["n"] = len(part)
+        for o in outcomes:
+            d = describe(part[o].astype(float), binary=o in PROBABILITIES)
+            row[o] = d["mean"]
+            row[f"{o}_low"] = d["low"]
+            row[f"{o}_high"] = d["high"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Results:
+    """Runs read back from a run or sweep folder."""
+
+    folder: Path
+    kind: str  # "run" or "sweep"
+    runs: Any  # pandas.DataFrame, one row per run (job x replicate)
+    params: list[str]  # swept parameters (sweeps), empty for a run folder
+    configs: list[Path]  # resolved config of each job
+
+
+def load_results(folder: Path | str) -> Results:
+    """Read a run folder (``manifest.json``) or a sweep folder (``sweep.json``).
+
+    Raises:
+        UserError: the folder does not exist, is not a result folder, or holds incomplete runs.
+    """
+    import pandas as pd
+
+    from sim.runner.output import MANIFEST, is_complete
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder} is not a folder; give a run folder or a sweep folder")
+    if (folder / SWEEP_MANIFEST).is_file():
+        info = _read_json(folder / SWEEP_MANIFEST)
+        if not info or not info.get("complete"):
+            missing = ", ".join((info or {}).get("incomplete_jobs", [])[:5])
+            raise UserError(
+                f"{folder} is an incomplete sweep (unfinished jobs: {missing or 'unknown'}); "
+                "finish it with the same command plus hydra.sweep.dir=... run.resume=true"
+            )
+        path = folder / f"{RUNS_TABLE}.parquet"
+        if not path.is_file():
+            raise UserError(f"{folder}: sweep.json is there but {path.name} is missing")
+        runs = pd.read_parquet(path)
+        configs = [folder / j / "config.yaml" for j in runs["folder"].unique()]
+        return Results(folder, "sweep", runs, list(info.get("parameters", [])), configs)
+    if (folder / MANIFEST).is_file() or (folder / "summary.parquet").is_file():
+        if not is_complete(folder):
+            raise UserError(
+                f"{folder} is an incomplete run (no complete manifest.json): it was interrupted "
+                "or failed; run it again"
+            )
+        return Results(folder, "run", run_rows(folder), [], [folder / "config.yaml"])
+    jobs = [p for p in sorted(folder.iterdir()) if p.is_dir() and (p / ".hydra").is_dir()]
+    if jobs:
+        done = sum(is_complete(p) for p in jobs)
+        raise UserError(
+            f"{folder} is a sweep folder without its table ({done} of {len(jobs)} jobs "
+            "complete): the sweep did not finish; rerun it with hydra.sweep.dir=... "
+            "run.resume=true"
+        )
+    raise UserError(
+        f"{folder} holds no results (no manifest.json or sweep.json); give a folder that "
+        "alliance-sim wrote"
+    )
+
+
+# --------------------------------------------------------------------------- the callback
+
+
+def _identity(overrides: list[str]) -> tuple[str, ...]:
+    """A job's overrides without those that do not change what it computes."""
+    return tuple(o for o in overrides if parse_override(o)[0] not in NOT_PARAMETERS)
+
+
+def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | None], list[str]]:
+    """For each expected job, its folder in ``sweep_dir`` (matched by its overrides)."""
+    by_overrides: dict[tuple[str, ...], Path] = {}
+    for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
+        ov = _job_overrides(sub)
+        if ov is not None:
+            by_overrides[_identity(ov)] = sub
+    found = [by_overrides.get(_identity(j)) for j in jobs]
+    return found, [" ".join(j) for j, f in zip(jobs, found, strict=True) if f is None]
+
+
+def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dict[str, Any]:
+    """Write the sweep's table, summary, plots and manifest (last); return the manifest."""
+    from sim.runner.output import atomic_write, is_complete
+
+    sweep_dir = Path(sweep_dir)
+    folders, missing = _match_jobs(sweep_dir, jobs)
+    incomplete = [f.name for f in folders if f is not None and not is_complete(f)] + missing
+    info: dict[str, Any] = {"jobs": len(jobs), "complete": not incomplete}
+    if incomplete:
+        info["incomplete_jobs"] = incomplete
+        atomic_write(
+            sweep_dir / SWEEP_MANIFEST,
+            lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8"),
+        )
+        return info
+    table = job_table([f for f in folders if f is not None], jobs)
+    keys = [
+        k
+        for k in dict.fromkeys(parse_override(t)[0] for j in jobs for t in j)
+        if k not in NOT_PARAMETERS
+    ]
+    params = swept_parameters(table, keys)
+    outcomes = [o for o in OUTCOMES if o in table.columns]
+    files = []
+    for suffix, write in (
+        ("parquet", lambda p: table.to_parquet(p, index=False)),
+        ("csv", lambda p: table.to_csv(p, index=False)),
+    ):
+        atomic_write(sweep_dir / f"{RUNS_TABLE}.{suffix}", write)
+        files.append(f"{RUNS_TABLE}.{suffix}")
+    summary = summarise(table, params, outcomes)
+    atomic_write(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    files.append("summary.csv")
+    if plots and params:
+        from sim.plots.sweep import draw_sweep_plots
+
+        for path in draw_sweep_plots(table, params, outcomes, sweep_dir / "plots"):
+            files.append(str(Path(path).relative_to(sweep_dir)))
+    info.update(
+        {
+            "parameters": params,
+            "overrides": keys,
+            "runs": len(table),
+            "outcomes": outcomes,
+            "files": files,
+        }
+    )
+    from sim.runner.output import write_manifest
+
+    write_manifest(sweep_dir, info, name=SWEEP_MANIFEST)
+    return info
+
+
+class AggregateSweep(Callback):
+    """Hydra callback: announce a sweep at its start; write its table and plots at its end."""
+
+    def __init__(self, plots: bool = True) -> None:
+        self.plots = plots
+        self.jobs: list[list[str]] = []
+
+    def on_multirun_start(self, config, **kwargs: Any) -> None:
+        from omegaconf import OmegaConf
+
+        task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+        self.jobs = expected_jobs(list(task), config.hydra.get("sweeper"))
+        os.environ[JOBS_ENV] = str(len(self.jobs))
+        replicates = int(config.run.replicates)
+        print(
+            f"Sweep: {len(self.jobs)} job{'s' if len(self.jobs) != 1 else ''} x {replicates} "
+            f"replicate{'s' if replicates != 1 else ''} -> {config.hydra.sweep.dir}",
+            flush=True,
+        )
+
+    def on_multirun_end(self, config, **kwargs: Any) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        if not self.jobs or not sweep_dir.is_dir():
+            return
+        info = aggregate(sweep_dir, self.jobs, plots=self.plots)
+        if info["complete"]:
+            print(
+                f"Sweep complete: {info['runs']} runs in {sweep_dir}/{RUNS_TABLE}.parquet "
+                f"(and .csv); summary.csv; plots: {sum('plots/' in f for f in info['files'])} "
+                f"in {sweep_dir / 'plots'}",
+                flush=True,
+            )
+        else:
+            print(
+                f"Sweep incomplete: {len(info['incomplete_jobs'])} of {info['jobs']} jobs did "
+                f"not finish; no table written. Resume with hydra.sweep.dir={sweep_dir} "
+                "run.resume=true",
+                flush=True,
+            )
