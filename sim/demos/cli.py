@@ -1,0 +1,125 @@
+"""``alliance-sim-demo NAME``: run one classroom demo, print its explanation and its figures.
+
+Errors in the user's input (an unknown demo, a bad option, an unreadable CSV) print one line,
+``alliance-sim-demo: error: ...``, and exit with status 2, having written nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import UserError
+
+PROG = "alliance-sim-demo"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage block) and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UserError(f"{message} (see {PROG} --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from sim.demos.registry import DEMOS
+
+    listing = "\n".join(f"  {name:<18}{module.SUMMARY}" for name, module in DEMOS.items())
+    parser = _Parser(
+        prog=PROG,
+        description="Classroom game-theory demos: each prints a plain-words explanation and "
+        "saves its figures.",
+        epilog=f"demos:\n{listing}\n\nexamples:\n  {PROG} security_dilemma\n"
+        f"  {PROG} landscape --actors A.csv --propensity P.csv --midpoint 3\n"
+        f"  {PROG} asian_nato --seeds 40 --out figures/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", nargs="?", help="the demo to run (omit, or --list, to list them)")
+    parser.add_argument("--list", action="store_true", help="list the demos and exit")
+    parser.add_argument(
+        "--out", type=Path, help="folder for the figures (default outputs/demos/NAME/)"
+    )
+    group = parser.add_argument_group("landscape options")
+    group.add_argument("--actors", type=Path, help="CSV of actors with columns name,size")
+    group.add_argument(
+        "--propensity",
+        type=Path,
+        help="labelled square CSV of propensities (names as header and first column)",
+    )
+    group.add_argument(
+        "--midpoint",
+        type=float,
+        help="subtracted from every propensity (e.g. 3 for a 1-5 scale; default 0)",
+    )
+    group.add_argument(
+        "--start",
+        help="comma-separated actors on side B at the start of the "
+        "descent (default: everyone together)",
+    )
+    group = parser.add_argument_group("asian_nato options")
+    group.add_argument("--seeds", type=int, help="seeds per scenario (default 20)")
+    return parser
+
+
+def list_demos() -> str:
+    """One line per demo: its name and what it shows."""
+    from sim.demos.registry import DEMOS
+
+    return "\n".join(f"{name:<18}{module.SUMMARY}" for name, module in DEMOS.items())
+
+
+def run_demo(args: argparse.Namespace):
+    """Check the options against the chosen demo and run it; returns its ``DemoResult``."""
+    from sim.demos.registry import DEMOS, OPTIONS
+
+    if args.name not in DEMOS:
+        raise UserError(
+            f"unknown demo '{args.name}'; choose one of {', '.join(DEMOS)} ({PROG} --list)"
+        )
+    allowed = OPTIONS.get(args.name, ())
+    given = [o for demo in OPTIONS.values() for o in demo if getattr(args, o) is not None]
+    stray = [o for o in given if o not in allowed]
+    if stray:
+        raise UserError(
+            f"option --{stray[0]} does not apply to the {args.name} demo"
+            + (f" (its options: {', '.join('--' + o for o in allowed)})" if allowed else "")
+        )
+    out = args.out if args.out is not None else Path("outputs") / "demos" / args.name
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder")
+    module = DEMOS[args.name]
+    if args.name == "landscape":
+        from sim.demos.landscape import read_actors
+
+        if (args.actors is None) != (args.propensity is None):
+            raise UserError("give both --actors A.csv and --propensity P.csv, or neither")
+        if args.midpoint is not None and args.actors is None:
+            raise UserError("--midpoint applies to --propensity P.csv; give both CSV files")
+        actors = None
+        if args.actors is not None:
+            actors = read_actors(args.actors, args.propensity, args.midpoint or 0.0)
+        start = [s.strip() for s in args.start.split(",") if s.strip()] if args.start else None
+        return module.run(out, actors=actors, start=start)
+    if args.name == "asian_nato":
+        return module.run(out, seeds=20 if args.seeds is None else args.seeds)
+    return module.run(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``alliance-sim-demo``; returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+        if args.list or args.name is None:
+            print(list_demos())
+            return 0
+        result = run_demo(args)
+    except UserError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    print(result.text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
