@@ -1,13 +1,15 @@
-"""End-to-end tests of the classroom page (``alliance-sim-page``) in headless Chromium.
+"""Tests of the classroom page (``alliance-sim-page``): its model, its launcher, and the page
+itself end to end in headless Chromium.
 
 A module fixture starts the page's server as a subprocess on a free port of 127.0.0.1 and
 stops it at the end; Playwright drives Debian's ``/usr/bin/chromium`` (no browser is
-downloaded). The tests share one browser tab and run in file order: the page loads, a step
-moves the run on, a slider and a menu take effect on Reset; every request the browser made
-stayed on 127.0.0.1. The page's screenshot is kept as ``tests/artifacts/page.png`` (ignored by
-git) and in pytest's temporary folder.
+downloaded). The browser tests share one tab and run in file order: the page loads, a step
+moves the run on, a slider and a menu take effect on Reset, Play runs until paused, and every
+request the browser made stayed on 127.0.0.1. Screenshots are kept in pytest's temporary
+folder and as ``tests/artifacts/page.png`` and ``page_classroom5.png`` (ignored by git).
 
-Skipped when Chromium is not installed (``apt-get install chromium``; CI installs it).
+The browser tests are skipped when Chromium is not installed (``apt-get install chromium``;
+CI installs it).
 """
 
 from __future__ import annotations
@@ -41,10 +43,9 @@ SERVER_START_TIMEOUT = 60  # s, until the server answers
 PAGE_TIMEOUT = 45_000  # ms, until the page has rendered the model
 STEP_TIMEOUT = 30_000  # ms, for a step or a reset to show
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None,
-    reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); "
-    "the page tests drive it headless",
+NO_CHROMIUM = (
+    f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); the page tests "
+    "drive it headless"
 )
 
 
@@ -109,6 +110,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -118,7 +121,7 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def session(server, browser):
+def session(browser, server):
     """One tab on the page, with every request it makes recorded."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     page = context.new_page()
@@ -131,6 +134,59 @@ def session(server, browser):
     context.close()
 
 
+# --- without a browser ------------------------------------------------------------------------
+def test_the_page_runs_the_command_lines_model():
+    """A page model with moved sliders is the run of the command it shows."""
+    from sim.page.model import ClassroomModel
+    from sim.runner.config import compose
+    from sim.runner.simulate import simulate
+
+    model = ClassroomModel(
+        world_config="classroom5",
+        scenario_config="injection_1p5b",
+        injection_usd_bn=5,
+        china_coercion=0.5,
+        jpn_kor_affinity=0.2,
+        coercion_weight=2,
+        temperature_pct_gdp=0.1,
+        seed=3,
+    )
+    assert model.command == (
+        "alliance-sim world=classroom5 scenario=injection_1p5b seed=3 "
+        "model.alignment.coercion_weight=2 model.alignment.temperature_pct_gdp=0.1 "
+        "world.coercion_propensity.CHN=0.5 world.affinity.JPN-KOR=0.2 "
+        "scenario.events.us_indo_pacific_injection.amount_usd_bn=5"
+    )
+    while model.running:
+        model.step()
+    assert model.state.year == model.world.base_year + model.params.horizon
+    tables = model.recorder.tables(seed=model.run_seed)
+    expected = simulate(compose(model.command.split()[1:]))
+    for name in ("states", "ties", "events"):
+        assert tables[name].equals(expected[name]), name
+    rows = model.event_rows(focus_only=False)
+    assert rows and all(r["reason"] for r in rows)
+    assert any("% of GDP" in r["reason"] for r in rows)
+    assert model.figure_png("network").startswith(b"\x89PNG")
+
+
+def test_the_launcher_says_how_to_use_it(capsys):
+    from sim.page import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "--host" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--port", "70000"])
+    assert exit_info.value.code == 2
+    assert "--port must be 0-65535" in capsys.readouterr().err
+    args = cli.parse_args([])
+    assert args.host == "127.0.0.1"
+    assert "--production" in cli.solara_args(args)
+
+
+# --- in the browser -------------------------------------------------------------------------
 def overview(page) -> str:
     return page.locator(".page-overview").inner_text()
 
@@ -195,7 +251,7 @@ def test_a_step_moves_the_run_on(session, tmp_path):
     keep_screenshot(page, tmp_path)
 
 
-def test_a_slider_and_a_menu_take_effect_on_reset(session, tmp_path):
+def test_a_slider_and_a_menu_take_effect_on_reset_and_play_runs(session, tmp_path):
     page, _ = session
     slider = page.locator(".v-input__slider", has_text="Bounded rationality").get_by_role("slider")
     slider.focus()
@@ -208,9 +264,20 @@ def test_a_slider_and_a_menu_take_effect_on_reset(session, tmp_path):
     text = overview(page)
     assert "World classroom5: 5 states" in text, text
     assert "world=classroom5" in text and "model.alignment.temperature_pct_gdp=0.5" in text, text
-    page.get_by_role("button", name="Step").click()
-    page.locator(".page-year", has_text="Year 2025").wait_for()
-    page.get_by_text("Alignment network in 2025").first.wait_for()
+    # Play runs year after year until paused.
+    page.get_by_role("button", name="▶").click()
+    page.locator(".page-year", has_text="Year 2026").wait_for()
+    page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
+    # A year in progress when paused still lands; then the year must stay put.
+    years = [page.locator(".page-year").inner_text()]
+    for _ in range(8):
+        page.wait_for_timeout(1500)
+        years.append(page.locator(".page-year").inner_text())
+        if years[-1] == years[-2]:
+            break
+    else:
+        pytest.fail(f"the run went on after the pause: {years}")
     keep_screenshot(page, tmp_path, "page_classroom5.png")
 
 

@@ -150,7 +150,7 @@ def _html(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def Overview(model: ClassroomModel):
+def overview(model: ClassroomModel):
     """Year, scenario, outcomes so far, the settings in use and the equivalent command.
 
     (Plain HTML: solara's Markdown would fetch a maths renderer that the local assets lack.)
@@ -186,7 +186,7 @@ def Overview(model: ClassroomModel):
     return card
 
 
-def NetworkView(model: ClassroomModel):
+def network_view(model: ClassroomModel):
     """The alignment network this year (sim.plots.network): nodes coloured by camp."""
     with solara.Card(
         f"Alignment network in {model.state.year}", margin=0, classes=["page-network"]
@@ -195,7 +195,7 @@ def NetworkView(model: ClassroomModel):
     return card
 
 
-def BudgetView(model: ClassroomModel):
+def budget_view(model: ClassroomModel):
     """The key states' defence spending over the years (sim.plots.budgets)."""
     with solara.Card("Defence budgets so far", margin=0, classes=["page-budgets"]) as card:
         solara.Image(model.figure_png("budgets"), width="100%", classes=["page-figure"])
@@ -203,7 +203,7 @@ def BudgetView(model: ClassroomModel):
 
 
 @solara.component
-def EventLog(model: ClassroomModel, year: int, steps: int):
+def event_log(model: ClassroomModel, year: int, steps: int):
     """The decisions and events of the run, newest first, with their reasons in plain words.
 
     ``year`` and ``steps`` change with every step, so the log is redrawn (the model object
@@ -241,14 +241,14 @@ def EventLog(model: ClassroomModel, year: int, steps: int):
     return card
 
 
-def EventLogView(model: ClassroomModel):
+def event_log_view(model: ClassroomModel):
     """SolaraViz calls this on every update; the log's own state (the filter) lives in
-    :func:`EventLog`."""
-    return EventLog(model, model.state.year, model.steps)
+    :func:`event_log`."""
+    return event_log(model, model.state.year, model.steps)
 
 
 @solara.component
-def Page():
+def page():
     """One model per browser tab, built from the configs as they stand."""
     defaults = solara.use_memo(default_settings, [])
     params = solara.use_memo(lambda: model_params(defaults), [])
@@ -257,8 +257,11 @@ def Page():
     solara.Style(CSS)
     SolaraViz(
         model,
-        components=[Overview, NetworkView, EventLogView, BudgetView],
+        components=[overview, network_view, event_log_view, budget_view],
         model_params=params,
         name=TITLE,
         play_interval=301,  # the slider's steps: 1, 11, ..., 301
     )
+
+
+Page = page  # the component solara serves
