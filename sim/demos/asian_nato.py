@@ -28,7 +28,6 @@ from sim.runner.config import compose
 from sim.runner.simulate import prepare, simulate
 
 NAME = "asian_nato"
-SUMMARY = "the model on the 5-actor class world: does USD 1.5 bn a year create an Asian NATO?"
 WORLD = ["world=classroom5", "model.predicates.asian_nato_min=2"]
 INJECTION = "scenario.events.us_indo_pacific_injection"
 LEVELS = {0: "none", 1: "alignment", 2: "partnership", 3: "formal"}

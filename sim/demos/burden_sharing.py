@@ -28,7 +28,6 @@ from sim.runner.config import config_dir
 from sim.world.tables import builtin_states
 
 NAME = "burden_sharing"
-SUMMARY = "NATO 2024 as a public-goods game: who free rides, and do the big carry the small?"
 GUIDELINE_PCT = 2.0  # the 2014 Wales pledge: move towards 2 % of GDP
 
 

@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     from sim.demos.registry import DEMOS
 
-    listing = "\n".join(f"  {name:<18}{module.SUMMARY}" for name, module in DEMOS.items())
+    listing = "\n".join(f"  {name:<18}{summary}" for name, summary in DEMOS.items())
     parser = _Parser(
         prog=PROG,
         description="Classroom game-theory demos: each prints a plain-words explanation and "
@@ -66,12 +66,12 @@ def list_demos() -> str:
     """One line per demo: its name and what it shows."""
     from sim.demos.registry import DEMOS
 
-    return "\n".join(f"{name:<18}{module.SUMMARY}" for name, module in DEMOS.items())
+    return "\n".join(f"{name:<18}{summary}" for name, summary in DEMOS.items())
 
 
 def run_demo(args: argparse.Namespace):
     """Check the options against the chosen demo and run it; returns its ``DemoResult``."""
-    from sim.demos.registry import DEMOS, OPTIONS
+    from sim.demos.registry import DEMOS, OPTIONS, load
 
     if args.name not in DEMOS:
         raise UserError(
@@ -88,7 +88,7 @@ def run_demo(args: argparse.Namespace):
     out = args.out if args.out is not None else Path("outputs") / "demos" / args.name
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder")
-    module = DEMOS[args.name]
+    module = load(args.name)
     if args.name == "landscape":
         from sim.demos.landscape import read_actors
 

@@ -32,7 +32,6 @@ from sim.demos.figures import COLOURS, new_figure, panel_title, save_all
 from sim.errors import UserError
 
 NAME = "landscape"
-SUMMARY = "Axelrod & Bennett's landscape theory: energies, stable alignments and a descent"
 BUILTIN = "landscape_asia_pacific.yaml"
 MAX_ACTORS = 16  # 2**15 configurations: still a readable energy plot and a quick enumeration
 

@@ -21,7 +21,6 @@ from sim.demos.base import DemoResult
 from sim.demos.figures import COLOURS, annotate_point, new_figure, panel_title, save_all
 
 NAME = "richardson"
-SUMMARY = "Richardson's arms race: a stable case and a runaway case, with their fixed points"
 
 
 @dataclass(frozen=True)

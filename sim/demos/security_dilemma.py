@@ -26,7 +26,6 @@ from sim.demos.games import describe, nash_equilibria, pure_cells
 from sim.errors import UserError
 
 NAME = "security_dilemma"
-SUMMARY = "arm or restrain: the prisoner's dilemma, and how repetition can sustain restraint"
 ACTIONS = ("restrain", "arm")
 
 

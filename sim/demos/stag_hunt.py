@@ -30,7 +30,6 @@ from sim.demos.games import describe, is_pure, nash_equilibria, pure_cells
 from sim.errors import UserError
 
 NAME = "stag_hunt"
-SUMMARY = "alliance commitment as an assurance game; how a side payment moves its equilibria"
 ACTIONS = ("commit", "hedge")
 PLAYERS = ("patron", "partner")
 
@@ -102,9 +101,9 @@ def dominance_payment(hare: float = 2.0, sucker: float = 0.0) -> float:
 def cooperative_basins(
     patrons: NDArray[np.float64],
     partners: NDArray[np.float64],
-    grid: int = 41,
-    steps: int = 2000,
-    dt: float = 0.1,
+    grid: int = 31,
+    steps: int = 1000,
+    dt: float = 0.2,
 ) -> NDArray[np.float64]:
     """Share of starting mixes that two-population replicator dynamics carry to (commit, commit).
 
