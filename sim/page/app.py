@@ -164,11 +164,20 @@ def overview(model: ClassroomModel):
     progress = f"{done} of {model.params.horizon} years"
     if not model.running:
         progress += " · the run is complete: press Reset to start again"
+    injection = (
+        f"US injection USD {s.injection_usd_bn:g} bn a year"
+        if s.injection_usd_bn is not None
+        else "no US injection in this scenario"
+    )
+    reaction = (
+        f"China's budget reaction {s.china_reaction:g}"
+        if s.china_reaction is not None
+        else "no budget reaction of China in this scenario"
+    )
     settings = (
-        f"injection USD {s.injection_usd_bn:g} bn a year · China's coercion propensity "
-        f"{s.china_coercion:g} · China's budget reaction {s.china_reaction:g} · Japan-Korea "
-        f"affinity {s.jpn_kor_affinity:g} · coercion strength {s.coercion_weight:g} · "
-        f"temperature {s.temperature_pct_gdp:g} % of GDP · seed {s.seed}"
+        f"{injection} · China's coercion propensity {s.china_coercion:g} · {reaction} · "
+        f"Japan-Korea affinity {s.jpn_kor_affinity:g} · coercion strength "
+        f"{s.coercion_weight:g} · temperature {s.temperature_pct_gdp:g} % of GDP · seed {s.seed}"
     )
     html = f"""
 <h3 class="page-year">Year {model.state.year} <small>({progress})</small></h3>

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -63,17 +63,18 @@ def compose_locked(overrides: Sequence[str]):
 
 @dataclass(frozen=True)
 class Settings:
-    """The page's controls, as the model's keyword arguments."""
+    """The page's controls, as the model's keyword arguments. ``None``: as the configs say
+    (for the injection and China's budget reaction also: the scenario has no such event)."""
 
     world_config: str = "default"
     scenario_config: str = "injection_1p5b"
-    injection_usd_bn: float = 1.5
-    china_coercion: float = 0.3
-    china_reaction: float = 0.5
-    jpn_kor_affinity: float = -0.25
-    coercion_weight: float = 1.0
-    temperature_pct_gdp: float = 0.01
-    seed: int = 0
+    injection_usd_bn: float | None = None
+    china_coercion: float | None = None
+    china_reaction: float | None = None
+    jpn_kor_affinity: float | None = None
+    coercion_weight: float | None = None
+    temperature_pct_gdp: float | None = None
+    seed: int | None = None
 
 
 def _num(value: float) -> str:
@@ -89,8 +90,39 @@ def _pair_key(affinity: dict, a: str, b: str) -> str:
     return f"{a}-{b}"
 
 
-def _differs(value: float, default: float | None) -> bool:
-    return default is None or abs(float(value) - float(default)) > 1e-9
+def _differs(value: float | None, configured: float | None) -> bool:
+    if value is None:
+        return False
+    return configured is None or abs(float(value) - float(configured)) > 1e-9
+
+
+def _events(cfg, kind: str) -> dict:
+    """The scenario's events of one kind (China's only, for a rival response)."""
+    return {
+        name: event
+        for name, event in cfg.scenario.events.items()
+        if event.get("kind") == kind and (kind != "rival_response" or event.get("actor") == CHINA)
+    }
+
+
+def settings_in(cfg, world_config: str, scenario_config: str) -> Settings:
+    """The page's settings as a config composed from these world and scenario files has them."""
+    world = cfg.world
+    coercion = OmegaConf.to_container(world.coercion_propensity)
+    affinity = OmegaConf.to_container(world.affinity)
+    payments = _events(cfg, "side_payment")
+    responses = _events(cfg, "rival_response")
+    return Settings(
+        world_config=world_config,
+        scenario_config=scenario_config,
+        injection_usd_bn=float(next(iter(payments.values())).amount_usd_bn) if payments else None,
+        china_coercion=float(coercion.get(CHINA, coercion.get("default", 0.0))),
+        china_reaction=float(next(iter(responses.values())).reaction) if responses else None,
+        jpn_kor_affinity=float(affinity.get(_pair_key(affinity, *RIVALRY_PAIR), 0.0)),
+        coercion_weight=float(cfg.model.alignment.coercion_weight),
+        temperature_pct_gdp=float(cfg.model.alignment.temperature_pct_gdp),
+        seed=int(cfg.seed),
+    )
 
 
 def page_overrides(settings: Settings) -> list[str]:
@@ -99,61 +131,49 @@ def page_overrides(settings: Settings) -> list[str]:
     groups = [f"world={settings.world_config}", f"scenario={settings.scenario_config}"]
     base = compose_locked(groups)
     out = [g for g in groups if g not in ("world=default", "scenario=baseline")]
-    if settings.seed != base.seed:
+    if settings.seed is not None and settings.seed != base.seed:
         out.append(f"seed={int(settings.seed)}")
     align = base.model.alignment
     if _differs(settings.coercion_weight, align.coercion_weight):
         out.append(f"model.alignment.coercion_weight={_num(settings.coercion_weight)}")
     if _differs(settings.temperature_pct_gdp, align.temperature_pct_gdp):
         out.append(f"model.alignment.temperature_pct_gdp={_num(settings.temperature_pct_gdp)}")
-    world = base.world
-    coercion = OmegaConf.to_container(world.coercion_propensity)
-    default_coercion = coercion.get(CHINA, coercion.get("default"))
-    if _differs(settings.china_coercion, default_coercion):
+    coercion = OmegaConf.to_container(base.world.coercion_propensity)
+    if _differs(settings.china_coercion, coercion.get(CHINA, coercion.get("default"))):
         plus = "" if CHINA in coercion else "+"
         out.append(f"{plus}world.coercion_propensity.{CHINA}={_num(settings.china_coercion)}")
-    affinity = OmegaConf.to_container(world.affinity)
+    affinity = OmegaConf.to_container(base.world.affinity)
     key = _pair_key(affinity, *RIVALRY_PAIR)
     if _differs(settings.jpn_kor_affinity, affinity.get(key)):
         plus = "" if key in affinity else "+"
         out.append(f"{plus}world.affinity.{key}={_num(settings.jpn_kor_affinity)}")
-    for name, event in base.scenario.events.items():
-        kind = event.get("kind")
-        if kind == "side_payment" and _differs(settings.injection_usd_bn, event.amount_usd_bn):
+    for name, event in _events(base, "side_payment").items():
+        if _differs(settings.injection_usd_bn, event.amount_usd_bn):
             out.append(f"scenario.events.{name}.amount_usd_bn={_num(settings.injection_usd_bn)}")
-        if (
-            kind == "rival_response"
-            and event.get("actor") == CHINA
-            and _differs(settings.china_reaction, event.reaction)
-        ):
+    for name, event in _events(base, "rival_response").items():
+        if _differs(settings.china_reaction, event.reaction):
             out.append(f"scenario.events.{name}.reaction={_num(settings.china_reaction)}")
     return out
 
 
 def default_settings(world: str = "default", scenario: str = "injection_1p5b") -> Settings:
-    """The settings of the configs as they stand (the sliders' starting values)."""
-    cfg = compose_locked([f"world={world}", f"scenario={scenario}"])
-    coercion = OmegaConf.to_container(cfg.world.coercion_propensity)
-    affinity = OmegaConf.to_container(cfg.world.affinity)
-    injection, reaction = Settings.injection_usd_bn, Settings.china_reaction
-    for event in cfg.scenario.events.values():
-        if event.get("kind") == "side_payment":
-            injection = float(event.amount_usd_bn)
-    rival = compose_locked([f"world={world}", "scenario=china_counterbalance"])
-    for event in rival.scenario.events.values():
-        if event.get("kind") == "rival_response" and event.get("actor") == CHINA:
-            reaction = float(event.reaction)
-    return Settings(
-        world_config=world,
-        scenario_config=scenario,
-        injection_usd_bn=injection,
-        china_coercion=float(coercion.get(CHINA, coercion.get("default", 0.0))),
-        china_reaction=reaction,
-        jpn_kor_affinity=float(affinity.get(_pair_key(affinity, *RIVALRY_PAIR), 0.0)),
-        coercion_weight=float(cfg.model.alignment.coercion_weight),
-        temperature_pct_gdp=float(cfg.model.alignment.temperature_pct_gdp),
-        seed=int(cfg.seed),
+    """The sliders' starting values: the configs as they stand (the injection and China's
+    budget reaction from the scenarios that have them, when ``scenario`` has not)."""
+    settings = settings_in(
+        compose_locked([f"world={world}", f"scenario={scenario}"]), world, scenario
     )
+    fill = {}
+    if settings.injection_usd_bn is None:
+        other = settings_in(
+            compose_locked([f"world={world}", "scenario=injection_1p5b"]), world, scenario
+        )
+        fill["injection_usd_bn"] = other.injection_usd_bn
+    if settings.china_reaction is None:
+        other = settings_in(
+            compose_locked([f"world={world}", "scenario=china_counterbalance"]), world, scenario
+        )
+        fill["china_reaction"] = other.china_reaction
+    return replace(settings, **fill)
 
 
 class ClassroomModel(AllianceModel):
@@ -170,6 +190,8 @@ class ClassroomModel(AllianceModel):
         temperature_pct_gdp: ``model.alignment.temperature_pct_gdp``.
         seed: the run's seed (``seed=`` on the command line; replicate 0 is run).
 
+        A setting left at ``None`` is taken from the configs.
+
     Raises:
         sim.errors.UserError: a setting the configs reject.
     """
@@ -178,28 +200,29 @@ class ClassroomModel(AllianceModel):
         self,
         world_config: str = Settings.world_config,
         scenario_config: str = Settings.scenario_config,
-        injection_usd_bn: float = Settings.injection_usd_bn,
-        china_coercion: float = Settings.china_coercion,
-        china_reaction: float = Settings.china_reaction,
-        jpn_kor_affinity: float = Settings.jpn_kor_affinity,
-        coercion_weight: float = Settings.coercion_weight,
-        temperature_pct_gdp: float = Settings.temperature_pct_gdp,
-        seed: int = Settings.seed,
+        injection_usd_bn: float | None = None,
+        china_coercion: float | None = None,
+        china_reaction: float | None = None,
+        jpn_kor_affinity: float | None = None,
+        coercion_weight: float | None = None,
+        temperature_pct_gdp: float | None = None,
+        seed: int | None = None,
         rng=None,  # SolaraViz may pass it; the seed decides
     ) -> None:
-        self.settings = Settings(
+        wanted = Settings(
             world_config,
             scenario_config,
-            float(injection_usd_bn),
-            float(china_coercion),
-            float(china_reaction),
-            float(jpn_kor_affinity),
-            float(coercion_weight),
-            float(temperature_pct_gdp),
-            int(seed),
+            injection_usd_bn,
+            china_coercion,
+            china_reaction,
+            jpn_kor_affinity,
+            coercion_weight,
+            temperature_pct_gdp,
+            seed,
         )
-        self.overrides = page_overrides(self.settings)
+        self.overrides = page_overrides(wanted)
         self.cfg = compose_locked(self.overrides)
+        self.settings = settings_in(self.cfg, world_config, scenario_config)  # values in use
         prepared = prepare(self.cfg)
         self.prepared = prepared
         self.run_seed = replicate_seed(int(self.cfg.seed), 0)
@@ -289,7 +312,7 @@ class ClassroomModel(AllianceModel):
         from sim.runner.run import spending_targets
 
         tables = self.tables()
-        title = f"{self.scenario_name} · world {self.world.name} · seed {self.settings.seed}"
+        title = f"{self.scenario_name} · world {self.world.name} · seed {self.cfg.seed}"
         folder = Path(tempfile.mkdtemp(prefix="alliance-sim-page-"))
         try:
             if which == "network":
