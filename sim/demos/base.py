@@ -55,7 +55,13 @@ class DemoResult:
             for paragraph in _paragraphs(body):
                 indent = "    " if paragraph.startswith("- ") else "  "
                 lines.append(
-                    textwrap.fill(paragraph, WIDTH, initial_indent="  ", subsequent_indent=indent)
+                    textwrap.fill(
+                        paragraph,
+                        WIDTH,
+                        initial_indent="  ",
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                    )
                 )
         lines += ["", "Figures:", *(f"  {path}" for path in self.figures)]
         return "\n".join(lines)

@@ -117,7 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
-    print(result.text())
+    try:
+        print(result.text())
+    except BrokenPipeError:  # e.g. piped into head: the figures are written; stop quietly
+        sys.stderr.close()
     return 0
 
 

@@ -182,12 +182,12 @@ def run(
         ),
         (
             "Equilibria (nashpy, support and vertex enumeration agree)",
-            f"One round: {eq_text} is the only equilibrium - arming strictly dominates, yet both "
+            f"- One round: {eq_text} is the only equilibrium - arming strictly dominates, yet both "
             f"would rather\nhave {reward:g} each from mutual restraint than {punishment:g} "
             "each from the race.\n"
-            f"Repeated, grim trigger: restraint is sustainable iff delta >= (T-R)/(T-P) = "
+            f"- Repeated, grim trigger: restraint is sustainable iff delta >= (T-R)/(T-P) = "
             f"({temptation:g}-{reward:g})/({temptation:g}-{punishment:g}) = {critical:.3f}.\n"
-            f"Tit-for-tat also has to deter alternating arm/restrain: delta >= "
+            f"- Tit-for-tat also has to deter alternating arm/restrain: delta >= "
             f"max({critical:.3f}, (T-R)/(R-S) = {(temptation - reward) / (reward - sucker):.3f})"
             f" = {critical_tft:.3f}.",
         ),
