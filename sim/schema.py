@@ -175,6 +175,7 @@ class ModelConfig:
 @dataclass
 class RunConfig:
     replicates: int = 1
+    first_replicate: int = 0
     plots: bool = True
     key_states: list[str] = field(
         default_factory=lambda: ["USA", "JPN", "KOR", "CHN", "AUS", "PHL", "DEU", "GBR"]

@@ -109,14 +109,15 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
     prepared = prepared or prepare(cfg)
     folder = Path(folder)
     replicates = int(cfg.run.replicates)
-    results = [simulate(cfg, r, prepared) for r in progress(range(replicates), "replicates")]
+    numbers = range(int(cfg.run.first_replicate), int(cfg.run.first_replicate) + replicates)
+    results = [simulate(cfg, r, prepared) for r in progress(numbers, "replicates")]
     if replicates == 1:
         tables = results[0]
     else:
         tables = {}
         for name in results[0]:
             frames = []
-            for r, res in enumerate(results):
+            for r, res in zip(numbers, results, strict=True):
                 frame = res[name]
                 if "replicate" not in frame.columns:
                     frame = frame.assign(replicate=r)
@@ -150,7 +151,8 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
             "world": prepared.world.name,
             "seed": int(cfg.seed),
             "replicates": replicates,
-            "replicate_seeds": [replicate_seed(int(cfg.seed), r) for r in range(replicates)],
+            "first_replicate": numbers.start,
+            "replicate_seeds": [replicate_seed(int(cfg.seed), r) for r in numbers],
             "wall_time_s": round(time.perf_counter() - started, 3),
             "files": files,
         },

@@ -63,6 +63,10 @@ def prepare(cfg) -> Prepared:
             raise UserError(f"unknown state '{code}' in model.predicates")
     if cfg.run.replicates < 1:
         raise UserError(f"run.replicates must be at least 1 (got {cfg.run.replicates})")
+    if cfg.run.first_replicate < 0:
+        raise UserError(f"run.first_replicate must be >= 0 (got {cfg.run.first_replicate})")
+    if cfg.seed < 0:
+        raise UserError(f"seed must be a non-negative integer (got {cfg.seed})")
     first, last = world.base_year, world.base_year + params.horizon
     for year in cfg.run.network_years:
         if not first <= year <= last:

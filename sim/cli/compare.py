@@ -1,0 +1,386 @@
+"""``alliance-sim-compare``: compare run folders, sweep folders or configs to run.
+
+    alliance-sim-compare outputs/.../run_A outputs/.../run_B          # two run folders
+    alliance-sim-compare multirun/.../sweep --by scenario              # a sweep, split by a key
+    alliance-sim-compare --run scenario=baseline --run scenario=injection_1p5b --replicates 50
+
+Each argument is an *arm*: a run folder (its replicates), a sweep folder (all its runs, or one
+arm per value of ``--by``), or ``--run "OVERRIDES"`` (run here, ``--replicates`` seeds from
+``SeedSequence(--seed)``). The command prints the configs' differences and, for each outcome,
+each arm's mean with its 95 % interval and the difference from the first arm with its 95 %
+interval and effect size (``sim.stats``: Wilson/Newcombe and Cohen's h for probabilities,
+t/Welch and Cohen's d for the rest). It writes ``comparison.csv``, ``config_diff.csv``, a plot
+and a manifest to ``--out``. Folders that are not results, or hold unfinished runs, are refused
+with one line (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UserError
+
+PROG = "alliance-sim-compare"
+
+
+@dataclass
+class Arm:
+    """One side of a comparison: a label, its runs and its config(s)."""
+
+    label: str
+    source: str
+    runs: Any  # DataFrame, one row per run
+    configs: list[dict[str, Any]]  # flattened resolved configs of its jobs
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    """A nested config as ``{"a.b.c": value}`` (lists kept whole)."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix[:-1]: node}
+
+
+def _load_config(path: Path) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    if not path.is_file():
+        raise UserError(f"{path.parent} has no config.yaml: it is not a complete run folder")
+    return flatten(OmegaConf.to_container(OmegaConf.load(path), resolve=False))
+
+
+def folder_arms(folder: str, by: str | None) -> list[Arm]:
+    """Arms from a run or sweep folder (a sweep split by ``by`` when given)."""
+    from sim.runner.sweep import load_results
+
+    res = load_results(folder)
+    name = Path(folder).name
+    if by is None or res.kind == "run":
+        if by is not None and res.kind == "run":
+            raise UserError(f"--by needs a sweep folder; {folder} is a single run folder")
+        return [Arm(name, folder, res.runs, [_load_config(c) for c in res.configs])]
+    if by not in res.runs.columns:
+        raise UserError(
+            f"--by {by}: the sweep in {folder} does not vary it; its parameters: "
+            f"{', '.join(res.params) or 'none'}"
+        )
+    arms = []
+    for value, part in res.runs.groupby(by, sort=False):
+        configs = [_load_config(res.folder / j / "config.yaml") for j in part["folder"].unique()]
+        arms.append(Arm(f"{by}={value}", folder, part, configs))
+    return arms
+
+
+def run_arm(spec: str, replicates: int, seed: int) -> Arm:
+    """Run ``replicates`` replicates of the config given by ``spec`` (overrides) here."""
+    import pandas as pd
+    from omegaconf import OmegaConf
+
+    from sim.cli.preflight import compose_checked
+    from sim.runner.run import progress
+    from sim.runner.simulate import prepare, simulate
+
+    overrides = shlex.split(spec)
+    if any(o.startswith("hydra") for o in overrides):
+        raise UserError(f"--run '{spec}': hydra settings have no place in a config to compare")
+    cfg = compose_checked([*overrides, f"seed={seed}"])
+    prepared = prepare(cfg)
+    rows = [
+        simulate(cfg, r, prepared)["summary"] for r in progress(range(replicates), "replicates")
+    ]
+    runs = pd.concat(rows, ignore_index=True).rename(columns={"seed": "replicate_seed"})
+    config = flatten(OmegaConf.to_container(cfg, resolve=True))
+    return Arm(spec or "(defaults)", f"--run {spec!r}", runs, [config])
+
+
+def _absent_root(key: str, configs: list[dict[str, Any]]) -> str:
+    """The shortest prefix of ``key`` that none of ``configs`` has (a whole missing section)."""
+    parts = key.split(".")
+    for i in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:i])
+        if not any(k == prefix or k.startswith(prefix + ".") for c in configs for k in c):
+            return prefix
+    return key
+
+
+def config_differences(arms: list[Arm]) -> list[tuple[str, list[str]]]:
+    """Keys whose value differs between arms (or varies within one), with each arm's value.
+
+    A section that some arms lack altogether (e.g. a scenario's event) is shown once, as
+    ``(unset)`` against ``set (N keys)``.
+    """
+    keys = sorted(set().union(*(c.keys() for a in arms for c in a.configs)))
+    rows: list[tuple[str, list[str]]] = []
+    sections: dict[str, list[str]] = {}
+    for key in keys:
+        if key == "run.resume":
+            continue
+        missing = [c for a in arms for c in a.configs if key not in c]
+        if missing:
+            root = _absent_root(key, missing)
+            if root != key:
+                if root not in sections:
+                    sections[root] = []
+                    rows.append((root, []))
+                sections[root].append(key)
+                continue
+        shown = []
+        for arm in arms:
+            values = {repr(c.get(key, "(unset)")) for c in arm.configs}
+            shown.append(
+                next(iter(values)) if len(values) == 1 else f"varies ({len(values)} values)"
+            )
+        if len(set(shown)) > 1 or any(s.startswith("varies") for s in shown):
+            rows.append((key, [s.strip("'") for s in shown]))
+    out = []
+    for key, values in rows:
+        if key in sections:
+            members = sections[key]
+            values = []
+            for arm in arms:
+                n = {sum(k in c for k in members) for c in arm.configs}
+                values.append(
+                    "(unset)" if n == {0} else f"set ({max(n)} keys)" if len(n) == 1 else "varies"
+                )
+        out.append((key, values))
+    return out
+
+
+def outcome_table(arms: list[Arm]):
+    """Tidy table: per outcome and arm, n, mean, interval, and difference from the first arm."""
+    import pandas as pd
+
+    from sim.runner.sweep import OUTCOMES, PROBABILITIES
+    from sim.stats import compare, describe
+
+    ref = arms[0]
+    rows = []
+    for outcome in OUTCOMES:
+        if not all(outcome in a.runs.columns for a in arms):
+            continue
+        binary = outcome in PROBABILITIES
+        ref_values = ref.runs[outcome].astype(float)
+        for i, arm in enumerate(arms):
+            values = arm.runs[outcome].astype(float)
+            d = describe(values, binary=binary)
+            row = {
+                "outcome": outcome,
+                "arm": arm.label,
+                "source": arm.source,
+                "n": d["n"],
+                "mean": d["mean"],
+                "low": d["low"],
+                "high": d["high"],
+            }
+            if i > 0:
+                c = compare(ref_values, values, binary=binary)
+                row.update(
+                    {
+                        "diff": c["diff"],
+                        "diff_low": c["low"],
+                        "diff_high": c["high"],
+                        "effect": c["effect"],
+                        "effect_kind": c["effect_kind"],
+                    }
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _num(x: float, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return f"{x:.{digits}g}"
+
+
+def format_report(arms: list[Arm], diffs, table) -> str:
+    """The text the command prints."""
+    from sim.runner.sweep import OUTCOMES
+
+    letters = [chr(ord("A") + i) for i in range(len(arms))]
+    lines = ["Arms:"]
+    for letter, arm in zip(letters, arms, strict=True):
+        lines.append(f"  {letter}: {arm.label}  ({len(arm.runs)} runs; {arm.source})")
+    lines.append("")
+    if diffs:
+        lines.append("Config differences:")
+        width = max(len(k) for k, _ in diffs)
+        for key, values in diffs:
+            shown = "  ".join(f"{letter}={v}" for letter, v in zip(letters, values, strict=True))
+            lines.append(f"  {key:<{width}}  {shown}")
+    else:
+        lines.append("Config differences: none (the arms differ only in their seeds)")
+    lines.append("")
+    lines.append(
+        "Outcomes: mean [95% interval]; difference from A [95% interval] and effect size "
+        "(h: Cohen's h, d: Cohen's d)"
+    )
+    for outcome, part in table.groupby("outcome", sort=False):
+        lines.append(f"  {OUTCOMES.get(outcome, outcome)}")
+        for letter, (_, row) in zip(letters, part.iterrows(), strict=True):
+            text = (
+                f"    {letter}: {_num(row['mean'])} [{_num(row['low'])}, {_num(row['high'])}]"
+                f"  n={row['n']}"
+            )
+            if letter != "A":
+                text += (
+                    f"   {letter}-A: {_num(row['diff'])} [{_num(row['diff_low'])}, "
+                    f"{_num(row['diff_high'])}]  {row['effect_kind']}={_num(row['effect'], 2)}"
+                )
+            lines.append(text)
+    small = [a.label for a in arms if len(a.runs) < 2]
+    if small:
+        lines.append("")
+        lines.append(
+            f"Note: {', '.join(small)} has a single run, so its interval is n/a; run "
+            "replicates (run.replicates=R) for intervals."
+        )
+    return "\n".join(lines)
+
+
+def draw(arms: list[Arm], table, path: Path) -> Path:
+    """One panel per outcome: each arm's mean with its 95 % interval."""
+    import numpy as np
+
+    from sim.plots._common import DPI, new_figure
+    from sim.runner.output import atomic_write
+    from sim.runner.sweep import OUTCOMES, PROBABILITIES
+
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    cols = min(4, len(outcomes))
+    rows = math.ceil(len(outcomes) / cols)
+    fig = new_figure(3.3 * cols, 2.8 * rows + 0.5)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    letters = [chr(ord("A") + i) for i in range(len(arms))]
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        part = table[table["outcome"] == outcome]
+        mean = part["mean"].to_numpy(float)
+        err = np.vstack([mean - part["low"].to_numpy(float), part["high"].to_numpy(float) - mean])
+        x = np.arange(len(part))
+        ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="o", capsize=4, color="#1f5f8b")
+        ax.axhline(mean[0], color="0.6", lw=0.8, ls="--")
+        ax.set_xticks(x, letters)
+        ax.set_xlim(-0.5, len(part) - 0.5)
+        ax.set_title(OUTCOMES.get(outcome, outcome), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, axis="y")
+        if outcome in PROBABILITIES:
+            ax.set_ylim(-0.03, 1.03)
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    legend = "; ".join(
+        f"{ltr}: {a.label} (n={len(a.runs)})" for ltr, a in zip(letters, arms, strict=True)
+    )
+    fig.suptitle(f"Comparison, mean and 95% interval (dashed: A)\n{legend}", fontsize=9)
+    atomic_write(path, lambda p: fig.savefig(p, dpi=DPI, facecolor="white", format="png"))
+    return path
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compare run folders, sweep folders or configs to run: config differences "
+        "and outcomes with 95%% intervals and effect sizes.",
+    )
+    parser.add_argument("folders", nargs="*", help="run or sweep folders written by alliance-sim")
+    parser.add_argument(
+        "--run",
+        action="append",
+        default=[],
+        metavar="OVERRIDES",
+        help='a config to run here, as overrides in quotes, e.g. --run "scenario=injection_1p5b"',
+    )
+    parser.add_argument("--replicates", type=int, default=30, help="seeds per --run (default 30)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed of the --run arms")
+    parser.add_argument("--by", help="split each sweep folder into one arm per value of this key")
+    parser.add_argument("--out", type=Path, help="output folder (default outputs/compare/...)")
+    parser.add_argument("--no-plot", action="store_true", help="skip the comparison plot")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    import logging
+    import signal
+
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        if args.replicates < 1:
+            raise UserError(f"--replicates must be at least 1 (got {args.replicates})")
+        if args.seed < 0:
+            raise UserError(f"--seed must be a non-negative integer (got {args.seed})")
+        arms: list[Arm] = []
+        for folder in args.folders:
+            arms += folder_arms(folder, args.by)
+        for spec in args.run:
+            arms.append(run_arm(spec, args.replicates, args.seed))
+        if len(arms) < 2:
+            raise UserError(
+                "give at least two arms: run or sweep folders, --run configs, or one sweep "
+                "folder with --by KEY"
+            )
+        write(arms, args)
+    except UserError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def write(arms: list[Arm], args: argparse.Namespace) -> None:
+    """Print the comparison and write its folder (manifest last)."""
+    import uuid
+    from datetime import datetime
+
+    import pandas as pd
+
+    from sim.runner.output import atomic_write, write_manifest
+
+    started = time.perf_counter()
+    diffs = config_differences(arms)
+    table = outcome_table(arms)
+    print(format_report(arms, diffs, table))
+    out = args.out or Path("outputs") / "compare" / (
+        f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:6]}"
+    )
+    if (out / "manifest.json").exists():
+        raise UserError(f"{out} already holds a comparison; give a new --out folder")
+    atomic_write(out / "comparison.csv", lambda p: table.to_csv(p, index=False))
+    diff_frame = pd.DataFrame(
+        [{"key": k, **{a.label: v for a, v in zip(arms, vals, strict=True)}} for k, vals in diffs]
+    )
+    atomic_write(out / "config_diff.csv", lambda p: diff_frame.to_csv(p, index=False))
+    files = ["comparison.csv", "config_diff.csv"]
+    if not args.no_plot:
+        draw(arms, table, out / "comparison.png")
+        files.append("comparison.png")
+    write_manifest(
+        out,
+        {
+            "kind": "comparison",
+            "arms": [{"label": a.label, "source": a.source, "runs": len(a.runs)} for a in arms],
+            "replicates_per_run_arm": args.replicates if args.run else None,
+            "seed": args.seed if args.run else None,
+            "wall_time_s": round(time.perf_counter() - started, 3),
+            "files": files,
+        },
+    )
+    print(
+        f"\nWritten: {out}/comparison.csv, config_diff.csv"
+        + ("" if args.no_plot else ", comparison.png")
+    )
+
+
+if __name__ == "__main__":
+    main()
