@@ -128,8 +128,9 @@ def test_arms_race_converges_or_runs_away_over_random_parameters():
     otherwise.
 
     Statistic: 300 random draws of a, b, k, l in [0.05, 2] and g, h in [0, 5], integrated with
-    small Euler steps (dt = 0.01, far inside the discrete stability region) for as long as the
-    slowest mode needs to change by a factor e^30 (from the eigenvalues of the system).
+    Euler steps dt = 0.5 / (the largest |eigenvalue|), inside the discrete stability region
+    (the eigenvalues are real for two states), for as long as the slowest mode needs to change
+    by a factor e^30.
     Deterministic, so parameter draws instead of seeds; draws within 5 % of the boundary
     a b = k l are skipped (their slowest mode is too slow to integrate cheaply).
     Tolerance: stable draws end within 1e-9 of the analytic fixed point (e^-30 ~ 1e-13 times
@@ -147,10 +148,12 @@ def test_arms_race_converges_or_runs_away_over_random_parameters():
         reaction = np.array([[0.0, k], [l, 0.0]])
         fatigue = np.array([a, b])
         x0 = rng.uniform(0.0, 10.0, 2)
-        slowest = np.abs(np.linalg.eigvals(richardson.system_matrix(reaction, fatigue)).real)
-        steps = int(np.ceil(30.0 / (slowest.min() * 0.01)))  # e^-30 of the slowest mode
+        rates = np.abs(np.linalg.eigvals(richardson.system_matrix(reaction, fatigue)).real)
+        dt = 0.5 / rates.max()  # each Euler factor 1 + dt * eigenvalue within [0.5, 1.5]
+        steps = int(np.ceil(30.0 / (rates.min() * dt)))  # e^30 for the slowest mode
+        assert richardson.discrete_step_is_stable(reaction, fatigue, dt) == (det > 0)
         with np.errstate(over="ignore", invalid="ignore"):
-            path = richardson.simulate(x0, reaction, fatigue, np.array([g, h]), steps, dt=0.01)
+            path = richardson.simulate(x0, reaction, fatigue, np.array([g, h]), steps, dt=dt)
         if det > 0:
             star = richardson.fixed_point_two(a, b, k, l, g, h)
             np.testing.assert_allclose(path[-1], star, rtol=1e-9, atol=1e-9)
