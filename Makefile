@@ -22,8 +22,8 @@ lint:
 	.venv/bin/python -m ruff format --check .
 
 bench:
-	@scripts/bootstrap.sh
-	.venv/bin/python benchmarks/run_benchmark.py
+	@scripts/bootstrap.sh dev
+	.venv/bin/python benchmarks/run_benchmark.py --write
 
 clean:
 	rm -rf .venv outputs multirun .pytest_cache

@@ -1,51 +1,412 @@
-"""Benchmark: wall time of one default run (all states, default horizon, outputs in memory).
+"""Benchmark: one run, sweep throughput, large synthetic worlds, numpy against a Python loop,
+and the command line's cold start.
 
-    python benchmarks/run_benchmark.py [--runs N] [overrides ...]
+    python benchmarks/run_benchmark.py                 # everything, prints a Markdown report
+    python benchmarks/run_benchmark.py --write         # ... and puts it into docs/performance.md
+    python benchmarks/run_benchmark.py --only run,help # some parts (run, sweep, scale, loop, help)
 
-Composes the config once, then times ``simulate`` (build the model, run every year, assemble the
-tables) N times after imports and one warm-up run, and prints the median, min and max with the
-machine described. Results are written into docs/performance.md by hand with the command used.
+Parts:
+- ``run``: wall time of ``simulate`` for the default world (40 states, 20 years; outputs in
+  memory; config composed once, one warm-up run), its injection scenario, and the class world.
+- ``sweep``: runs per second of a sweep of the default world, with 1 and 2 worker processes
+  (``multiprocessing``, each worker preparing the config once, as a launcher's job does), and
+  end to end through ``alliance-sim -m hydra/launcher=joblib`` with files written.
+- ``scale``: synthetic worlds of 100, 300 and 1,000 states (random capitals, GDP, spending and
+  regimes from a fixed seed, read through the CSV world): wall time and peak memory of one
+  model step (``tracemalloc``, which numpy reports its arrays to).
+- ``loop``: the payoff context (threat, containment reach, allied capability, security value of
+  every state) computed by the numpy code of ``sim.core.payoffs`` and by a straightforward
+  per-agent Python loop of the same formulas, on the same inputs; the results are checked equal
+  and the ratio is measured in the same process.
+- ``help``: cold start of ``alliance-sim --help`` in a new process.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import multiprocessing
 import os
 import platform
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
 
-from sim.runner.config import compose
-from sim.runner.simulate import prepare, simulate
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DOC = ROOT / "docs" / "performance.md"
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+PARTS = ("run", "sweep", "scale", "loop", "help")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f", {kb / 2**20:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    import mesa
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, "
+        f"numpy {np.__version__}, Mesa {mesa.__version__}; {platform.platform()}"
+    )
+
+
+def git_commit() -> str:
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return proc.stdout.strip() or "unknown"
+
+
+# ----------------------------------------------------------------------------- run
+
+
+def time_runs(overrides: list[str], runs: int) -> list[float]:
+    from sim.runner.config import compose
+    from sim.runner.simulate import prepare, simulate
+
+    cfg = compose(overrides)
+    prepared = prepare(cfg)
+    simulate(cfg, 0, prepared)  # warm-up
+    times = []
+    for r in range(runs):
+        start = time.perf_counter()
+        simulate(cfg, r, prepared)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def part_run(runs: int) -> list[str]:
+    rows = [
+        "| config | states | years | median | min | max |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, overrides, states in (
+        ("default, baseline", [], 40),
+        ("default, injection_1p5b", ["scenario=injection_1p5b"], 40),
+        ("classroom5, baseline", ["world=classroom5"], 5),
+    ):
+        ms = [1000 * t for t in time_runs(overrides, runs)]
+        rows.append(
+            f"| {label} | {states} | 20 | {statistics.median(ms):.0f} ms | {min(ms):.0f} ms "
+            f"| {max(ms):.0f} ms |"
+        )
+    return [f"One run, outputs in memory, {runs} runs after a warm-up:", "", *rows]
+
+
+# ----------------------------------------------------------------------------- sweep
+
+_WORKER: dict = {}
+
+
+def _init_worker(overrides: list[str]) -> None:
+    import logging
+
+    from sim.runner.config import compose
+    from sim.runner.simulate import prepare
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    cfg = compose(overrides)
+    _WORKER.update(cfg=cfg, prepared=prepare(cfg))
+
+
+def _one(replicate: int) -> float:
+    from sim.runner.simulate import simulate
+
+    tables = simulate(_WORKER["cfg"], replicate, _WORKER["prepared"])
+    return float(tables["summary"]["us_burden_share_end"].iloc[0])
+
+
+def throughput(processes: int, runs: int, overrides: list[str]) -> float:
+    """Runs per second of ``runs`` replicates over ``processes`` workers (start-up included)."""
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(processes, initializer=_init_worker, initargs=(overrides,)) as pool:
+        pool.map(_one, range(runs), chunksize=max(1, runs // (4 * processes)))
+    return runs / (time.perf_counter() - start)
+
+
+def cli_sweep(runs: int) -> tuple[float, float]:
+    """End to end: ``alliance-sim -m`` with joblib on 2 cores; runs/s and wall seconds."""
+    jobs = 4
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            str(BIN / "alliance-sim"),
+            "-m",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={tmp}/sweep",
+            "run.plots=false",
+            f"run.replicates={runs // jobs}",
+            "run.first_replicate=" + ",".join(str(k * (runs // jobs)) for k in range(jobs)),
+        ]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, cwd=tmp)
+        wall = time.perf_counter() - start
+    return runs / wall, wall
+
+
+def part_sweep(runs: int) -> list[str]:
+    one = throughput(1, runs, [])
+    two = throughput(2, runs, [])
+    cli_rate, cli_wall = cli_sweep(runs)
+    return [
+        f"Sweep throughput, default world ({runs} runs, worker start-up included):",
+        "",
+        "| how | processes | runs/s |",
+        "|---|---|---|",
+        f"| engine (`simulate` in a process pool) | 1 | {one:.2f} |",
+        f"| engine (`simulate` in a process pool) | 2 | {two:.2f} |",
+        f"| `alliance-sim -m hydra/launcher=joblib` (4 jobs, tables written, no plots; "
+        f"{cli_wall:.0f} s) | 2 | {cli_rate:.2f} |",
+    ]
+
+
+# ----------------------------------------------------------------------------- scale
+
+
+def synthetic_world(n: int, folder: Path, seed: int = 1) -> Path:
+    """An actors CSV of ``n`` random states."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    codes = [f"Z{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
+    if n > 26 * 26:
+        codes = [f"{'XYZ'[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
+    gdp = np.exp(rng.normal(4.5, 1.6, n))
+    table = pd.DataFrame(
+        {
+            "iso3": codes,
+            "name": [f"State {c}" for c in codes],
+            "gdp_usd_bn": gdp.round(3),
+            "defence_usd_bn": (gdp * rng.uniform(0.008, 0.035, n)).round(4),
+            "lat": rng.uniform(-50, 65, n).round(3),
+            "lon": rng.uniform(-170, 175, n).round(3),
+            "regime": rng.uniform(-1, 1, n).round(3),
+        }
+    )
+    path = folder / f"world_{n}.csv"
+    table.to_csv(path, index=False)
+    return path
+
+
+def step_cost(n: int, folder: Path, steps: int) -> tuple[float, float]:
+    """Median wall time (s) and peak traced memory (MB) of one step of an ``n``-state world."""
+    from sim.abm.model import AllianceModel
+    from sim.runner.config import compose
+    from sim.runner.simulate import prepare
+
+    path = synthetic_world(n, folder)
+    cfg = compose(["world=csv", f"world.actors_csv={path}", f"model.horizon={steps}"])
+    prepared = prepare(cfg)
+    model = AllianceModel(
+        prepared.world, prepared.params, prepared.events, rng=1, scenario_name="scale"
+    )
+    times, peaks = [], []
+    for _ in range(steps):
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        start = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - start)
+        peaks.append((tracemalloc.get_traced_memory()[1] - base) / 1e6)
+        tracemalloc.stop()
+    return statistics.median(times), max(peaks)
+
+
+def part_scale(sizes: list[int], steps: int) -> list[str]:
+    rows = ["| states | time per step (median) | peak memory per step |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            seconds, mb = step_cost(n, Path(tmp), steps)
+            shown = f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+            rows.append(f"| {n:,} | {shown} | {mb:.0f} MB |")
+    return [
+        f"Synthetic worlds (random states, seed 1; {steps} steps each, memory traced by "
+        "`tracemalloc`, which adds its own overhead to the time):",
+        "",
+        *rows,
+    ]
+
+
+# ----------------------------------------------------------------------------- loop
+
+
+def context_numpy(x: dict):
+    """Threat, containment reach, allied capability and security value of every state, by the
+    model's own functions (``sim.core.payoffs``)."""
+    from sim.core import payoffs
+
+    threat = payoffs.threat(x["cap"], x["hostility"], x["reach"])
+    reach_to = payoffs.containment_reach(x["reach"], x["hostility"], x["cap"], x["affinity"])
+    available = payoffs.ally_availability(x["cap"], x["n_commit"], x["publicness"])
+    allied = payoffs.allied_capability(x["commitment"], x["credibility"], reach_to, available)
+    value = payoffs.security_value(x["theta"], x["cap"] + allied, threat + x["background"])
+    return threat, reach_to, allied, value
+
+
+def context_loop(x: dict):
+    """The same formulas, one agent and one partner at a time, in plain Python."""
+    n = len(x["cap"])
+    cap, hos, rch, aff = (x[k].tolist() for k in ("cap", "hostility", "reach", "affinity"))
+    com, cred, n_commit = x["commitment"].tolist(), x["credibility"].tolist(), x["n_commit"]
+    pub = x["publicness"]
+    threat = [sum(hos[i][k] * rch[k][i] * cap[k] for k in range(n)) for i in range(n)]
+    reach_to = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        reaching = [hos[i][k] * rch[k][i] * cap[k] for k in range(n)]
+        total = sum(reaching)
+        w = [r / total if total > 0 else 0.0 for r in reaching]
+        for j in range(n):
+            containment = sum(w[k] * hos[j][k] * rch[j][k] for k in range(n))
+            disloyal = sum(w[k] * max(0.0, aff[j][k]) for k in range(n))
+            reach_to[i][j] = max(rch[j][i] * (1.0 - disloyal), containment)
+    available = [pub * cap[j] + (1 - pub) * cap[j] / max(1.0, n_commit[j]) for j in range(n)]
+    allied, value = [], []
+    for i in range(n):
+        a = sum(com[i][j] * cred[i][j] * reach_to[i][j] * available[j] for j in range(n))
+        allied.append(a)
+        defence = max(cap[i] + a, 1e-9)
+        t = threat[i] + x["background"][i]
+        value.append(x["theta"][i] * math.log(defence / (defence + t)))
+    return threat, reach_to, allied, value
+
+
+def loop_inputs(n: int, seed: int = 3) -> dict:
+    """Random but plausible inputs: symmetric affinities, capitals, ties at the model's levels."""
+    from sim.core import payoffs
+    from sim.core.geography import great_circle_km, projection_weights
+
+    rng = np.random.default_rng(seed)
+    cap = np.exp(rng.normal(3, 1.5, n))
+    a = rng.uniform(-1, 1, (n, n))
+    affinity = (a + a.T) / 2
+    np.fill_diagonal(affinity, 1.0)
+    levels = np.triu(rng.choice(4, (n, n), p=[0.7, 0.1, 0.1, 0.1]), 1)
+    levels = levels + levels.T
+    commitment = np.array([0.0, 0.15, 0.4, 0.85])[levels]
+    dist = great_circle_km(rng.uniform(-50, 65, n), rng.uniform(-170, 175, n))
+    return {
+        "cap": cap,
+        "affinity": affinity,
+        "hostility": payoffs.hostility(affinity),
+        "reach": projection_weights(dist, np.full(n, 3000.0)),
+        "commitment": commitment,
+        "credibility": rng.uniform(0.5, 1, (n, n)),
+        "n_commit": (levels > 0).sum(axis=1),
+        "publicness": 0.8,
+        "theta": rng.uniform(0.5, 2, n),
+        "background": 0.1 * cap,
+    }
+
+
+def part_loop(sizes: list[int], repeats: int) -> list[str]:
+    rows = ["| states | numpy | Python loop | ratio |", "|---|---|---|---|"]
+    for n in sizes:
+        x = loop_inputs(n)
+        for a, b in zip(context_numpy(x), context_loop(x), strict=True):
+            assert np.allclose(a, np.asarray(b), rtol=1e-10, atol=1e-12), "results differ"
+        t_np = min(_time(lambda x=x: context_numpy(x)) for _ in range(repeats))
+        t_py = min(_time(lambda x=x: context_loop(x)) for _ in range(max(1, repeats // 5)))
+        rows.append(f"| {n} | {t_np * 1e3:.2f} ms | {t_py * 1e3:.0f} ms | {t_py / t_np:,.0f}x |")
+    return [
+        "The payoff context (threat, containment reach, allied capability, security value of "
+        "every state), numpy against a per-agent Python loop of the same formulas; same inputs, "
+        "results equal to 1e-10 (best of several timings each):",
+        "",
+        *rows,
+    ]
+
+
+def _time(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- help
+
+
+def part_help(repeats: int) -> list[str]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([str(BIN / "alliance-sim"), "--help"], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return [
+        f"Cold start of `alliance-sim --help` (new process each time, {repeats} runs): median "
+        f"{statistics.median(times):.2f} s, max {max(times):.2f} s."
+    ]
+
+
+# ----------------------------------------------------------------------------- main
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("overrides", nargs="*", help="Hydra overrides (scenario=injection_1p5b)")
+    parser.add_argument("--only", default=",".join(PARTS), help=f"parts: {', '.join(PARTS)}")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per config (run)")
+    parser.add_argument("--sweep-runs", type=int, default=40, help="runs per sweep (sweep)")
+    parser.add_argument("--sizes", default="100,300,1000", help="world sizes (scale)")
+    parser.add_argument("--steps", type=int, default=2, help="steps per world (scale)")
+    parser.add_argument("--write", action="store_true", help="write into docs/performance.md")
     args = parser.parse_args()
-    cfg = compose(args.overrides)
-    prepared = prepare(cfg)
-    simulate(cfg, 0, prepared)  # warm-up
-    times = []
-    for r in range(args.runs):
-        start = time.perf_counter()
-        tables = simulate(cfg, r, prepared)
-        times.append(time.perf_counter() - start)
-    n_states = tables["actors"].shape[0]
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.platform()}"
-    )
-    print(
-        f"config: world={cfg.world.name} scenario={cfg.scenario.name} states={n_states} "
-        f"horizon={cfg.model.horizon} years, rule={cfg.model.alignment.rule}"
-    )
-    ms = [1000 * t for t in times]
-    print(
-        f"one run, outputs in memory: median {statistics.median(ms):.0f} ms, "
-        f"min {min(ms):.0f} ms, max {max(ms):.0f} ms over {len(ms)} runs"
-    )
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    lines = [
+        f"Measured on {date.today()} at commit {git_commit()} with "
+        f"`python benchmarks/run_benchmark.py --only {','.join(parts)}`.",
+        f"Machine: {machine()}.",
+        "",
+    ]
+    sections = {
+        "run": lambda: part_run(args.runs),
+        "sweep": lambda: part_sweep(args.sweep_runs),
+        "scale": lambda: part_scale([int(s) for s in args.sizes.split(",")], args.steps),
+        "loop": lambda: part_loop([10, 40, 100], repeats=20),
+        "help": lambda: part_help(5),
+    }
+    for part in parts:
+        print(f"[{part}] ...", file=sys.stderr, flush=True)
+        lines += [*sections[part](), ""]
+    lines.append(f"Benchmark wall time: {time.perf_counter() - started:.0f} s.")
+    report = "\n".join(lines)
+    print(report)
+    if args.write:
+        text = DOC.read_text(encoding="utf-8")
+        if START not in text or END not in text:
+            raise SystemExit(f"{DOC} lacks the markers {START} ... {END}")
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        DOC.write_text(f"{head}{START}\n{report}\n{END}{tail}", encoding="utf-8")
+        print(f"written into {DOC}", file=sys.stderr)
 
 
 if __name__ == "__main__":

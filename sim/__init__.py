@@ -10,4 +10,13 @@ Layers (each imports only from those above it in this list):
     sim.cli      the command-line faces.
 """
 
+import os as _os
+
+# One BLAS thread per process: the model's matrices are small, where BLAS threads cost more than
+# they give (a 100 x 100 product took 24 ms with two threads on a busy 2-core machine, 0.07 ms
+# with one), and sweeps get their parallelism from processes (Hydra's launchers). Takes effect
+# when numpy is imported after ``sim``; set the variables yourself to choose otherwise.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_var, "1")
+
 __version__ = "0.1.0"

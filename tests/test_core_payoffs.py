@@ -734,3 +734,32 @@ def test_containment_reach_uses_allys_hostility_when_asymmetric():
     reach = np.array([[1.0, 0.1, 0.1], [0.0, 1.0, 0.9], [0.2, 0.9, 1.0]])
     got = payoffs.containment_reach(reach, host, np.array([100.0, 50.0, 80.0]))
     assert got[0, 1] == pytest.approx(1.0 * 0.9)  # H_12 * reach[1, 2]
+
+
+@pytest.mark.parametrize("elements", [1, 500, 5_000, None])
+def test_row_blocks_give_identical_cubic_terms(monkeypatch, elements):
+    """Entrapment and coercion computed in row blocks (bounded memory) equal the one-block
+    result exactly, whatever the block size."""
+    rng = np.random.default_rng(11)
+    n = 37
+    a = rng.uniform(-1, 1, (n, n))
+    h = payoffs.hostility((a + a.T) / 2)
+    reach = rng.uniform(0, 1, (n, n))
+    cap = rng.uniform(1, 100, n)
+    commit = rng.uniform(0, 1, (n, n))
+    trade = rng.uniform(0, 0.05, (n, n))
+    kappa = rng.uniform(0, 1, n)
+    whole_e = payoffs.entrapment_exposure(h, reach, cap, commit)
+    whole_c = payoffs.coercion_cost(trade, kappa, h)
+    monkeypatch.setattr(payoffs, "BLOCK_ELEMENTS", elements or n**3)
+    blocks = list(payoffs.row_blocks(n))
+    assert blocks[0].start == 0 and blocks[-1].stop == n
+    assert sum(b.stop - b.start for b in blocks) == n
+    assert np.array_equal(payoffs.entrapment_exposure(h, reach, cap, commit), whole_e)
+    assert np.array_equal(payoffs.coercion_cost(trade, kappa, h), whole_c)
+    # and against the formulas written out
+    extra = np.maximum(0.0, h[None, :, :] - h[:, None, :])
+    reaching = reach.T * cap[None, :]
+    danger = reaching / (cap[:, None] + reaching + 1e-12) + commit
+    np.fill_diagonal(danger, 0.0)
+    assert np.allclose(whole_e, np.einsum("ijk,ik->ij", extra, danger))

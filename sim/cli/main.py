@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import hydra
-import pandas as pd
 from omegaconf import DictConfig
 
 from sim.errors import UserError
@@ -44,11 +43,15 @@ def fail(message: str, folder: Path | None = None) -> None:
 
 
 def _pct(value: float, suffix: str) -> str:
+    import pandas as pd
+
     return "n/a" if pd.isna(value) else f"{value:+.0f}{suffix}"
 
 
 def report(folder: Path, tables, plots: bool) -> None:
     """Tell the user what was written and the headline outcomes."""
+    import pandas as pd
+
     s = tables["summary"].iloc[0]
     formed = (
         f"yes, in {s['asian_nato_year']} ({s['asian_nato_members']})"
@@ -82,6 +85,7 @@ def job_label() -> str:
 
 def job_line(folder: Path, tables, seconds: float) -> str:
     """One line per sweep job: which job, its overrides, its headline outcomes, where."""
+    import pandas as pd
     from hydra.core.hydra_config import HydraConfig
 
     hc = HydraConfig.get()
@@ -123,9 +127,58 @@ def task(cfg: DictConfig) -> None:
         report(folder, tables, bool(cfg.run.plots))
 
 
+HELP = """\
+alliance-sim: an agent-based model of alliance formation (budgets, alignment, the 'Asian NATO'
+question). Runs a scenario and writes a run folder (tables, plots, manifest); with -m, a sweep
+(one folder per job, then runs.parquet, summary.csv and plots for the whole sweep).
+See README.md, docs/outputs.md and docs/sweeps.md.
+
+Usage: alliance-sim [-m] [KEY=VALUE ...]
+
+== Config groups (group=option) ==
+{groups}
+== Sweeps (-m) ==
+hydra/launcher: basic (default), joblib (local cores), submitit_local, submitit_slurm (SLURM),
+                ray (a private local Ray), ray_cluster (a running Ray cluster: RAY_ADDRESS)
+hydra/sweeper:  basic (Cartesian product, default), paired (zip the lists;
+                hydra.sweeper.cross=[KEY] crosses KEY with the pairs)
+run.replicates=R seeds per job (SeedSequence(seed).spawn); run.first_replicate=K splits them
+run.resume=true with hydra.sweep.dir=FOLDER (or hydra.run.dir) skips what finished
+
+Examples:
+  alliance-sim scenario=injection_1p5b seed=7
+  alliance-sim world=classroom5 model.alignment.temperature_pct_gdp=0.1
+  alliance-sim -m seed=1,2,3 scenario=baseline,injection_1p5b run.replicates=10
+  alliance-sim -m hydra/launcher=joblib model.alignment.coercion_weight=0.5,1,2 run.replicates=50
+  alliance-sim-compare multirun/FOLDER --by scenario
+Every key: alliance-sim --cfg job.  Hydra's own options: alliance-sim --hydra-help
+"""
+
+
+def print_help() -> None:
+    """``--help``: written here, not by Hydra, whose help composes every config group (seconds
+    with the launcher plugins installed)."""
+    import textwrap
+
+    lines = []
+    for group in ("world", "scenario", "model"):
+        folder = config_dir() / group
+        options = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        lines.append(
+            textwrap.fill(
+                ", ".join(options), 96, initial_indent=f"{group}: ", subsequent_indent="  "
+            )
+        )
+    print(HELP.format(groups="\n".join(lines) + "\n"), end="")
+
+
 def main() -> None:
     """Console entry point: check the command line, then hand it to Hydra."""
     from sim.cli.preflight import check
+
+    if any(a in ("--help", "-h") for a in sys.argv[1:]):
+        print_help()
+        return
 
     register_configs()
     try:

@@ -195,11 +195,10 @@ def check(argv: list[str]) -> dict:
         The prepared world and events of every config checked, by ``config_key``, so that
         the run need not build them again.
     """
-    from sim.runner.simulate import prepare
-
     overrides, multirun, hydra_only = split_argv(argv)
     if hydra_only:
         return {}
+    from sim.runner.simulate import prepare
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
     prepared = {}

@@ -192,6 +192,19 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
     return defence / (defence + threat_)
 
 
+BLOCK_ELEMENTS = 1 << 21
+"""Largest (rows, n, n) temporary of the O(n^3) terms, in elements (16 MB of float64): a world
+of up to 128 states takes one block; larger ones go in row blocks, so that the memory of a step
+grows as n^2, not n^3 (each row's sums are the same arithmetic either way)."""
+
+
+def row_blocks(n: int, elements: int | None = None):
+    """Slices of ``range(n)`` whose (rows, n, n) temporaries hold at most ``elements`` values."""
+    step = max(1, (elements or BLOCK_ELEMENTS) // max(1, n * n))
+    for start in range(0, n, step):
+        yield slice(start, min(n, start + step))
+
+
 def entrapment_exposure(
     hostility: np.ndarray,
     reach: np.ndarray,
@@ -220,8 +233,11 @@ def entrapment_exposure(
     if commitment is not None:
         danger = danger + commitment
     np.fill_diagonal(danger, 0.0)
-    extra = np.maximum(0.0, hostility[None, :, :] - hostility[:, None, :])  # [i, j, k]
-    return np.einsum("ijk,ik->ij", extra, danger)
+    out = np.empty_like(danger)
+    for rows in row_blocks(len(capability)):
+        extra = np.maximum(0.0, hostility[None, :, :] - hostility[rows, None, :])  # [i, j, k]
+        out[rows] = np.einsum("ijk,ik->ij", extra, danger[rows])
+    return out
 
 
 def autonomy_cost(
@@ -268,8 +284,10 @@ def coercion_cost(
         year at full commitment; zero diagonal.
     """
     at_risk = trade_exposure * coercion_propensity[None, :]  # [i, k]
-    excess = np.maximum(0.0, hostility[None, :, :] - hostility.T[:, :, None])  # [i, k, j]
-    cost = np.einsum("ik,ikj->ij", at_risk, excess)
+    cost = np.empty_like(at_risk)
+    for rows in row_blocks(len(coercion_propensity)):
+        excess = np.maximum(0.0, hostility[None, :, :] - hostility.T[rows, :, None])  # [i, k, j]
+        cost[rows] = np.einsum("ik,ikj->ij", at_risk[rows], excess)
     np.fill_diagonal(cost, 0.0)
     return cost
 
