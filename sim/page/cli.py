@@ -94,7 +94,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.port == 0:
         args.port = free_port(args.host)
     # solara reads its settings when it is first imported: after the environment is set.
-    from solara.__main__ import cli
+    try:
+        from solara.__main__ import cli
+    except ModuleNotFoundError as exc:
+        parse_error(
+            f"the page needs the 'page' extra ({exc.name} is not installed): run "
+            "scripts/bootstrap.sh page (or pip install -e '.[page]')"
+        )
 
     print(
         f"alliance-sim-page: serving the classroom page at http://{args.host}:{args.port}/ "
