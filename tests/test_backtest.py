@@ -69,6 +69,17 @@ def test_mae_and_naive_forecast(actual):
     assert s["mae"] == pytest.approx(np.mean([0.1, 0.2, 0.3, 0.4, 0.5]))
 
 
+def test_drift_forecast_uses_in_sample_figures_only(actual):
+    years = range(2014, 2025)
+    drift = bt.drift_forecast(actual, 2014, 2019, years).set_index(["iso3", "year"])
+    # the common in-sample trend is 0.1 a year
+    assert drift.loc[("AAA", 2024), "share_pct"] == pytest.approx(1.0 + 0.1 * 10)
+    poisoned = actual.copy()
+    poisoned.loc[poisoned["year"] >= 2020, "share_pct"] = -5.0
+    again = bt.drift_forecast(poisoned, 2014, 2019, years).set_index(["iso3", "year"])
+    pd.testing.assert_frame_equal(drift, again)
+
+
 def test_in_sample_cut(actual):
     seen = bt.in_sample(actual, 2019)
     assert seen["year"].max() == 2019
