@@ -392,3 +392,53 @@ def _incomplete_sweep(d: Path) -> Path:
 def test_compare_needs_two_arms(reference, tmp_path):
     proc = compare(str(reference), cwd=tmp_path)
     assert proc.returncode == 2 and "at least two arms" in proc.stderr
+
+
+def test_resuming_a_finished_single_run_skips_it_and_refuses_another_config(tmp_path):
+    run = [str(BIN / "alliance-sim"), *SMALL, f"hydra.run.dir={tmp_path / 'run'}"]
+    first = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert first.returncode == 0, first.stderr
+    manifest = (tmp_path / "run" / "manifest.json").stat().st_mtime_ns
+    again = subprocess.run(
+        [*run, "run.resume=true"], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert "already complete, skipped" in again.stdout
+    other = subprocess.run(
+        [*run, "run.resume=true", "seed=4"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert other.returncode == 2 and "different config" in other.stderr
+    assert "Traceback" not in other.stderr
+    assert (tmp_path / "run" / "manifest.json").stat().st_mtime_ns == manifest
+    assert "seed=4" not in (tmp_path / "run" / ".hydra" / "overrides.yaml").read_text()
+
+
+def test_resume_with_other_overrides_is_refused_before_anything_changes(reference, tmp_path):
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    record = sorted(folder.glob("*/.hydra/overrides.yaml"))
+    before = [p.read_text() for p in record]
+    proc = sweep(
+        folder,
+        "scenario=baseline,injection_1p5b",
+        "seed=2,1",  # the same values in another order: job numbers no longer match
+        "run.replicates=2",
+        "run.resume=true",
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "written by a different sweep" in proc.stderr
+    assert proc.stderr.strip().count("\n") == 0
+    assert [p.read_text() for p in record] == before
+
+
+def test_a_resumed_sweep_first_marks_the_old_table_stale(reference, tmp_path):
+    from sim.runner.sweep import invalidate
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    assert load_results(folder).kind == "sweep"
+    invalidate(folder, jobs=5)
+    assert not (folder / "runs.parquet").exists() and not (folder / "summary.csv").exists()
+    with pytest.raises(UserError, match="incomplete sweep"):
+        load_results(folder)

@@ -68,9 +68,14 @@ def folder_arms(folder: str, by: str | None) -> list[Arm]:
         if by is not None and res.kind == "run":
             raise UserError(f"--by needs a sweep folder; {folder} is a single run folder")
         return [Arm(name, folder, res.runs, [_load_config(c) for c in res.configs])]
-    if by not in res.runs.columns:
+    if by not in res.params:
+        fixed = (
+            f" (one value: {res.runs[by].iloc[0]})"
+            if by in res.runs.columns and res.runs[by].astype(str).nunique() == 1
+            else ""
+        )
         raise UserError(
-            f"--by {by}: the sweep in {folder} does not vary it; its parameters: "
+            f"--by {by}: the sweep in {folder} does not vary it{fixed}; its swept parameters: "
             f"{', '.join(res.params) or 'none'}"
         )
     arms = []
@@ -92,6 +97,13 @@ def run_arm(spec: str, replicates: int, seed: int) -> Arm:
     overrides = shlex.split(spec)
     if any(o.startswith("hydra") for o in overrides):
         raise UserError(f"--run '{spec}': hydra settings have no place in a config to compare")
+    for o in overrides:
+        key = o.lstrip("+~").partition("=")[0]
+        if key in ("seed", "run.replicates", "run.first_replicate"):
+            raise UserError(
+                f"--run '{spec}': {key} is set by the command (--seed, --replicates); drop it "
+                "from --run"
+            )
     cfg = compose_checked([*overrides, f"seed={seed}"])
     prepared = prepare(cfg)
     rows = [
@@ -211,7 +223,8 @@ def format_report(arms: list[Arm], diffs, table) -> str:
     letters = [chr(ord("A") + i) for i in range(len(arms))]
     lines = ["Arms:"]
     for letter, arm in zip(letters, arms, strict=True):
-        lines.append(f"  {letter}: {arm.label}  ({len(arm.runs)} runs; {arm.source})")
+        n = len(arm.runs)
+        lines.append(f"  {letter}: {arm.label}  ({n} run{'s' if n != 1 else ''}; {arm.source})")
     lines.append("")
     if diffs:
         lines.append("Config differences:")
@@ -243,8 +256,8 @@ def format_report(arms: list[Arm], diffs, table) -> str:
     if small:
         lines.append("")
         lines.append(
-            f"Note: {', '.join(small)} has a single run, so its interval is n/a; run "
-            "replicates (run.replicates=R) for intervals."
+            f"Note: {', '.join(small)} {'has' if len(small) == 1 else 'have'} a single run, "
+            "so intervals involving it are n/a; run replicates (run.replicates=R) for intervals."
         )
     return "\n".join(lines)
 
@@ -274,6 +287,7 @@ def draw(arms: list[Arm], table, path: Path) -> Path:
         ax.set_xlim(-0.5, len(part) - 0.5)
         ax.set_title(OUTCOMES.get(outcome, outcome), fontsize=9)
         ax.tick_params(labelsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False)
         ax.grid(alpha=0.3, axis="y")
         if outcome in PROBABILITIES:
             ax.set_ylim(-0.03, 1.03)

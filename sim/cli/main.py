@@ -116,11 +116,21 @@ def task(cfg: DictConfig) -> None:
     started = time.perf_counter()
     try:
         if prepare_folder(cfg, folder, resume=bool(cfg.run.resume)) == "done":
-            print(f"{job_label()} already complete, skipped: {folder}", flush=True)
+            what = job_label() if multirun else "Run"
+            print(f"{what} already complete, skipped: {folder}", flush=True)
             return
         tables = run_to_folder(cfg, folder, PREPARED.get(config_key(cfg)))
     except UserError as exc:
         fail(str(exc), folder)
+    except KeyboardInterrupt:
+        where = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        base = folder.parent if multirun else folder
+        print(
+            f"alliance-sim: interrupted; finished runs are kept. Resume with {where}={base} "
+            "run.resume=true",
+            file=sys.stderr,
+        )
+        sys.exit(130)
     if multirun:
         print(job_line(folder, tables, time.perf_counter() - started), flush=True)
     else:
@@ -174,8 +184,11 @@ def print_help() -> None:
 
 def main() -> None:
     """Console entry point: check the command line, then hand it to Hydra."""
+    import signal
+
     from sim.cli.preflight import check
 
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     if any(a in ("--help", "-h") for a in sys.argv[1:]):
         print_help()
         return

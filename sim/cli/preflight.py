@@ -199,6 +199,7 @@ def check(argv: list[str]) -> dict:
     if hydra_only:
         return {}
     from sim.runner.simulate import prepare
+
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
     prepared = {}
@@ -208,9 +209,10 @@ def check(argv: list[str]) -> dict:
     for o in overrides:
         if o.startswith("hydra.run.dir=") and Path(o.split("=", 1)[1]).is_file():
             raise UserError(f"hydra.run.dir points at a file: {o.split('=', 1)[1]}")
+    sweeper = check_sweeper(overrides, model_overrides) if multirun else None
     check_folders(overrides, multirun, bool(cfg.run.resume))
-    if multirun:
-        check_sweeper(overrides, model_overrides)
+    if bool(cfg.run.resume):
+        check_resume(overrides, multirun, model_overrides, sweeper, cfg)
     return prepared
 
 
@@ -249,15 +251,60 @@ def check_folders(overrides: list[str], multirun: bool, resume: bool) -> None:
         )
 
 
-def check_sweeper(overrides: list[str], task_overrides: list[str]) -> None:
-    """A paired sweep's lists must pair up (see ``sim.runner.sweep.paired_jobs``)."""
+def check_resume(overrides, multirun: bool, task_overrides, sweeper, cfg) -> None:
+    """A resumed folder must hold runs of this very command (job N of the sweep it holds must be
+    job N of this one), checked before Hydra writes anything into it.
+
+    Raises:
+        UserError: the folder was written by a different sweep or config.
+    """
+    from sim.runner.output import is_complete
+    from sim.runner.run import same_run
+    from sim.runner.sweep import expected_jobs, job_identity, job_overrides
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    folder = Path(_hydra_value(overrides, key) or "")
+    if not folder.is_dir():
+        return
+    if not multirun:
+        config = folder / "config.yaml"
+        if is_complete(folder) and not (
+            config.is_file() and same_run(config.read_text(encoding="utf-8"), cfg)
+        ):
+            raise UserError(
+                f"{folder} holds a run of a different config; resume it with the command that "
+                "wrote it, or give a new hydra.run.dir"
+            )
+        return
+    jobs = expected_jobs(task_overrides, sweeper)
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        number, _, _ = sub.name.partition("_")
+        done = job_overrides(sub)
+        if not number.isdigit() or done is None or not is_complete(sub):
+            continue
+        n = int(number)
+        if n >= len(jobs) or job_identity(done) != job_identity(jobs[n]):
+            this = " ".join(job_identity(jobs[n])) if n < len(jobs) else "(no such job)"
+            raise UserError(
+                f"{folder} was written by a different sweep (its job {n} ran "
+                f"'{' '.join(done)}', this command's job {n} is '{this}'); resume with the same "
+                "overrides in the same order, or give a new hydra.sweep.dir"
+            )
+
+
+def check_sweeper(overrides: list[str], task_overrides: list[str]) -> dict | None:
+    """A paired sweep's lists must pair up (see ``sim.runner.sweep.paired_jobs``).
+
+    Returns:
+        The sweeper's settings for ``sim.runner.sweep.expected_jobs`` (None: the basic one).
+    """
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
     from sim.runner.sweep import expected_jobs
 
     if _hydra_value(overrides, "hydra/sweeper") != "paired":
-        return
+        return None
     cross = _hydra_value(overrides, "hydra.sweeper.cross")
     try:
         value = OverridesParser.create().parse_override(f"x={cross}").value() if cross else []
@@ -266,3 +313,4 @@ def check_sweeper(overrides: list[str], task_overrides: list[str]) -> None:
         expected_jobs(task_overrides, sweeper)
     except HydraException as exc:
         raise UserError(explain(exc)) from None
+    return sweeper

@@ -85,6 +85,7 @@ def outcome_panels(
         if not numeric:
             ax.set_xticks(positions, [str(v) for v in values], rotation=20, fontsize=7)
         ax.tick_params(labelsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False)
         ax.grid(alpha=0.3)
         if prob:
             ax.set_ylim(-0.03, 1.03)

@@ -45,7 +45,7 @@ def resolved_yaml(cfg) -> str:
     return OmegaConf.to_yaml(cfg, resolve=True)
 
 
-def _same_run(old_yaml: str, cfg) -> bool:
+def same_run(old_yaml: str, cfg) -> bool:
     """Whether a folder's ``config.yaml`` is this config, ``run.resume`` aside."""
     old = OmegaConf.create(old_yaml)
     new = OmegaConf.create(resolved_yaml(cfg))
@@ -73,7 +73,7 @@ def prepare_folder(cfg, folder: Path, resume: bool = False) -> str:
     folder = Path(folder)
     if is_complete(folder):
         config = folder / "config.yaml"
-        same = config.is_file() and _same_run(config.read_text(encoding="utf-8"), cfg)
+        same = config.is_file() and same_run(config.read_text(encoding="utf-8"), cfg)
         if not same:
             raise UserError(
                 f"{folder} already holds a complete run of a different config; choose a new "

@@ -149,7 +149,7 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _job_overrides(folder: Path) -> list[str] | None:
+def job_overrides(folder: Path) -> list[str] | None:
     import yaml
 
     path = folder / ".hydra" / "overrides.yaml"
@@ -208,7 +208,14 @@ def job_table(folders: list[Path], overrides: list[list[str]]) -> "pd.DataFrame"
             front[f"param:{key}"] = params.get(key)
         frames.append(pd.concat([pd.DataFrame([front] * len(rows)), rows], axis=1))
     table = pd.concat(frames, ignore_index=True)
-    # A key the summary already holds (e.g. scenario) keeps the summary's column.
+    # A key the summary already holds (e.g. scenario) keeps the summary's column, unless the
+    # override says more: a composed scenario=[a,b] is named after its last file in the summary.
+    for k in keys:
+        p = f"param:{k}"
+        if k in table.columns and p in table.columns:
+            differs = table[p].notna() & (table[p].astype(str) != table[k].astype(str))
+            table[k] = table[k].astype(object)
+            table.loc[differs, k] = table.loc[differs, p].astype(str)
     table = table.drop(columns=[f"param:{k}" for k in keys if k in table.columns])
     return table.rename(columns={f"param:{k}": k for k in keys})
 
@@ -312,7 +319,7 @@ def load_results(folder: Path | str) -> Results:
 # --------------------------------------------------------------------------- the callback
 
 
-def _identity(overrides: list[str]) -> tuple[str, ...]:
+def job_identity(overrides: list[str]) -> tuple[str, ...]:
     """A job's overrides without those that do not change what it computes."""
     return tuple(o for o in overrides if parse_override(o)[0] not in NOT_PARAMETERS)
 
@@ -321,10 +328,10 @@ def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | Non
     """For each expected job, its folder in ``sweep_dir`` (matched by its overrides)."""
     by_overrides: dict[tuple[str, ...], Path] = {}
     for sub in sorted(p for p in sweep_dir.iterdir() if p.is_dir()):
-        ov = _job_overrides(sub)
+        ov = job_overrides(sub)
         if ov is not None:
-            by_overrides[_identity(ov)] = sub
-    found = [by_overrides.get(_identity(j)) for j in jobs]
+            by_overrides[job_identity(ov)] = sub
+    found = [by_overrides.get(job_identity(j)) for j in jobs]
     return found, [" ".join(j) for j, f in zip(jobs, found, strict=True) if f is None]
 
 
@@ -381,6 +388,23 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
     return info
 
 
+def invalidate(sweep_dir: Path, jobs: int) -> None:
+    """A sweep starting in a folder that holds an earlier sweep's table (a resume): mark the
+    folder incomplete and remove the old table first, so that if this sweep is interrupted no
+    stale table looks like its result."""
+    from sim.runner.output import atomic_write
+
+    if not (sweep_dir / SWEEP_MANIFEST).exists():
+        return
+    info = {"jobs": jobs, "complete": False, "incomplete_jobs": ["(sweep running)"]}
+    atomic_write(
+        sweep_dir / SWEEP_MANIFEST,
+        lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8"),
+    )
+    for name in (f"{RUNS_TABLE}.parquet", f"{RUNS_TABLE}.csv", "summary.csv"):
+        (sweep_dir / name).unlink(missing_ok=True)
+
+
 class AggregateSweep(Callback):
     """Hydra callback: announce a sweep at its start; write its table and plots at its end."""
 
@@ -394,6 +418,7 @@ class AggregateSweep(Callback):
         task = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
         self.jobs = expected_jobs(list(task), config.hydra.get("sweeper"))
         os.environ[JOBS_ENV] = str(len(self.jobs))
+        invalidate(Path(str(config.hydra.sweep.dir)), len(self.jobs))
         replicates = int(config.run.replicates)
         print(
             f"Sweep: {len(self.jobs)} job{'s' if len(self.jobs) != 1 else ''} x {replicates} "
@@ -407,10 +432,11 @@ class AggregateSweep(Callback):
             return
         info = aggregate(sweep_dir, self.jobs, plots=self.plots)
         if info["complete"]:
+            n_plots = sum("plots/" in f for f in info["files"])
+            where = f"{n_plots} in {sweep_dir / 'plots'}" if n_plots else "none (nothing swept)"
             print(
-                f"Sweep complete: {info['runs']} runs in {sweep_dir}/{RUNS_TABLE}.parquet "
-                f"(and .csv); summary.csv; plots: {sum('plots/' in f for f in info['files'])} "
-                f"in {sweep_dir / 'plots'}",
+                f"Sweep complete: {info['runs']} run{'s' if info['runs'] != 1 else ''} in "
+                f"{sweep_dir}/{RUNS_TABLE}.parquet (and .csv); summary.csv; plots: {where}",
                 flush=True,
             )
         else:
