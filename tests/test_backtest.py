@@ -133,13 +133,17 @@ def test_quick_run(tmp_path):
     results = tmp_path / "results"
     summary = pd.read_csv(results / "summary.csv")
     assert set(zip(summary["forecast"], summary["period"], strict=True)) == {
-        ("model", "in"),
-        ("model", "out"),
-        ("naive", "in"),
-        ("naive", "out"),
+        (who, period) for who in ("model", "naive", "drift") for period in ("in", "out")
     }
     assert summary["mae"].notna().all()
-    for name in ("allies.png", "error_by_year.png", "manifest.json", "config_resolved.yaml"):
+    for name in (
+        "allies.png",
+        "error_by_year.png",
+        "manifest.json",
+        "config_resolved.yaml",
+        "robustness.csv",
+        "seeds.csv",
+    ):
         assert (results / name).is_file(), name
     simulated = pd.read_csv(results / "simulated.csv")
     first = simulated[simulated["year"] == 2014]
