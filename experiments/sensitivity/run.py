@@ -461,6 +461,15 @@ def main(argv: list[str] | None = None) -> None:
         help="recompute indices, figures and report from results/ without running the model",
     )
     args = parser.parse_args(argv)
+    try:
+        import SALib  # noqa: F401
+    except ModuleNotFoundError:
+        print(
+            "sensitivity: error: SALib is not installed; run scripts/bootstrap.sh validation "
+            "(or make test, which installs every extra)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
     cfg = OmegaConf.load(HERE / "config.yaml")
     if args.quick:
         cfg.common = [
