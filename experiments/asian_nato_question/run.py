@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from sim import stats
+from sim.stats import wilson
+
 HERE = Path(__file__).resolve().parent
-Z95 = 1.959963984540054
 KEY_STATES = ("JPN", "KOR", "CHN")
 
 
@@ -132,25 +134,9 @@ def run_all(pts: list[Point], seeds_for, base_seed: int, workers: int) -> pd.Dat
 
 
 # --- statistics -------------------------------------------------------------------------------
-def wilson(successes: int, n: int) -> tuple[float, float, float]:
-    """Proportion and its 95 % Wilson score interval."""
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    p = successes / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
-
-
 def mean_ci(values: pd.Series) -> tuple[float, float, float]:
-    """Mean and its 95 % normal-approximation interval."""
-    v = values.dropna().to_numpy(float)
-    if v.size == 0:
-        return math.nan, math.nan, math.nan
-    m = v.mean()
-    half = Z95 * v.std(ddof=1) / math.sqrt(v.size) if v.size > 1 else math.nan
-    return m, m - half, m + half
+    """Mean and its 95 % normal-approximation interval (large samples: 100-200 seeds a point)."""
+    return stats.mean_ci(values.to_numpy(float), dist="normal")
 
 
 def summarise(pts: list[Point], runs: pd.DataFrame) -> pd.DataFrame:

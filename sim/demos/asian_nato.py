@@ -26,6 +26,7 @@ from sim.plots import draw_coalitions
 from sim.plots._common import set_year_axis
 from sim.runner.config import compose
 from sim.runner.simulate import prepare, simulate
+from sim.stats import wilson
 
 NAME = "asian_nato"
 WORLD = ["world=classroom5", "model.predicates.asian_nato_min=2"]
@@ -53,14 +54,12 @@ ARMS = (
 )
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a binomial proportion (Wilson 1927)."""
+def wilson_interval(successes: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial proportion (Wilson 1927; ``sim.stats``)."""
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
-    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    _, low, high = wilson(successes, n)
+    return low, high
 
 
 def _pair_levels(ties: pd.DataFrame, pair: tuple[str, str]) -> pd.Series:
