@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from sim.errors import UserError
 
 EXE = Path(sys.executable).with_name("alliance-sim")
 FAST = ["model.horizon=3", "run.plots=false"]
@@ -224,3 +227,39 @@ def test_a_failed_run_leaves_no_folder_that_looks_complete(tmp_path):
         fail("something went wrong", folder)
     assert exit_info.value.code == 2
     assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["+model.horizn=3"], "'+model.horizn' adds a key"),
+        (["+foo=1"], "'+foo' adds a key"),
+        (["-m", "hydra/launcher=nope", "seed=1,2"], "unknown launcher 'nope'"),
+        (["-m", "hydra/sweeper=nope", "seed=1,2"], "unknown sweeper 'nope'"),
+    ],
+)
+def test_preflight_refuses_misspelt_additions_and_unknown_plugins(argv, message):
+    from sim.cli.preflight import check
+
+    with pytest.raises(UserError, match=re.escape(message)):
+        check(argv)
+
+
+def test_preflight_names_the_extra_of_a_launcher_that_is_not_installed(monkeypatch):
+    from sim.cli import preflight
+
+    monkeypatch.setitem(preflight.LAUNCHERS, "joblib", "hydra_plugins.no_such_launcher_here")
+    with pytest.raises(UserError, match=r"scripts/bootstrap.sh launchers"):
+        preflight.check(["-m", "hydra/launcher=joblib", "seed=1,2"])
+
+
+def test_additions_to_the_configs_own_dictionaries_are_accepted():
+    from sim.cli.preflight import check_additions
+
+    check_additions(
+        [
+            "+world.affinity.JPN-AUS=0.5",
+            "+scenario.events.drills={kind: exercise, participants: [USA, JPN]}",
+            "++seed=3",
+        ]
+    )

@@ -305,7 +305,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Compare run folders, sweep folders or configs to run: config differences "
-        "and outcomes with 95%% intervals and effect sizes.",
+        "and outcomes with 95% intervals and effect sizes.",
     )
     parser.add_argument("folders", nargs="*", help="run or sweep folders written by alliance-sim")
     parser.add_argument(

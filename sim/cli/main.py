@@ -198,7 +198,15 @@ def main() -> None:
         PREPARED.update(check(sys.argv[1:]))
     except UserError as exc:
         fail(str(exc))
-    hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()
+    try:
+        hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()
+    except KeyboardInterrupt:
+        print(
+            "alliance-sim: interrupted; finished runs are kept. Resume with the same command "
+            "plus hydra.sweep.dir=FOLDER (or hydra.run.dir=FOLDER) run.resume=true",
+            file=sys.stderr,
+        )
+        sys.exit(130)
 
 
 if __name__ == "__main__":

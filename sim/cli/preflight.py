@@ -201,6 +201,8 @@ def check(argv: list[str]) -> dict:
     from sim.runner.simulate import prepare
 
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+    check_additions(model_overrides)
+    check_plugins(overrides)
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
     prepared = {}
     for combo in combos:
@@ -249,6 +251,60 @@ def check_folders(overrides: list[str], multirun: bool, resume: bool) -> None:
             f"{folder} already holds finished runs; add run.resume=true to skip them and run "
             f"the rest, or give a new {key}"
         )
+
+
+LAUNCHERS = {
+    "basic": None,
+    "joblib": "hydra_plugins.hydra_joblib_launcher",
+    "submitit_local": "hydra_plugins.hydra_submitit_launcher",
+    "submitit_slurm": "hydra_plugins.hydra_submitit_launcher",
+    "ray": "hydra_plugins.hydra_ray_launcher",
+    "ray_cluster": "hydra_plugins.hydra_ray_launcher",
+}
+SWEEPERS = ("basic", "paired")
+
+
+def check_plugins(overrides: list[str]) -> None:
+    """A launcher or sweeper that does not exist, or whose plugin is not installed.
+
+    Raises:
+        UserError: one line naming the choices, or the extra to install.
+    """
+    from importlib.util import find_spec
+
+    launcher = _hydra_value(overrides, "hydra/launcher")
+    if launcher is not None:
+        if launcher not in LAUNCHERS:
+            raise UserError(f"unknown launcher '{launcher}'; choose one of {', '.join(LAUNCHERS)}")
+        module = LAUNCHERS[launcher]
+        if module is not None and find_spec(module) is None:
+            raise UserError(
+                f"the {launcher} launcher is not installed: run scripts/bootstrap.sh launchers "
+                "(or pip install -e '.[launchers]')"
+            )
+    sweeper = _hydra_value(overrides, "hydra/sweeper")
+    if sweeper is not None and sweeper not in SWEEPERS:
+        raise UserError(f"unknown sweeper '{sweeper}'; choose one of {', '.join(SWEEPERS)}")
+
+
+def check_additions(overrides: list[str]) -> None:
+    """``+key=value`` adds a key, which only the config's own dictionaries (pairs, states,
+    events) may take: elsewhere it would slip a misspelt key past the schema.
+
+    Raises:
+        UserError: a '+' on a key outside those dictionaries.
+    """
+    for o in overrides:
+        if not o.startswith("+") or o.startswith("++"):
+            continue
+        key = o[1:].partition("=")[0]
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        if parent not in OPEN_DICTS and not any(parent.startswith(d + ".") for d in OPEN_DICTS):
+            raise UserError(
+                f"'+{key}' adds a key, but '{key}' is not a setting there (a '+' is only for new "
+                "entries of world.affinity, scenario.events and the like); check the spelling, "
+                "or list every key with: alliance-sim --cfg job"
+            )
 
 
 def check_resume(overrides, multirun: bool, task_overrides, sweeper, cfg) -> None:

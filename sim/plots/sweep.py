@@ -78,12 +78,16 @@ def outcome_panels(
                 ms=4,
                 capsize=3,
                 lw=1.2,
+                ls="-" if numeric else "none",  # categories are not a continuum
                 label=None if g is None else f"{groups}={g}",
             )
         ax.set_title(_outcome_label(outcome), fontsize=9)
         ax.set_xlabel(x, fontsize=8)
         if not numeric:
-            ax.set_xticks(positions, [str(v) for v in values], rotation=20, fontsize=7)
+            ax.set_xticks(positions, [str(v) for v in values], rotation=20, fontsize=7, ha="right")
+            ax.set_xlim(-0.5, len(values) - 0.5)
+        if not prob:
+            _min_span(ax)
         ax.tick_params(labelsize=7)
         ax.ticklabel_format(axis="y", useOffset=False)
         ax.grid(alpha=0.3)
@@ -111,16 +115,17 @@ def heatmaps(runs: pd.DataFrame, x: str, y: str, outcomes: Sequence[str], title:
                 if cell.notna().any():
                     grid[i, j] = cell.mean()
         prob = outcome in PROBABILITIES
-        image = ax.imshow(
-            grid,
-            origin="lower",
-            aspect="auto",
-            cmap="viridis",
-            vmin=0 if prob else None,
-            vmax=1 if prob else None,
-        )
         finite = grid[np.isfinite(grid)]
-        middle = (finite.min() + finite.max()) / 2 if finite.size else 0
+        if prob or not finite.size:
+            vmin, vmax = 0.0, 1.0
+        else:  # at least 2 % of the values' size: tiny differences stay pale
+            vmin, vmax = float(finite.min()), float(finite.max())
+            floor = 0.02 * (max(abs(vmin), abs(vmax)) or 50.0)  # all zero: a span of 1
+            if vmax - vmin < floor:
+                centre = (vmin + vmax) / 2
+                vmin, vmax = centre - floor / 2, centre + floor / 2
+        image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
+        middle = (vmin + vmax) / 2
         for i in range(len(ys)):
             for j in range(len(xs)):
                 if np.isfinite(grid[i, j]):
@@ -133,16 +138,29 @@ def heatmaps(runs: pd.DataFrame, x: str, y: str, outcomes: Sequence[str], title:
                         fontsize=7,
                         color="black" if grid[i, j] > middle else "white",
                     )
-        ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7, rotation=20)
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs], fontsize=7, rotation=20, ha="right")
         ax.set_yticks(range(len(ys)), [str(v) for v in ys], fontsize=7)
         ax.set_xlabel(x, fontsize=8)
         ax.set_ylabel(y, fontsize=8)
         ax.set_title(_outcome_label(outcome), fontsize=9)
-        fig.colorbar(image, ax=ax, shrink=0.8)
+        bar = fig.colorbar(image, ax=ax, shrink=0.8)
+        bar.ax.tick_params(labelsize=7)
+        bar.formatter.set_useOffset(False)
+        bar.update_ticks()
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(title, fontsize=10)
     return fig
+
+
+def _min_span(ax, share: float = 0.02) -> None:
+    """Keep the y-axis at least ``share`` of the values' size wide, so that differences in the
+    fifth digit do not fill the panel and look like effects."""
+    low, high = ax.get_ylim()
+    centre = (low + high) / 2
+    floor = share * (max(abs(low), abs(high)) or 1 / share)  # all zero: a span of 1
+    if high - low < floor:
+        ax.set_ylim(centre - floor / 2, centre + floor / 2)
 
 
 def _slug(text: str) -> str:

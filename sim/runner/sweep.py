@@ -433,7 +433,13 @@ class AggregateSweep(Callback):
         info = aggregate(sweep_dir, self.jobs, plots=self.plots)
         if info["complete"]:
             n_plots = sum("plots/" in f for f in info["files"])
-            where = f"{n_plots} in {sweep_dir / 'plots'}" if n_plots else "none (nothing swept)"
+            where = (
+                f"{n_plots} in {sweep_dir / 'plots'}"
+                if n_plots
+                else "off"
+                if not self.plots
+                else "none (nothing swept)"
+            )
             print(
                 f"Sweep complete: {info['runs']} run{'s' if info['runs'] != 1 else ''} in "
                 f"{sweep_dir}/{RUNS_TABLE}.parquet (and .csv); summary.csv; plots: {where}",
