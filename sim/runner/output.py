@@ -61,8 +61,21 @@ def git_commit() -> dict[str, object]:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
         )
+        # Outputs that the repository keeps (experiments' results and reports) are not code:
+        # an experiment rewriting them before its manifest does not make its code "dirty".
         dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude,glob)experiments/*/results/**",
+                ":(exclude,glob)experiments/*/report.md",
+            ],
             capture_output=True,
             text=True,
             timeout=5,
