@@ -23,11 +23,14 @@ import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.experimental.callback import Callback
 
 from sim.errors import UserError
+
+if TYPE_CHECKING:  # pandas is imported where it is used: the callback loads in every job
+    import pandas as pd
 
 SWEEP_MANIFEST = "sweep.json"
 RUNS_TABLE = "runs"
@@ -181,7 +184,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.lstrip("+~"), _value(value)
 
 
-def run_rows(folder: Path) -> "pd.DataFrame":  # noqa: F821, UP037
+def run_rows(folder: Path) -> pd.DataFrame:
     """The summary rows of one complete run folder (one per replicate)."""
     import pandas as pd
 
@@ -189,7 +192,7 @@ def run_rows(folder: Path) -> "pd.DataFrame":  # noqa: F821, UP037
     return summary.rename(columns={"seed": "replicate_seed"})
 
 
-def job_table(folders: list[Path], overrides: list[list[str]]) -> "pd.DataFrame":  # noqa: F821, UP037
+def job_table(folders: list[Path], overrides: list[list[str]]) -> pd.DataFrame:
     """One row per job and replicate; each override key a column (values typed)."""
     import pandas as pd
 
@@ -231,7 +234,7 @@ def swept_parameters(table, keys: list[str]) -> list[str]:
     return out
 
 
-def summarise(table, by: list[str], outcomes: list[str] | None = None) -> "pd.DataFrame":  # noqa: F821, UP037
+def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.DataFrame:
     """Per group of ``by``: n and, per outcome, the mean with its 95 % interval.
 
     Probabilities (0/1 outcomes) get Wilson intervals, other outcomes t intervals
