@@ -46,11 +46,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+# ``sim`` first: it sets one BLAS thread per process, which takes effect only before numpy loads.
+import sim  # noqa: E402, F401, I001
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from sim.core import landscape as lt  # noqa: E402
 
