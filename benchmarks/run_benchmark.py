@@ -189,10 +189,8 @@ def synthetic_world(n: int, folder: Path, seed: int = 1) -> Path:
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    codes = [f"Z{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
-    if n > 26 * 26:
-        codes = [f"{'XYZ'[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # codes XAA, XAB, ... (up to 2,028 states)
+    codes = [f"{'XYZ'[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
     gdp = np.exp(rng.normal(4.5, 1.6, n))
     table = pd.DataFrame(
         {

@@ -46,7 +46,7 @@ def sweep(folder: Path, *args: str, check: bool = True, env=None) -> subprocess.
 
 
 def runs_of(folder: Path) -> pd.DataFrame:
-    """The sweep's table without the columns that name jobs and folders."""
+    """The sweep's table, in replicate-seed order (launchers may finish jobs in any order)."""
     table = pd.read_parquet(folder / "runs.parquet")
     return table.sort_values(["replicate_seed"]).reset_index(drop=True)
 

@@ -262,45 +262,6 @@ def format_report(arms: list[Arm], diffs, table) -> str:
     return "\n".join(lines)
 
 
-def draw(arms: list[Arm], table, path: Path) -> Path:
-    """One panel per outcome: each arm's mean with its 95 % interval."""
-    import numpy as np
-
-    from sim.plots._common import DPI, new_figure
-    from sim.runner.output import atomic_write
-    from sim.runner.sweep import OUTCOMES, PROBABILITIES
-
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    cols = min(4, len(outcomes))
-    rows = math.ceil(len(outcomes) / cols)
-    fig = new_figure(3.3 * cols, 2.8 * rows + 0.5)
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    letters = [chr(ord("A") + i) for i in range(len(arms))]
-    for ax, outcome in zip(axes, outcomes, strict=False):
-        part = table[table["outcome"] == outcome]
-        mean = part["mean"].to_numpy(float)
-        err = np.vstack([mean - part["low"].to_numpy(float), part["high"].to_numpy(float) - mean])
-        x = np.arange(len(part))
-        ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="o", capsize=4, color="#1f5f8b")
-        ax.axhline(mean[0], color="0.6", lw=0.8, ls="--")
-        ax.set_xticks(x, letters)
-        ax.set_xlim(-0.5, len(part) - 0.5)
-        ax.set_title(OUTCOMES.get(outcome, outcome), fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.ticklabel_format(axis="y", useOffset=False)
-        ax.grid(alpha=0.3, axis="y")
-        if outcome in PROBABILITIES:
-            ax.set_ylim(-0.03, 1.03)
-    for ax in axes[len(outcomes) :]:
-        ax.set_visible(False)
-    legend = "; ".join(
-        f"{ltr}: {a.label} (n={len(a.runs)})" for ltr, a in zip(letters, arms, strict=True)
-    )
-    fig.suptitle(f"Comparison, mean and 95% interval (dashed: A)\n{legend}", fontsize=9)
-    atomic_write(path, lambda p: fig.savefig(p, dpi=DPI, facecolor="white", format="png"))
-    return path
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -377,7 +338,13 @@ def write(arms: list[Arm], args: argparse.Namespace) -> None:
     atomic_write(out / "config_diff.csv", lambda p: diff_frame.to_csv(p, index=False))
     files = ["comparison.csv", "config_diff.csv"]
     if not args.no_plot:
-        draw(arms, table, out / "comparison.png")
+        from sim.plots.sweep import comparison_figure
+
+        letters = [chr(ord("A") + i) for i in range(len(arms))]
+        legend = "; ".join(
+            f"{ltr}: {a.label} (n={len(a.runs)})" for ltr, a in zip(letters, arms, strict=True)
+        )
+        comparison_figure(table, letters, legend, out / "comparison.png")
         files.append("comparison.png")
     write_manifest(
         out,

@@ -196,3 +196,33 @@ def draw_sweep_plots(
         fig = heatmaps(runs, x, y, outcomes, f"Mean outcome by {x} and {y} ({n} runs)")
         paths.append(_save(fig, folder / f"heatmap_{_slug(x)}_{_slug(y)}.png"))
     return paths
+
+
+def comparison_figure(table: pd.DataFrame, letters: Sequence[str], legend: str, path: Path) -> Path:
+    """``alliance-sim-compare``'s figure: one panel per outcome, each arm's mean with its 95 %
+    interval, arm A dashed across (``table`` as ``sim.cli.compare.outcome_table`` makes it)."""
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    rows, cols = _grid(len(outcomes))
+    fig = new_figure(3.3 * cols, 2.8 * rows + 0.5)
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        part = table[table["outcome"] == outcome]
+        mean = part["mean"].to_numpy(float)
+        err = np.vstack([mean - part["low"].to_numpy(float), part["high"].to_numpy(float) - mean])
+        x = np.arange(len(part))
+        ax.errorbar(x, mean, yerr=np.nan_to_num(err), fmt="o", capsize=4, color="#1f5f8b")
+        ax.axhline(mean[0], color="0.6", lw=0.8, ls="--")
+        ax.set_xticks(x, list(letters)[: len(part)])
+        ax.set_xlim(-0.5, len(part) - 0.5)
+        ax.set_title(_outcome_label(outcome), fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False)
+        ax.grid(alpha=0.3, axis="y")
+        if outcome in PROBABILITIES:
+            ax.set_ylim(-0.03, 1.03)
+        else:
+            _min_span(ax)
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"Comparison, mean and 95% interval (dashed: A)\n{legend}", fontsize=9)
+    return _save(fig, path)

@@ -41,17 +41,18 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def write_table(table: pd.DataFrame, folder: Path, name: str, csv: bool = True) -> list[str]:
+    """Write one table as ``name.parquet`` (and ``name.csv``), atomically; returns the names."""
+    atomic_write(folder / f"{name}.parquet", lambda p: table.to_parquet(p, index=False))
+    if not csv:
+        return [f"{name}.parquet"]
+    atomic_write(folder / f"{name}.csv", lambda p: table.to_csv(p, index=False))
+    return [f"{name}.parquet", f"{name}.csv"]
+
+
 def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, csv: bool = True) -> list[str]:
-    """Write each table as Parquet (and CSV), atomically; returns the file names written."""
-    written = []
-    for name in TABLES:
-        table = tables[name]
-        atomic_write(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False))
-        written.append(f"{name}.parquet")
-        if csv:
-            atomic_write(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
-            written.append(f"{name}.csv")
-    return written
+    """Write each run table as Parquet (and CSV), atomically; returns the file names written."""
+    return [f for name in TABLES for f in write_table(tables[name], folder, name, csv)]
 
 
 def git_commit() -> dict[str, object]:

@@ -166,16 +166,15 @@ def job_overrides(folder: Path) -> list[str] | None:
 
 
 def _value(text: str) -> Any:
-    """An override's value as a number when it reads as one."""
+    """An override's value as a number when it reads as one, else its text."""
     import yaml
 
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return text if not isinstance(value, str) else value
-    return value
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value if is_number else text
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -192,17 +191,18 @@ def run_rows(folder: Path) -> pd.DataFrame:
     return summary.rename(columns={"seed": "replicate_seed"})
 
 
+def override_keys(jobs: list[list[str]]) -> list[str]:
+    """The keys the jobs override, in command-line order, without the run-only ones."""
+    keys = dict.fromkeys(parse_override(t)[0] for job in jobs for t in job)
+    return [k for k in keys if k not in NOT_PARAMETERS]
+
+
 def job_table(folders: list[Path], overrides: list[list[str]]) -> pd.DataFrame:
     """One row per job and replicate; each override key a column (values typed)."""
     import pandas as pd
 
     frames = []
-    keys: list[str] = []
-    for ov in overrides:
-        for text in ov:
-            key = parse_override(text)[0]
-            if key not in keys and key not in NOT_PARAMETERS:
-                keys.append(key)
+    keys = override_keys(overrides)
     for num, (folder, ov) in enumerate(zip(folders, overrides, strict=True)):
         rows = run_rows(folder)
         params = dict(parse_override(t) for t in ov)
@@ -340,34 +340,19 @@ def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | Non
 
 def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dict[str, Any]:
     """Write the sweep's table, summary, plots and manifest (last); return the manifest."""
-    from sim.runner.output import atomic_write, is_complete
+    from sim.runner.output import atomic_write, is_complete, write_manifest, write_table
 
     sweep_dir = Path(sweep_dir)
     folders, missing = _match_jobs(sweep_dir, jobs)
     incomplete = [f.name for f in folders if f is not None and not is_complete(f)] + missing
-    info: dict[str, Any] = {"jobs": len(jobs), "complete": not incomplete}
     if incomplete:
-        info["incomplete_jobs"] = incomplete
-        atomic_write(
-            sweep_dir / SWEEP_MANIFEST,
-            lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8"),
-        )
-        return info
+        return _mark_incomplete(sweep_dir, len(jobs), incomplete)
+    info: dict[str, Any] = {"jobs": len(jobs), "complete": True}
     table = job_table([f for f in folders if f is not None], jobs)
-    keys = [
-        k
-        for k in dict.fromkeys(parse_override(t)[0] for j in jobs for t in j)
-        if k not in NOT_PARAMETERS
-    ]
+    keys = override_keys(jobs)
     params = swept_parameters(table, keys)
     outcomes = [o for o in OUTCOMES if o in table.columns]
-    files = []
-    for suffix, write in (
-        ("parquet", lambda p: table.to_parquet(p, index=False)),
-        ("csv", lambda p: table.to_csv(p, index=False)),
-    ):
-        atomic_write(sweep_dir / f"{RUNS_TABLE}.{suffix}", write)
-        files.append(f"{RUNS_TABLE}.{suffix}")
+    files = write_table(table, sweep_dir, RUNS_TABLE)
     summary = summarise(table, params, outcomes)
     atomic_write(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
     files.append("summary.csv")
@@ -385,9 +370,17 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
             "files": files,
         }
     )
-    from sim.runner.output import write_manifest
-
     write_manifest(sweep_dir, info, name=SWEEP_MANIFEST)
+    return info
+
+
+def _mark_incomplete(sweep_dir: Path, jobs: int, incomplete: list[str]) -> dict[str, Any]:
+    """Write a ``sweep.json`` that says the sweep is incomplete, and which jobs are missing."""
+    from sim.runner.output import atomic_write
+
+    info = {"jobs": jobs, "complete": False, "incomplete_jobs": incomplete}
+    text = json.dumps(info, indent=2)
+    atomic_write(sweep_dir / SWEEP_MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
     return info
 
 
@@ -395,15 +388,9 @@ def invalidate(sweep_dir: Path, jobs: int) -> None:
     """A sweep starting in a folder that holds an earlier sweep's table (a resume): mark the
     folder incomplete and remove the old table first, so that if this sweep is interrupted no
     stale table looks like its result."""
-    from sim.runner.output import atomic_write
-
     if not (sweep_dir / SWEEP_MANIFEST).exists():
         return
-    info = {"jobs": jobs, "complete": False, "incomplete_jobs": ["(sweep running)"]}
-    atomic_write(
-        sweep_dir / SWEEP_MANIFEST,
-        lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8"),
-    )
+    _mark_incomplete(sweep_dir, jobs, ["(sweep running)"])
     for name in (f"{RUNS_TABLE}.parquet", f"{RUNS_TABLE}.csv", "summary.csv"):
         (sweep_dir / name).unlink(missing_ok=True)
 
