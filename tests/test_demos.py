@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -196,7 +195,8 @@ def test_burden_sharing_on_nato_2024(tmp_path):
         pytest.approx(1)
     )
     assert result.numbers["us_spending_share"] > result.numbers["us_gdp_share"] > 0.5
-    assert -1 <= result.numbers["spearman_rho"] <= 1
+    # the demo's finding: GDP and defence effort are not rank-correlated across allies
+    assert result.numbers["spearman_p"] > 0.05 and abs(result.numbers["spearman_rho"]) < 0.3
     assert all(table.loc[c, "defence_pct_gdp"] < 2 for c in result.numbers["below_guideline"])
 
 
@@ -208,16 +208,12 @@ def test_asian_nato_runs_the_model_on_the_class_world(tmp_path):
     _pngs(result, tmp_path)
     assert {p.name for p in result.figures} == {"asian_nato.png", "example_run_coalitions.png"}
     assert len(result.numbers) == 3
+    pairs = {"-".join(p) for p in asian_nato.PAIRS}
     for arm in result.numbers.values():
-        lo, hi = arm["interval"]
-        assert 0 <= lo <= arm["probability"] <= hi <= 1
+        assert (arm["probability"] * 3) == int(arm["probability"] * 3)  # k of 3 runs
+        assert set(arm["final_levels"]) == pairs
+        assert all(0 <= level <= 3 for level in arm["final_levels"].values())
     assert result.numbers["baseline"]["aid_usd_bn"] == 0
-
-
-def test_wilson_interval():
-    assert asian_nato.wilson_interval(0, 20) == (0.0, pytest.approx(0.1611, abs=1e-4))
-    lo, hi = asian_nato.wilson_interval(10, 20)
-    assert lo == pytest.approx(1 - hi)
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -330,4 +326,3 @@ def test_notebook_is_committed_without_outputs_and_runs(tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any(o.output_type == "display_data" and "image/png" in o.data for o in outputs)
-    assert os.environ.get("JUPYTER_PATH") == str(tmp_path / "jupyter")

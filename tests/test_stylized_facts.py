@@ -258,7 +258,6 @@ def test_balancing_over_100_seeds(compose_cfg):
     after = np.array([measure(run_model(shocked, s)) for s in SEEDS])
     diff, se = _two_se_gap(before, after)
     assert (diff > 2 * se).all(), (diff, se)
-    assert (diff > 0).all()
 
 
 # --------------------------------------------------------------------------------------------

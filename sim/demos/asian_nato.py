@@ -11,8 +11,6 @@ interval) and the tie levels the runs end with, and draws them.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,14 +50,6 @@ ARMS = (
         ("scenario=injection_1p5b", f"{INJECTION}.condition_partners=0"),
     ),
 )
-
-
-def wilson_interval(successes: int, n: int) -> tuple[float, float]:
-    """95% Wilson score interval of a binomial proportion (Wilson 1927; ``sim.stats``)."""
-    if n == 0:
-        return 0.0, 1.0
-    _, low, high = wilson(successes, n)
-    return low, high
 
 
 def _pair_levels(ties: pd.DataFrame, pair: tuple[str, str]) -> pd.Series:
@@ -115,7 +105,7 @@ def _draw(results: list[dict], seeds: int):
     x = np.arange(len(ARMS))
     for i, r in enumerate(results):
         k = int(r["formed"].sum())
-        lo, hi = wilson_interval(k, seeds)
+        _, lo, hi = wilson(k, seeds)
         ax_p.bar(i, probs[i], color=colours[i], width=0.6)
         ax_p.errorbar(
             i, probs[i], yerr=[[probs[i] - lo], [hi - probs[i]]], color="black", capsize=6
@@ -168,15 +158,12 @@ def _draw(results: list[dict], seeds: int):
 
 
 def _coalitions_figure(tables: dict, out_dir: Path, title: str) -> Path:
-    """The run plots' coalition figure for one run, moved into place atomically."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".coalitions.") as tmp:
-        drawn = draw_coalitions(
-            tables, Path(tmp), key_states=["USA", "JPN", "KOR", "CHN", "EUR"], title=title
-        )
-        target = out_dir / "example_run_coalitions.png"
-        os.replace(drawn, target)
-    return target
+    """The run plots' coalition figure for one run (written atomically by ``sim.plots``),
+    renamed for the demo."""
+    drawn = draw_coalitions(
+        tables, out_dir, key_states=["USA", "JPN", "KOR", "CHN", "EUR"], title=title
+    )
+    return Path(drawn).replace(out_dir / "example_run_coalitions.png")
 
 
 def _reading(results: list[dict], seeds: int) -> str:
@@ -246,7 +233,7 @@ def run(out_dir: Path, *, seeds: int = 20, seed: int = 0) -> DemoResult:
     for arm, r in zip(ARMS, results, strict=True):
         label = arm.label.replace("\n", " ")
         k = int(r["formed"].sum())
-        lo, hi = wilson_interval(k, seeds)
+        _, lo, hi = wilson(k, seeds)
         last = r["levels"][r["levels"]["year"] == r["levels"]["year"].max()]
         final = last.groupby("pair")["level"].mean().to_dict()
         numbers[label] = {
@@ -255,7 +242,7 @@ def run(out_dir: Path, *, seeds: int = 20, seed: int = 0) -> DemoResult:
             "aid_usd_bn": float(r["aid_usd_bn"].mean()),
             "final_levels": final,
         }
-        ties = ", ".join(f"{p} {final['-'.join(pp)]:.2f}" for pp in PAIRS for p in ["-".join(pp)])
+        ties = ", ".join(f"{'-'.join(pair)} {final['-'.join(pair)]:.2f}" for pair in PAIRS)
         lines.append(
             f"- {arm.label.replace(chr(10), ' ')}: bloc in {k} of {seeds} runs "
             f"(p = {k / seeds:.2f}, 95% interval {lo:.2f}-{hi:.2f}); aid actually paid "

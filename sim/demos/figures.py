@@ -1,8 +1,8 @@
 """Figure helpers shared by the demos: a pyplot-free figure, atomic PNG writing, a few marks.
 
 Figures use the run plots' Agg canvas (``sim.plots._common.new_figure``: no global pyplot
-state) and are written through ``sim.runner.output.atomic_write``, so a figure file is either
-complete or absent.
+state) and are written by ``sim.plots._common.save_figure``, atomically, so a figure file is
+either complete or absent.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from numpy.typing import NDArray
 
-from sim.plots._common import DPI, new_figure
-from sim.runner.output import atomic_write
+from sim.plots._common import new_figure, save_figure
 
 __all__ = [
     "COLOURS",
@@ -25,7 +24,6 @@ __all__ = [
     "new_figure",
     "panel_title",
     "save_all",
-    "save_png",
 ]
 
 COLOURS = {
@@ -100,13 +98,7 @@ def draw_payoff_matrix(
     ax.set_aspect("equal")
 
 
-def save_png(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` to ``path`` as a PNG, atomically (temporary file, then ``os.replace``)."""
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white"))
-    return path
-
-
 def save_all(figures: Sequence[tuple[Figure, str]], out_dir: Path) -> list[Path]:
     """Write (figure, file name) pairs into ``out_dir`` (created if needed); returns the paths."""
     out_dir = Path(out_dir)
-    return [save_png(fig, out_dir / name) for fig, name in figures]
+    return [save_figure(fig, out_dir / name) for fig, name in figures]

@@ -77,14 +77,6 @@ def describe(
     return "(" + "; ".join(parts) + ")"
 
 
-def expected_payoffs(
-    profile: Profile, row_payoffs: NDArray, col_payoffs: NDArray
-) -> tuple[float, float]:
-    """Expected payoffs (row, column) of a strategy profile."""
-    row, col = profile
-    return float(row @ np.asarray(row_payoffs) @ col), float(row @ np.asarray(col_payoffs) @ col)
-
-
 def pure_cells(equilibria: Sequence[Profile]) -> list[tuple[int, int]]:
     """(row action, column action) indices of the pure equilibria among ``equilibria``."""
     return [(int(np.argmax(r)), int(np.argmax(c))) for r, c in equilibria if is_pure((r, c))]

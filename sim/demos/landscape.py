@@ -312,9 +312,10 @@ def run(
     table = engine.landscape_table(
         actors.sizes, actors.propensity, actors.names, max_actors=MAX_ACTORS
     )
-    found = engine.minima(actors.sizes, actors.propensity)
-    minima_sides = found.local_minima
-    minima_energy = [engine.energy(m, actors.sizes, actors.propensity) for m in minima_sides]
+    is_min = table["local_minimum"].to_numpy()  # the table already holds every energy
+    minima_sides = list(table[actors.names].to_numpy(np.uint8)[is_min])
+    minima_energy = [float(e) for e in table["energy"].to_numpy()[is_min]]
+    global_energy = float(table["energy"].min())
     final, path, movers = descent_with_moves(actors, first, seed)
     fig = _draw(actors, table, minima_sides, minima_energy, path, movers, first, final)
     figures = save_all([(fig, "landscape.png")], out_dir)
@@ -322,7 +323,7 @@ def run(
     names = actors.names
     minima_lines = "\n".join(
         f"- {_side_text(names, m)}: energy {e:.1f}"
-        + (" (global minimum)" if np.isclose(e, found.global_energy) else "")
+        + (" (global minimum)" if np.isclose(e, global_energy) else "")
         for m, e in zip(minima_sides, minima_energy, strict=True)
     )
     moves = ", ".join(names[i] for i in movers) or "none (the start is already stable)"
@@ -356,7 +357,7 @@ def run(
         "names": names,
         "minima": minima_sides,
         "minima_energies": minima_energy,
-        "global_energy": found.global_energy,
+        "global_energy": global_energy,
         "descent_energies": path,
         "descent_movers": [names[i] for i in movers],
         "final": final,

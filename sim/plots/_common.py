@@ -43,9 +43,12 @@ def new_figure(width: float, height: float) -> Figure:
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG at :data:`DPI` and return the path written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, facecolor="white")
+    """Write ``fig`` as a PNG at :data:`DPI`, atomically (a temporary file in the same folder,
+    then a rename: an interrupted write leaves no half-drawn PNG), and return the path."""
+    from sim.runner.output import atomic_write
+
+    path = Path(path)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white"))
     return path
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.plots._common import DPI, new_figure
+from sim.plots._common import new_figure, save_figure
 from sim.runner.sweep import OUTCOMES, PROBABILITIES
 from sim.stats import describe
 
@@ -29,13 +29,6 @@ def _ordered_values(series: pd.Series) -> list:
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return sorted(values)
     return values
-
-
-def _save(fig, path: Path) -> Path:
-    from sim.runner.output import atomic_write
-
-    atomic_write(path, lambda p: fig.savefig(p, dpi=DPI, facecolor="white", format="png"))
-    return path
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -190,11 +183,11 @@ def draw_sweep_plots(
             f"Outcomes against {p}: mean and 95% interval ({n} runs; pooled over {pooled})",
             groups=groups,
         )
-        paths.append(_save(fig, folder / f"outcomes_vs_{_slug(p)}.png"))
+        paths.append(save_figure(fig, folder / f"outcomes_vs_{_slug(p)}.png"))
     if len(params) == 2:
         x, y = params
         fig = heatmaps(runs, x, y, outcomes, f"Mean outcome by {x} and {y} ({n} runs)")
-        paths.append(_save(fig, folder / f"heatmap_{_slug(x)}_{_slug(y)}.png"))
+        paths.append(save_figure(fig, folder / f"heatmap_{_slug(x)}_{_slug(y)}.png"))
     return paths
 
 
@@ -225,4 +218,4 @@ def comparison_figure(table: pd.DataFrame, letters: Sequence[str], legend: str, 
     for ax in axes[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle(f"Comparison, mean and 95% interval (dashed: A)\n{legend}", fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
