@@ -139,7 +139,7 @@ _base: dict[tuple[str, ...], object] = {}
 def run_point(task: tuple) -> list[dict]:
     """Run one parameter point over its replicate seeds; one row per run."""
     from sim.runner.config import compose
-    from sim.runner.simulate import prepare, replicate_seed, run_model
+    from sim.runner.simulate import prepare, simulate
 
     stage, index, values, common, base_seed, seeds = task
     if common not in _base:
@@ -150,9 +150,8 @@ def run_point(task: tuple) -> list[dict]:
     prepared = prepare(cfg)
     rows = []
     for r in range(seeds):
-        seed = replicate_seed(base_seed, r)
-        model = run_model(prepared, seed)
-        s = model.recorder.tables(seed=seed)["summary"].iloc[0]
+        s = simulate(cfg, r, prepared)["summary"].iloc[0]  # seeded from cfg.seed = base_seed
+        seed = int(s["seed"])
         rows.append(
             {
                 "stage": stage,
@@ -450,6 +449,12 @@ def report(cfg, morris_t, sobol_t, kept, stats, elapsed, quick) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fail(message: str) -> None:
+    """One line on stderr and exit status 2, like the project's commands."""
+    print(f"sensitivity: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny designs (smoke test)")
@@ -464,12 +469,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         import SALib  # noqa: F401
     except ModuleNotFoundError:
-        print(
-            "sensitivity: error: SALib is not installed; run scripts/bootstrap.sh validation "
-            "(or make test, which installs every extra)",
-            file=sys.stderr,
+        fail(
+            "SALib is not installed; run scripts/bootstrap.sh validation (or make test, which "
+            "installs every extra)"
         )
-        raise SystemExit(2) from None
     cfg = OmegaConf.load(HERE / "config.yaml")
     if args.quick:
         cfg.common = [
@@ -491,13 +494,19 @@ def main(argv: list[str] | None = None) -> None:
         full, int(cfg.morris.trajectories), int(cfg.morris.levels), int(cfg.morris.sample_seed)
     )
     if args.report_only:
+        if not (results / "runs.parquet").is_file():
+            fail(f"{results} holds no runs.parquet: run without --report-only first")
         runs = pd.read_parquet(results / "runs.parquet")
         runs_m, runs_s = (
             runs[runs["stage"] == s].reset_index(drop=True) for s in ("morris", "sobol")
         )
         points_m = pd.read_csv(results / "morris_design.csv")
-        if not np.allclose(points_m[full["names"]].to_numpy(float), x_m):
-            sys.exit("results/ were made with another config.yaml: run without --report-only")
+        design = points_m.reindex(columns=full["names"]).to_numpy(float)
+        if design.shape != x_m.shape or not np.allclose(design, x_m):
+            fail(
+                f"{results} was made with another design (a --quick run, or another "
+                "config.yaml): give the same options, or run without --report-only"
+            )
         elapsed = float((results / "elapsed_s.txt").read_text())
     else:
         runs_m, points_m = evaluate("morris", full, x_m, cfg, int(cfg.morris.seeds), workers)
@@ -544,7 +553,7 @@ def main(argv: list[str] | None = None) -> None:
     figure_sobol(sobol_t, results / "sobol.png")
 
     from sim.runner.config import compose
-    from sim.runner.output import write_manifest
+    from sim.runner.output import atomic_write, write_manifest
 
     base = compose([*cfg.common, f"seed={cfg.base_seed}"])
     (results / "config_resolved.yaml").write_text(
@@ -579,7 +588,8 @@ def main(argv: list[str] | None = None) -> None:
             "utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "code": git_commit(),
         }
-        (results / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        text = json.dumps(manifest, indent=2)
+        atomic_write(results / "manifest.json", lambda p: p.write_text(text, encoding="utf-8"))
     else:
         write_manifest(
             results,
@@ -590,7 +600,7 @@ def main(argv: list[str] | None = None) -> None:
                 "base_seed": int(cfg.base_seed),
                 "wall_time_s": round(elapsed, 1),
                 "sobol_parameters": kept,
-                **{k: v for k, v in stats.items()},
+                **stats,
             },
         )
     print(json.dumps({"runs": len(runs), "minutes": round(elapsed / 60, 1), "kept": kept}))

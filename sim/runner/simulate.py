@@ -47,15 +47,21 @@ class Prepared:
     scenario: str
 
 
-def prepare(cfg) -> Prepared:
+def prepare(cfg, world: World | None = None) -> Prepared:
     """Validate a composed config and build the world and events.
+
+    Args:
+        cfg: the composed config.
+        world: the world ``build_world(cfg.world)`` would build, when the caller already has it
+            (a calibration that varies only model and scenario settings); every other check
+            still runs.
 
     Raises:
         UserError: anything wrong with the config, in one line.
     """
     params = as_params(cfg.model)
     check_params(params)
-    world = build_world(cfg.world)
+    world = world if world is not None else build_world(cfg.world)
     events = build_events(cfg.scenario.events, world)
     pred = params.predicates
     for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian, *pred.rivals]:
