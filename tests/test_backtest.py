@@ -3,29 +3,12 @@ in-sample/out-of-sample split, and a --quick smoke run."""
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_scripts import load_script, run_quick
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "experiments/backtest_nato/run.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("backtest_nato_run", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bt = _load()
+bt = load_script("backtest_nato")
 
 
 @pytest.fixture
@@ -119,17 +102,7 @@ def test_calibration_never_sees_out_of_sample(actual):
 
 
 def test_quick_run(tmp_path):
-    started = time.time()
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    elapsed = time.time() - started
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert elapsed < 30, f"quick run took {elapsed:.0f} s"
+    run_quick("backtest_nato", tmp_path)
     results = tmp_path / "results"
     summary = pd.read_csv(results / "summary.csv")
     assert set(zip(summary["forecast"], summary["period"], strict=True)) == {

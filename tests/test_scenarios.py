@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from experiment_scripts import run_quick
 
 from sim.abm.model import AllianceModel
 from sim.runner.simulate import prepare, run_model
 
-ROOT = Path(__file__).resolve().parents[1]
 INJECTION = "scenario.events.us_indo_pacific_injection"
 
 
@@ -179,21 +175,7 @@ def test_dose_response_is_monotone_within_sampling_error(compose_cfg):
 
 
 def test_experiment_quick_mode_writes_its_report(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "experiments/asian_nato_question/run.py"),
-            "--quick",
-            "--out",
-            str(tmp_path),
-            "--workers",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
+    run_quick("asian_nato_question", tmp_path, "--workers", "1")
     report = (tmp_path / "report.md").read_text()
     for section in (
         "## Answer",

@@ -3,32 +3,17 @@ wiring on known functions, and a --quick run end to end."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from experiment_scripts import load_script, run_quick
 from omegaconf import OmegaConf
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "experiments/sensitivity/run.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("sensitivity_run", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-sa = _load()
-CFG = OmegaConf.load(SCRIPT.parent / "config.yaml")
+sa = load_script("sensitivity")
+CFG = OmegaConf.load(Path(sa.__file__).parent / "config.yaml")
 
 
 def test_problem_definition():
@@ -94,17 +79,7 @@ def test_top_parameters_takes_the_largest_on_any_outcome():
 
 
 def test_quick_run(tmp_path):
-    started = time.time()
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
-    elapsed = time.time() - started
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert elapsed < 30, f"quick run took {elapsed:.0f} s"
+    run_quick("sensitivity", tmp_path)
     results = tmp_path / "results"
     morris = pd.read_csv(results / "morris.csv")
     sobol = pd.read_csv(results / "sobol.csv")
