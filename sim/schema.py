@@ -3,7 +3,8 @@
 The YAML files under ``configs/`` hold the values (and say where each comes from); these
 dataclasses hold the types. Hydra merges the YAML into them, so a misspelt key or a value of the
 wrong type is rejected when the config is composed. Semantic checks (unknown actors, negative
-amounts) live in ``sim.world`` and ``sim.runner.simulate.check_params``.
+amounts) live in ``sim.world`` and ``sim.runner.simulate.check_params``; each number's
+range is declared here and checked by ``sim.validate``.
 
 This module imports nothing from the rest of the package, so every layer may use it.
 """
@@ -18,6 +19,71 @@ from omegaconf import MISSING
 LEVELS = ("none", "alignment", "partnership", "formal")
 """Commitment levels, index = level number."""
 
+# --------------------------------------------------------------------------- ranges
+# Every number of the config has a documented range, declared here beside its type and checked
+# by ``sim.validate.check_numbers`` before anything is built or written (docs/configuration.md
+# lists them). Beyond physical limits (shares in [0, 1], levels of affinity in [-1, 1]) the
+# ranges are generous caps that keep the arithmetic finite, not judgements about plausibility.
+
+USD_BN_MAX = 1e6
+"""Largest amount in USD bn: USD 1,000 trillion, about ten times world GDP."""
+SEED_MAX = 2**63 - 1
+"""Largest seed: numpy's SeedSequence takes any non-negative integer; tables store int64."""
+HORIZON_MAX = 200
+"""Longest run, in years."""
+YEAR_MIN, YEAR_MAX = 1900, 2300
+"""Calendar years the config may name."""
+WEIGHT_MAX = 1e3
+"""Cap on dimensionless weights and multipliers (defaults are of order 0.001-2)."""
+REPLICATES_MAX = 1_000_000
+
+
+@dataclass(frozen=True)
+class Range:
+    """The documented range of a number: ``[lo, hi]``, an end open where said."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, x: float) -> bool:
+        above = x > self.lo if self.lo_open else x >= self.lo
+        below = x < self.hi if self.hi_open else x <= self.hi
+        return above and below
+
+    def __str__(self) -> str:
+        def num(v: float) -> str:
+            return str(int(v)) if float(v).is_integer() and abs(v) < 1e7 else f"{v:.4g}"
+
+        left = "(" if self.lo_open else "["
+        right = ")" if self.hi_open else "]"
+        return f"{left}{num(self.lo)}, {num(self.hi)}{right}"
+
+
+def ranged(default: Any, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False):
+    """A field whose value (or each value of its list) must lie in the range."""
+    return field(default=default, metadata={"range": Range(lo, hi, lo_open, hi_open)})
+
+
+def ranged_list(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False):
+    """A list field with its values in the range (no default: the YAML gives it)."""
+    return field(default=MISSING, metadata={"range": Range(lo, hi, lo_open, hi_open)})
+
+
+def per_state(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False):
+    """A dict field (state or pair -> number) whose values must lie in the range."""
+    return field(default_factory=dict, metadata={"range": Range(lo, hi, lo_open, hi_open)})
+
+
+def entries(schema: type):
+    """A dict field whose entries (a treaty, an aggregate, an event) follow ``schema``."""
+    return field(default_factory=dict, metadata={"entries": schema})
+
+
+PCT = Range(0, 100, hi_open=True)
+"""Shares of GDP in percent."""
+
 
 @dataclass
 class TreatyConfig:
@@ -25,8 +91,8 @@ class TreatyConfig:
 
     members: list[str] = MISSING
     level: str = "formal"
-    target_pct_gdp: float | None = None
-    target_weight: float | None = None
+    target_pct_gdp: float | None = ranged(None, 0, 100, hi_open=True)
+    target_weight: float | None = ranged(None, 0, WEIGHT_MAX)
     open_to: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -49,22 +115,22 @@ class WorldConfig:
     actors: list[str] = field(default_factory=list)
     actors_csv: str | None = None
     propensity_csv: str | None = None
-    propensity_midpoint: float = 0.0
-    propensity_scale: float = 1.0
-    aggregates: dict[str, Any] = field(default_factory=dict)  # each an AggregateConfig
-    base_year: int = 2024
-    data_overrides: dict[str, dict[str, float]] = field(default_factory=dict)
-    regime: dict[str, float] = field(default_factory=dict)
-    gdp_growth: dict[str, float] = field(default_factory=dict)
-    projection_range_km: dict[str, float] = field(default_factory=dict)
-    credibility: dict[str, float] = field(default_factory=dict)
-    coercion_propensity: dict[str, float] = field(default_factory=dict)
-    min_pct_gdp: dict[str, float] = field(default_factory=dict)
-    max_pct_gdp: dict[str, float] = field(default_factory=dict)
-    affinity_regime_weight: float = 0.3
-    affinity: dict[str, float] = field(default_factory=dict)
-    trade_exposure_pct_gdp: dict[str, float] = field(default_factory=dict)
-    treaties: dict[str, Any] = field(default_factory=dict)  # each a TreatyConfig
+    propensity_midpoint: float = ranged(0.0, -1e6, 1e6)
+    propensity_scale: float = ranged(1.0, 0, 1e6, lo_open=True)
+    aggregates: dict[str, Any] = entries(AggregateConfig)
+    base_year: int = ranged(2024, YEAR_MIN, YEAR_MAX)
+    data_overrides: dict[str, dict[str, float]] = per_state(0, USD_BN_MAX)  # USD bn
+    regime: dict[str, float] = per_state(-1, 1)
+    gdp_growth: dict[str, float] = per_state(-0.5, 1)  # nominal growth a year
+    projection_range_km: dict[str, float] = per_state(0, 40_000, lo_open=True)
+    credibility: dict[str, float] = per_state(0, 1)
+    coercion_propensity: dict[str, float] = per_state(0, 1)
+    min_pct_gdp: dict[str, float] = per_state(0, 100, hi_open=True)
+    max_pct_gdp: dict[str, float] = per_state(0, 100, hi_open=True)
+    affinity_regime_weight: float = ranged(0.3, 0, 1)
+    affinity: dict[str, float] = per_state(-2, 2)  # adjustments; affinities end in [-1, 1]
+    trade_exposure_pct_gdp: dict[str, float] = per_state(0, 100)
+    treaties: dict[str, Any] = entries(TreatyConfig)
     ties: dict[str, str] = field(default_factory=dict)
 
 
@@ -73,39 +139,39 @@ class EventConfig:
     """One scheduled scenario event; which fields apply depends on ``kind`` (sim.world.events)."""
 
     kind: str = MISSING
-    start_year: int = 2025
-    duration_years: int | None = None
+    start_year: int = ranged(2025, YEAR_MIN, YEAR_MAX)
+    duration_years: int | None = ranged(None, 1, HORIZON_MAX)
     note: str = ""
     # side_payment
     donor: str | None = None
     recipients: list[str] = field(default_factory=list)
-    amount_usd_bn: float = 0.0
+    amount_usd_bn: float = ranged(0.0, 0, USD_BN_MAX)  # a year
     allocation: str = "equal"
     condition_level: str = "none"
-    condition_partners: int = 0
-    channels: dict[str, float] = field(default_factory=dict)
-    affinity_per_usd_bn: float = 0.02
-    credibility_per_usd_bn: float = 0.01
+    condition_partners: int = ranged(0, 0, 1000)
+    channels: dict[str, float] = per_state(0, 1)
+    affinity_per_usd_bn: float = ranged(0.02, 0, 1)
+    credibility_per_usd_bn: float = ranged(0.01, 0, 1)
     # budget_shock
     state: str | None = None
-    spending_usd_bn: float | None = None
-    pct_gdp: float | None = None
+    spending_usd_bn: float | None = ranged(None, 0, USD_BN_MAX)
+    pct_gdp: float | None = ranged(None, 0, 100, hi_open=True)
     # spending_target
     members: list[str] = field(default_factory=list)
-    target_pct_gdp: float = 0.0
-    by_year: int | None = None
-    weight: float = 0.3
+    target_pct_gdp: float = ranged(0.0, 0, 100, hi_open=True)
+    by_year: int | None = ranged(None, YEAR_MIN, YEAR_MAX)
+    weight: float = ranged(0.3, 0, WEIGHT_MAX)
     # exercise
     participants: list[str] = field(default_factory=list)
-    affinity_gain: float = 0.0
-    credibility_gain: float = 0.0
-    max_affinity: float = 1.0
+    affinity_gain: float = ranged(0.0, 0, 2)  # a year; affinity spans [-1, 1]
+    credibility_gain: float = ranged(0.0, 0, 1)
+    max_affinity: float = ranged(1.0, -1, 1)
     # rival_response
     actor: str | None = None
-    reaction: float = 0.0
-    coercion_multiplier: float = 1.0
+    reaction: float = ranged(0.0, 0, WEIGHT_MAX)
+    coercion_multiplier: float = ranged(1.0, 0, WEIGHT_MAX)
     courted: list[str] = field(default_factory=list)
-    courting_gain: float = 0.0
+    courting_gain: float = ranged(0.0, 0, 2)
 
 
 @dataclass
@@ -114,58 +180,58 @@ class ScenarioConfig:
 
     name: str = MISSING
     description: str = ""
-    events: dict[str, Any] = field(default_factory=dict)  # each an EventConfig
+    events: dict[str, Any] = entries(EventConfig)
 
 
 @dataclass
 class BudgetConfig:
-    adjustment_speed: float = MISSING
-    max_change_pct_points: float = MISSING
-    min_pct_gdp: float = MISSING
-    max_pct_gdp: float = MISSING
-    target_weight: float = MISSING
+    adjustment_speed: float = ranged(MISSING, 0, 1)
+    max_change_pct_points: float = ranged(MISSING, 0, 100)
+    min_pct_gdp: float = ranged(MISSING, 0, 100, hi_open=True)
+    max_pct_gdp: float = ranged(MISSING, 0, 100, hi_open=True)
+    target_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
     calibrate_preferences: bool = True
-    theta: float = 1.0
-    private_benefit_share: float = MISSING
-    background_threat_share: float = MISSING
+    theta: float = ranged(1.0, 0, WEIGHT_MAX, lo_open=True)
+    private_benefit_share: float = ranged(MISSING, 0, 1, hi_open=True)
+    background_threat_share: float = ranged(MISSING, 0, WEIGHT_MAX)
 
 
 @dataclass
 class SecurityConfig:
-    depreciation: float = MISSING
-    publicness: float = MISSING
-    level_weights: list[float] = MISSING
+    depreciation: float = ranged(MISSING, 0, 1, lo_open=True)
+    publicness: float = ranged(MISSING, 0, 1)
+    level_weights: list[float] = ranged_list(0, 1)
 
 
 @dataclass
 class AlignmentConfig:
     rule: str = "expected_utility"
-    temperature_pct_gdp: float = MISSING
-    entrapment_weight: float = MISSING
-    autonomy_weight: float = MISSING
-    tie_cost_usd_bn: float = MISSING
-    coercion_weight: float = MISSING
-    affinity_weight: float = MISSING
-    side_payment_weight: float = MISSING
-    treaty_exit_cost: float = MISSING
-    landscape_thresholds: list[float] = MISSING
+    temperature_pct_gdp: float = ranged(MISSING, 0, 100)
+    entrapment_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
+    autonomy_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
+    tie_cost_usd_bn: float = ranged(MISSING, 0, USD_BN_MAX)
+    coercion_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
+    affinity_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
+    side_payment_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
+    treaty_exit_cost: float = ranged(MISSING, 0, WEIGHT_MAX)
+    landscape_thresholds: list[float] = ranged_list(-1, 1)
 
 
 @dataclass
 class PredicatesConfig:
     asian_nato_hub: str = "USA"
     asian_nato_candidates: list[str] = field(default_factory=lambda: ["JPN", "KOR", "AUS", "PHL"])
-    asian_nato_min: int = 3
+    asian_nato_min: int = ranged(3, 1, 1000)
     link_asian: list[str] = field(default_factory=lambda: ["JPN", "KOR", "AUS"])
     link_treaty: str = "NATO"
     link_min_level: str = "partnership"
-    link_min_partners: int = 3
+    link_min_partners: int = ranged(3, 0, 1000)
     rivals: list[str] = field(default_factory=lambda: ["CHN", "RUS"])
 
 
 @dataclass
 class ModelConfig:
-    horizon: int = MISSING
+    horizon: int = ranged(MISSING, 1, HORIZON_MAX)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     alignment: AlignmentConfig = field(default_factory=AlignmentConfig)
@@ -174,13 +240,15 @@ class ModelConfig:
 
 @dataclass
 class RunConfig:
-    replicates: int = 1
-    first_replicate: int = 0
+    replicates: int = ranged(1, 1, REPLICATES_MAX)
+    first_replicate: int = ranged(0, 0, REPLICATES_MAX)
     plots: bool = True
     key_states: list[str] = field(
         default_factory=lambda: ["USA", "JPN", "KOR", "CHN", "AUS", "PHL", "DEU", "GBR"]
     )
-    network_years: list[int] = field(default_factory=list)
+    network_years: list[int] = field(
+        default_factory=list, metadata={"range": Range(YEAR_MIN, YEAR_MAX)}
+    )
     csv: bool = True
     resume: bool = False
 
@@ -189,7 +257,7 @@ class RunConfig:
 class Config:
     """The whole configuration of one run."""
 
-    seed: int = 0
+    seed: int = ranged(0, 0, SEED_MAX)
     world: WorldConfig = field(default_factory=WorldConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

@@ -100,7 +100,7 @@ BAD_INPUTS = {
     "wrong type float": (["model.horizon=1.5"], "model.horizon"),
     "negative amount": (
         ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.amount_usd_bn=-5"],
-        "non-negative",
+        "must lie in [0, 1000000] (got -5)",
     ),
     "unknown actor": (
         ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.donor=XXX"],
@@ -117,7 +117,7 @@ BAD_INPUTS = {
     "unknown state in pairs": (["+world.affinity.JPN-XYZ=0.1"], "XYZ"),
     "bad level": (["world.ties.AUS-JPN=alliance"], "unknown commitment level 'alliance'"),
     "bad rule": (["model.alignment.rule=magic"], "model.alignment.rule 'magic'"),
-    "negative horizon": (["model.horizon=-3"], "model.horizon must be at least 1"),
+    "negative horizon": (["model.horizon=-3"], "model.horizon must lie in [1, 200]"),
     "bad channels": (
         [
             "scenario=injection_1p5b",
@@ -158,7 +158,13 @@ MALFORMED = {
     ),
     "missing value": (ACTORS.replace("1000,20", "1000,"), None, "missing or non-numeric"),
     "text in a number": (ACTORS.replace("1000,20", "1000,lots"), None, "missing or non-numeric"),
-    "negative spending": (ACTORS.replace("1000,20", "1000,-20"), None, "negative"),
+    "negative spending": (
+        ACTORS.replace("1000,20", "1000,-20"),
+        None,
+        "'defence_usd_bn' must be a finite number in [0, 1000000]",
+    ),
+    "absurd GDP": (ACTORS.replace("1000,20", "1e300,20"), None, "'gdp_usd_bn' must be a finite"),
+    "infinite GDP": (ACTORS.replace("1000,20", "inf,20"), None, "'gdp_usd_bn' must be a finite"),
     "repeated code": (ACTORS.replace("BBB,Bland", "AAA,Bland"), None, "unique"),
     "non-square matrix": (
         ACTORS,
@@ -216,17 +222,33 @@ def test_a_valid_csv_world_runs(tmp_path):
     assert (folder / "manifest.json").is_file()
 
 
-def test_a_failed_run_leaves_no_folder_that_looks_complete(tmp_path):
-    """An error inside the run (after Hydra made the folder) removes the folder."""
+def test_a_failed_run_removes_the_folder_it_created(tmp_path):
+    """An error inside the run (after the folder was made) removes the folder it made."""
     from sim.cli.main import fail
+    from sim.runner.folders import claim, lock
 
     folder = tmp_path / "outputs" / "x"
-    (folder / ".hydra").mkdir(parents=True)
+    assert claim(folder, "run")
+    lock(folder)
+    (folder / ".hydra").mkdir()
     (folder / "states.parquet").write_text("partial")
     with pytest.raises(SystemExit) as exit_info:
         fail("something went wrong", folder)
     assert exit_info.value.code == 2
     assert not folder.exists()
+
+
+def test_a_failed_run_touches_nothing_in_a_folder_it_does_not_hold(tmp_path):
+    """fail() on a folder without the marker, or one another run holds, removes nothing."""
+    from sim.cli.main import fail
+
+    folder = tmp_path / "thesis"
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / "states.parquet").write_text("the user's own file")
+    (folder / "thesis.tex").write_text("chapter 1")
+    with pytest.raises(SystemExit):
+        fail("something went wrong", folder)
+    assert sorted(p.name for p in folder.iterdir()) == [".hydra", "states.parquet", "thesis.tex"]
 
 
 @pytest.mark.parametrize(

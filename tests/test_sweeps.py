@@ -155,10 +155,16 @@ def _free_port() -> int:
 
 
 def test_ray_cluster_launcher_gives_identical_tables(reference, tmp_path):
-    """Start a local Ray cluster, run the sweep on it, stop the cluster."""
+    """Start a local Ray cluster, run the sweep on it, stop the cluster.
+
+    The head is started from another folder than the sweep's, and the sweep folder is given
+    relative: the jobs (whose working folder is the head's) must still write where the
+    submitting command looks (the folder is resolved once, by the submitter)."""
     ray = BIN / "ray"
     port = _free_port()
     temp = tempfile.mkdtemp(prefix="ray")  # short: Ray's socket paths must fit 107 bytes
+    head_cwd = tmp_path / "head"
+    head_cwd.mkdir()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     start = subprocess.run(
         [
@@ -175,18 +181,24 @@ def test_ray_cluster_launcher_gives_identical_tables(reference, tmp_path):
         text=True,
         timeout=180,
         env=env,
+        cwd=head_cwd,
     )
     assert start.returncode == 0, start.stderr[-2000:]
     try:
         folder = tmp_path / "ray_sweep"
-        sweep(
-            folder,
-            "hydra/launcher=ray_cluster",
-            "scenario=baseline,injection_1p5b",
-            "seed=1,2",
-            "run.replicates=2",
+        cmd = [str(BIN / "alliance-sim"), "-m", "hydra.sweep.dir=ray_sweep", *SMALL]
+        cmd += ["hydra/launcher=ray_cluster", "scenario=baseline,injection_1p5b", "seed=1,2"]
+        proc = subprocess.run(
+            [*cmd, "run.replicates=2"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,
             env={**env, "RAY_ADDRESS": f"127.0.0.1:{port}"},
         )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "Sweep complete" in proc.stdout, proc.stdout[-2000:]
+        assert not (head_cwd / "ray_sweep").exists()
         pd.testing.assert_frame_equal(runs_of(folder), runs_of(reference))
     finally:
         subprocess.run([str(ray), "stop", "--force"], capture_output=True, timeout=120, env=env)

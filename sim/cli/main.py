@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -35,9 +34,12 @@ register_resolvers()
 
 
 def fail(message: str, folder: Path | None = None) -> None:
-    """Print one line and exit 2, removing a run folder that the failed run left behind."""
-    if folder is not None and folder.is_dir() and not (folder / "manifest.json").exists():
-        shutil.rmtree(folder, ignore_errors=True)
+    """Print one line and exit 2, undoing what the failed run wrote into its folder (only
+    what the program wrote: ``sim.runner.folders.remove_if_created``)."""
+    from sim.runner.folders import remove_if_created
+
+    if folder is not None:
+        remove_if_created(folder)
     print(f"alliance-sim: error: {message}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
 
@@ -101,12 +103,32 @@ def job_line(folder: Path, tables, seconds: float) -> str:
     )
 
 
+def check_sweep_folder(sweep_dir: Path) -> None:
+    """A sweep job's folder must lie in the folder its submitter created and marked; a job on
+    another machine that cannot see it says so instead of writing where nobody looks.
+
+    Raises:
+        UserError: the sweep folder holds no marker here.
+    """
+    import socket
+
+    from sim.runner.folders import is_ours
+
+    if not is_ours(sweep_dir):
+        raise UserError(
+            f"this job's sweep folder {sweep_dir} is not the one its sweep created (not visible "
+            f"from {socket.gethostname()}): when jobs run on other machines, give "
+            "hydra.sweep.dir on a file system they all share"
+        )
+
+
 def task(cfg: DictConfig) -> None:
     """Hydra task: one job of a run or a sweep."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from sim.cli.preflight import config_key
+    from sim.runner.folders import claim, lock
     from sim.runner.run import prepare_folder, run_to_folder
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
@@ -115,6 +137,10 @@ def task(cfg: DictConfig) -> None:
     multirun = hc.mode == RunMode.MULTIRUN
     started = time.perf_counter()
     try:
+        if multirun:
+            check_sweep_folder(folder.parent)
+        claim(folder, "run", allow_hydra=True)
+        lock(folder)
         if prepare_folder(cfg, folder, resume=bool(cfg.run.resume)) == "done":
             what = job_label() if multirun else "Run"
             print(f"{what} already complete, skipped: {folder}", flush=True)
@@ -122,6 +148,9 @@ def task(cfg: DictConfig) -> None:
         tables = run_to_folder(cfg, folder, PREPARED.get(config_key(cfg)))
     except UserError as exc:
         fail(str(exc), folder)
+    except OSError as exc:  # an output that cannot be written: disk full, permissions, ...
+        where = exc.filename or folder
+        fail(f"cannot write {where}: {exc.strerror or exc}; give a writable folder", folder)
     except KeyboardInterrupt:
         where = "hydra.sweep.dir" if multirun else "hydra.run.dir"
         base = folder.parent if multirun else folder
@@ -193,11 +222,16 @@ def main() -> None:
         print_help()
         return
 
+    from sim.cli.preflight import claim_output, with_folder
+
     register_configs()
     try:
-        PREPARED.update(check(sys.argv[1:]))
+        plan = check(sys.argv[1:])
+        claim_output(plan)
     except UserError as exc:
         fail(str(exc))
+    PREPARED.update(plan.prepared)
+    sys.argv = [sys.argv[0], *with_folder(sys.argv[1:], plan)]
     try:
         hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()
     except KeyboardInterrupt:

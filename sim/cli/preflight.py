@@ -8,6 +8,7 @@ data file) become one line naming the problem and the fix, and nothing is writte
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.errors import UserError
@@ -102,10 +103,14 @@ def explain(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
     if cause is not None:
         text = f"{text}\n{cause}"
-    missing = re.search(r"Could not find '([^/']+)/([^']+)'", text)
+    missing = re.search(r"Could not (?:find|load) '([^/']+)/([^']+)'", text)
     if missing:
         group, option = missing.groups()
         return f"unknown {group} '{option}'; available: {', '.join(_group_options(group))}"
+    exists = re.search(r"Could not append to config\. An item is already at '([^']+)'", text)
+    if exists:
+        key = exists.group(1)
+        return f"'{key}' is already set: drop the leading '+' to change it ({key}=VALUE)"
     missing_group = re.search(r"Could not override '([^']+)'", text)
     key_match = re.search(r"Key '([^']+)' (?:not in '[^']+'|is not in struct)", text)
     if key_match:
@@ -188,16 +193,28 @@ def config_key(cfg) -> str:
     return OmegaConf.to_yaml({k: cfg[k] for k in cfg if k != "hydra"})
 
 
-def check(argv: list[str]) -> dict:
+@dataclass
+class Plan:
+    """What a checked command line will do: the prepared configs, and the output folder,
+    resolved once to an absolute path (a run folder, or a sweep's folder with ``-m``)."""
+
+    prepared: dict = field(default_factory=dict)
+    folder: Path | None = None
+    key: str = "hydra.run.dir"
+    multirun: bool = False
+
+
+def check(argv: list[str]) -> Plan:
     """Validate the command line; raise UserError with one line if anything is wrong.
 
     Returns:
-        The prepared world and events of every config checked, by ``config_key``, so that
-        the run need not build them again.
+        The plan: the prepared world and events of every config checked, by ``config_key``
+        (so that the run need not build them again), and the output folder. Nothing is
+        created: :func:`claim_output` does that once the whole command line has passed.
     """
     overrides, multirun, hydra_only = split_argv(argv)
     if hydra_only:
-        return {}
+        return Plan()
     from sim.runner.simulate import prepare
 
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
@@ -208,14 +225,84 @@ def check(argv: list[str]) -> dict:
     for combo in combos:
         cfg = compose_checked(combo)
         prepared[config_key(cfg)] = prepare(cfg)
-    for o in overrides:
-        if o.startswith("hydra.run.dir=") and Path(o.split("=", 1)[1]).is_file():
-            raise UserError(f"hydra.run.dir points at a file: {o.split('=', 1)[1]}")
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    folder = output_folder(overrides, combos[0], key)
     sweeper = check_sweeper(overrides, model_overrides) if multirun else None
-    check_folders(overrides, multirun, bool(cfg.run.resume))
+    check_folders(overrides, folder, multirun, bool(cfg.run.resume))
     if bool(cfg.run.resume):
-        check_resume(overrides, multirun, model_overrides, sweeper, cfg)
-    return prepared
+        check_resume(folder, multirun, model_overrides, sweeper, cfg)
+    return Plan(prepared, folder, key, multirun)
+
+
+def output_folder(overrides: list[str], task_overrides: list[str], key: str) -> Path:
+    """The run (or sweep) folder this command will write, as an absolute path: the folder
+    pattern of the config (``hydra.run.dir`` / ``hydra.sweep.dir``, with the user's overrides)
+    resolved once, here, so that every launcher's jobs write where the submitter looks.
+
+    Raises:
+        UserError: the pattern cannot be resolved, or resolves to a path Hydra cannot take.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.runner.config import config_dir, register_resolvers
+
+    hydra_overrides = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
+    register_resolvers()
+    if GlobalHydra.instance().is_initialized():
+        GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            cfg = compose(
+                config_name="config",
+                overrides=[*task_overrides, *hydra_overrides],
+                return_hydra_config=True,
+            )
+        text = str(OmegaConf.select(cfg, key, throw_on_missing=True))
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise UserError(f"{key}: {explain(exc)}") from None
+    finally:
+        GlobalHydra.instance().clear()
+    if not text.strip():
+        raise UserError(f"{key} is empty; give a folder path")
+    if "${" in text or "\0" in text:
+        raise UserError(f"{key} '{text}' cannot be used as a folder path; give a plain path")
+    return Path(text).expanduser().absolute()
+
+
+def hydra_value(path: Path) -> str:
+    """A path as a quoted value of a Hydra override (quotes and backslashes escaped)."""
+    escaped = str(path).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def with_folder(argv: list[str], plan: Plan) -> list[str]:
+    """The command line with the output folder given explicitly (absolute), replacing any
+    folder the user gave: Hydra then writes exactly where the checks looked."""
+    if plan.folder is None:
+        return list(argv)
+    prefix = f"{plan.key}="
+    kept = [a for a in argv if not a.lstrip("+").startswith(prefix)]
+    return [*kept, f"{prefix}{hydra_value(plan.folder)}"]
+
+
+def claim_output(plan: Plan) -> None:
+    """Create (or take) the checked output folder, marked as the program's, and lock it for
+    this process: a second run aimed at the same folder is refused at once.
+
+    Raises:
+        UserError: the folder holds files the program did not write, cannot be created, or is
+            in use by another run.
+    """
+    from sim.runner.folders import claim, lock
+
+    if plan.folder is None:
+        return
+    claim(plan.folder, "sweep" if plan.multirun else "run")
+    lock(plan.folder)
 
 
 def _hydra_value(overrides: list[str], key: str) -> str | None:
@@ -227,26 +314,38 @@ def _hydra_value(overrides: list[str], key: str) -> str | None:
     return None
 
 
-def check_folders(overrides: list[str], multirun: bool, resume: bool) -> None:
-    """``run.resume`` needs the folder to resume; an existing sweep folder needs ``run.resume``.
+def check_folders(overrides: list[str], folder: Path, multirun: bool, resume: bool) -> None:
+    """The output folder must be new, empty, or the program's own; ``run.resume`` needs the
+    folder to resume, and an existing folder of finished runs needs ``run.resume``.
 
     Raises:
-        UserError: resume without a folder, or a folder of finished runs without resume.
+        UserError: a folder with files the program did not write; resume without a folder; a
+            folder of finished runs without resume.
     """
+    from sim.runner.folders import is_ours
     from sim.runner.output import is_complete
 
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    folder = _hydra_value(overrides, key)
-    if resume and folder is None:
+    if resume and _hydra_value(overrides, key) is None:
         raise UserError(
             f"run.resume=true needs the folder to resume: add {key}=FOLDER (the folder the "
             "earlier run wrote)"
         )
-    if folder is None or resume or not Path(folder).is_dir():
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{key} points at a file: {folder}; give a folder path")
+    if not folder.is_dir():
         return
-    base = Path(folder)
-    finished = [p for p in base.iterdir() if p.is_dir() and is_complete(p)] if multirun else []
-    if is_complete(base) or finished:
+    if not is_ours(folder):
+        if any(folder.iterdir()):
+            raise UserError(
+                f"{folder} already holds files that alliance-sim did not write; nothing there "
+                f"is touched. Give a new or empty folder as {key}, or leave it at its default"
+            )
+        return
+    if resume:
+        return
+    finished = [p for p in folder.iterdir() if p.is_dir() and is_complete(p)] if multirun else []
+    if is_complete(folder) or finished:
         raise UserError(
             f"{folder} already holds finished runs; add run.resume=true to skip them and run "
             f"the rest, or give a new {key}"
@@ -307,7 +406,7 @@ def check_additions(overrides: list[str]) -> None:
             )
 
 
-def check_resume(overrides, multirun: bool, task_overrides, sweeper, cfg) -> None:
+def check_resume(folder: Path, multirun: bool, task_overrides, sweeper, cfg) -> None:
     """A resumed folder must hold runs of this very command (job N of the sweep it holds must be
     job N of this one), checked before Hydra writes anything into it.
 
@@ -318,8 +417,6 @@ def check_resume(overrides, multirun: bool, task_overrides, sweeper, cfg) -> Non
     from sim.runner.run import same_run
     from sim.runner.sweep import expected_jobs, job_identity, job_overrides
 
-    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    folder = Path(_hydra_value(overrides, key) or "")
     if not folder.is_dir():
         return
     if not multirun:

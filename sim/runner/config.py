@@ -7,6 +7,7 @@ line would, using the project's ``configs/`` folder and the typed schema.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -23,10 +24,24 @@ def config_dir() -> Path:
     return (Path(__file__).resolve().parents[2] / "configs").resolve()
 
 
+def slug(text: object) -> str:
+    """A name made safe as one folder-name component: letters, digits, ``.``, ``_`` and ``-``
+    kept, every other run of characters (``/``, spaces, ``$``...) one ``-``; no leading dot.
+
+    >>> slug("injection_1p5b"), slug("a/b"), slug("../x y"), slug("/root"), slug("")
+    ('injection_1p5b', 'a-b', 'x-y', 'root', 'unnamed')
+    """
+    out = re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.")
+    return out[:64] or "unnamed"
+
+
 def register_resolvers() -> None:
-    """Register ``${sim_uid:}``: a short random id that makes run folders unique (idempotent)."""
+    """Register ``${sim_uid:}``, a short random id that makes run folders unique, and
+    ``${sim_slug:x}``, a name made safe for a folder name (idempotent)."""
     if not OmegaConf.has_resolver("sim_uid"):
         OmegaConf.register_new_resolver("sim_uid", lambda: uuid.uuid4().hex[:6], use_cache=True)
+    if not OmegaConf.has_resolver("sim_slug"):
+        OmegaConf.register_new_resolver("sim_slug", slug)
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:

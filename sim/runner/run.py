@@ -3,7 +3,6 @@ write the manifest last."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -61,13 +60,15 @@ def prepare_folder(cfg, folder: Path, resume: bool = False) -> str:
     - A complete folder (``manifest.json``) of the same config: ``"done"`` with ``resume``,
       otherwise a ``UserError`` (a folder never holds two runs).
     - A complete folder of another config: ``UserError``.
-    - An incomplete folder (an interrupted run): its partial outputs are removed (Hydra's
-      ``.hydra`` and log are kept) and the run starts again: ``"run"``.
+    - An incomplete folder (an interrupted run): the files a run writes are removed, by name
+      (``sim.runner.folders.clear_run_outputs``: only in a folder the program owns; Hydra's
+      ``.hydra``, its log and anything else stay) and the run starts again: ``"run"``.
 
     Raises:
         UserError: the folder holds a complete run that must not be overwritten.
     """
     from sim.errors import UserError
+    from sim.runner.folders import clear_run_outputs
     from sim.runner.output import is_complete
 
     folder = Path(folder)
@@ -86,14 +87,30 @@ def prepare_folder(cfg, folder: Path, resume: bool = False) -> str:
             "runs, or leave hydra.run.dir / hydra.sweep.dir at their defaults for a new folder"
         )
     if folder.is_dir():
-        for entry in folder.iterdir():
-            if entry.name == ".hydra" or entry.suffix == ".log":
-                continue
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+        clear_run_outputs(folder)
     return "run"
+
+
+def check_finite(states: pd.DataFrame) -> None:
+    """Every number of the state table is finite: a run that overflowed is not written.
+
+    Raises:
+        UserError: naming the first non-finite column, state and year.
+    """
+    import numpy as np
+
+    from sim.errors import UserError
+
+    numbers = states.select_dtypes("number")
+    bad = ~np.isfinite(numbers.to_numpy(float))
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        where = states.iloc[row]
+        raise UserError(
+            f"the run produced a non-finite {numbers.columns[col]} for {where.get('iso3', '?')} "
+            f"in {where.get('year', '?')}: a setting lies far outside what the model is built "
+            "for; see the ranges in docs/configuration.md"
+        )
 
 
 def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[str, pd.DataFrame]:
@@ -111,6 +128,8 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
     replicates = int(cfg.run.replicates)
     numbers = range(int(cfg.run.first_replicate), int(cfg.run.first_replicate) + replicates)
     results = [simulate(cfg, r, prepared) for r in progress(numbers, "replicates")]
+    for result in results:
+        check_finite(result["states"])
     if replicates == 1:
         tables = results[0]
     else:

@@ -14,6 +14,7 @@ import pandas as pd
 from sim.abm.model import AllianceModel, as_params
 from sim.errors import UserError
 from sim.schema import LEVELS
+from sim.validate import check_config
 from sim.world.builder import World, build_world
 from sim.world.events import Event, build_events
 from sim.world.tables import known_codes
@@ -59,6 +60,7 @@ def prepare(cfg, world: World | None = None) -> Prepared:
     Raises:
         UserError: anything wrong with the config, in one line.
     """
+    check_config(cfg)
     params = as_params(cfg.model)
     check_params(params)
     world = world if world is not None else build_world(cfg.world)
@@ -67,12 +69,6 @@ def prepare(cfg, world: World | None = None) -> Prepared:
     for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian, *pred.rivals]:
         if code not in known_codes():
             raise UserError(f"unknown state '{code}' in model.predicates")
-    if cfg.run.replicates < 1:
-        raise UserError(f"run.replicates must be at least 1 (got {cfg.run.replicates})")
-    if cfg.run.first_replicate < 0:
-        raise UserError(f"run.first_replicate must be >= 0 (got {cfg.run.first_replicate})")
-    if cfg.seed < 0:
-        raise UserError(f"seed must be a non-negative integer (got {cfg.seed})")
     first, last = world.base_year, world.base_year + params.horizon
     for year in cfg.run.network_years:
         if not first <= year <= last:
@@ -95,56 +91,32 @@ def prepare(cfg, world: World | None = None) -> Prepared:
 
 
 def check_params(p) -> None:
-    """Range checks on the model parameters (types are checked by the schema)."""
-    if p.horizon < 1:
-        raise UserError(f"model.horizon must be at least 1 year (got {p.horizon})")
+    """Checks across parameters and of names (each number's own range is checked by
+    ``sim.validate.check_numbers`` from the schema)."""
     b, s, a = p.budget, p.security, p.alignment
     checks = [
-        (0 < s.depreciation <= 1, "model.security.depreciation must be in (0, 1]"),
-        (0 <= s.publicness <= 1, "model.security.publicness must be in [0, 1]"),
         (
             len(s.level_weights) == 4,
             "model.security.level_weights needs 4 values (none, alignment, partnership, formal)",
         ),
         (
-            all(0 <= w <= 1 for w in s.level_weights),
-            "model.security.level_weights must lie in [0, 1]",
-        ),
-        (
             list(s.level_weights) == sorted(s.level_weights),
             "model.security.level_weights must not decrease",
         ),
-        (0 <= b.adjustment_speed <= 1, "model.budget.adjustment_speed must be in [0, 1]"),
-        (b.max_change_pct_points >= 0, "model.budget.max_change_pct_points must be >= 0"),
         (
-            0 <= b.min_pct_gdp <= b.max_pct_gdp < 100,
-            "model.budget needs 0 <= min_pct_gdp <= max_pct_gdp < 100",
+            b.min_pct_gdp <= b.max_pct_gdp,
+            "model.budget needs min_pct_gdp <= max_pct_gdp",
         ),
-        (b.target_weight >= 0, "model.budget.target_weight must be >= 0"),
-        (b.theta > 0, "model.budget.theta must be positive"),
-        (0 <= b.private_benefit_share < 1, "model.budget.private_benefit_share must be in [0, 1)"),
-        (b.background_threat_share >= 0, "model.budget.background_threat_share must be >= 0"),
         (
             a.rule in RULES,
             f"model.alignment.rule '{a.rule}' is unknown; use one of {', '.join(RULES)}",
         ),
-        (a.temperature_pct_gdp >= 0, "model.alignment.temperature_pct_gdp must be >= 0"),
         (len(a.landscape_thresholds) == 3, "model.alignment.landscape_thresholds needs 3 values"),
         (
             p.predicates.link_min_level in LEVELS,
             f"model.predicates.link_min_level must be one of {', '.join(LEVELS)}",
         ),
-        (p.predicates.asian_nato_min >= 1, "model.predicates.asian_nato_min must be at least 1"),
     ]
-    for name in (
-        "entrapment_weight",
-        "autonomy_weight",
-        "tie_cost_usd_bn",
-        "coercion_weight",
-        "side_payment_weight",
-        "treaty_exit_cost",
-    ):
-        checks.append((getattr(a, name) >= 0, f"model.alignment.{name} must be >= 0"))
     for ok, message in checks:
         if not ok:
             raise UserError(message)

@@ -318,12 +318,7 @@ def build_world(cfg) -> World:
         # comes from the disputes and rivalries listed pairwise in the config)
         similarity = np.maximum(0.0, 1.0 - np.abs(regime[:, None] - regime[None, :]))
         affinity = cfg.affinity_regime_weight * similarity
-    for key, value in (cfg.affinity or {}).items():
-        if not -2.0 <= value <= 2.0:
-            raise UserError(
-                f"world.affinity.{key} = {value}: an adjustment must lie within -2..2 "
-                "(affinities are -1..1 after adjustment)"
-            )
+    for key, value in (cfg.affinity or {}).items():  # each within -2..2 (sim.schema)
         a, b = _split_pair(key, "-", "world.affinity")
         for x in _expand(a, treaty_members, known_codes, "world.affinity"):
             for y in _expand(b, treaty_members, known_codes, "world.affinity"):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.schema import USD_BN_MAX, Range, WorldConfig
 
 SPENDING_FILE = "defence_spending_2024.csv"
 CAPITALS_FILE = "capitals.csv"
@@ -25,6 +26,21 @@ OPTIONAL_ACTOR_COLUMNS = (
     "credibility",
     "coercion_propensity",
 )
+
+
+def column_ranges() -> dict[str, Range]:
+    """The range of each numeric column of an actors CSV: the schema's range of the per-state
+    setting of the same name (``sim.schema.WorldConfig``), GDP and spending up to
+    ``USD_BN_MAX`` (GDP positive), coordinates in degrees."""
+    from dataclasses import fields
+
+    by_name = {f.name: f.metadata.get("range") for f in fields(WorldConfig)}
+    ranges = {c: by_name[c] for c in OPTIONAL_ACTOR_COLUMNS[1:]}
+    ranges["gdp_usd_bn"] = Range(0, USD_BN_MAX, lo_open=True)
+    ranges["defence_usd_bn"] = Range(0, USD_BN_MAX)
+    ranges["lat"] = Range(-90, 90)
+    ranges["lon"] = Range(-180, 180)
+    return ranges
 
 
 def _package_csv(name: str) -> pd.DataFrame:
@@ -100,19 +116,15 @@ def read_actors_csv(path: str | Path) -> pd.DataFrame:
                 f"actors file {path}: column '{col}' has a missing or non-numeric value for {bad}"
             )
         table[col] = values
-    for col in ("gdp_usd_bn", "defence_usd_bn"):
-        neg = table["iso3"][table[col] < 0].tolist()
-        if neg:
-            raise UserError(f"actors file {path}: '{col}' is negative for {neg}; amounts are >= 0")
-    for col, limit in (("lat", 90), ("lon", 180)):
-        bad = table["iso3"][table[col].abs() > limit].tolist()
+    ranges = column_ranges()
+    for col in numeric:
+        inside = table[col].map(lambda v, r=ranges[col]: bool(np.isfinite(v)) and v in r)
+        bad = table["iso3"][~inside.astype(bool)].tolist()
         if bad:
             raise UserError(
-                f"actors file {path}: '{col}' must lie within +-{limit} degrees ({bad})"
+                f"actors file {path}: '{col}' must be a finite number in {ranges[col]} "
+                f"(not for {bad[:5]})"
             )
-    zero_gdp = table["iso3"][table["gdp_usd_bn"] <= 0].tolist()
-    if zero_gdp:
-        raise UserError(f"actors file {path}: 'gdp_usd_bn' must be positive (not for {zero_gdp})")
     over = table["iso3"][table["defence_usd_bn"] >= table["gdp_usd_bn"]].tolist()
     if over:
         raise UserError(f"actors file {path}: defence spending is not below GDP for {over}")

@@ -1,0 +1,253 @@
+"""Output folders the program owns: a marker written when it creates one, a lock while a run
+uses one, and clearing that touches only what the program wrote.
+
+The rule (docs/outputs.md, "Folders and safety"): **nothing the program did not create is ever
+deleted or overwritten.**
+
+- A run or sweep folder carries the marker file ``.alliance-sim`` (JSON: what it is, when and
+  by which process it was made), written when the program creates the folder.
+- An existing folder without the marker is used only if it is empty (it is then marked);
+  otherwise it is refused with one line. Hydra's own files of this very job (``.hydra/`` and a
+  ``.log``) count as empty inside a job folder, since Hydra writes them before the task starts.
+  Folders written by earlier versions, which carry a complete ``manifest.json`` or
+  ``sweep.json`` of this package but no marker, are recognised as the program's.
+- While a run or sweep uses a folder it holds an exclusive lock on the marker (``flock``): a
+  second run aimed at the same folder is refused at once, instead of both writing into it.
+- Clearing an interrupted run (to run it again) removes only the files a run writes, by name,
+  and only in a marked folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sim.errors import UserError
+
+MARKER = ".alliance-sim"
+HYDRA_ENTRIES = (".hydra",)
+"""Hydra's own entries in a job folder, written before the task runs."""
+
+RUN_FILES = ("config.yaml", "manifest.json")
+RUN_TABLE_NAMES = ("actors", "states", "ties", "alliances", "events", "summary")
+SWEEP_FILES = ("sweep.json", "runs.parquet", "runs.csv", "summary.csv")
+
+_HELD: dict[Path, int] = {}
+"""Folders this process holds locked (resolved path -> open file descriptor of the marker)."""
+CREATED: set[Path] = set()
+"""Folders this process created (so a failure may remove them whole)."""
+ADOPTED: set[Path] = set()
+"""Existing empty folders this process marked (a failure returns them to empty)."""
+
+
+def _is_hydra_entry(entry: Path) -> bool:
+    return entry.name in HYDRA_ENTRIES or (entry.is_file() and entry.suffix == ".log")
+
+
+def _legacy_ours(folder: Path) -> bool:
+    """A folder an earlier version wrote: a manifest of this package, no marker."""
+    for name in ("manifest.json", "sweep.json"):
+        path = folder / name
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and (
+                data.get("package") == "alliance-sim" or "incomplete_jobs" in data
+            ):
+                return True
+    return False
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether the program created ``folder`` (it holds the marker, or an earlier version's
+    complete manifest)."""
+    folder = Path(folder)
+    return (folder / MARKER).is_file() or _legacy_ours(folder)
+
+
+def marker_info(folder: Path) -> dict:
+    """What the marker says (empty when it is missing or unreadable)."""
+    try:
+        data = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_marker(folder: Path, kind: str) -> None:
+    info = {
+        "created_by": "alliance-sim",
+        "kind": kind,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "note": "This folder was created by alliance-sim; the program may rewrite what it wrote "
+        "here (run.resume) and nothing else.",
+    }
+    try:
+        fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return  # another process of ours marked it first
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(info, fh, indent=2)
+
+
+def _unusable(folder: Path, why: str) -> UserError:
+    return UserError(f"cannot use {folder} as an output folder: {why}")
+
+
+def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
+    """Make ``folder`` the program's: create it with the marker, mark an existing empty folder,
+    or accept one that is already the program's.
+
+    Args:
+        folder: the run, job or sweep folder.
+        kind: ``"run"`` or ``"sweep"`` (recorded in the marker).
+        allow_hydra: count Hydra's own files of this job (``.hydra/``, ``*.log``) as empty.
+
+    Returns:
+        Whether this call created the folder.
+
+    Raises:
+        UserError: the path is a file, or a folder with other content and no marker, or it
+            cannot be created or written.
+    """
+    folder = Path(folder)
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise _unusable(folder, "it is a file; give a folder path")
+        if folder.is_dir():
+            if is_ours(folder):
+                if not (folder / MARKER).is_file():
+                    _write_marker(folder, kind)
+                return False
+            others = [
+                e for e in folder.iterdir() if not (allow_hydra and _is_hydra_entry(e))
+            ]
+            if others:
+                shown = ", ".join(sorted(e.name for e in others)[:3])
+                more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+                raise _unusable(
+                    folder,
+                    f"it already holds files that alliance-sim did not write ({shown}{more}); "
+                    "nothing there is touched. Give a new or empty folder, or leave "
+                    "hydra.run.dir / hydra.sweep.dir at their defaults",
+                )
+            _write_marker(folder, kind)
+            # empty but for Hydra's files of this job: Hydra made it for this job
+            (CREATED if allow_hydra else ADOPTED).add(folder.resolve())
+            return allow_hydra
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:  # another run made it a moment ago: judge it as it is now
+            return claim(folder, kind, allow_hydra)
+        _write_marker(folder, kind)
+        CREATED.add(folder.resolve())
+        return True
+    except OSError as exc:
+        raise _unusable(folder, exc.strerror or str(exc)) from None
+
+
+def lock(folder: Path) -> None:
+    """Hold an exclusive lock on the folder's marker for the rest of this process.
+
+    Raises:
+        UserError: another process holds it (a second run aimed at the same folder).
+    """
+    folder = Path(folder).resolve()
+    if folder in _HELD:
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no advisory locks; the marker rules still hold
+        _HELD[folder] = -1
+        return
+    try:
+        fd = os.open(folder / MARKER, os.O_RDONLY)
+    except OSError as exc:
+        raise _unusable(folder, exc.strerror or str(exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UserError(
+            f"{folder} is in use by another alliance-sim run; wait for it to finish, or give "
+            "another hydra.run.dir / hydra.sweep.dir"
+        ) from None
+    except OSError:
+        pass  # a file system without locks: keep the descriptor, go on without a lock
+    _HELD[folder] = fd
+
+
+def release(folder: Path) -> None:
+    """Release a lock this process holds (closing the descriptor releases ``flock``)."""
+    fd = _HELD.pop(Path(folder).resolve(), None)
+    if fd is not None and fd >= 0:
+        os.close(fd)
+
+
+def run_outputs(folder: Path) -> list[Path]:
+    """The entries of a run folder that a run writes (by name), present now."""
+    folder = Path(folder)
+    names = [*RUN_FILES, *(f"{t}.{ext}" for t in RUN_TABLE_NAMES for ext in ("parquet", "csv"))]
+    found = [folder / n for n in names if (folder / n).is_file()]
+    plots = folder / "plots"
+    if plots.is_dir():
+        found += sorted(p for p in plots.iterdir() if p.is_file() and p.suffix == ".png")
+    return found
+
+
+def clear_run_outputs(folder: Path) -> None:
+    """Remove what an interrupted run wrote into its folder, so that it can run again.
+
+    Only in a folder the program owns, and only the files a run writes (tables, config, manifest,
+    plots, and temporaries of dead processes); anything else in the folder stays.
+
+    Raises:
+        UserError: the folder is not the program's.
+    """
+    from sim.runner.output import clean_stale_temporaries
+
+    folder = Path(folder)
+    if not is_ours(folder):
+        raise _unusable(folder, "it holds no alliance-sim marker; nothing there is touched")
+    for path in run_outputs(folder):
+        clean_stale_temporaries(path)
+        path.unlink(missing_ok=True)
+    plots = folder / "plots"
+    if plots.is_dir() and not any(plots.iterdir()):
+        plots.rmdir()
+
+
+def remove_if_created(folder: Path) -> None:
+    """After a failed run, undo what it wrote: a folder this process created goes whole; an
+    empty folder it marked is emptied again (its outputs, Hydra's files, the marker); any other
+    folder of the program loses only this run's outputs. Only a folder this process holds
+    locked is touched, and a complete run never is."""
+    import shutil
+
+    folder = Path(folder)
+    if not folder.is_dir() or not is_ours(folder) or (folder / "manifest.json").exists():
+        return
+    resolved = folder.resolve()
+    if resolved not in _HELD:  # another run's folder (it holds the lock): not ours to undo
+        return
+    if resolved in CREATED:
+        release(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        CREATED.discard(resolved)
+        return
+    clear_run_outputs(folder)
+    if resolved in ADOPTED:
+        release(folder)
+        for entry in folder.iterdir():
+            if entry.name == ".hydra" and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            elif entry.is_file() and (entry.suffix == ".log" or entry.name == MARKER):
+                entry.unlink(missing_ok=True)
+        ADOPTED.discard(resolved)
