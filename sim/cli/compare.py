@@ -10,8 +10,11 @@ arm per value of ``--by``), or ``--run "OVERRIDES"`` (run here, ``--replicates``
 each arm's mean with its 95 % interval and the difference from the first arm with its 95 %
 interval and effect size (``sim.stats``: Wilson/Newcombe and Cohen's h for probabilities,
 t/Welch and Cohen's d for the rest). It writes ``comparison.csv``, ``config_diff.csv``, a plot
-and a manifest to ``--out``. Folders that are not results, or hold unfinished runs, are refused
-with one line (exit status 2).
+and a manifest to ``--out`` (a new folder, or one without those files: nothing is
+overwritten; the folder is checked before any run starts, and a comparison that fails half-way
+leaves none of its files). Folders that are not results, hold unfinished runs or damaged
+tables (unreadable Parquet, a sweep whose job folder lost its manifest) are refused with one
+line (exit status 2); Ctrl-C gives one line and exit status 130.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.cli.args import OneLineParser, check_writable, outputs_or_nothing, run_main
 from sim.errors import UserError
 
 PROG = "alliance-sim-compare"
+OUTPUT_FILES = ("comparison.csv", "config_diff.csv", "comparison.png", "manifest.json")
 
 
 @dataclass
@@ -50,19 +55,82 @@ def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: node}
 
 
+def _damaged(exc: BaseException) -> str:
+    """A library's reading error as one short phrase."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 def _load_config(path: Path) -> dict[str, Any]:
+    import yaml
     from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
 
     if not path.is_file():
         raise UserError(f"{path.parent} has no config.yaml: it is not a complete run folder")
-    return flatten(OmegaConf.to_container(OmegaConf.load(path), resolve=False))
+    try:
+        config = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    except (OSError, ValueError, TypeError, yaml.YAMLError, OmegaConfBaseException) as exc:
+        raise UserError(
+            f"{path} cannot be read ({_damaged(exc)}): the folder is damaged; run it again"
+        ) from None
+    if not isinstance(config, dict):
+        raise UserError(f"{path} is not a config (not a mapping): the folder is damaged")
+    return flatten(config)
+
+
+def load_checked(folder: str):
+    """``load_results(folder)``, with damaged folders refused in one line.
+
+    Beyond what ``load_results`` checks: its tables must be readable Parquet with runs in them
+    and numeric outcome columns, and every job folder of a sweep must still hold its complete
+    manifest.
+
+    Raises:
+        UserError: what is wrong with the folder.
+    """
+    import pandas as pd
+    from pyarrow import ArrowException
+
+    from sim.runner.output import MANIFEST, is_complete
+    from sim.runner.sweep import OUTCOMES, load_results
+
+    try:
+        res = load_results(folder)
+    except UserError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, TypeError, ArrowException) as exc:
+        raise UserError(
+            f"{folder}: its results table cannot be read ({_damaged(exc)}): the folder is "
+            "damaged; run it again"
+        ) from None
+    runs = res.runs
+    table = "runs.parquet" if res.kind == "sweep" else "summary.parquet"
+    if not isinstance(runs, pd.DataFrame) or runs.empty:
+        raise UserError(f"{folder}: {table} holds no runs; run it again")
+    if res.kind == "sweep":
+        if "folder" not in runs.columns:
+            raise UserError(f"{folder}: {table} has no folder column: the sweep is damaged")
+        for job in runs["folder"].astype(str).unique():
+            if not is_complete(res.folder / job):
+                raise UserError(
+                    f"{folder}: its job folder {job} has no complete {MANIFEST} (missing or "
+                    "changed after the sweep finished): the sweep is damaged; run it again"
+                )
+    for outcome in OUTCOMES:
+        if outcome in runs.columns:
+            try:
+                runs[outcome] = pd.to_numeric(runs[outcome], errors="raise").astype(float)
+            except (ValueError, TypeError):
+                raise UserError(
+                    f"{folder}: column {outcome} of {table} is not numeric: the folder is damaged"
+                ) from None
+    return res
 
 
 def folder_arms(folder: str, by: str | None) -> list[Arm]:
     """Arms from a run or sweep folder (a sweep split by ``by`` when given)."""
-    from sim.runner.sweep import load_results
-
-    res = load_results(folder)
+    res = load_checked(folder)
     name = Path(folder).name
     if by is None or res.kind == "run":
         if by is not None and res.kind == "run":
@@ -78,6 +146,8 @@ def folder_arms(folder: str, by: str | None) -> list[Arm]:
             f"--by {by}: the sweep in {folder} does not vary it{fixed}; its swept parameters: "
             f"{', '.join(res.params) or 'none'}"
         )
+    if by not in res.runs.columns:
+        raise UserError(f"--by {by}: {folder}/runs.parquet has no column {by}: it is damaged")
     arms = []
     for value, part in res.runs.groupby(by, sort=False):
         configs = [_load_config(res.folder / j / "config.yaml") for j in part["folder"].unique()]
@@ -262,8 +332,8 @@ def format_report(arms: list[Arm], diffs, table) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = OneLineParser(
         prog=PROG,
         description="Compare run folders, sweep folders or configs to run: config differences "
         "and outcomes with 95% intervals and effect sizes.",
@@ -279,84 +349,113 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--replicates", type=int, default=30, help="seeds per --run (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="base seed of the --run arms")
     parser.add_argument("--by", help="split each sweep folder into one arm per value of this key")
-    parser.add_argument("--out", type=Path, help="output folder (default outputs/compare/...)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default outputs/compare/...): a new folder, or one without the "
+        "comparison's files",
+    )
     parser.add_argument("--no-plot", action="store_true", help="skip the comparison plot")
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+def output_folder(out: Path | None) -> Path:
+    """The folder to write into, checked before any work: writable and holding none of the
+    comparison's files (nothing is overwritten)."""
+    import uuid
+    from datetime import datetime
+
+    if out is None:
+        out = (
+            Path("outputs")
+            / "compare"
+            / f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:6]}"
+        )
+    check_writable(out, "--out", folder=True)
+    taken = [name for name in OUTPUT_FILES if (out / name).exists() or (out / name).is_symlink()]
+    if taken:
+        what = "a comparison" if "manifest.json" in taken else ", ".join(taken)
+        raise UserError(f"--out {out} already holds {what}; give a new --out folder")
+    return out
+
+
+def _main(argv: list[str] | None) -> None:
     import logging
     import signal
 
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    try:
-        if args.replicates < 1:
-            raise UserError(f"--replicates must be at least 1 (got {args.replicates})")
-        if args.seed < 0:
-            raise UserError(f"--seed must be a non-negative integer (got {args.seed})")
-        arms: list[Arm] = []
-        for folder in args.folders:
-            arms += folder_arms(folder, args.by)
-        for spec in args.run:
-            arms.append(run_arm(spec, args.replicates, args.seed))
-        if len(arms) < 2:
-            raise UserError(
-                "give at least two arms: run or sweep folders, --run configs, or one sweep "
-                "folder with --by KEY"
-            )
-        write(arms, args)
-    except UserError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    if args.replicates < 1:
+        raise UserError(f"--replicates must be at least 1 (got {args.replicates})")
+    if args.seed < 0:
+        raise UserError(f"--seed must be a non-negative integer (got {args.seed})")
+    if len(args.folders) + len(args.run) == 0:
+        raise UserError(
+            "give at least two arms: run or sweep folders, --run configs, or one sweep "
+            "folder with --by KEY"
+        )
+    out = output_folder(args.out)
+    arms: list[Arm] = []
+    for folder in args.folders:
+        arms += folder_arms(folder, args.by)
+    for spec in args.run:
+        arms.append(run_arm(spec, args.replicates, args.seed))
+    if len(arms) < 2:
+        raise UserError(
+            "give at least two arms: run or sweep folders, --run configs, or one sweep "
+            "folder with --by KEY"
+        )
+    write(arms, args, out)
 
 
-def write(arms: list[Arm], args: argparse.Namespace) -> None:
-    """Print the comparison and write its folder (manifest last)."""
-    import uuid
-    from datetime import datetime
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: exits with 0, 2 (a user error, one line) or 130 (Ctrl-C)."""
+    sys.exit(run_main(PROG, _main, argv))
 
+
+def write(arms: list[Arm], args: argparse.Namespace, out: Path) -> None:
+    """Print the comparison and write its folder (manifest last): all its files or none."""
     import pandas as pd
 
-    from sim.runner.output import atomic_write, write_manifest
+    from sim.runner.output import write_csv, write_manifest
 
     started = time.perf_counter()
     diffs = config_differences(arms)
     table = outcome_table(arms)
+    if table.empty:
+        raise UserError(
+            "the arms have no outcome in common (their tables lack the summary columns): "
+            "give folders that alliance-sim wrote"
+        )
     print(format_report(arms, diffs, table))
-    out = args.out or Path("outputs") / "compare" / (
-        f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{uuid.uuid4().hex[:6]}"
-    )
-    if (out / "manifest.json").exists():
-        raise UserError(f"{out} already holds a comparison; give a new --out folder")
-    atomic_write(out / "comparison.csv", lambda p: table.to_csv(p, index=False))
     diff_frame = pd.DataFrame(
         [{"key": k, **{a.label: v for a, v in zip(arms, vals, strict=True)}} for k, vals in diffs]
     )
-    atomic_write(out / "config_diff.csv", lambda p: diff_frame.to_csv(p, index=False))
     files = ["comparison.csv", "config_diff.csv"]
-    if not args.no_plot:
-        from sim.plots.sweep import comparison_figure
+    with outputs_or_nothing(out):
+        write_csv(table, out / "comparison.csv")
+        write_csv(diff_frame, out / "config_diff.csv")
+        if not args.no_plot:
+            from sim.plots.sweep import comparison_figure
 
-        letters = [chr(ord("A") + i) for i in range(len(arms))]
-        legend = "; ".join(
-            f"{ltr}: {a.label} (n={len(a.runs)})" for ltr, a in zip(letters, arms, strict=True)
+            letters = [chr(ord("A") + i) for i in range(len(arms))]
+            legend = "; ".join(
+                f"{ltr}: {a.label} (n={len(a.runs)})" for ltr, a in zip(letters, arms, strict=True)
+            )
+            comparison_figure(table, letters, legend, out / "comparison.png")
+            files.append("comparison.png")
+        write_manifest(
+            out,
+            {
+                "kind": "comparison",
+                "arms": [{"label": a.label, "source": a.source, "runs": len(a.runs)} for a in arms],
+                "replicates_per_run_arm": args.replicates if args.run else None,
+                "seed": args.seed if args.run else None,
+                "wall_time_s": round(time.perf_counter() - started, 3),
+                "files": files,
+            },
         )
-        comparison_figure(table, letters, legend, out / "comparison.png")
-        files.append("comparison.png")
-    write_manifest(
-        out,
-        {
-            "kind": "comparison",
-            "arms": [{"label": a.label, "source": a.source, "runs": len(a.runs)} for a in arms],
-            "replicates_per_run_arm": args.replicates if args.run else None,
-            "seed": args.seed if args.run else None,
-            "wall_time_s": round(time.perf_counter() - started, 3),
-            "files": files,
-        },
-    )
     print(
         f"\nWritten: {out}/comparison.csv, config_diff.csv"
         + ("" if args.no_plot else ", comparison.png")

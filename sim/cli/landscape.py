@@ -21,39 +21,25 @@ local minima). Bad input gets one line on stderr and exit status 2; nothing is w
 
 from __future__ import annotations
 
-import argparse
+import heapq
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
 
 import numpy as np
 import pandas as pd
 
+from sim.cli.args import OneLineParser, check_writable, run_main, writing
 from sim.core import landscape as lt
 from sim.errors import UserError
 
 PROG = "alliance-sim-landscape"
-EXIT_USER_ERROR = 2
 DEFAULT_MAX_ACTORS = 24
 HARD_MAX_ACTORS = 40
 NAME_COLUMNS = ("name", "actor")
 SIZE_COLUMNS = ("size", "strength")
 CHUNK_ROWS = 1 << 15  # as landscape_table and minima: the same BLAS blocks, the same bits
-SHOW_MINIMA = 20
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage block), as every command of the package."""
-
-    def error(self, message: str) -> NoReturn:
-        fail(message)
-
-
-def fail(message: str) -> NoReturn:
-    """Print one line and exit 2."""
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(EXIT_USER_ERROR)
+SHOW_MINIMA = 20  # local minima printed: the lowest in energy
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,14 +128,23 @@ def read_propensity(path: str | Path, names: list[str], midpoint: float = 0.0) -
 
 
 class Summary:
-    """What a pass over the landscape found: the global minimum and the local minima."""
+    """What a pass over the landscape found: the global minimum and the local minima.
+
+    Memory stays bounded: of the local minima it keeps only the :data:`SHOW_MINIMA` lowest in
+    energy (ties: the lowest configuration index), in a heap, and counts the rest.
+    """
 
     def __init__(self) -> None:
         self.rows = 0
         self.global_k = -1
         self.global_energy = np.inf
         self.local_count = 0
-        self.local: list[tuple[int, float]] = []  # the first SHOW_MINIMA (index k, energy)
+        self._heap: list[tuple[float, int]] = []  # (-energy, -k): the worst kept one on top
+
+    @property
+    def local(self) -> list[tuple[int, float]]:
+        """The lowest local minima kept, as (index k, energy), lowest energy first."""
+        return sorted(((-k, -e) for e, k in self._heap), key=lambda ke: (ke[1], ke[0]))
 
     def update(self, chunk: lt.LandscapeChunk) -> None:
         self.rows += len(chunk.energy)
@@ -159,17 +154,28 @@ class Summary:
             self.global_k = chunk.start + r
         hits = np.flatnonzero(chunk.local_minimum)
         self.local_count += hits.size
-        for r in hits[: max(0, SHOW_MINIMA - len(self.local))]:
-            self.local.append((chunk.start + int(r), float(chunk.energy[r])))
+        energies = chunk.energy[hits]
+        best = hits[np.lexsort((hits, energies))[:SHOW_MINIMA]]  # this chunk's lowest, in order
+        for r in best:
+            item = (-float(chunk.energy[r]), -(chunk.start + int(r)))
+            if len(self._heap) < SHOW_MINIMA:
+                heapq.heappush(self._heap, item)
+            elif item > self._heap[0]:
+                heapq.heapreplace(self._heap, item)
+            else:
+                break  # the rest of this chunk's are higher still
 
 
 def _arrow_schema(names: list[str]):
     import pyarrow as pa
 
+    from sim.runner.output import safe_cell
+
     fields = [pa.field("configuration", pa.int64())]
-    fields += [pa.field(n, pa.uint8()) for n in names]
+    # Column names come from the user's file: neutralised against spreadsheet formulas.
+    fields += [pa.field(safe_cell(n), pa.uint8()) for n in names]
     fields.append(pa.field("energy", pa.float64()))
-    fields += [pa.field(f"{n}_frustration", pa.float64()) for n in names]
+    fields += [pa.field(safe_cell(f"{n}_frustration"), pa.float64()) for n in names]
     fields.append(pa.field("local_minimum", pa.bool_()))
     return pa.schema(fields)
 
@@ -236,26 +242,36 @@ def _num(value: float) -> str:
 
 
 def report(summary: Summary, names: list[str], out: Path | None, seconds: float) -> None:
-    """Print the minima (and where the table went)."""
+    """Print the minima, lowest energy first (the global one first), and where the table went."""
     n = len(names)
     print(f"{n} actors, {summary.rows:,} two-sided configurations (mirror images once)")
     print(f"Global minimum: energy {_num(summary.global_energy)}")
     print(f"  {_sides_text(summary.global_k, names)}")
-    print(f"Local minima: {summary.local_count:,}")
-    for number, (k, e) in enumerate(summary.local, start=1):
+    shown = summary.local
+    hidden = summary.local_count - len(shown)
+    print(
+        f"Local minima: {summary.local_count:,}"
+        + (f" (the {len(shown)} lowest in energy below)" if hidden else "")
+    )
+    for number, (k, e) in enumerate(shown, start=1):
         tag = " (global)" if k == summary.global_k else ""
         print(f"  {number}. energy {_num(e)}{tag}: {_sides_text(k, names)}")
-    if summary.local_count > len(summary.local):
-        more = summary.local_count - len(summary.local)
-        print(f"  ... and {more:,} more" + (" (all flagged in the table)" if out else ""))
+    if hidden:
+        print(
+            f"  ... and {hidden:,} more local minima not shown; "
+            + (
+                f"the table flags them all (column local_minimum of {out})"
+                if out
+                else "--out FILE writes them all (column local_minimum)"
+            )
+        )
     if out is not None:
         print(f"Table: {out} ({summary.rows:,} rows)")
     print(f"Time: {seconds:.2f} s")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
-    parser = _Parser(
+def _parser() -> OneLineParser:
+    parser = OneLineParser(
         prog=PROG,
         description="Global and local minima of Axelrod & Bennett's landscape (every two-sided "
         "configuration), and optionally the whole table as CSV.",
@@ -268,7 +284,12 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="subtract this from every propensity (e.g. 3 for a 1-5 scale)",
     )
-    parser.add_argument("--out", type=Path, help="write the whole landscape to this CSV file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write the whole landscape to this CSV file (a new file: an existing one is not "
+        "overwritten)",
+    )
     parser.add_argument(
         "--max-actors",
         type=int,
@@ -276,12 +297,22 @@ def main(argv: list[str] | None = None) -> None:
         help=f"refuse more actors than this (default {DEFAULT_MAX_ACTORS}; the table has "
         f"2^(n-1) rows; at most {HARD_MAX_ACTORS})",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _main(argv: list[str] | None) -> None:
+    args = _parser().parse_args(argv)
+    if not np.isfinite(args.midpoint):
+        raise UserError(f"--midpoint must be a finite number (got {args.midpoint})")
+    if not 2 <= args.max_actors <= HARD_MAX_ACTORS:
+        raise UserError(f"--max-actors must be between 2 and {HARD_MAX_ACTORS}")
+    if args.out is not None:
+        check_writable(args.out, "--out")
+        if args.out.exists() or args.out.is_symlink():
+            raise UserError(
+                f"--out {args.out} already exists; give a new file name (nothing is overwritten)"
+            )
     try:
-        if not np.isfinite(args.midpoint):
-            raise UserError(f"--midpoint must be a finite number (got {args.midpoint})")
-        if not 2 <= args.max_actors <= HARD_MAX_ACTORS:
-            raise UserError(f"--max-actors must be between 2 and {HARD_MAX_ACTORS}")
         names, sizes = read_actors(args.actors)
         if len(names) > args.max_actors:
             raise UserError(
@@ -291,19 +322,22 @@ def main(argv: list[str] | None = None) -> None:
             )
         propensity = read_propensity(args.propensity, names, args.midpoint)
         lt.weights(sizes, propensity)  # the engine's own checks, before anything is written
-        if args.out is not None and args.out.is_dir():
-            raise UserError(f"--out {args.out} is a folder; give a file name")
-        start = time.perf_counter()
-        if args.out is None:
-            summary = scan(sizes, propensity)
-        else:
-            summary = write_table(args.out, names, sizes, propensity)
-        seconds = time.perf_counter() - start
-    except (UserError, ValueError) as exc:
-        fail(str(exc).splitlines()[0])
+    except ValueError as exc:  # UserError, and the engine's ValueError on bad input
+        raise UserError(str(exc)) from None
     except OSError as exc:
-        fail(f"cannot write {args.out}: {exc.strerror or exc}")
-    report(summary, names, args.out, seconds)
+        raise UserError(f"cannot read the input files: {exc.strerror or exc}") from None
+    start = time.perf_counter()
+    if args.out is None:
+        summary = scan(sizes, propensity)
+    else:
+        with writing(args.out, "--out"):
+            summary = write_table(args.out, names, sizes, propensity)
+    report(summary, names, args.out, time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: exits with 0, 2 (a user error, one line) or 130 (Ctrl-C)."""
+    sys.exit(run_main(PROG, _main, argv))
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def weights(sizes: ArrayLike, propensity: ArrayLike) -> NDArray[np.float64]:
     Raises:
         ValueError: if sizes is not 1-D, is empty, non-finite or negative; or if propensity is
             not square, does not match the number of sizes, is non-finite off the diagonal, or
-            is not symmetric.
+            is not symmetric; or if the weights are so large that energies would overflow.
     """
     s = _as_float_array(sizes, "sizes")
     p = _as_float_array(propensity, "propensity")
@@ -143,8 +143,17 @@ def weights(sizes: ArrayLike, propensity: ArrayLike) -> NDArray[np.float64]:
     if not np.allclose(p, p.T):
         raise ValueError("propensity must be symmetric (p_ij == p_ji)")
     p = (p + p.T) / 2.0  # exact for symmetric input; removes tiny asymmetries otherwise
-    w = np.outer(s, s) * p
-    np.fill_diagonal(w, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = np.outer(s, s) * p
+        np.fill_diagonal(w, 0.0)
+        total = np.abs(w).sum()
+    # Every energy and frustration is a sum of weights (and differences of such sums): a total
+    # well below the largest float keeps them all finite.
+    if not total <= np.finfo(np.float64).max / 8:
+        raise ValueError(
+            "sizes x sizes x propensities are too large: their products overflow floating "
+            "point; rescale the sizes or the propensities (e.g. sizes in billions)"
+        )
     return w
 
 

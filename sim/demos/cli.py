@@ -1,7 +1,11 @@
 """``alliance-sim-demo NAME``: run one classroom demo, print its explanation and its figures.
 
-Errors in the user's input (an unknown demo, a bad option, an unreadable CSV) print one line,
-``alliance-sim-demo: error: ...``, and exit with status 2, having written nothing.
+Errors in the user's input (an unknown demo, a bad option, an unreadable CSV, an ``--out``
+that cannot be written) print one line, ``alliance-sim-demo: error: ...``, and exit with status
+2, having written nothing; Ctrl-C prints one line and exits with 130, leaving no figure of the
+interrupted run. A demo writes its figures (PNG files named after what they show) into
+``--out``, replacing figures of the same names that an earlier run of the demo wrote there;
+other files in the folder are never touched.
 """
 
 from __future__ import annotations
@@ -10,23 +14,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.cli.args import OneLineParser, check_writable, outputs_or_nothing, run_main
 from sim.errors import UserError
 
 PROG = "alliance-sim-demo"
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage block) and exit status 2."""
-
-    def error(self, message: str):  # type: ignore[override]
-        raise UserError(f"{message} (see {PROG} --help)")
 
 
 def _parser() -> argparse.ArgumentParser:
     from sim.demos.registry import DEMOS
 
     listing = "\n".join(f"  {name:<18}{summary}" for name, summary in DEMOS.items())
-    parser = _Parser(
+    parser = OneLineParser(
         prog=PROG,
         description="Classroom game-theory demos: each prints a plain-words explanation and "
         "saves its figures.",
@@ -38,7 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("name", nargs="?", help="the demo to run (omit, or --list, to list them)")
     parser.add_argument("--list", action="store_true", help="list the demos and exit")
     parser.add_argument(
-        "--out", type=Path, help="folder for the figures (default outputs/demos/NAME/)"
+        "--out",
+        type=Path,
+        help="folder for the figures (default outputs/demos/NAME/); figures of the same names "
+        "from an earlier run are replaced, other files are left alone",
     )
     group = parser.add_argument_group("landscape options")
     group.add_argument("--actors", type=Path, help="CSV of actors with columns name,size")
@@ -86,8 +87,7 @@ def run_demo(args: argparse.Namespace):
             + (f" (its options: {', '.join('--' + o for o in allowed)})" if allowed else "")
         )
     out = args.out if args.out is not None else Path("outputs") / "demos" / args.name
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file; give a folder")
+    check_writable(out, "--out", folder=True)
     module = load(args.name)
     if args.name == "landscape":
         from sim.demos.landscape import read_actors
@@ -100,28 +100,28 @@ def run_demo(args: argparse.Namespace):
         if args.actors is not None:
             actors = read_actors(args.actors, args.propensity, args.midpoint or 0.0)
         start = [s.strip() for s in args.start.split(",") if s.strip()] if args.start else None
-        return module.run(out, actors=actors, start=start)
-    if args.name == "asian_nato":
-        return module.run(out, seeds=20 if args.seeds is None else args.seeds)
-    return module.run(out)
+        with outputs_or_nothing(out):
+            return module.run(out, actors=actors, start=start)
+    with outputs_or_nothing(out):
+        if args.name == "asian_nato":
+            return module.run(out, seeds=20 if args.seeds is None else args.seeds)
+        return module.run(out)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list or args.name is None:
+        print(list_demos())
+        return 0
+    result = run_demo(args)
+    print(result.text())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``alliance-sim-demo``; returns the exit status."""
-    try:
-        args = _parser().parse_args(argv)
-        if args.list or args.name is None:
-            print(list_demos())
-            return 0
-        result = run_demo(args)
-    except UserError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        print(result.text())
-    except BrokenPipeError:  # e.g. piped into head: the figures are written; stop quietly
-        sys.stderr.close()
-    return 0
+    """Entry point of ``alliance-sim-demo``; returns the exit status (0; 2: a user error, one
+    line on stderr; 130: Ctrl-C)."""
+    return run_main(PROG, _main, argv)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,10 @@ def read_actors(
             f"propensity file {propensity_csv} is not symmetric: {names[i]}-{names[j]} = "
             f"{values[i, j] + midpoint:g} but {names[j]}-{names[i]} = {values[j, i] + midpoint:g}"
         )
+    try:
+        engine.weights(sizes.to_numpy(dtype=float), values)  # the engine's checks (e.g. overflow)
+    except ValueError as exc:
+        raise UserError(f"actors file {actors_csv} with {propensity_csv}: {exc}") from None
     title = f"{actors_csv.name} + {propensity_csv.name}"
     if midpoint:
         title += f" (midpoint {midpoint:g})"

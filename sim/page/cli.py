@@ -6,16 +6,27 @@ installed with the ``page`` extra, through solara's local asset route. The launc
 what would reach the network: solara's version check and its usage telemetry; and it points
 solara's CDN setting at an unused local address, so an asset missing from the install fails
 at once instead of being fetched from the internet.
+
+Before solara starts, the launcher resolves ``--host`` and binds ``--port`` on it once: an
+unknown host name, an address this computer does not have or a port in use is refused with one
+line (exit status 2). It says it is serving only once the server answers on the port.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
+from sim.cli.args import OneLineParser, fail, run_main
+from sim.errors import UserError
+
+PROG = "alliance-sim-page"
 APP = Path(__file__).with_name("app.py")
 DEFAULT_PORT = 8765
 # Settings of solara 1.58 (solara.settings / solara.server.settings), as environment variables.
@@ -29,8 +40,8 @@ OFFLINE_ENV = {
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="alliance-sim-page",
+    parser = OneLineParser(
+        prog=PROG,
         description=(
             "Serve the interactive classroom page of alliance-sim (Mesa SolaraViz): choose the "
             "world and the scenario, move the sliders, step or play the model, and read the "
@@ -58,15 +69,76 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def parse_error(message: str) -> None:
     """One line on stderr and exit status 2, like the other commands."""
-    print(f"alliance-sim-page: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
+    fail(PROG, message)
 
 
 def free_port(host: str) -> int:
     """A port that is free on ``host`` now."""
-    with socket.socket() as sock:
+    with socket.socket(_family(host)) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _family(host: str) -> socket.AddressFamily:
+    """The address family of ``host``'s first address (IPv4 or IPv6)."""
+    return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, before solara starts, a host that does not resolve to an address of this
+    computer or a port that is in use there: bind it once, as the server will.
+
+    Raises:
+        UserError: what is wrong, in one line.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UserError(
+            f"--host {host}: unknown host ({reason}); give an address of this computer, e.g. "
+            "127.0.0.1 (this computer only) or 0.0.0.0 (the local network)"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.EADDRINUSE:
+                raise UserError(
+                    f"--port {port}: the port is in use on {host} ({reason}); stop what uses "
+                    "it, or give another --port (0 picks a free one)"
+                ) from None
+            raise UserError(
+                f"--host {host} --port {port}: cannot listen there ({reason}); give an address "
+                "of this computer (e.g. 127.0.0.1) and a port above 1023"
+            ) from None
+
+
+def announce_when_up(host: str, port: int, timeout: float = 120.0) -> threading.Thread:
+    """Print the page's address once the server accepts connections on it (a daemon thread)."""
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((target, port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            return
+        print(
+            f"{PROG}: serving the classroom page at http://{host}:{port}/ (Ctrl+C stops it)",
+            flush=True,
+        )
+
+    thread = threading.Thread(target=wait, name="announce", daemon=True)
+    thread.start()
+    return thread
 
 
 def solara_args(args: argparse.Namespace) -> list[str]:
@@ -86,10 +158,11 @@ def solara_args(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def main(argv: list[str] | None = None) -> None:
+def _main(argv: list[str] | None) -> int | None:
     args = parse_args(argv)
     if not 0 <= args.port <= 65535:
-        parse_error(f"--port must be 0-65535 (got {args.port})")
+        raise UserError(f"--port must be 0-65535 (got {args.port})")
+    check_address(args.host, args.port)
     os.environ.update(OFFLINE_ENV)
     if args.port == 0:
         args.port = free_port(args.host)
@@ -97,17 +170,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         from solara.__main__ import cli
     except ModuleNotFoundError as exc:
-        parse_error(
+        raise UserError(
             f"the page needs the 'page' extra ({exc.name} is not installed): run "
             "scripts/bootstrap.sh page (or pip install -e '.[page]')"
-        )
+        ) from None
+    announce_when_up(args.host, args.port)
+    return cli(solara_args(args), prog_name="solara", standalone_mode=True)
 
-    print(
-        f"alliance-sim-page: serving the classroom page at http://{args.host}:{args.port}/ "
-        "(Ctrl+C stops it)",
-        flush=True,
-    )
-    cli(solara_args(args), prog_name="solara", standalone_mode=True)
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: serves until Ctrl+C; exits 2 with one line on a user error."""
+    sys.exit(run_main(PROG, _main, argv))
 
 
 if __name__ == "__main__":
