@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import typing
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from typing import Any
 
@@ -118,10 +118,49 @@ def check_config(cfg) -> None:
     check_numbers(cfg)
 
 
-def numeric_keys(schema: type = Config, prefix: str = "") -> dict[str, Range | None]:
-    """Every numeric key of the schema (entries of open dicts as ``name.*``) and its range: the
-    list that docs/configuration.md prints and the fuzz suite draws from."""
-    out: dict[str, Range | None] = {}
+NOTES = {
+    "seed": "numpy's SeedSequence takes any non-negative integer; tables store int64",
+    "model.horizon": "years after the base year",
+    "world.data_overrides": "USD bn (gdp_usd_bn, defence_usd_bn)",
+    "world.affinity": "pairwise adjustments; affinities end in [-1, 1]",
+    "world.gdp_growth": "nominal growth a year",
+    "scenario.events.*.amount_usd_bn": "USD bn a year",
+    "scenario.events.*.spending_usd_bn": "USD bn",
+}
+
+
+@dataclass(frozen=True)
+class NumericKey:
+    """A numeric key of the schema: its name (entries of open dicts as ``name.*.field``), its
+    range and its annotated type."""
+
+    key: str
+    range: Range | None
+    type: Any
+
+    @property
+    def container(self) -> str:
+        """``"scalar"``, ``"list"`` or ``"dict"`` (per state, pair or channel)."""
+        origin = typing.get_origin(self.type)
+        return "dict" if origin is dict else "list" if origin is list else "scalar"
+
+    @property
+    def optional(self) -> bool:
+        return type(None) in typing.get_args(self.type)
+
+    @property
+    def integer(self) -> bool:
+        leaf = self.type
+        while typing.get_args(leaf):
+            args = [a for a in typing.get_args(leaf) if a is not type(None)]
+            leaf = args[-1]
+        return leaf is int
+
+
+def numeric_keys(schema: type = Config, prefix: str = "") -> dict[str, NumericKey]:
+    """Every numeric key of the schema with its range and type: the list that
+    docs/configuration.md prints and the fuzz suite draws from."""
+    out: dict[str, NumericKey] = {}
     hints = _hints(schema)
     for f in fields(schema):
         key = f"{prefix}{f.name}"
@@ -131,5 +170,28 @@ def numeric_keys(schema: type = Config, prefix: str = "") -> dict[str, Range | N
         elif is_dataclass(hints[f.name]):
             out.update(numeric_keys(hints[f.name], f"{key}."))
         elif _numeric(hints[f.name]):
-            out[key] = f.metadata.get("range")
+            out[key] = NumericKey(key, f.metadata.get("range"), hints[f.name])
     return out
+
+
+NOTES = {
+    "seed": "numpy's SeedSequence takes any non-negative integer; tables store int64",
+    "model.horizon": "years after the base year",
+    "world.data_overrides": "USD bn, per state: gdp_usd_bn, defence_usd_bn",
+    "world.affinity": "pairwise adjustments; affinities end in [-1, 1]",
+    "world.gdp_growth": "nominal growth a year, per state",
+    "scenario.events.*.amount_usd_bn": "USD bn a year",
+    "scenario.events.*.spending_usd_bn": "USD bn",
+    "run.replicates": "seeds per job",
+}
+
+
+def ranges_markdown() -> str:
+    """The table of every numeric key and its range, for docs/configuration.md."""
+    rows = ["| key | range | values | note |", "|---|---|---|---|"]
+    for k in numeric_keys().values():
+        kind = "integers" if k.integer else "numbers"
+        kind += {"list": " (a list)", "dict": " (per entry)"}.get(k.container, "")
+        kind += ", or null" if k.optional else ""
+        rows.append(f"| `{k.key}` | {k.range} | {kind} | {NOTES.get(k.key, '')} |")
+    return "\n".join(rows) + "\n"

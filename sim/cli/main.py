@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 
 from sim.errors import UserError
 from sim.runner.config import config_dir, register_resolvers
+from sim.runner.folders import shown
 from sim.runner.sweep import JOBS_ENV
 from sim.schema import register_configs
 
@@ -61,6 +62,7 @@ def report(folder: Path, tables, plots: bool) -> None:
         else "no"
     )
     years = int(s["horizon"])
+    folder = shown(folder)
     print(f"Run complete: {folder}")
     print(f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}", end="")
     print(f" · {years} year{'s' if years != 1 else ''}")
@@ -99,7 +101,7 @@ def job_line(folder: Path, tables, seconds: float) -> str:
     burden_text = "" if pd.isna(burden) else f", US burden share {burden:.3f}"
     return (
         f"{which} {overrides}: {len(s)} run{'s' if len(s) != 1 else ''}, Asian NATO in "
-        f"{formed}/{len(s)}{burden_text}, {seconds:.1f} s -> {folder}"
+        f"{formed}/{len(s)}{burden_text}, {seconds:.1f} s -> {shown(folder)}"
     )
 
 
@@ -143,7 +145,7 @@ def task(cfg: DictConfig) -> None:
         lock(folder)
         if prepare_folder(cfg, folder, resume=bool(cfg.run.resume)) == "done":
             what = job_label() if multirun else "Run"
-            print(f"{what} already complete, skipped: {folder}", flush=True)
+            print(f"{what} already complete, skipped: {shown(folder)}", flush=True)
             return
         tables = run_to_folder(cfg, folder, PREPARED.get(config_key(cfg)))
     except UserError as exc:
@@ -194,6 +196,19 @@ Every key: alliance-sim --cfg job.  Hydra's own options: alliance-sim --hydra-he
 """
 
 
+def discard_unfinished(plan) -> None:
+    """A run or sweep that failed leaves no folder of its own behind (only folders this
+    process created and holds; a sweep keeps its folder once a job in it finished)."""
+    from sim.runner.folders import remove_if_created, remove_sweep_if_unused
+
+    if plan.folder is None:
+        return
+    if plan.multirun:
+        remove_sweep_if_unused(plan.folder)
+    else:
+        remove_if_created(plan.folder)
+
+
 def print_help() -> None:
     """``--help``: written here, not by Hydra, whose help composes every config group (seconds
     with the launcher plugins installed)."""
@@ -234,6 +249,10 @@ def main() -> None:
     sys.argv = [sys.argv[0], *with_folder(sys.argv[1:], plan)]
     try:
         hydra.main(config_path=str(config_dir()), config_name="config", version_base="1.3")(task)()
+    except SystemExit as exc:
+        if exc.code not in (None, 0, 130):
+            discard_unfinished(plan)
+        raise
     except KeyboardInterrupt:
         print(
             "alliance-sim: interrupted; finished runs are kept. Resume with the same command "

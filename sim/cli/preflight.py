@@ -103,6 +103,13 @@ def explain(exc: Exception) -> str:
     cause = exc.__cause__ or exc.__context__
     if cause is not None:
         text = f"{text}\n{cause}"
+    if "while resolving interpolation" in first or "Interpolation key" in first:
+        where = re.search(r"full_key: ([\w.\[\]-]+)", text)
+        reason = first.split("while resolving interpolation:")[-1].strip()
+        return (
+            f"{where.group(1) if where else 'a setting'}: cannot resolve an interpolation "
+            f"(${{...}}): {reason}"
+        )
     missing = re.search(r"Could not (?:find|load) '([^/']+)/([^']+)'", text)
     if missing:
         group, option = missing.groups()
@@ -146,14 +153,19 @@ def explain(exc: Exception) -> str:
 def compose_checked(overrides: list[str]):
     """Compose a config; any composition error becomes a UserError."""
     from hydra.errors import HydraException
+    from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     from sim.runner.config import compose
 
     try:
-        return compose(overrides)
+        cfg = compose(overrides)
+        # interpolations resolve when read: read them all now, so a broken one is an error
+        # here, not a traceback later
+        OmegaConf.to_container(cfg, resolve=True)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(explain(exc)) from None
+    return cfg
 
 
 def expand_sweeps(overrides: list[str]) -> list[list[str]]:

@@ -43,6 +43,19 @@ ADOPTED: set[Path] = set()
 """Existing empty folders this process marked (a failure returns them to empty)."""
 
 
+def shown(path: Path | str) -> Path:
+    """A folder as the user should read it: relative to the working folder when inside it.
+
+    >>> shown(Path.cwd() / "outputs" / "x") == Path("outputs/x")
+    True
+    """
+    path = Path(path)
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def _is_hydra_entry(entry: Path) -> bool:
     return entry.name in HYDRA_ENTRIES or (entry.is_file() and entry.suffix == ".log")
 
@@ -126,9 +139,7 @@ def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
                 if not (folder / MARKER).is_file():
                     _write_marker(folder, kind)
                 return False
-            others = [
-                e for e in folder.iterdir() if not (allow_hydra and _is_hydra_entry(e))
-            ]
+            others = [e for e in folder.iterdir() if not (allow_hydra and _is_hydra_entry(e))]
             if others:
                 shown = ", ".join(sorted(e.name for e in others)[:3])
                 more = f" and {len(others) - 3} more" if len(others) > 3 else ""
@@ -251,3 +262,21 @@ def remove_if_created(folder: Path) -> None:
             elif entry.is_file() and (entry.suffix == ".log" or entry.name == MARKER):
                 entry.unlink(missing_ok=True)
         ADOPTED.discard(resolved)
+
+
+def remove_sweep_if_unused(folder: Path) -> None:
+    """After a sweep failed: remove its folder if this process created it and no job in it
+    finished (a finished job is kept, to resume from)."""
+    import shutil
+
+    from sim.runner.output import is_complete
+
+    folder = Path(folder)
+    resolved = folder.resolve()
+    if not folder.is_dir() or resolved not in CREATED or resolved not in _HELD:
+        return
+    if any(p.is_dir() and is_complete(p) for p in folder.iterdir()):
+        return
+    release(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    CREATED.discard(resolved)

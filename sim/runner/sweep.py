@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from hydra.experimental.callback import Callback
 
 from sim.errors import UserError
+from sim.runner.folders import shown
 
 if TYPE_CHECKING:  # pandas is imported where it is used: the callback loads in every job
     import pandas as pd
@@ -340,13 +341,13 @@ def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | Non
 
 def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dict[str, Any]:
     """Write the sweep's table, summary, plots and manifest (last); return the manifest."""
-    from sim.runner.output import atomic_write, is_complete, write_manifest, write_table
+    from sim.runner.output import is_complete, write_csv, write_manifest, write_table
 
     sweep_dir = Path(sweep_dir)
     folders, missing = _match_jobs(sweep_dir, jobs)
     incomplete = [f.name for f in folders if f is not None and not is_complete(f)] + missing
     if incomplete:
-        return _mark_incomplete(sweep_dir, len(jobs), incomplete)
+        return _mark_incomplete(sweep_dir, len(jobs), incomplete, len(missing))
     info: dict[str, Any] = {"jobs": len(jobs), "complete": True}
     table = job_table([f for f in folders if f is not None], jobs)
     keys = override_keys(jobs)
@@ -354,7 +355,7 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
     outcomes = [o for o in OUTCOMES if o in table.columns]
     files = write_table(table, sweep_dir, RUNS_TABLE)
     summary = summarise(table, params, outcomes)
-    atomic_write(sweep_dir / "summary.csv", lambda p: summary.to_csv(p, index=False))
+    write_csv(summary, sweep_dir / "summary.csv")
     files.append("summary.csv")
     if plots and params:
         from sim.plots.sweep import draw_sweep_plots
@@ -374,11 +375,19 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
     return info
 
 
-def _mark_incomplete(sweep_dir: Path, jobs: int, incomplete: list[str]) -> dict[str, Any]:
-    """Write a ``sweep.json`` that says the sweep is incomplete, and which jobs are missing."""
+def _mark_incomplete(
+    sweep_dir: Path, jobs: int, incomplete: list[str], without_folder: int = 0
+) -> dict[str, Any]:
+    """Write a ``sweep.json`` that says the sweep is incomplete, which jobs are missing, and
+    how many of them left no folder at all here."""
     from sim.runner.output import atomic_write
 
-    info = {"jobs": jobs, "complete": False, "incomplete_jobs": incomplete}
+    info = {
+        "jobs": jobs,
+        "complete": False,
+        "incomplete_jobs": incomplete,
+        "jobs_without_folder": without_folder,
+    }
     text = json.dumps(info, indent=2)
     atomic_write(sweep_dir / SWEEP_MANIFEST, lambda p: p.write_text(text, encoding="utf-8"))
     return info
@@ -412,12 +421,12 @@ class AggregateSweep(Callback):
         replicates = int(config.run.replicates)
         print(
             f"Sweep: {len(self.jobs)} job{'s' if len(self.jobs) != 1 else ''} x {replicates} "
-            f"replicate{'s' if replicates != 1 else ''} -> {config.hydra.sweep.dir}",
+            f"replicate{'s' if replicates != 1 else ''} -> {shown(config.hydra.sweep.dir)}",
             flush=True,
         )
 
     def on_multirun_end(self, config, **kwargs: Any) -> None:
-        sweep_dir = Path(str(config.hydra.sweep.dir))
+        sweep_dir = shown(Path(str(config.hydra.sweep.dir)))
         if not self.jobs or not sweep_dir.is_dir():
             return
         info = aggregate(sweep_dir, self.jobs, plots=self.plots)
@@ -433,6 +442,16 @@ class AggregateSweep(Callback):
             print(
                 f"Sweep complete: {info['runs']} run{'s' if info['runs'] != 1 else ''} in "
                 f"{sweep_dir}/{RUNS_TABLE}.parquet (and .csv); summary.csv; plots: {where}",
+                flush=True,
+            )
+        elif info.get("jobs_without_folder"):
+            # Hydra reached the end of the sweep, so every job returned: those without a
+            # folder here wrote theirs where this machine cannot see it.
+            print(
+                f"Sweep incomplete: {info['jobs_without_folder']} of {info['jobs']} jobs "
+                f"finished but left no folder in {sweep_dir} as this machine sees it: they ran "
+                "on machines that do not share this folder. Give hydra.sweep.dir on a file "
+                "system every node mounts; no table written.",
                 flush=True,
             )
         else:

@@ -1,0 +1,322 @@
+"""The data-safety contract of ``alliance-sim`` (issue 13's findings, each a test that failed
+before the fix): nothing the program did not create is deleted or overwritten; two runs never
+share a folder; bad numbers are refused where they enter; folder names and CSV cells are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import UserError
+
+EXE = Path(sys.executable).with_name("alliance-sim")
+FAST = ["world=classroom5", "model.horizon=2", "run.plots=false"]
+
+
+def cli(cwd: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [str(EXE), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every file and folder under ``root``: relative path -> content hash (or 'dir')."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        out[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def user_project(root: Path) -> Path:
+    """A folder of the user's own work."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "thesis.tex").write_text("\\chapter{Alliances}\n")
+    (root / "src").mkdir()
+    (root / "src" / "analysis.py").write_text("print('mine')\n")
+    (root / "states.parquet").write_text("the user's own file of that name")
+    return root
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("alliance-sim: error: ") and "Traceback" not in result.stderr
+    return lines[0]
+
+
+# ----------------------------------------------------------------------- never delete
+
+
+@pytest.mark.parametrize("extra", [[], ["run.resume=true"]], ids=["plain", "resume"])
+def test_a_run_aimed_at_a_users_folder_is_refused_and_touches_nothing(tmp_path, extra):
+    """`hydra.run.dir=.` in a project folder emptied it (thesis.tex and src/ deleted)."""
+    project = user_project(tmp_path / "project")
+    before = snapshot(project)
+    line = one_error_line(cli(project, *FAST, "hydra.run.dir=.", *extra))
+    assert "did not write" in line
+    assert snapshot(project) == before
+
+
+def test_a_sweep_aimed_at_a_users_folder_is_refused_and_touches_nothing(tmp_path):
+    project = user_project(tmp_path / "project")
+    before = snapshot(project)
+    one_error_line(cli(tmp_path, "-m", *FAST, "seed=1,2", f"hydra.sweep.dir={project}"))
+    assert snapshot(project) == before
+
+
+def test_an_empty_folder_is_taken_and_marked(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = cli(tmp_path, *FAST, f"hydra.run.dir={empty}")
+    assert result.returncode == 0, result.stderr
+    marker = json.loads((empty / ".alliance-sim").read_text())
+    assert marker["created_by"] == "alliance-sim" and marker["kind"] == "run"
+    assert (empty / "manifest.json").is_file()
+
+
+def test_resuming_an_interrupted_run_removes_only_what_a_run_writes(tmp_path):
+    """Clearing an unfinished run of ours keeps a file the user put in it."""
+    folder = tmp_path / "run"
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={folder}").returncode == 0
+    (folder / "manifest.json").unlink()  # as if killed before the manifest
+    (folder / "notes.txt").write_text("my notes on this run")
+    result = cli(tmp_path, *FAST, f"hydra.run.dir={folder}", "run.resume=true")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "notes.txt").read_text() == "my notes on this run"
+    assert (folder / "manifest.json").is_file()
+
+
+def test_clearing_refuses_a_folder_without_the_marker(tmp_path):
+    from sim.runner.folders import clear_run_outputs
+
+    project = user_project(tmp_path / "project")
+    before = snapshot(project)
+    with pytest.raises(UserError, match="no alliance-sim marker"):
+        clear_run_outputs(project)
+    assert snapshot(project) == before
+
+
+def test_a_folder_written_before_markers_existed_is_still_the_programs(tmp_path):
+    """A complete run folder of an earlier version (manifest, no marker) can be resumed."""
+    folder = tmp_path / "run"
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={folder}").returncode == 0
+    (folder / ".alliance-sim").unlink()
+    result = cli(tmp_path, *FAST, f"hydra.run.dir={folder}", "run.resume=true")
+    assert result.returncode == 0 and "already complete" in result.stdout, result.stderr
+
+
+# ----------------------------------------------------------------------- one run, one folder
+
+
+def test_a_second_run_aimed_at_a_folder_in_use_is_refused_at_once(tmp_path):
+    """Two runs aimed at one folder both printed 'Run complete'; one was silently lost."""
+    folder = tmp_path / "shared"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from sim.runner.folders import claim, lock; "
+            f"claim({str(folder)!r}, 'run'); lock({str(folder)!r}); print('held', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        line = one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={folder}"))
+        assert "in use by another alliance-sim run" in line
+        assert not (folder / "states.parquet").exists()
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    # once released, the folder is free again
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={folder}").returncode == 0
+
+
+def test_two_runs_started_together_on_one_folder_one_is_refused(tmp_path):
+    folder = tmp_path / "race"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    args = [str(EXE), "world=classroom5", "model.horizon=15", "run.plots=false"]
+    procs = [
+        subprocess.Popen(
+            [*args, f"hydra.run.dir={folder}"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 2], results
+    refused = next(r for r in results if r[0] == 2)
+    assert "in use" in refused[2] or "already holds finished runs" in refused[2]
+    assert json.loads((folder / "manifest.json").read_text())["complete"]
+
+
+# ----------------------------------------------------------------------- numbers
+
+
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ("scenario.events.us_indo_pacific_injection.amount_usd_bn=nan", "finite number"),
+        ("scenario.events.us_indo_pacific_injection.amount_usd_bn=inf", "finite number"),
+        ("scenario.events.us_indo_pacific_injection.amount_usd_bn=1e300", "must lie in"),
+        ("seed=99999999999999999999999", "seed must lie in"),
+        ("model.horizon=1000000", "model.horizon must lie in [1, 200]"),
+        ("model.alignment.temperature_pct_gdp=-inf", "finite number"),
+        ("world.affinity.JPN-KOR=nan", "finite number"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_refused_before_anything_is_written(
+    tmp_path, override, expected
+):
+    result = cli(tmp_path, "scenario=injection_1p5b", "run.plots=false", override)
+    assert expected in one_error_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_numeric_key_of_the_schema_declares_its_range():
+    """A new numeric key must say its range (the fuzz suite and the docs read it)."""
+    from sim.validate import numeric_keys
+
+    keys = numeric_keys()
+    assert len(keys) > 50
+    assert [k for k, info in keys.items() if info.range is None] == []
+
+
+def test_the_configuration_reference_lists_every_range():
+    """docs/configuration.md holds the table the schema gives (scripts/config_reference.py)."""
+    from sim.validate import ranges_markdown
+
+    doc = (Path(__file__).parents[1] / "docs" / "configuration.md").read_text()
+    assert ranges_markdown() in doc, "run: .venv/bin/python scripts/config_reference.py"
+
+
+def test_the_model_stays_finite_at_the_edges_of_the_ranges(compose_cfg, run_tables):
+    """Valid extremes (the largest amount, horizon and seed) run to finite tables."""
+    import numpy as np
+
+    from sim.schema import HORIZON_MAX, SEED_MAX, USD_BN_MAX
+
+    cfg = compose_cfg(
+        "scenario=injection_1p5b",
+        f"scenario.events.us_indo_pacific_injection.amount_usd_bn={USD_BN_MAX}",
+        f"model.horizon={HORIZON_MAX}",
+        f"seed={SEED_MAX}",
+    )
+    states = run_tables(cfg)["states"]
+    assert states["year"].max() == 2024 + HORIZON_MAX
+    assert np.isfinite(states.select_dtypes("number").to_numpy(float)).all()
+
+
+def test_a_run_that_overflows_is_not_written(tmp_path):
+    from sim.runner.run import check_finite
+
+    states = pd.DataFrame({"iso3": ["USA", "JPN"], "year": [2025, 2025], "x": [1.0, float("inf")]})
+    with pytest.raises(UserError, match="non-finite x for JPN in 2025"):
+        check_finite(states)
+
+
+# ----------------------------------------------------------------------- commands and folders
+
+
+@pytest.mark.parametrize("args", [["scenario=[]"], ["world=[]"]], ids=["scenario", "world"])
+def test_an_empty_config_list_gets_one_line(tmp_path, args):
+    """`scenario=[]` was a 52-line traceback."""
+    assert "must be set" in one_error_line(cli(tmp_path, *args))
+
+
+def test_a_composed_list_with_an_unknown_member_names_the_choices(tmp_path):
+    line = one_error_line(cli(tmp_path, "scenario=[baseline,nope]"))
+    assert "unknown scenario 'nope'; available: " in line and "injection_1p5b" in line
+
+
+@pytest.mark.parametrize(
+    "path", ["/proc/alliance-sim-test", "/sys/alliance-sim-test"], ids=["proc", "sys"]
+)
+def test_an_unwritable_output_folder_gets_one_line(tmp_path, path):
+    line = one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={path}"))
+    assert "cannot use" in line and path in line
+
+
+def test_a_folder_under_a_file_gets_one_line(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    line = one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={tmp_path / 'afile' / 'run'}"))
+    assert "cannot use" in line
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["a/b", "../../escape", "${oc.env:HOME}"])
+def test_names_do_not_become_paths(tmp_path, name):
+    """`scenario.name=a/b` or `${oc.env:HOME}` created nested folders."""
+    result = cli(tmp_path, *FAST, f"scenario.name={name}")
+    assert result.returncode == 0, result.stderr
+    (day,) = (tmp_path / "outputs").iterdir()
+    (run,) = day.iterdir()
+    assert (run / "manifest.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outputs"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
+    name = '=HYPERLINK("http://example.invalid")'
+    result = cli(tmp_path, *FAST, f"scenario.name='{name}'", "hydra.run.dir=run")
+    assert result.returncode == 0, result.stderr
+    summary_csv = pd.read_csv(tmp_path / "run" / "summary.csv")
+    assert summary_csv["scenario"].iloc[0] == "'" + name
+    # Parquet keeps the value as given; numbers (negative ones too) are untouched in CSV
+    assert pd.read_parquet(tmp_path / "run" / "summary.parquet")["scenario"].iloc[0] == name
+    states = pd.read_csv(tmp_path / "run" / "states.csv")
+    assert (states["u_entrapment"] <= 0).all() and states["u_entrapment"].dtype == float
+
+
+def test_a_killed_writes_leftover_is_cleaned_by_the_next_write(tmp_path):
+    from sim.runner.output import atomic_write
+
+    target = tmp_path / "table.csv"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".table.csv.{dead.pid}.abcd.tmp"
+    stale.write_text("half a table")
+    live = tmp_path / f".table.csv.{os.getpid()}.efgh.tmp"  # a live writer's: kept
+    live.write_text("being written")
+    other = tmp_path / ".table.csv.notes.tmp"  # not ours by name: kept
+    other.write_text("x")
+    atomic_write(target, lambda p: p.write_text("a,b\n"))
+    assert target.read_text() == "a,b\n"
+    assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_sweep_jobs_write_where_the_submitter_looks(tmp_path):
+    """The submitter resolves the sweep folder once, to an absolute path, for every job."""
+    from sim.cli.preflight import check, with_folder
+
+    os.chdir(tmp_path)
+    plan = check(["-m", "world=classroom5", "seed=1,2"])
+    assert plan.folder.is_absolute() and plan.folder.parent.parent == tmp_path / "multirun"
+    argv = with_folder(["-m", "seed=1,2", "hydra.sweep.dir=relative"], plan)
+    assert argv[-1] == f"hydra.sweep.dir='{plan.folder}'" and "hydra.sweep.dir=relative" not in argv
+    assert not (tmp_path / "multirun").exists()  # checking creates nothing
+
+
+def test_a_job_whose_sweep_folder_is_not_shared_says_so(tmp_path):
+    from sim.cli.main import check_sweep_folder
+
+    with pytest.raises(UserError, match="file system they all share"):
+        check_sweep_folder(tmp_path / "not-created-by-the-sweep")
