@@ -7,3 +7,16 @@ file). The command line prints its message alone, without a traceback, and exits
 
 class UserError(ValueError):
     """A problem with the user's input, explained in one line."""
+
+
+def printable(message: object) -> str:
+    """A message as one printable line: line breaks and other control characters that came in
+    with the user's input are shown escaped (``\\n``, ``\\x85``) instead of breaking the line.
+
+    >>> printable("bad folder 'a\\nb'")
+    "bad folder 'a\\\\nb'"
+    """
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        for ch in str(message)
+    )

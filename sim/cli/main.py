@@ -19,7 +19,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from sim.errors import UserError
+from sim.errors import UserError, printable
 from sim.runner.config import config_dir, register_resolvers
 from sim.runner.folders import shown
 from sim.runner.sweep import JOBS_ENV
@@ -41,7 +41,7 @@ def fail(message: str, folder: Path | None = None) -> None:
 
     if folder is not None:
         remove_if_created(folder)
-    print(f"alliance-sim: error: {message}", file=sys.stderr)
+    print(f"alliance-sim: error: {printable(message)}", file=sys.stderr)
     sys.exit(EXIT_USER_ERROR)
 
 

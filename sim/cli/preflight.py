@@ -63,6 +63,79 @@ OPEN_DICTS = {
 """Config dicts whose keys are the user's own (pairs, states, names): new entries need '+'."""
 
 
+def check_flags(argv: list[str]) -> None:
+    """The command line's flags, read by Hydra's own parser, whose mistakes (an unknown flag, a
+    flag without its value) become one line instead of Hydra's usage block.
+
+    Raises:
+        UserError: the parser's message, with where to look.
+    """
+    from hydra._internal.utils import get_args_parser
+
+    parser = get_args_parser()
+
+    def error(message: str):
+        raise UserError(f"{message}; see alliance-sim --help")
+
+    parser.error = error  # type: ignore[method-assign]
+    args = parser.parse_args(argv)
+    modes = [
+        flag
+        for flag, value in (
+            ("--run", args.run),
+            ("-m", args.multirun),
+            ("--cfg", args.cfg),
+            ("--info", args.info),
+            ("--shell-completion", args.shell_completion),
+        )
+        if value
+    ]
+    if len(modes) > 1:
+        raise UserError(f"{' and '.join(modes)} cannot be used together; give one of them")
+    unsupported = [
+        flag
+        for flag, value in (
+            ("--config-path", args.config_path),
+            ("--config-name", args.config_name),
+            ("--package", args.package),
+            ("--experimental-rerun", args.experimental_rerun),
+        )
+        if value is not None
+    ]
+    if unsupported:
+        raise UserError(
+            f"{unsupported[0]} is not supported: alliance-sim composes its own config.yaml; add "
+            "a folder of your own configs with --config-dir DIR (or hydra.searchpath=[...])"
+        )
+    if args.config_dir is not None and not Path(args.config_dir).expanduser().is_dir():
+        raise UserError(f"--config-dir {args.config_dir} is not a folder; give a config folder")
+    if args.resolve and not (args.cfg or args.help):
+        raise UserError("--resolve only goes with --cfg (e.g. --cfg job --resolve)")
+    if args.shell_completion:
+        verbs = [o.partition("=")[0] for o in args.overrides]
+        if len(verbs) != 1 or verbs[0] not in ("install", "uninstall", "query"):
+            raise UserError(
+                "--shell-completion needs one of install=SHELL, uninstall=SHELL or query=SHELL "
+                "(e.g. --shell-completion install=bash)"
+            )
+
+
+def search_path(argv: list[str], overrides: list[str]) -> list[str]:
+    """Overrides that give composition the user's own config folders, as Hydra will have them:
+    ``--config-dir DIR`` and any ``hydra.searchpath=[...]`` of the command line."""
+    out = [o for o in overrides if o.lstrip("+").startswith("hydra.searchpath=")]
+    for i, arg in enumerate(argv):
+        folder = None
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            folder = argv[i + 1]
+        elif arg.startswith("--config-dir="):
+            folder = arg.split("=", 1)[1]
+        if folder is not None:
+            path = Path(folder).expanduser().absolute()
+            out.append(f"hydra.searchpath=[{hydra_value(f'file://{path}')}]")
+    return out
+
+
 def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
     """Overrides of the command line, whether it is a multirun, and whether Hydra alone should
     answer it (help, info, printing the config)."""
@@ -224,8 +297,15 @@ def check(argv: list[str]) -> Plan:
         (so that the run need not build them again), and the output folder. Nothing is
         created: :func:`claim_output` does that once the whole command line has passed.
     """
+    check_flags(argv)
     overrides, multirun, hydra_only = split_argv(argv)
-    if hydra_only:
+    if "--shell-completion" in argv or "-sc" in argv:
+        return Plan()
+    search = search_path(argv, overrides)
+    if hydra_only:  # --cfg, --info ...: Hydra answers, but the overrides must compose
+        model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
+        for combo in expand_sweeps(model_overrides) if multirun else [model_overrides]:
+            compose_checked([*combo, *search])
         return Plan()
     from sim.runner.simulate import prepare
 
@@ -235,10 +315,11 @@ def check(argv: list[str]) -> Plan:
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
     prepared = {}
     for combo in combos:
-        cfg = compose_checked(combo)
+        cfg = compose_checked([*combo, *search])
         prepared[config_key(cfg)] = prepare(cfg)
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    folder = output_folder(overrides, combos[0], key)
+    extra = [o for o in search if o not in overrides]
+    folder = output_folder(overrides, [*combos[0], *extra], key)
     sweeper = check_sweeper(overrides, model_overrides) if multirun else None
     check_folders(overrides, folder, multirun, bool(cfg.run.resume))
     if bool(cfg.run.resume):
@@ -275,7 +356,8 @@ def output_folder(overrides: list[str], task_overrides: list[str], key: str) -> 
             )
         text = str(OmegaConf.select(cfg, key, throw_on_missing=True))
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
-        raise UserError(f"{key}: {explain(exc)}") from None
+        message = explain(exc)
+        raise UserError(message if message.startswith(key) else f"{key}: {message}") from None
     finally:
         GlobalHydra.instance().clear()
     if not text.strip():
@@ -285,7 +367,7 @@ def output_folder(overrides: list[str], task_overrides: list[str], key: str) -> 
     return Path(text).expanduser().absolute()
 
 
-def hydra_value(path: Path) -> str:
+def hydra_value(path: Path | str) -> str:
     """A path as a quoted value of a Hydra override (quotes and backslashes escaped)."""
     escaped = str(path).replace("\\", "\\\\").replace("'", "\\'")
     return f"'{escaped}'"

@@ -48,10 +48,11 @@ def run_in_process(argv: list[str], monkeypatch) -> tuple[int | str, str]:
     from sim.cli import main as cli_main
     from sim.cli import preflight
 
-    def accept(plan):
+    def accept(*args, **kwargs):
         raise Accepted
 
     monkeypatch.setattr(preflight, "claim_output", accept)
+    monkeypatch.setattr(cli_main.hydra, "main", accept)  # --cfg, --info: Hydra would answer
     with tempfile.TemporaryDirectory() as tmp:
         root = user_files(Path(tmp))
         before = snapshot(root)
@@ -234,3 +235,100 @@ def test_malformed_csv_worlds_get_one_line_or_run(world, monkeypatch, tmp_path_f
     assert status in (2, "accepted"), f"{argv}: exit {status} ({err.strip()[-300:]})"
     if status == 2:
         assert_one_line(err, "alliance-sim")
+
+
+# ----------------------------------------------------------------------- command lines
+
+WORDS = [
+    "-m",
+    "--multirun",
+    "--run",
+    "--cfg",
+    "job",
+    "hydra",
+    "--info",
+    "foo",
+    "--bogus",
+    "-c",
+    "-sc",
+    "--resolve",
+    "--package",
+    "-cn",
+    "nope",
+    "--config-dir",
+    "/no/such/dir",
+    "=",
+    "seed",
+    "seed=",
+    "=1",
+    "a=b=c",
+    "seed=1,2",
+    "seed=range(0,3)",
+    "hydra.run.dir=",
+    "hydra/launcher=x",
+    "hydra/sweeper=paired",
+    "scenario=",
+    "scenario=[]",
+    "world={a: 1}",
+    "++",
+    "+",
+    "~seed",
+    "~world",
+    "model=nope",
+    "'",
+    '"',
+    "${",
+    "seed=${seed}",
+    "run.resume=true",
+    "--",
+    "\\",
+]
+
+
+@settings(
+    max_examples=120 * SCALE,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(argv=st.lists(st.sampled_from(WORDS) | st.text(max_size=12), min_size=1, max_size=5))
+def test_junk_command_lines_never_give_a_traceback(argv, monkeypatch):
+    """Whatever the command line, the checks either pass it or refuse it with one line."""
+    status, err = run_in_process(argv, monkeypatch)
+    COUNTS.add("alliance-sim command lines (in process)", status in (2, "accepted"))
+    assert status in (2, "accepted"), f"{argv}: exit {status} ({err.strip()[-300:]})"
+    if status == 2:
+        assert_one_line(err, "alliance-sim")
+
+
+@settings(
+    max_examples=30 * SCALE,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(argv=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4))
+def test_junk_command_lines_in_a_real_process(argv):
+    """As above, through Hydra itself: what the checks pass, Hydra runs without a traceback;
+    nothing of the user's changes, and nothing is written outside the output folders."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = user_files(Path(tmp))
+        before = snapshot(root)
+        proc = subprocess.run(
+            [str(EXE), *argv, *QUICK, "world=classroom5"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+        )
+        after = snapshot(root)
+    COUNTS.add("alliance-sim command lines (subprocess)", proc.returncode in (0, 2))
+    assert "Traceback" not in proc.stderr, f"{argv}\n{proc.stderr[-2000:]}"
+    assert proc.returncode in (0, 2), f"{argv}: exit {proc.returncode}\n{proc.stderr[-1000:]}"
+    if proc.returncode == 2:
+        assert_one_line(proc.stderr, "alliance-sim")
+        assert after == before, f"{argv} was refused but left files"
+    assert {k: v for k, v in after.items() if k in before} == before
+    new = {k.split("/")[0] for k in after if k not in before}
+    assert new <= {"outputs", "multirun"}, f"{argv} wrote {sorted(new)}"
