@@ -320,3 +320,13 @@ def test_a_job_whose_sweep_folder_is_not_shared_says_so(tmp_path):
 
     with pytest.raises(UserError, match="file system they all share"):
         check_sweep_folder(tmp_path / "not-created-by-the-sweep")
+
+
+def test_a_config_folder_of_ones_own_is_checked_and_used(tmp_path):
+    """--config-dir adds the user's configs: the checks compose with them, as Hydra does."""
+    mine = tmp_path / "myconf" / "scenario"
+    mine.mkdir(parents=True)
+    (mine / "mine.yaml").write_text("# @package _global_\nscenario:\n  name: mine\n  events: {}\n")
+    result = cli(tmp_path, "--config-dir", "myconf", "scenario=mine", *FAST, "hydra.run.dir=r")
+    assert result.returncode == 0, result.stderr
+    assert "scenario mine" in result.stdout
