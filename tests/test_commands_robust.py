@@ -590,15 +590,24 @@ def test_weights_that_overflow_are_a_value_error():
 
 
 @pytest.mark.parametrize("prog", ["alliance-sim-landscape", "alliance-sim-demo"])
-def test_huge_sizes_are_one_line(prog, tmp_path):
-    (tmp_path / "a.csv").write_text("name,size\nA,1e300\nB,1e300\nC,2\n")
-    (tmp_path / "p.csv").write_text(",A,B,C\nA,,1,1\nB,1,,1\nC,1,1,\n")
+@pytest.mark.parametrize(
+    "sizes, cell, extra",
+    [
+        ("1e300", "1", []),  # sizes whose products overflow
+        ("1", "1e308", []),  # a propensity that overflows when symmetrised (numpy warned)
+        ("1", "1e308", ["--midpoint", "-1e308"]),  # a value minus the midpoint overflows
+        ("1", "1", ["--midpoint", "inf"]),
+    ],
+)
+def test_values_that_overflow_are_one_line(prog, sizes, cell, extra, tmp_path):
+    (tmp_path / "a.csv").write_text(f"name,size\nA,{sizes}\nB,{sizes}\nC,2\n")
+    (tmp_path / "p.csv").write_text(f",A,B,C\nA,,{cell},1\nB,{cell},,1\nC,1,1,\n")
     before = snapshot(tmp_path)
     out = tmp_path / "out"
     if prog == "alliance-sim-demo":
         argv = ["landscape", "--actors", tmp_path / "a.csv", "--propensity", tmp_path / "p.csv"]
     else:
         argv = [tmp_path / "a.csv", tmp_path / "p.csv"]
-    proc = run(prog, *argv, "--out", out)
-    assert_one_line_error(proc, prog, "too large")
+    proc = run(prog, *argv, *extra, "--out", out)
+    assert_one_line_error(proc, prog)  # one line: no RuntimeWarning from numpy either
     assert snapshot(tmp_path) == before and not out.exists()

@@ -117,8 +117,14 @@ def read_propensity(path: str | Path, names: list[str], midpoint: float = 0.0) -
     matrix = read_propensity_csv(path, names)  # square, labels, numbers, symmetry
     if not np.all(np.isfinite(matrix)):
         raise UserError(f"propensity file {path} holds an infinite value")
-    matrix = matrix - float(midpoint)
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix = matrix - float(midpoint)
     np.fill_diagonal(matrix, 0.0)
+    if not np.all(np.isfinite(matrix)):
+        raise UserError(
+            f"propensity file {path}: a value minus --midpoint {midpoint:g} overflows; rescale "
+            "the values or the midpoint"
+        )
     return matrix
 
 

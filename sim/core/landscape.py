@@ -142,8 +142,8 @@ def weights(sizes: ArrayLike, propensity: ArrayLike) -> NDArray[np.float64]:
         raise ValueError("propensity contains NaN or infinite values off the diagonal")
     if not np.allclose(p, p.T):
         raise ValueError("propensity must be symmetric (p_ij == p_ji)")
-    p = (p + p.T) / 2.0  # exact for symmetric input; removes tiny asymmetries otherwise
     with np.errstate(over="ignore", invalid="ignore"):
+        p = (p + p.T) / 2.0  # exact for symmetric input; removes tiny asymmetries otherwise
         w = np.outer(s, s) * p
         np.fill_diagonal(w, 0.0)
         total = np.abs(w).sum()

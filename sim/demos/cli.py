@@ -11,6 +11,7 @@ other files in the folder are never touched.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -96,6 +97,8 @@ def run_demo(args: argparse.Namespace):
             raise UserError("give both --actors A.csv and --propensity P.csv, or neither")
         if args.midpoint is not None and args.actors is None:
             raise UserError("--midpoint applies to --propensity P.csv; give both CSV files")
+        if args.midpoint is not None and not math.isfinite(args.midpoint):
+            raise UserError(f"--midpoint must be a finite number (got {args.midpoint})")
         actors = None
         if args.actors is not None:
             actors = read_actors(args.actors, args.propensity, args.midpoint or 0.0)

@@ -125,7 +125,8 @@ def read_actors(
                 f"(missing: {missing}, unknown: {extra}, or repeated)"
             )
     frame = frame.loc[names, names].apply(pd.to_numeric, errors="coerce")
-    values = frame.to_numpy(dtype=float) - float(midpoint)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is caught just below
+        values = frame.to_numpy(dtype=float) - float(midpoint)
     np.fill_diagonal(values, 0.0)
     if not np.all(np.isfinite(values)):
         i, j = np.argwhere(~np.isfinite(values))[0]
