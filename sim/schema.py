@@ -122,7 +122,7 @@ class WorldConfig:
     data_overrides: dict[str, dict[str, float]] = per_state(0, USD_BN_MAX)  # USD bn
     regime: dict[str, float] = per_state(-1, 1)
     gdp_growth: dict[str, float] = per_state(-0.5, 1)  # nominal growth a year
-    projection_range_km: dict[str, float] = per_state(0, 40_000, lo_open=True)
+    projection_range_km: dict[str, float] = per_state(0, 100_000, lo_open=True)
     credibility: dict[str, float] = per_state(0, 1)
     coercion_propensity: dict[str, float] = per_state(0, 1)
     min_pct_gdp: dict[str, float] = per_state(0, 100, hi_open=True)

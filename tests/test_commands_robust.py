@@ -294,6 +294,22 @@ def test_compare_does_not_overwrite_files_in_an_existing_out(results, tmp_path):
     assert snapshot(tmp_path) == before
 
 
+def test_demo_replaces_its_own_figures_but_not_a_users_file_of_that_name(tmp_path):
+    """A demo's --out may be a slides folder: its own earlier figure is replaced, a file of the
+    user's with the same name stops it, and other files are never touched."""
+    out = tmp_path / "slides"
+    assert run("alliance-sim-demo", "stag_hunt", "--out", out).returncode == 0
+    first = (out / "stag_hunt.png").read_bytes()
+    assert b"Software\x00alliance-sim" in first[:4096]
+    assert run("alliance-sim-demo", "stag_hunt", "--out", out).returncode == 0  # its own: fine
+    (out / "stag_hunt.png").write_text("my own drawing")
+    (out / "notes.txt").write_text("keep")
+    before = snapshot(tmp_path)
+    proc = run("alliance-sim-demo", "stag_hunt", "--out", out)
+    assert_one_line_error(proc, "alliance-sim-demo", "was not written by alliance-sim")
+    assert snapshot(tmp_path) == before
+
+
 def test_compare_that_fails_while_writing_leaves_nothing(results, tmp_path, monkeypatch, capsys):
     from sim.cli import compare
     from sim.plots import sweep as sweep_plots

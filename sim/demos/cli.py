@@ -4,8 +4,9 @@ Errors in the user's input (an unknown demo, a bad option, an unreadable CSV, an
 that cannot be written) print one line, ``alliance-sim-demo: error: ...``, and exit with status
 2, having written nothing; Ctrl-C prints one line and exits with 130, leaving no figure of the
 interrupted run. A demo writes its figures (PNG files named after what they show) into
-``--out``, replacing figures of the same names that an earlier run of the demo wrote there;
-other files in the folder are never touched.
+``--out``, replacing figures of the same names that an earlier run wrote there (each figure
+carries ``Software: alliance-sim``); a file of the user's with such a name stops the demo with
+one line, and other files in the folder are never touched.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         help="folder for the figures (default outputs/demos/NAME/); figures of the same names "
-        "from an earlier run are replaced, other files are left alone",
+        "from an earlier run are replaced; a file of yours with such a name stops the demo; "
+        "other files are left alone",
     )
     group = parser.add_argument_group("landscape options")
     group.add_argument("--actors", type=Path, help="CSV of actors with columns name,size")

@@ -42,13 +42,54 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+SOFTWARE = "alliance-sim"
+"""The PNG ``Software`` text every figure carries: how a later write knows a file is ours."""
+
+
+def written_by_us(path: Path) -> bool:
+    """Whether the PNG at ``path`` is this package's: it carries the package's ``Software``
+    text (matplotlib writes text chunks before the image data), or it is a matplotlib PNG in
+    a folder of the program's (a run's ``plots/`` of a version that did not tag figures)."""
+    from sim.runner.folders import is_ours
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head.startswith(b"\x89PNG"):
+        return False
+    if b"Software\x00" + SOFTWARE.encode() in head:
+        return True
+    legacy = b"Software\x00Matplotlib" in head
+    return legacy and (is_ours(path.parent) or is_ours(path.parent.parent))
+
+
 def save_figure(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as a PNG at :data:`DPI`, atomically (a temporary file in the same folder,
-    then a rename: an interrupted write leaves no half-drawn PNG), and return the path."""
+    then a rename: an interrupted write leaves no half-drawn PNG), and return the path.
+
+    The PNG carries ``Software: alliance-sim``; an existing file at ``path`` is replaced only
+    if it carries the same (a figure of an earlier run), never a file of the user's.
+
+    Raises:
+        UserError: ``path`` holds a file this package did not write.
+    """
+    from sim.errors import UserError
     from sim.runner.output import atomic_write
 
     path = Path(path)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white"))
+    if path.exists() and not written_by_us(path):
+        raise UserError(
+            f"{path} exists and was not written by alliance-sim; it is left alone: move it, or "
+            "give another output folder"
+        )
+    meta = {"Software": SOFTWARE}
+    atomic_write(
+        path,
+        lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white", metadata=meta),
+    )
     return path
 
 
