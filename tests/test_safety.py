@@ -287,7 +287,7 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised(tmp_path):
 
 
 def test_a_killed_writes_leftover_is_cleaned_by_the_next_write(tmp_path):
-    from sim.runner.output import atomic_write
+    from sim.files import atomic_write
 
     target = tmp_path / "table.csv"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -552,8 +552,9 @@ def main(argv: list[str] | None = None) -> None:
     figure_morris(morris_t, results / "morris.png")
     figure_sobol(sobol_t, results / "sobol.png")
 
+    from sim.files import atomic_write
     from sim.runner.config import compose
-    from sim.runner.output import atomic_write, write_manifest
+    from sim.runner.output import write_manifest
 
     base = compose([*cfg.common, f"seed={cfg.base_seed}"])
     (results / "config_resolved.yaml").write_text(

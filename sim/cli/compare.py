@@ -418,7 +418,8 @@ def write(arms: list[Arm], args: argparse.Namespace, out: Path) -> None:
     """Print the comparison and write its folder (manifest last): all its files or none."""
     import pandas as pd
 
-    from sim.runner.output import write_csv, write_manifest
+    from sim.files import write_csv
+    from sim.runner.output import write_manifest
 
     started = time.perf_counter()
     diffs = config_differences(arms)

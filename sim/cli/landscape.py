@@ -175,7 +175,7 @@ class Summary:
 def _arrow_schema(names: list[str]):
     import pyarrow as pa
 
-    from sim.runner.output import safe_cell
+    from sim.files import safe_cell
 
     fields = [pa.field("configuration", pa.int64())]
     # Column names come from the user's file: neutralised against spreadsheet formulas.
@@ -212,7 +212,7 @@ def write_table(
     """
     import pyarrow.csv as pacsv
 
-    from sim.runner.output import atomic_write
+    from sim.files import atomic_write
 
     summary = Summary()
     schema = _arrow_schema(names)

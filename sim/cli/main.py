@@ -114,7 +114,7 @@ def check_sweep_folder(sweep_dir: Path) -> None:
     """
     import socket
 
-    from sim.runner.folders import is_ours
+    from sim.files import is_ours
 
     if not is_ours(sweep_dir):
         raise UserError(

@@ -416,7 +416,7 @@ def check_folders(overrides: list[str], folder: Path, multirun: bool, resume: bo
         UserError: a folder with files the program did not write; resume without a folder; a
             folder of finished runs without resume.
     """
-    from sim.runner.folders import is_ours
+    from sim.files import is_ours
     from sim.runner.output import is_complete
 
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"

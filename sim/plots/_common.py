@@ -50,7 +50,7 @@ def written_by_us(path: Path) -> bool:
     """Whether the PNG at ``path`` is this package's: it carries the package's ``Software``
     text (matplotlib writes text chunks before the image data), or it is a matplotlib PNG in
     a folder of the program's (a run's ``plots/`` of a version that did not tag figures)."""
-    from sim.runner.folders import is_ours
+    from sim.files import is_ours
 
     path = Path(path)
     try:
@@ -77,7 +77,7 @@ def save_figure(fig: Figure, path: Path) -> Path:
         UserError: ``path`` holds a file this package did not write.
     """
     from sim.errors import UserError
-    from sim.runner.output import atomic_write
+    from sim.files import atomic_write
 
     path = Path(path)
     if path.exists() and not written_by_us(path):

@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.files import MARKER, clean_stale_temporaries, is_ours
 
-MARKER = ".alliance-sim"
 HYDRA_ENTRIES = (".hydra",)
 """Hydra's own entries in a job folder, written before the task runs."""
 
@@ -58,29 +58,6 @@ def shown(path: Path | str) -> Path:
 
 def _is_hydra_entry(entry: Path) -> bool:
     return entry.name in HYDRA_ENTRIES or (entry.is_file() and entry.suffix == ".log")
-
-
-def _legacy_ours(folder: Path) -> bool:
-    """A folder an earlier version wrote: a manifest of this package, no marker."""
-    for name in ("manifest.json", "sweep.json"):
-        path = folder / name
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(data, dict) and (
-                data.get("package") == "alliance-sim" or "incomplete_jobs" in data
-            ):
-                return True
-    return False
-
-
-def is_ours(folder: Path) -> bool:
-    """Whether the program created ``folder`` (it holds the marker, or an earlier version's
-    complete manifest)."""
-    folder = Path(folder)
-    return (folder / MARKER).is_file() or _legacy_ours(folder)
 
 
 def marker_info(folder: Path) -> dict:
@@ -222,8 +199,6 @@ def clear_run_outputs(folder: Path) -> None:
     Raises:
         UserError: the folder is not the program's.
     """
-    from sim.runner.output import clean_stale_temporaries
-
     folder = Path(folder)
     if not is_ours(folder):
         raise _unusable(folder, "it holds no alliance-sim marker; nothing there is touched")

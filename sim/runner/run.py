@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from sim.runner.output import atomic_write, write_manifest, write_tables
+from sim.files import atomic_write
+from sim.runner.output import write_manifest, write_tables
 from sim.runner.simulate import Prepared, prepare, replicate_seed, simulate
 
 

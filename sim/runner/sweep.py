@@ -341,7 +341,8 @@ def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | Non
 
 def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dict[str, Any]:
     """Write the sweep's table, summary, plots and manifest (last); return the manifest."""
-    from sim.runner.output import is_complete, write_csv, write_manifest, write_table
+    from sim.files import write_csv
+    from sim.runner.output import is_complete, write_manifest, write_table
 
     sweep_dir = Path(sweep_dir)
     folders, missing = _match_jobs(sweep_dir, jobs)
@@ -380,7 +381,7 @@ def _mark_incomplete(
 ) -> dict[str, Any]:
     """Write a ``sweep.json`` that says the sweep is incomplete, which jobs are missing, and
     how many of them left no folder at all here."""
-    from sim.runner.output import atomic_write
+    from sim.files import atomic_write
 
     info = {
         "jobs": jobs,
