@@ -1,14 +1,16 @@
-"""The NATO back-test (experiments/backtest_nato): its arithmetic on a tiny fixture, the
-in-sample/out-of-sample split, and a --quick smoke run."""
+"""The NATO back-test (experiments/backtest_nato, sim.study.backtest): its arithmetic on a tiny
+fixture, the in-sample/out-of-sample split, and a --quick smoke run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from experiment_scripts import load_script, run_quick
+from experiment_scripts import run_quick
 
-bt = load_script("backtest_nato")
+from sim.study import backtest as bt
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -1,19 +1,22 @@
-"""The global sensitivity analysis (experiments/sensitivity): the problem definition, the SALib
-wiring on known functions, and a --quick run end to end."""
+"""The global sensitivity analysis (experiments/sensitivity, sim.study.sensitivity): the problem
+definition, the SALib wiring on known functions, and a --quick run end to end."""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from experiment_scripts import load_script, run_quick
+from experiment_scripts import ROOT, run_quick
 from omegaconf import OmegaConf
 
-sa = load_script("sensitivity")
-CFG = OmegaConf.load(Path(sa.__file__).parent / "config.yaml")
+from sim.study import sensitivity as sa
+from sim.study.config import load_config
+
+pytestmark = pytest.mark.slow
+
+CFG = load_config(ROOT / "experiments" / "sensitivity")
 
 
 def test_problem_definition():
@@ -83,9 +86,27 @@ def test_quick_run(tmp_path):
     results = tmp_path / "results"
     morris = pd.read_csv(results / "morris.csv")
     sobol = pd.read_csv(results / "sobol.csv")
-    assert set(morris["outcome"]) == set(sa.OUTCOMES) == set(sobol["outcome"])
+    assert set(morris["outcome"]) == set(CFG.outcomes) == set(sobol["outcome"])
     for name in ("morris.png", "sobol.png", "runs.parquet", "manifest.json", "seeds.csv"):
         assert (results / name).is_file(), name
     runs = pd.read_parquet(results / "runs.parquet")
     assert runs["seed"].nunique() == 1  # one replicate seed in quick mode, shared by all points
     assert "quick mode" in (tmp_path / "report.md").read_text()
+
+
+def test_outcomes_are_the_registrys():
+    """The study's outcomes are named in config.yaml and found in sim.outcomes, with labels."""
+    from sim.outcomes import label
+    from sim.study.metrics import study_outcomes
+
+    found = study_outcomes(CFG.outcomes)
+    assert [o.name for o in found] == list(CFG.outcomes)
+    assert found[0].kind == "probability"
+    assert all(label(o.name) != o.name for o in found)
+
+
+def test_quick_config_replaces_whole_values():
+    quick = load_config(ROOT / "experiments" / "sensitivity", quick=True)
+    assert list(quick.parameters) == list(CFG.parameters)[:4]
+    assert quick.morris.levels == CFG.morris.levels  # not named in quick.yaml: kept
+    assert quick.sobol.top_k == 2

@@ -1,0 +1,265 @@
+"""The global sensitivity analysis (experiments/sensitivity): which judgement parameters move
+the key outcomes?
+
+Morris elementary effects (SALib) screen every parameter; Sobol indices (Saltelli sampling,
+first order and total) follow for the parameters the screen ranks highest. The outcomes are
+the registry's (:mod:`sim.outcomes`), named in the study's ``config.yaml`` (``outcomes``); each
+parameter point runs over the same replicate seeds and its outcome is the mean over them (for a
+probability: the share of seeds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from sim.study.metrics import study_outcomes
+from sim.study.pool import run_tasks
+
+LEGACY_NAMES = {
+    "asian_nato": "asian_nato_formed",
+    "p_asian_nato": "asian_nato_formed",
+    "chn_share_change_pp": "china_share_change_pp",
+}
+"""Columns of results written before the outcomes came from the registry, and their names now
+(for ``--report-only`` on such results)."""
+
+
+def problem(cfg, names: list[str] | None = None) -> dict:
+    """SALib problem for the configured parameters (all, or ``names`` in config order)."""
+    params = cfg.parameters
+    chosen = [k for k in params if names is None or k in names]
+    return {
+        "num_vars": len(chosen),
+        "names": chosen,
+        "bounds": [[float(params[k].bounds[0]), float(params[k].bounds[1])] for k in chosen],
+    }
+
+
+def check_problem(prob: dict, defaults: dict[str, float] | None = None) -> None:
+    """Raise ValueError unless names are unique and each range is non-empty (and holds the
+    default, when given)."""
+    names = prob["names"]
+    if len(set(names)) != len(names) or len(names) != prob["num_vars"]:
+        raise ValueError("parameter names must be unique and match num_vars")
+    for name, (lo, hi) in zip(names, prob["bounds"], strict=True):
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"{name}: bounds [{lo}, {hi}] are not an interval")
+        if defaults is not None and not lo <= defaults[name] <= hi:
+            raise ValueError(f"{name}: default {defaults[name]} lies outside [{lo}, {hi}]")
+
+
+def morris_design(prob: dict, trajectories: int, levels: int, seed: int) -> np.ndarray:
+    """Morris trajectories, (trajectories * (k + 1), k)."""
+    from SALib.sample import morris
+
+    return morris.sample(prob, trajectories, num_levels=levels, seed=seed)
+
+
+def morris_indices(prob: dict, x: np.ndarray, y: np.ndarray, levels: int, seed: int):
+    """mu, mu*, sigma and the 95 % bootstrap half-width of mu*, one row per parameter."""
+    from SALib.analyze import morris
+
+    res = morris.analyze(
+        prob, x, y, num_levels=levels, num_resamples=1000, conf_level=0.95, seed=seed
+    )
+    return pd.DataFrame(
+        {
+            "parameter": prob["names"],
+            "mu": res["mu"],
+            "mu_star": res["mu_star"],
+            "sigma": res["sigma"],
+            "mu_star_conf": res["mu_star_conf"],
+        }
+    )
+
+
+def sobol_design(prob: dict, n: int, seed: int) -> np.ndarray:
+    """Saltelli's extension of a scrambled Sobol sequence, (n * (k + 2), k); first order and
+    total indices only."""
+    from SALib.sample import sobol
+
+    return sobol.sample(prob, n, calc_second_order=False, scramble=True, seed=seed)
+
+
+def sobol_indices(prob: dict, y: np.ndarray, seed: int) -> pd.DataFrame:
+    """S1, ST and their 95 % bootstrap half-widths, one row per parameter (NaN if y is
+    constant: no variance to share out)."""
+    from SALib.analyze import sobol
+
+    names = prob["names"]
+    if np.nanvar(y) == 0:
+        nan = np.full(len(names), np.nan)
+        return pd.DataFrame(
+            {"parameter": names, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+        )
+    res = sobol.analyze(
+        prob, y, calc_second_order=False, num_resamples=1000, conf_level=0.95, seed=seed
+    )
+    return pd.DataFrame(
+        {
+            "parameter": names,
+            "S1": res["S1"],
+            "S1_conf": res["S1_conf"],
+            "ST": res["ST"],
+            "ST_conf": res["ST_conf"],
+        }
+    )
+
+
+def top_parameters(morris_table: pd.DataFrame, names: list[str], k: int) -> list[str]:
+    """The ``k`` parameters with the largest mu* relative to the largest of their outcome, on
+    any outcome (ties in config order); returned in config order."""
+    score = pd.Series(0.0, index=names)
+    for _, group in morris_table.groupby("outcome", sort=False):
+        top = group["mu_star"].max()
+        if top > 0:
+            score = np.maximum(score, group.set_index("parameter")["mu_star"] / top)
+    order = sorted(names, key=lambda p: (-score[p], names.index(p)))
+    chosen = set(order[:k])
+    return [p for p in names if p in chosen]
+
+
+_base: dict[tuple[str, ...], object] = {}
+
+
+def run_point(task: tuple) -> list[dict]:
+    """Run one parameter point over its replicate seeds; one row per run, with the outcomes
+    (a probability's as 0/1, a mean's as a float) read from the run's summary."""
+    from sim.runner.config import compose
+    from sim.runner.simulate import prepare, simulate
+
+    stage, index, values, common, base_seed, seeds, outcomes = task
+    if common not in _base:
+        _base[common] = compose([*common, f"seed={base_seed}"])
+    cfg = _base[common].copy()
+    for key, value in values:
+        OmegaConf.update(cfg, key, float(value), merge=False)
+    prepared = prepare(cfg)
+    kinds = {o.name: (bool if o.kind == "probability" else float) for o in study_outcomes(outcomes)}
+    rows = []
+    for r in range(seeds):
+        s = simulate(cfg, r, prepared)["summary"].iloc[0]  # seeded from cfg.seed = base_seed
+        rows.append(
+            {
+                "stage": stage,
+                "point": index,
+                "replicate": r,
+                "seed": int(s["seed"]),
+                **{name: kind(s[name]) for name, kind in kinds.items()},
+            }
+        )
+    return rows
+
+
+def evaluate(stage: str, prob: dict, x: np.ndarray, cfg, seeds: int, workers: int):
+    """Run every row of a design; returns (per-run table, per-point outcome table: the design
+    and each outcome's mean over the seeds)."""
+    outcomes = tuple(cfg.outcomes)
+    tasks = [
+        (
+            stage,
+            i,
+            tuple(zip(prob["names"], map(float, row), strict=True)),
+            tuple(cfg.common),
+            int(cfg.base_seed),
+            seeds,
+            outcomes,
+        )
+        for i, row in enumerate(x)
+    ]
+    rows = [row for point in run_tasks(run_point, tasks, workers, stage, 4) for row in point]
+    runs = pd.DataFrame(rows).sort_values(["point", "replicate"], ignore_index=True)
+    per_point = runs.groupby("point")[list(outcomes)].mean()
+    design = pd.DataFrame(x, columns=prob["names"])
+    design.index.name = "point"
+    return runs, design.join(per_point).reset_index()
+
+
+def morris_table(cfg, prob: dict, x: np.ndarray, points: pd.DataFrame) -> pd.DataFrame:
+    """Morris indices of every outcome (column ``outcome``), in the order of ``cfg.outcomes``."""
+    levels, seed = int(cfg.morris.levels), int(cfg.morris.sample_seed)
+    return pd.concat(
+        [
+            morris_indices(prob, x, points[k].to_numpy(float), levels, seed).assign(outcome=k)
+            for k in cfg.outcomes
+        ],
+        ignore_index=True,
+    )
+
+
+def sobol_table(cfg, prob: dict, points: pd.DataFrame) -> pd.DataFrame:
+    """Sobol indices of every outcome (column ``outcome``), in the order of ``cfg.outcomes``."""
+    seed = int(cfg.sobol.sample_seed)
+    return pd.concat(
+        [
+            sobol_indices(prob, points[k].to_numpy(float), seed).assign(outcome=k)
+            for k in cfg.outcomes
+        ],
+        ignore_index=True,
+    )
+
+
+@dataclass
+class Analysis:
+    """Both stages: designs, runs, per-point outcomes and indices."""
+
+    x_morris: np.ndarray
+    runs_morris: pd.DataFrame
+    points_morris: pd.DataFrame
+    morris: pd.DataFrame
+    kept: list[str]
+    x_sobol: np.ndarray
+    runs_sobol: pd.DataFrame
+    points_sobol: pd.DataFrame
+    sobol: pd.DataFrame
+
+    def stats(self, dose: float) -> dict:
+        """Counts and the share of runs in which an Asian NATO formed, for the report."""
+        return {
+            "dose": dose,
+            "morris_runs": len(self.runs_morris),
+            "sobol_runs": len(self.runs_sobol),
+            "morris_points": len(self.points_morris),
+            "sobol_points": len(self.points_sobol),
+            "p_morris": float(self.runs_morris["asian_nato_formed"].mean()),
+            "p_sobol": float(self.runs_sobol["asian_nato_formed"].mean()),
+        }
+
+
+def analyse(cfg, workers: int, saved: dict | None = None) -> Analysis:
+    """Screen, choose, then compute Sobol indices. With ``saved`` (``runs``, ``morris_design``,
+    ``sobol_design`` tables of an earlier run of the same designs) nothing is run.
+
+    Raises:
+        ValueError: ``saved`` was made with another Morris design.
+    """
+    full = problem(cfg)
+    check_problem(full, {k: float(v.default) for k, v in cfg.parameters.items()})
+    m = cfg.morris
+    x_m = morris_design(full, int(m.trajectories), int(m.levels), int(m.sample_seed))
+    if saved is not None:
+        runs = saved["runs"].rename(columns=LEGACY_NAMES)
+        runs_m, runs_s = (
+            runs[runs["stage"] == s].reset_index(drop=True) for s in ("morris", "sobol")
+        )
+        points_m = saved["morris_design"].rename(columns=LEGACY_NAMES)
+        design = points_m.reindex(columns=full["names"]).to_numpy(float)
+        if design.shape != x_m.shape or not np.allclose(design, x_m):
+            raise ValueError("the saved results were made with another design")
+    else:
+        runs_m, points_m = evaluate("morris", full, x_m, cfg, int(m.seeds), workers)
+    morris_t = morris_table(cfg, full, x_m, points_m)
+    kept = top_parameters(morris_t, full["names"], int(cfg.sobol.top_k))
+    sub = problem(cfg, kept)
+    x_s = sobol_design(sub, int(cfg.sobol.n), int(cfg.sobol.sample_seed))
+    if saved is not None:
+        points_s = saved["sobol_design"].rename(columns=LEGACY_NAMES)
+    else:
+        runs_s, points_s = evaluate("sobol", sub, x_s, cfg, int(cfg.sobol.seeds), workers)
+    sobol_t = sobol_table(cfg, sub, points_s)
+    return Analysis(x_m, runs_m, points_m, morris_t, kept, x_s, runs_s, points_s, sobol_t)

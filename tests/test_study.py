@@ -1,0 +1,119 @@
+"""The experiments' harness (sim.study): the pool's order, the quick config, the results folder
+(claim, tables, figures, manifest last) and the metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.errors import UserError
+from sim.study import results as out
+from sim.study.config import load_config
+from sim.study.metrics import mae, spearman, study_outcomes
+from sim.study.pool import run_tasks
+
+
+def slow_square(x: int) -> int:
+    time.sleep(0.05 * (3 - x % 3))  # later tasks finish first
+    return x * x
+
+
+def test_pool_keeps_task_order():
+    tasks = list(range(7))
+    assert run_tasks(slow_square, tasks, workers=1) == [x * x for x in tasks]
+    assert run_tasks(slow_square, tasks, workers=2) == [x * x for x in tasks]
+    assert run_tasks(slow_square, [], workers=2) == []
+
+
+def test_quick_yaml_replaces_values_by_path(tmp_path):
+    (tmp_path / "config.yaml").write_text(
+        "seeds: 100\ngrid: {a: [1, 2, 3], b: [4, 5]}\nnested: {x: 1, y: 2}\n"
+    )
+    (tmp_path / "quick.yaml").write_text("seeds: 2\ngrid: {a: [1]}\nnested.y: 3\n")
+    assert load_config(tmp_path).seeds == 100
+    quick = load_config(tmp_path, quick=True)
+    assert quick.seeds == 2
+    assert dict(quick.grid) == {"a": [1]}  # replaced whole, not merged
+    assert dict(quick.nested) == {"x": 1, "y": 3}
+    (tmp_path / "quick.yaml").write_text("seedz: 2\n")
+    with pytest.raises(KeyError, match="seedz"):
+        load_config(tmp_path, quick=True)
+
+
+def test_claim_new_legacy_and_foreign_folders(tmp_path):
+    new = out.claim(tmp_path / "new" / "results", "s", ["a.csv"])
+    assert (new / ".alliance-sim").is_file()
+    # a folder of an earlier version: only the study's own files, no manifest; it is adopted
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "a.csv").write_text("x\n1\n")
+    out.claim(legacy, "s", ["a.csv", "f.png"])
+    assert (legacy / ".alliance-sim").is_file()
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("mine")
+    with pytest.raises(UserError, match=r"thesis\.docx"):
+        out.claim(foreign, "s", ["a.csv"])
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.docx"]
+
+
+def test_figures_replace_a_legacy_png_only_once_adopted(tmp_path):
+    """A PNG plain matplotlib wrote (the experiments' figures before the harness) is replaced
+    once the folder is the study's; a PNG in a folder that is not is left alone."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    fig = out.blank_figure(2, 2)
+    fig.savefig(folder / "f.png", format="png")  # Software: Matplotlib, as before
+    from sim.plots._common import save_figure
+
+    with pytest.raises(UserError):
+        save_figure(fig, folder / "f.png")
+    out.claim(folder, "s", ["f.png"])
+    out.save(fig, folder, "f.png")
+    assert b"alliance-sim" in (folder / "f.png").read_bytes()[:4096]
+
+
+def test_tables_seeds_and_manifest(tmp_path):
+    folder = out.claim(tmp_path / "r", "s", [])
+    table = pd.DataFrame({"name": ["=cmd", "ok"], "value": [1.5, -2.0]})
+    written = out.write_tables(folder, {"t": table, "runs.parquet": table})
+    assert written == ["t.csv", "runs.parquet"]
+    assert pd.read_csv(folder / "t.csv")["name"].tolist() == ["'=cmd", "ok"]
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "runs.parquet"), table)
+    out.write_seeds(folder, [(1, 20), (0, 10), (1, 20)])
+    assert pd.read_csv(folder / "seeds.csv").values.tolist() == [[0, 10], [1, 20]]
+    out.write_manifest(folder, "s", True, {"runs": 3})
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["experiment"] == "s" and manifest["quick"] and manifest["complete"]
+    out.note_rebuild(folder)
+    assert "report_rebuilt" in json.loads((folder / "manifest.json").read_text())
+
+
+def test_spearman_is_scipys():
+    from scipy.stats import spearmanr
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
+    a, b = [1, 2, 2, 3, 5], [2, 1, 4, 4, 6]
+    assert spearman(a, b) == spearmanr(a, b).statistic
+    assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
+    assert mae([1.0, 2.0, 4.0], [1.5, 2.0, 3.0]) == pytest.approx(0.5)
+
+
+def test_study_outcomes_come_from_the_registry():
+    found = study_outcomes(["nato_asia_link", "japan_share_change_pp"], {"japan": "JPN"})
+    assert [o.kind for o in found] == ["probability", "mean"]
+    assert found[1].label.startswith("Japan")
+    with pytest.raises(KeyError):
+        study_outcomes(["no_such_outcome"])
+    states = pd.DataFrame({"iso3": ["JPN", "JPN"], "defence_pct_gdp": [1.0, 1.5]})
+    from sim.outcomes import RunResult
+
+    run = RunResult(states, pd.DataFrame(), {"us_burden_share": [], "polarisation": [0.0]})
+    assert found[1].compute(run) == pytest.approx(0.5)
+    assert np.isnan(study_outcomes(["korea_share_change_pp"], {"korea": "KOR"})[0].compute(run))
