@@ -3,8 +3,10 @@
 Each step is one year:
 1. GDP grows; the scenario events post this year's offers, targets, shocks and affinity changes;
 2. the year's payoff context is computed once (threat, costs of commitment: sim.core.payoffs);
-3. every state, in random order drawn from the model's generator, takes its budget decision and
-   its alignment decision (``StateAgent.step``);
+3. the alignment rule fixes what holds for the year (``prepare``); every state, in random order
+   drawn from the model's generator, takes its budget decision and its alignment decision
+   (``StateAgent.step``; the rule is a class from ``sim.rules``, chosen by
+   ``model.alignment.rule``, and sees the model through an ``AllianceView``);
 4. capability moves on (K' = (1 - depreciation) K + spending + aid bought as capability): the
    year's spending is added, then the aid paid to the recipients that qualify and what it buys;
 5. formal blocs are detected and compared with last year's (formation, accession, exit,
@@ -15,18 +17,19 @@ All randomness comes from the model's own generator (``Model(rng=seed)``).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import mesa
 import numpy as np
 
 from sim.abm.agents import StateAgent
-from sim.abm.explain import balance, terms_json
+from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
-from sim.core import coalitions, landscape, payoffs
-from sim.core.alignment import accept_probability
+from sim.core import coalitions, payoffs
 from sim.core.budget import calibrate_preferences
 from sim.core.geography import projection_weights
+from sim.rules import get_rule
+from sim.schema import LEVELS
 from sim.world.builder import World
 from sim.world.events import Event, settle_aid
 from sim.world.state import WorldState
@@ -66,6 +69,8 @@ class AllianceModel(mesa.Model):
         self.world = world
         self.params = as_params(params)
         params = self.params
+        self.rule = get_rule(params.alignment.rule)(params.alignment)
+        self.view = AllianceView(self)
         self.events = list(events or [])
         self.scenario_name = scenario_name
         self.random_np: np.random.Generator = self.rng
@@ -96,8 +101,7 @@ class AllianceModel(mesa.Model):
         for i in range(n):
             StateAgent(self, i)
         self.by_index = sorted(self.agents, key=lambda a: a.index)
-        if params.alignment.rule == "landscape":
-            self.sides = self._initial_sides()
+        self.rule.start(self.view)
         pred = params.predicates
         self.poles = (
             [i for i, c in enumerate(world.iso3) if c == pred.asian_nato_hub],
@@ -133,8 +137,7 @@ class AllianceModel(mesa.Model):
                     self.log("scenario", reason=event.describe(self.world.iso3))
         self.ctx = self._context()
         self._richardson_reference()
-        if self.params.alignment.rule == "landscape":  # sizes and propensities fixed in-year
-            self.landscape_weights = landscape.weights(s.capability, self.propensity())
+        self.rule.prepare(self.view)
         self.agents.shuffle_do("step")
         dep = self.params.security.depreciation
         s.capability = (1 - dep) * s.capability + s.spending
@@ -209,21 +212,10 @@ class AllianceModel(mesa.Model):
             i, self.levels[i], np.array([j]), np.array([new_level]), self.ctx
         )[0]
 
-    def decision_terms(self, deltas: np.ndarray) -> np.ndarray:
-        """The term changes a state weighs: all of them, or security alone under the
-        balance-of-threat rule (so explanations match the decision)."""
-        if self.params.alignment.rule == "balance_of_threat":
-            out = np.zeros_like(deltas)
-            out[..., 0] = deltas[..., 0]
-            return out
-        return deltas
-
     def decision_value(self, deltas: np.ndarray) -> np.ndarray:
-        """What a state maximises when it aligns: all terms, or security alone for the
-        balance-of-threat rule."""
-        if self.params.alignment.rule == "balance_of_threat":
-            return deltas[:, 0].copy()
-        return deltas.sum(axis=1)
+        """(m,) what a state maximises when it aligns, from (m, 6) term changes: the rule's
+        ``value`` (``sim.rules``)."""
+        return self.rule.value(deltas)
 
     def allied_of(self, i: int) -> float:
         """Allied capability that counts for state i now, USD bn."""
@@ -338,70 +330,20 @@ class AllianceModel(mesa.Model):
         self.ties_changed(treaties=True)
 
     def try_accession(self, i: int, name: str, delta: np.ndarray) -> None:
-        """State i applies to join a treaty; every member whose tie with i would deepen must
-        consent (logit on its gain). A member already committed to i at the treaty's level has
-        nothing at stake and is not asked."""
-        t = self.state.treaty(name)
-        iso = self.world.iso3[i]
-        for j in t.members:
-            if self.levels[j, i] >= t.level:
-                continue
-            d = self.decision_terms(self.single_change(j, i, t.level))
-            gain = float(self.decision_value(d[None, :])[0])
-            if self.random_np.random() >= accept_probability(
-                gain * 100, self.params.alignment.temperature_pct_gdp
-            ):
-                who = self.world.iso3[j]
-                self.log(
-                    "offer_declined",
-                    actor=who,
-                    partner=iso,
-                    alliance=name,
-                    delta_actor=d,
-                    delta_partner=delta,
-                    reason=f"{who} blocked {iso}'s accession to {name}: {balance(d)}",
-                )
-                return
-        t.members = sorted(set(t.members) | {i})
-        t.open_to = [m for m in t.open_to if m != i]
-        self.log(
-            "accession",
-            actor=iso,
-            alliance=name,
-            delta_actor=delta,
-            reason=f"{iso} joined {name}: {balance(delta)}",
-        )
-        self.ties_changed(treaties=True)
+        """State i applies to join treaty ``name`` by the rule's accession procedure
+        (``sim.rules.expected_utility.ExpectedUtility.apply_to_join``: every member with
+        something at stake must consent)."""
+        self.rule.apply_to_join(self.view, i, name, delta)
 
     def _aid_paid(self) -> np.ndarray:
         """``paid[d, i]``: aid each donor pays each recipient this year (USD bn), by eligibility."""
         n = self.world.n
         return payoffs.aid_by_donor(np.arange(n), self.levels, self.ctx).T
 
-    # --- landscape rule -----------------------------------------------------------------------
+    # --- propensities -------------------------------------------------------------------------
     def propensity(self) -> np.ndarray:
-        """Pairwise propensities for the landscape rule: the current affinity."""
+        """Pairwise propensities to align (the landscape rule's): the current affinity."""
         return self.state.affinity
-
-    def _initial_sides(self) -> np.ndarray:
-        """Starting two-sided configuration: the sign of the leading eigenvector of the
-        size-weighted propensity matrix (spectral bisection), actor 0 on side 0."""
-        w = landscape.weights(self.state.capability, self.propensity())
-        vals, vecs = np.linalg.eigh(w)
-        v = vecs[:, np.argmax(vals)]
-        sides = (v < 0).astype(np.uint8)
-        return sides if sides[0] == 0 else 1 - sides
-
-    def landscape_targets(self, i: int) -> np.ndarray:
-        """Bilateral levels state i's ties move towards under the landscape rule: none across
-        sides; on the same side, the number of thresholds the propensity exceeds."""
-        thresholds = np.asarray(self.params.alignment.landscape_thresholds, dtype=float)
-        p = self.propensity()[i]
-        same = self.sides == self.sides[i]
-        target = (p[:, None] > thresholds[None, :]).sum(axis=1)
-        target = np.where(same, target, 0)
-        target[i] = 0
-        return target.astype(np.int8)
 
     # --- blocs --------------------------------------------------------------------------------
     def _update_blocs(self) -> None:
@@ -482,3 +424,227 @@ class AllianceModel(mesa.Model):
             terms="" if delta_actor is None else terms_json(delta_actor),
             reason=reason,
         )
+
+
+@dataclass(frozen=True)
+class BudgetInputs:
+    """What a state's budget decision needs this year (shares are fractions of GDP, amounts
+    USD bn): ``sim.core.budget``'s arguments, the Richardson push on the desired share (None
+    when the state does not react) and a spending fixed by the scenario (NaN when none)."""
+
+    share: float
+    gdp: float
+    theta: float
+    allied: float
+    threat: float
+    capability_per_share: float
+    lower: float
+    upper: float
+    target_share: float
+    target_weight: float
+    private: float
+    push: float | None
+    fixed_spending: float
+    speed: float
+    max_change: float
+
+
+class AllianceView:
+    """The model as a state and its alignment rule see it: what they read, the what-ifs they
+    ask, and the acts that carry out and record a decision (``sim.rules.base.ModelView``, plus
+    the budget decision's inputs and outcome). Reasons are written here, from the term changes
+    the rule weighed (``sim.abm.explain``)."""
+
+    def __init__(self, model: AllianceModel) -> None:
+        self.model = model
+        self.config = model.params.alignment
+        self.iso3 = model.world.iso3
+
+    # --- reading ------------------------------------------------------------------------------
+    @property
+    def rng(self) -> np.random.Generator:
+        return self.model.random_np
+
+    @property
+    def ctx(self) -> payoffs.AlignmentContext:
+        return self.model.ctx
+
+    @property
+    def levels(self) -> np.ndarray:
+        return self.model.levels
+
+    @property
+    def bilateral(self) -> np.ndarray:
+        return self.model.state.bilateral
+
+    @property
+    def treaty_levels(self) -> np.ndarray:
+        return self.model.treaty_levels
+
+    @property
+    def capability(self) -> np.ndarray:
+        return self.model.state.capability
+
+    @property
+    def sides(self) -> np.ndarray:
+        return self.model.sides
+
+    def propensity(self) -> np.ndarray:
+        return self.model.propensity()
+
+    # --- what-ifs -----------------------------------------------------------------------------
+    def treaty_options(self, i: int) -> tuple[list[str], list[str]]:
+        return self.model.treaty_options(i)
+
+    def treaty_rows(self, i: int, exits: list[str], joins: list[str]) -> np.ndarray:
+        m = self.model
+        return np.array(
+            [m.row_without_treaty(i, t) for t in exits] + [m.row_with_treaty(i, t) for t in joins]
+        )
+
+    def single_change(self, i: int, j: int, new_level: int) -> np.ndarray:
+        return self.model.single_change(i, j, new_level)
+
+    def treaty_members(self, name: str) -> tuple[list[int], int]:
+        t = self.model.state.treaty(name)
+        return t.members, t.level
+
+    # --- acts ---------------------------------------------------------------------------------
+    def loosen(self, i: int, j: int, new_level: int, delta: np.ndarray) -> None:
+        m, a, b = self.model, self.iso3[i], self.iso3[j]
+        old_level = int(m.levels[i, j])
+        m.state.set_tie(i, j, new_level)
+        m.ties_changed()
+        m.log(
+            "tie_loosened",
+            actor=a,
+            partner=b,
+            from_level=old_level,
+            to_level=new_level,
+            delta_actor=delta,
+            reason=loosening(a, b, new_level, delta),
+        )
+
+    def deepen(
+        self, i: int, j: int, new_level: int, delta: np.ndarray, partner_delta: np.ndarray
+    ) -> None:
+        m, a, b = self.model, self.iso3[i], self.iso3[j]
+        old_level = int(m.levels[j, i])
+        gain = float(m.decision_value(partner_delta[None, :])[0])
+        m.state.set_tie(i, j, new_level)
+        m.ties_changed()
+        m.log(
+            "tie_deepened",
+            actor=a,
+            partner=b,
+            from_level=old_level,
+            to_level=new_level,
+            delta_actor=delta,
+            delta_partner=partner_delta,
+            reason=(
+                f"{a} and {b} deepened to {LEVELS[new_level]}: "
+                f"{a} {balance(delta)}{at_a_loss(a, delta)}; {b} {balance(partner_delta)}"
+                + (f" ({b} accepted at a loss: bounded rationality)" if gain < 0 else "")
+            ),
+        )
+
+    def decline(
+        self, j: int, i: int, new_level: int, partner_delta: np.ndarray, delta: np.ndarray
+    ) -> None:
+        m, a, b = self.model, self.iso3[i], self.iso3[j]
+        m.log(
+            "offer_declined",
+            actor=b,
+            partner=a,
+            from_level=int(m.levels[j, i]),
+            to_level=new_level,
+            delta_actor=partner_delta,
+            delta_partner=delta,
+            reason=(
+                f"{b} declined {article(LEVELS[new_level])} tie with {a}: {balance(partner_delta)}"
+            ),
+        )
+
+    def exit_treaty(self, i: int, name: str, delta: np.ndarray) -> None:
+        self.model.exit_treaty(i, name, delta)
+
+    def block_accession(self, j: int, i: int, name: str, d: np.ndarray, delta: np.ndarray) -> None:
+        who, iso = self.iso3[j], self.iso3[i]
+        self.model.log(
+            "offer_declined",
+            actor=who,
+            partner=iso,
+            alliance=name,
+            delta_actor=d,
+            delta_partner=delta,
+            reason=f"{who} blocked {iso}'s accession to {name}: {balance(d)}",
+        )
+
+    def admit(self, i: int, name: str, delta: np.ndarray) -> None:
+        m, iso = self.model, self.iso3[i]
+        t = m.state.treaty(name)
+        t.members = sorted(set(t.members) | {i})
+        t.open_to = [k for k in t.open_to if k != i]
+        m.log(
+            "accession",
+            actor=iso,
+            alliance=name,
+            delta_actor=delta,
+            reason=f"{iso} joined {name}: {balance(delta)}",
+        )
+        m.ties_changed(treaties=True)
+
+    def switch_side(self, i: int, gain: float) -> None:
+        m, iso = self.model, self.iso3[i]
+        m.sides[i] = 1 - m.sides[i]
+        m.log("side_switch", actor=iso, reason=f"{iso} switched sides: energy change {gain:.3g}")
+
+    def move_tie(self, i: int, j: int, new_level: int, why: str) -> None:
+        m, a, b = self.model, self.iso3[i], self.iso3[j]
+        old_level = int(m.state.bilateral[i, j])
+        m.state.set_tie(i, j, new_level)
+        m.log(
+            "tie_deepened" if new_level > old_level else "tie_loosened",
+            actor=a,
+            partner=b,
+            from_level=old_level,
+            to_level=new_level,
+            reason=f"{a} moved its tie with {b} to {LEVELS[new_level]}: {why}",
+        )
+
+    def ties_changed(self) -> None:
+        self.model.ties_changed()
+
+    # --- the budget decision ------------------------------------------------------------------
+    def budget_inputs(self, i: int) -> BudgetInputs:
+        """State i's budget inputs now (after the decisions taken so far this year)."""
+        m, s, p = self.model, self.model.state, self.model.params.budget
+        push = None
+        if s.reaction[i] > 0:
+            push = float(s.reaction[i] * (m.hostile_start[i] - s.reaction_reference[i]) / s.gdp[i])
+        return BudgetInputs(
+            share=float(s.share[i]),
+            gdp=float(s.gdp[i]),
+            theta=float(m.theta[i]),
+            allied=m.allied_of(i),
+            threat=float(m.ctx.threat[i]),
+            capability_per_share=float(s.gdp[i]) / m.params.security.depreciation,
+            lower=float(m.lower[i]),
+            upper=float(m.upper[i]),
+            target_share=float(s.target_share[i]),
+            target_weight=float(s.target_weight[i]),
+            private=float(m.private[i]),
+            push=push,
+            fixed_spending=float(s.fixed_spending[i]),
+            speed=p.adjustment_speed,
+            max_change=p.max_change_pct_points / 100,
+        )
+
+    def set_budget(self, i: int, share: float, best_response: float, reason: str = "") -> None:
+        """Set state i's defence share and record its best response; with a ``reason``, log
+        the move as a ``budget_move`` event."""
+        m = self.model
+        m.best_response[i] = best_response
+        m.state.share[i] = share
+        if reason:
+            m.log("budget_move", actor=self.iso3[i], reason=reason)

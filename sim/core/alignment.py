@@ -1,19 +1,11 @@
-"""The alignment decision: which commitments a state deepens, keeps or loosens.
+"""The choice arithmetic of the alignment decision: nested-logit choice, consent, options.
 
-Three rules, selected in config:
-
-* ``expected_utility`` (default): a state scores every option it has this year (deepen one tie by
-  one level, loosen one tie by one level, leave or join a treaty, or keep all) by its change in
-  utility and picks one by a (nested) logit, quantal-response choice with temperature ``tau``
-  (McKelvey & Palfrey 1995): the larger tau, the noisier. A tie deepens only if the partner
-  consents, which it does with the logit probability of its own gain; a tie loosens when
-  either side loses (mutual consent to form, unilateral to break: pairwise stability,
-  Jackson & Wolinsky 1996).
-* ``landscape``: Axelrod & Bennett's (1993) landscape theory; see ``sim.core.landscape``.
-* ``balance_of_threat``: the expected-utility machinery with security as the only payoff: states
-  align against the capability that threatens them and nothing else (Walt 1987).
-
-This module holds the choice arithmetic; the payoffs live in ``sim.core.payoffs``.
+Pure numpy, used by the alignment rules of ``sim.rules`` (the ``expected_utility`` and
+``balance_of_threat`` rules choose by ``logit_choice`` over the options of ``candidate_changes``
+and ask consent with ``accept_probability``): a (nested) logit, quantal-response choice with
+temperature ``tau`` (McKelvey & Palfrey 1995; McFadden 1978), the larger tau, the noisier. The
+rules themselves, what they weigh and how they act, are in ``sim.rules``; the payoffs live in
+``sim.core.payoffs``.
 """
 
 from __future__ import annotations
