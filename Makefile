@@ -1,8 +1,9 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (tables and plots, and where they are)
-#   make test   set up .venv with the test tools and run lint and the tests
+#   make test   set up .venv with the test tools and run lint and every test, on every core
+#   make test-fast   the edit-test loop: lint and the tests not marked slow or fuzz (~2 min)
 # Pass Hydra overrides to run with ARGS, e.g.  make run ARGS="scenario=injection_1p5b seed=7"
-.PHONY: run test lint bench setup clean
+.PHONY: run test test-fast lint bench setup clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -14,7 +15,12 @@ test:
 	@scripts/bootstrap.sh dev
 	@scripts/ensure_chromium.sh
 	.venv/bin/python -m ruff check .
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q -n auto --dist loadfile
+
+test-fast:
+	@scripts/bootstrap.sh dev
+	.venv/bin/python -m ruff check .
+	.venv/bin/python -m pytest -q -n auto --dist loadfile -m "not slow and not fuzz"
 
 lint:
 	@scripts/bootstrap.sh dev

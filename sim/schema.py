@@ -213,7 +213,7 @@ class AlignmentConfig:
     coercion_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
     affinity_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
     side_payment_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
-    treaty_exit_cost: float = ranged(MISSING, 0, WEIGHT_MAX)
+    treaty_exit_cost: float = ranged(MISSING, 0, 1e9)  # fraction of GDP; 1e9: never leave
     landscape_thresholds: list[float] = ranged_list(-1, 1)
 
 
@@ -227,6 +227,10 @@ class PredicatesConfig:
     link_min_level: str = "partnership"
     link_min_partners: int = ranged(3, 0, 1000)
     rivals: list[str] = field(default_factory=lambda: ["CHN", "RUS"])
+    budget_states: dict[str, str] = field(
+        default_factory=lambda: {"china": "CHN", "japan": "JPN", "korea": "KOR"}
+    )  # outcomes <name>_budget_change_pct (sim.outcomes)
+    share_states: dict[str, str] = field(default_factory=lambda: {"china": "CHN"})
 
 
 @dataclass

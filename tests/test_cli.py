@@ -40,7 +40,7 @@ def test_a_run_writes_a_complete_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     (folder,) = run_folders(tmp_path)
     assert "injection_1p5b_seed7" in folder.name
-    assert str(folder) in result.stdout
+    assert str(folder.relative_to(tmp_path)) in result.stdout  # shown relative to the cwd
     for name in ("actors", "states", "ties", "alliances", "events", "summary"):
         assert (folder / f"{name}.parquet").is_file() and (folder / f"{name}.csv").is_file()
     manifest = json.loads((folder / "manifest.json").read_text())

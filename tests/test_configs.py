@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from sim.core import landscape
+from sim.rules import RULES
 from sim.runner.config import config_dir
-from sim.runner.simulate import RULES, prepare, run_model
+from sim.runner.simulate import prepare, run_model
 
 WORLDS = sorted(p.stem for p in (config_dir() / "world").glob("*.yaml") if p.stem != "csv")
 SCENARIOS = sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
@@ -67,4 +68,5 @@ def test_landscape_rule_lowers_the_energy(compose_cfg):
 
 
 def test_configs_folder_is_the_projects():
-    assert config_dir() == (Path(__file__).resolve().parents[1] / "configs").resolve()
+    assert config_dir() == (Path(__file__).resolve().parents[1] / "sim" / "configs").resolve()
+    assert (Path(__file__).resolve().parents[1] / "configs").resolve() == config_dir()

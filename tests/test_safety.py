@@ -303,11 +303,11 @@ def test_a_killed_writes_leftover_is_cleaned_by_the_next_write(tmp_path):
     assert not stale.exists() and live.exists() and other.exists()
 
 
-def test_sweep_jobs_write_where_the_submitter_looks(tmp_path):
+def test_sweep_jobs_write_where_the_submitter_looks(tmp_path, monkeypatch):
     """The submitter resolves the sweep folder once, to an absolute path, for every job."""
     from sim.cli.preflight import check, with_folder
 
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     plan = check(["-m", "world=classroom5", "seed=1,2"])
     assert plan.folder.is_absolute() and plan.folder.parent.parent == tmp_path / "multirun"
     argv = with_folder(["-m", "seed=1,2", "hydra.sweep.dir=relative"], plan)

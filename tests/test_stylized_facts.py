@@ -29,6 +29,8 @@ from sim.runner.simulate import prepare, run_model, simulate
 from sim.world.events import build_events
 from sim.world.tables import builtin_states
 
+pytestmark = pytest.mark.slow
+
 SEEDS = range(100)
 INJECTION = "scenario.events.us_indo_pacific_injection"
 

@@ -24,6 +24,8 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from sim.errors import UserError
 from sim.runner.sweep import expected_jobs, load_results, paired_jobs
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 SMALL = [
     "world=classroom5",

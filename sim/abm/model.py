@@ -28,6 +28,7 @@ from sim.abm.recorder import Recorder
 from sim.core import coalitions, payoffs
 from sim.core.budget import calibrate_preferences
 from sim.core.geography import projection_weights
+from sim.outcomes import data_collector_reporters
 from sim.rules import get_rule
 from sim.schema import LEVELS
 from sim.world.builder import World
@@ -110,14 +111,8 @@ class AllianceModel(mesa.Model):
         self.recorder = Recorder(self)
         self._blocs: dict[frozenset[int], str] = {}
         self._bloc_count = 0
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "year": lambda m: m.state.year,
-                "asian_nato": lambda m: m.recorder.asian_nato_now,
-                "polarisation": lambda m: m.recorder.polarisation[-1],
-                "n_formal_blocs": lambda m: len(m._blocs),
-            }
-        )
+        # the outcomes that have a value every year (sim.outcomes), recorded by Mesa
+        self.datacollector = mesa.DataCollector(model_reporters=data_collector_reporters())
         self._update_blocs()
         self.recorder.record()
         self.datacollector.collect(self)

@@ -214,65 +214,20 @@ class Recorder:
         self, states: pd.DataFrame, alliances: pd.DataFrame, seed: int | None
     ) -> pd.DataFrame:
         """One row of run outcomes (columns in docs/outputs.md)."""
+        from sim.outcomes import RunResult, summary_row
+
         m = self.model
-        first_year, last_year = self.years[0], self.years[-1]
-        asian = alliances[alliances["is_asian_nato"]] if len(alliances) else alliances
-        formed = len(asian) > 0
-        first = asian.sort_values("step", kind="stable").iloc[0] if formed else None
-        link_years = alliances.loc[alliances["is_nato_asia_link"], "year"] if len(alliances) else []
-
-        def change(code: str, col: str = "defence_usd_bn") -> float:
-            rows = states[states["iso3"] == code]
-            if rows.empty:
-                return np.nan
-            start, end = rows[col].iloc[0], rows[col].iloc[-1]
-            return float(100 * (end / start - 1)) if start > 0 else np.nan
-
-        def share_change(code: str) -> float:
-            rows = states[states["iso3"] == code]
-            return (
-                float(rows["defence_pct_gdp"].iloc[-1] - rows["defence_pct_gdp"].iloc[0])
-                if len(rows)
-                else np.nan
-            )
-
-        final_blocs = (
-            alliances[
-                (alliances["step"] == alliances["step"].max()) & (alliances["kind"] == "bloc")
-            ]
-            if len(alliances)
-            else alliances
+        run = RunResult(
+            states,
+            alliances,
+            {"us_burden_share": self.us_burden_share, "polarisation": self.polarisation},
         )
-        return pd.DataFrame(
-            [
-                {
-                    "scenario": m.scenario_name,
-                    "world": m.world.name,
-                    "seed": seed,
-                    "horizon": last_year - first_year,
-                    "asian_nato_formed": formed,
-                    "asian_nato_year": int(first["year"]) if formed else pd.NA,
-                    "asian_nato_members": first["members"] if formed else "",
-                    "nato_asia_link": len(link_years) > 0
-                    and bool(
-                        alliances.loc[
-                            alliances["step"] == alliances["step"].max(), "is_nato_asia_link"
-                        ].any()
-                    ),
-                    "nato_asia_link_year": int(min(link_years)) if len(link_years) else pd.NA,
-                    "us_burden_share_start": self.us_burden_share[0]
-                    if self.us_burden_share
-                    else np.nan,
-                    "us_burden_share_end": self.us_burden_share[-1]
-                    if self.us_burden_share
-                    else np.nan,
-                    "china_budget_change_pct": change("CHN"),
-                    "japan_budget_change_pct": change("JPN"),
-                    "korea_budget_change_pct": change("KOR"),
-                    "china_share_change_pp": share_change("CHN"),
-                    "polarisation_start": self.polarisation[0],
-                    "polarisation_end": self.polarisation[-1],
-                    "n_formal_blocs_end": len(final_blocs),
-                }
-            ]
-        ).astype({"asian_nato_year": "Int64", "nato_asia_link_year": "Int64"})
+        identity = {
+            "scenario": m.scenario_name,
+            "world": m.world.name,
+            "seed": seed,
+            "horizon": self.years[-1] - self.years[0],
+        }
+        return pd.DataFrame([{**identity, **summary_row(run, m.params.predicates)}]).astype(
+            {"asian_nato_year": "Int64", "nato_asia_link_year": "Int64"}
+        )

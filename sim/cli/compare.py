@@ -92,8 +92,9 @@ def load_checked(folder: str):
     import pandas as pd
     from pyarrow import ArrowException
 
+    from sim.outcomes import reported
     from sim.runner.output import MANIFEST, is_complete
-    from sim.runner.sweep import OUTCOMES, load_results
+    from sim.runner.sweep import load_results
 
     try:
         res = load_results(folder)
@@ -117,7 +118,7 @@ def load_checked(folder: str):
                     f"{folder}: its job folder {job} has no complete {MANIFEST} (missing or "
                     "changed after the sweep finished): the sweep is damaged; run it again"
                 )
-    for outcome in OUTCOMES:
+    for outcome in (o.name for o in reported(runs.columns)):
         if outcome in runs.columns:
             try:
                 runs[outcome] = pd.to_numeric(runs[outcome], errors="raise").astype(float)
@@ -241,15 +242,15 @@ def outcome_table(arms: list[Arm]):
     """Tidy table: per outcome and arm, n, mean, interval, and difference from the first arm."""
     import pandas as pd
 
-    from sim.runner.sweep import OUTCOMES, PROBABILITIES
+    from sim.outcomes import is_probability, reported
     from sim.stats import compare, describe
 
     ref = arms[0]
     rows = []
-    for outcome in OUTCOMES:
+    for outcome in (o.name for o in reported(ref.runs.columns)):
         if not all(outcome in a.runs.columns for a in arms):
             continue
-        binary = outcome in PROBABILITIES
+        binary = is_probability(outcome)
         ref_values = ref.runs[outcome].astype(float)
         for i, arm in enumerate(arms):
             values = arm.runs[outcome].astype(float)
@@ -288,7 +289,7 @@ def _num(x: float, digits: int = 3) -> str:
 
 def format_report(arms: list[Arm], diffs, table) -> str:
     """The text the command prints."""
-    from sim.runner.sweep import OUTCOMES
+    from sim.outcomes import label
 
     letters = [chr(ord("A") + i) for i in range(len(arms))]
     lines = ["Arms:"]
@@ -310,7 +311,7 @@ def format_report(arms: list[Arm], diffs, table) -> str:
         "(h: Cohen's h, d: Cohen's d)"
     )
     for outcome, part in table.groupby("outcome", sort=False):
-        lines.append(f"  {OUTCOMES.get(outcome, outcome)}")
+        lines.append(f"  {label(outcome)}")
         for letter, (_, row) in zip(letters, part.iterrows(), strict=True):
             text = (
                 f"    {letter}: {_num(row['mean'])} [{_num(row['low'])}, {_num(row['high'])}]"

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.outcomes import is_probability, label
 from sim.plots._common import new_figure, save_figure
-from sim.runner.sweep import OUTCOMES, PROBABILITIES
 from sim.stats import describe
 
 
 def _outcome_label(outcome: str) -> str:
-    return OUTCOMES.get(outcome, outcome)
+    return label(outcome)
 
 
 def _ordered_values(series: pd.Series) -> list:
@@ -51,7 +51,7 @@ def outcome_panels(
     span = (max(positions) - min(positions)) if len(positions) > 1 else 1.0
     step = 0.012 * span if numeric else 0.08
     for ax, outcome in zip(axes, outcomes, strict=False):
-        prob = outcome in PROBABILITIES
+        prob = is_probability(outcome)
         for k, g in enumerate(group_values):
             part = runs if g is None else runs[runs[groups] == g]
             stats = [
@@ -107,7 +107,7 @@ def heatmaps(runs: pd.DataFrame, x: str, y: str, outcomes: Sequence[str], title:
                 cell = runs.loc[(runs[x] == xv) & (runs[y] == yv), outcome].astype(float)
                 if cell.notna().any():
                     grid[i, j] = cell.mean()
-        prob = outcome in PROBABILITIES
+        prob = is_probability(outcome)
         finite = grid[np.isfinite(grid)]
         if prob or not finite.size:
             vmin, vmax = 0.0, 1.0
@@ -211,7 +211,7 @@ def comparison_figure(table: pd.DataFrame, letters: Sequence[str], legend: str, 
         ax.tick_params(labelsize=7)
         ax.ticklabel_format(axis="y", useOffset=False)
         ax.grid(alpha=0.3, axis="y")
-        if outcome in PROBABILITIES:
+        if is_probability(outcome):
             ax.set_ylim(-0.03, 1.03)
         else:
             _min_span(ax)

@@ -17,11 +17,13 @@ from sim.schema import register_configs
 
 
 def config_dir() -> Path:
-    """The folder of Hydra configs: ``$ALLIANCE_SIM_CONFIGS`` or the project's ``configs/``."""
+    """The folder of Hydra configs: ``$ALLIANCE_SIM_CONFIGS``, or the configs the package ships
+    (``sim/configs``; in a checkout, ``configs/`` at the top is a link to it). Users add their own
+    config folders beside them with ``--config-dir DIR``."""
     env = os.environ.get("ALLIANCE_SIM_CONFIGS")
     if env:
         return Path(env).resolve()
-    return (Path(__file__).resolve().parents[2] / "configs").resolve()
+    return (Path(__file__).resolve().parents[1] / "configs").resolve()
 
 
 def slug(text: object) -> str:

@@ -42,6 +42,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, csv: bool = T
 def git_commit() -> dict[str, object]:
     """The code version: git commit of the source tree and whether it had local changes."""
     root = Path(sim.__file__).resolve().parents[1]
+    if not (root / "pyproject.toml").is_file() or not (root / "sim").is_dir():
+        return {"commit": None, "dirty": None}  # installed from a wheel: the version says it
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim import rules
 from sim.abm.model import AllianceModel, as_params
 from sim.errors import UserError
 from sim.schema import LEVELS
@@ -18,8 +19,6 @@ from sim.validate import check_config
 from sim.world.builder import World, build_world
 from sim.world.events import Event, build_events
 from sim.world.tables import known_codes
-
-RULES = ("expected_utility", "landscape", "balance_of_threat")
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -66,7 +65,14 @@ def prepare(cfg, world: World | None = None) -> Prepared:
     world = world if world is not None else build_world(cfg.world)
     events = build_events(cfg.scenario.events, world)
     pred = params.predicates
-    for code in [pred.asian_nato_hub, *pred.asian_nato_candidates, *pred.link_asian, *pred.rivals]:
+    named = [*pred.budget_states.values(), *pred.share_states.values()]
+    for code in [
+        pred.asian_nato_hub,
+        *pred.asian_nato_candidates,
+        *pred.link_asian,
+        *pred.rivals,
+        *named,
+    ]:
         if code not in known_codes():
             raise UserError(f"unknown state '{code}' in model.predicates")
     first, last = world.base_year, world.base_year + params.horizon
@@ -108,8 +114,8 @@ def check_params(p) -> None:
             "model.budget needs min_pct_gdp <= max_pct_gdp",
         ),
         (
-            a.rule in RULES,
-            f"model.alignment.rule '{a.rule}' is unknown; use one of {', '.join(RULES)}",
+            a.rule in rules.RULES,
+            f"model.alignment.rule '{a.rule}' is unknown; use one of {', '.join(rules.RULES)}",
         ),
         (len(a.landscape_thresholds) == 3, "model.alignment.landscape_thresholds needs 3 values"),
         (

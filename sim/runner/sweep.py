@@ -38,21 +38,6 @@ RUNS_TABLE = "runs"
 JOBS_ENV = "ALLIANCE_SIM_JOBS"
 """Environment variable through which job processes learn the size of their sweep."""
 
-OUTCOMES: dict[str, str] = {
-    "asian_nato_formed": "P(Asian NATO forms)",
-    "nato_asia_link": "P(NATO-Asia link forms)",
-    "us_burden_share_end": "US burden share, last year",
-    "china_budget_change_pct": "China's defence spending, % change",
-    "japan_budget_change_pct": "Japan's defence spending, % change",
-    "korea_budget_change_pct": "Korea's defence spending, % change",
-    "polarisation_end": "Polarisation, last year",
-    "n_formal_blocs_end": "Formal blocs, last year",
-}
-"""Outcome columns of the run summary (docs/outputs.md) that sweeps and comparisons report."""
-
-PROBABILITIES = frozenset({"asian_nato_formed", "nato_asia_link"})
-"""Outcomes that are event indicators: their means are probabilities (Wilson intervals)."""
-
 NOT_PARAMETERS = frozenset({"run.resume"})
 """Overrides that say how to run, not what: left out of job matching and of the table."""
 
@@ -243,9 +228,10 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
     """
     import pandas as pd
 
+    from sim.outcomes import is_probability, reported
     from sim.stats import describe
 
-    outcomes = [o for o in (outcomes or list(OUTCOMES)) if o in table.columns]
+    outcomes = [o for o in outcomes or [x.name for x in reported(table.columns)] if o in table]
     groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
     rows = []
     for key, part in groups:
@@ -253,7 +239,7 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
         row = dict(zip(by, key, strict=True))
         row["n"] = len(part)
         for o in outcomes:
-            d = describe(part[o].astype(float), binary=o in PROBABILITIES)
+            d = describe(part[o].astype(float), binary=is_probability(o))
             row[o] = d["mean"]
             row[f"{o}_low"] = d["low"]
             row[f"{o}_high"] = d["high"]
@@ -342,6 +328,7 @@ def _match_jobs(sweep_dir: Path, jobs: list[list[str]]) -> tuple[list[Path | Non
 def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dict[str, Any]:
     """Write the sweep's table, summary, plots and manifest (last); return the manifest."""
     from sim.files import write_csv
+    from sim.outcomes import reported
     from sim.runner.output import is_complete, write_manifest, write_table
 
     sweep_dir = Path(sweep_dir)
@@ -353,7 +340,7 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
     table = job_table([f for f in folders if f is not None], jobs)
     keys = override_keys(jobs)
     params = swept_parameters(table, keys)
-    outcomes = [o for o in OUTCOMES if o in table.columns]
+    outcomes = [o.name for o in reported(table.columns)]
     files = write_table(table, sweep_dir, RUNS_TABLE)
     summary = summarise(table, params, outcomes)
     write_csv(summary, sweep_dir / "summary.csv")
