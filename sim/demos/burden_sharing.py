@@ -29,6 +29,7 @@ from sim.world.tables import builtin_states
 
 NAME = "burden_sharing"
 GUIDELINE_PCT = 2.0  # the 2014 Wales pledge: move towards 2 % of GDP
+HIGHLIGHT = {"USA", "POL", "DEU", "GBR", "FRA", "CAN", "ESP", "ITA"}  # labelled in bold
 
 
 def nato_members(world: str = "default") -> list[str]:
@@ -95,7 +96,6 @@ def _label_points(ax, xs, ys, labels, highlight: set[str]) -> None:
 
 
 def _draw(table: pd.DataFrame, rho: float, p_value: float, n: int):
-    data = table.dropna(subset=["defence_pct_gdp"])
     fig = new_figure(14, 6)
     fig.suptitle(
         "NATO burden sharing 2024: the US pays more than its share of GDP, but across allies "
@@ -103,23 +103,30 @@ def _draw(table: pd.DataFrame, rho: float, p_value: float, n: int):
         fontsize=12,
     )
     ax_s, ax_b = fig.subplots(1, 2)
+    _draw_size_panel(ax_s, table.dropna(subset=["defence_pct_gdp"]), rho, p_value, n)
+    _draw_burden_panel(ax_b, table)
+    return fig
+
+
+def _draw_size_panel(ax, data: pd.DataFrame, rho: float, p_value: float, n: int) -> None:
+    """Panel (a): defence % of GDP against GDP, the 2 % guideline and the rank correlation."""
     below = data["defence_pct_gdp"] < GUIDELINE_PCT
-    ax_s.scatter(
+    ax.scatter(
         data.loc[~below, "gdp_usd_bn"],
         data.loc[~below, "defence_pct_gdp"],
         s=40,
         color=COLOURS["cooperate"],
         label=f"at or above {GUIDELINE_PCT:g}% of GDP",
     )
-    ax_s.scatter(
+    ax.scatter(
         data.loc[below, "gdp_usd_bn"],
         data.loc[below, "defence_pct_gdp"],
         s=40,
         color=COLOURS["defect"],
         label=f"below {GUIDELINE_PCT:g}% (free riding?)",
     )
-    ax_s.axhline(GUIDELINE_PCT, color="black", ls="--", lw=1)
-    ax_s.text(
+    ax.axhline(GUIDELINE_PCT, color="black", ls="--", lw=1)
+    ax.text(
         data["gdp_usd_bn"].max(),
         GUIDELINE_PCT,
         f"NATO guideline {GUIDELINE_PCT:g}% ",
@@ -127,45 +134,42 @@ def _draw(table: pd.DataFrame, rho: float, p_value: float, n: int):
         ha="right",
         fontsize=8.5,
     )
-    _label_points(
-        ax_s,
-        data["gdp_usd_bn"],
-        data["defence_pct_gdp"],
-        list(data.index),
-        {"USA", "POL", "DEU", "GBR", "FRA", "CAN", "ESP", "ITA"},
-    )
-    ax_s.set_xscale("log")
-    ax_s.set_xlabel("GDP 2024 (USD bn, log scale)")
-    ax_s.set_ylabel("defence spending (% of GDP, NATO estimate)")
-    ax_s.legend(fontsize=8.5, loc="upper left")
-    ax_s.text(
+    _label_points(ax, data["gdp_usd_bn"], data["defence_pct_gdp"], list(data.index), HIGHLIGHT)
+    ax.set_xscale("log")
+    ax.set_xlabel("GDP 2024 (USD bn, log scale)")
+    ax.set_ylabel("defence spending (% of GDP, NATO estimate)")
+    ax.legend(fontsize=8.5, loc="upper left")
+    ax.text(
         0.98,
         0.97,
         f"Spearman rank correlation\nrho = {rho:+.2f} (p = {p_value:.2f}, "
         f"n = {n})\nOlson & Zeckhauser predict rho > 0",
-        transform=ax_s.transAxes,
+        transform=ax.transAxes,
         ha="right",
         va="top",
         fontsize=9,
         bbox={"facecolor": "white", "edgecolor": "0.7"},
     )
-    panel_title(ax_s, "a", "Do bigger economies spend a larger share? (Olson & Zeckhauser 1966)")
+    panel_title(ax, "a", "Do bigger economies spend a larger share? (Olson & Zeckhauser 1966)")
 
+
+def _draw_burden_panel(ax, table: pd.DataFrame) -> None:
+    """Panel (b): each spending member's burden ratio against its share of NATO GDP."""
     shares = table[table["defence_usd_bn"] > 0]
     pays_more = shares["burden_ratio"] > 1
     for mask, colour, label in (
         (pays_more, COLOURS["cooperate"], "pays more than its GDP share"),
         (~pays_more, COLOURS["defect"], "pays less than its GDP share"),
     ):
-        ax_b.scatter(
+        ax.scatter(
             100 * shares.loc[mask, "gdp_share"],
             shares.loc[mask, "burden_ratio"],
             s=40,
             color=colour,
             label=label,
         )
-    ax_b.axhline(1.0, color="black", lw=1, ls="--")
-    ax_b.text(
+    ax.axhline(1.0, color="black", lw=1, ls="--")
+    ax.text(
         100 * shares["gdp_share"].max(),
         1.0,
         "pays exactly its GDP share ",
@@ -174,18 +178,13 @@ def _draw(table: pd.DataFrame, rho: float, p_value: float, n: int):
         fontsize=8.5,
     )
     _label_points(
-        ax_b,
-        100 * shares["gdp_share"],
-        shares["burden_ratio"],
-        list(shares.index),
-        {"USA", "POL", "DEU", "GBR", "FRA", "CAN", "ESP", "ITA"},
+        ax, 100 * shares["gdp_share"], shares["burden_ratio"], list(shares.index), HIGHLIGHT
     )
-    ax_b.set_xscale("log")
-    ax_b.set_xlabel("share of NATO GDP (%, log scale)")
-    ax_b.set_ylabel("share of NATO spending / share of NATO GDP")
-    ax_b.legend(fontsize=8.5, loc="upper left")
-    panel_title(ax_b, "b", "Burden relative to economic weight (spending share / GDP share)")
-    return fig
+    ax.set_xscale("log")
+    ax.set_xlabel("share of NATO GDP (%, log scale)")
+    ax.set_ylabel("share of NATO spending / share of NATO GDP")
+    ax.legend(fontsize=8.5, loc="upper left")
+    panel_title(ax, "b", "Burden relative to economic weight (spending share / GDP share)")
 
 
 def run(out_dir: Path) -> DemoResult:

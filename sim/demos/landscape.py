@@ -211,7 +211,6 @@ def _side_text(names: Sequence[str], sides: NDArray[np.uint8]) -> str:
 def _draw(
     actors: Actors, table: pd.DataFrame, minima_sides, minima_energy, path, movers, start, final
 ):
-    names = actors.names
     fig = new_figure(15, 5.6)
     n_min = len(minima_sides)
     fig.suptitle(
@@ -221,13 +220,20 @@ def _draw(
         fontsize=12,
     )
     ax_e, ax_m, ax_d = fig.subplots(1, 3, width_ratios=[1.1, 0.9, 1])
+    _draw_energies(ax_e, actors.names, table)
+    _draw_frustration(ax_m, actors, minima_sides[int(np.argmin(minima_energy))])
+    _draw_descent(ax_d, actors.names, path, movers, start, final)
+    return fig
 
+
+def _draw_energies(ax, names: Sequence[str], table: pd.DataFrame) -> None:
+    """Panel (a): the energy of every alignment, lowest first, with the local minima starred."""
     order = np.argsort(table["energy"].to_numpy(), kind="stable")
     energies = table["energy"].to_numpy()[order]
     is_min = table["local_minimum"].to_numpy()[order]
     rank = np.arange(1, len(order) + 1)
-    ax_e.plot(rank, energies, ".", color=COLOURS["neutral"], ms=4, label="alignment")
-    ax_e.plot(
+    ax.plot(rank, energies, ".", color=COLOURS["neutral"], ms=4, label="alignment")
+    ax.plot(
         rank[is_min],
         energies[is_min],
         "*",
@@ -238,7 +244,7 @@ def _draw(
     )
     for r, e in zip(rank[is_min][:4], energies[is_min][:4], strict=False):
         k = int(table.index[order][r - 1])
-        ax_e.annotate(
+        ax.annotate(
             _side_text(names, engine.sides_from_index(k, len(names))),
             (r, e),
             xytext=(10, -4),
@@ -246,21 +252,24 @@ def _draw(
             fontsize=8,
             va="top",
         )
-    ax_e.set_xscale("log" if len(order) > 200 else "linear")
-    ax_e.set_xlabel("alignments, sorted from lowest to highest energy")
-    ax_e.set_ylabel("energy (size x size x propensity)")
-    ax_e.legend(fontsize=8.5, loc="upper left")
-    panel_title(ax_e, "a", "Energy of every alignment (lower = more stable)")
+    ax.set_xscale("log" if len(order) > 200 else "linear")
+    ax.set_xlabel("alignments, sorted from lowest to highest energy")
+    ax.set_ylabel("energy (size x size x propensity)")
+    ax.legend(fontsize=8.5, loc="upper left")
+    panel_title(ax, "a", "Energy of every alignment (lower = more stable)")
 
-    best = minima_sides[int(np.argmin(minima_energy))]
+
+def _draw_frustration(ax, actors: Actors, best: NDArray[np.uint8]) -> None:
+    """Panel (b): each actor's frustration in the lowest alignment, coloured by its side."""
+    names = actors.names
     frustration = engine.frustration(best, actors.sizes, actors.propensity)
     colours = [COLOURS["side_a"] if side == 0 else COLOURS["side_b"] for side in best]
     ypos = np.arange(len(names))[::-1]
-    ax_m.barh(ypos, frustration, color=colours)
-    ax_m.set_yticks(ypos, names)
-    ax_m.axvline(0, color="black", lw=0.8)
-    ax_m.set_xlabel("frustration F_i (size x propensity; < 0: content)")
-    ax_m.legend(
+    ax.barh(ypos, frustration, color=colours)
+    ax.set_yticks(ypos, names)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("frustration F_i (size x propensity; < 0: content)")
+    ax.legend(
         handles=[
             Patch(color=COLOURS["side_a"], label="side A"),
             Patch(color=COLOURS["side_b"], label="side B"),
@@ -268,27 +277,29 @@ def _draw(
         fontsize=8.5,
         loc="lower left",
     )
-    panel_title(ax_m, "b", "Frustration of each actor in the lowest alignment")
+    panel_title(ax, "b", "Frustration of each actor in the lowest alignment")
 
+
+def _draw_descent(ax, names: Sequence[str], path, movers, start, final) -> None:
+    """Panel (c): the energy after each single-actor switch from the start to a minimum."""
     steps = np.arange(len(path))
-    ax_d.plot(steps, path, "-o", color=COLOURS["side_a"], lw=2)
-    ax_d.set_xticks(steps, ["start"] + [f"{k}\n{names[m]}" for k, m in enumerate(movers, 1)])
-    ax_d.set_xlabel("move: the actor that switches sides")
-    ax_d.set_ylabel("energy")
+    ax.plot(steps, path, "-o", color=COLOURS["side_a"], lw=2)
+    ax.set_xticks(steps, ["start"] + [f"{k}\n{names[m]}" for k, m in enumerate(movers, 1)])
+    ax.set_xlabel("move: the actor that switches sides")
+    ax.set_ylabel("energy")
     low, high = min(path), max(path)
-    ax_d.set_ylim(low - 0.08 * (high - low + 1), high + 0.3 * (high - low + 1))
-    panel_title(ax_d, "c", "Descent from the start, one actor at a time")
-    ax_d.text(
+    ax.set_ylim(low - 0.08 * (high - low + 1), high + 0.3 * (high - low + 1))
+    panel_title(ax, "c", "Descent from the start, one actor at a time")
+    ax.text(
         0.98,
         0.98,
         f"start: {_side_text(names, start)}\nend: {_side_text(names, final)}",
-        transform=ax_d.transAxes,
+        transform=ax.transAxes,
         fontsize=8.5,
         va="top",
         ha="right",
         bbox={"facecolor": "white", "edgecolor": "0.7"},
     )
-    return fig
 
 
 def run(

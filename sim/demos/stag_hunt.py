@@ -211,16 +211,55 @@ def run(
     thresholds = np.array([partner_threshold(s, **params) for s in payments])
     games = [payoff_matrices(s, **params) for s in payments]
     basins = cooperative_basins(np.array([g[0] for g in games]), np.array([g[1] for g in games]))
-    checks = []
-    for s in payments[payments < s_dom - 1e-9][::4]:
-        eq = [e for e in nash_equilibria(*payoff_matrices(s, **params)) if not is_pure(e)]
-        checks.append((s, eq[0][0][0]))  # the patron's commit probability
-    checks_arr = np.array(checks)
+    checks_arr = _mixed_checks(payments, s_dom, params)
     p_star = patron_threshold(**params)
     fig = _draw(
         patron0, partner0, equilibria0, payments, thresholds, basins, s_dom, checks_arr, p_star
     )
     figures = save_all([(fig, "stag_hunt.png")], out_dir)
+    sections = _sections(
+        params, equilibria0, mixed[0][0][0], payments, thresholds, basins, s_dom, p_star
+    )
+    return DemoResult(
+        NAME,
+        "Stag hunt: alliance commitment as an assurance game",
+        sections,
+        numbers={
+            "equilibria": equilibria0,
+            "mixed_probability": float(mixed[0][0][0]),
+            "payments": payments,
+            "partner_thresholds": thresholds,
+            "patron_threshold": p_star,
+            "basins": basins,
+            "dominance_payment": s_dom,
+        },
+        figures=figures,
+    )
+
+
+def _mixed_checks(payments: NDArray[np.float64], s_dom: float, params: dict) -> NDArray:
+    """``(s, patron's commit probability)`` in the mixed equilibrium (nashpy), every 4th ``s``
+    below the dominance payment: a check on :func:`partner_threshold`."""
+    checks = []
+    for s in payments[payments < s_dom - 1e-9][::4]:
+        eq = [e for e in nash_equilibria(*payoff_matrices(s, **params)) if not is_pure(e)]
+        checks.append((s, eq[0][0][0]))  # the patron's commit probability
+    return np.array(checks)
+
+
+def _sections(
+    params: dict,
+    equilibria0,
+    mixed_p: float,
+    payments: NDArray[np.float64],
+    thresholds: NDArray[np.float64],
+    basins: NDArray[np.float64],
+    s_dom: float,
+    p_star: float,
+) -> list[tuple[str, str]]:
+    """The demo's printed explanation: the game, its equilibria and the side payment's effect."""
+    stag, hare_vs_stag = params["stag"], params["hare_vs_stag"]
+    hare, sucker = params["hare"], params["sucker"]
 
     def basin_at(s: float) -> float:
         return float(np.interp(s, payments, basins))
@@ -232,7 +271,7 @@ def run(
         if left <= 1e-12
         else f"dominance still leaves it {left:g} better off than mutual hedging"
     )
-    sections = [
+    return [
         (
             "The game",
             "A patron and a reluctant partner each commit to an alliance or hedge. Both commit: "
@@ -242,7 +281,7 @@ def run(
         (
             "Equilibria without a side payment (nashpy)",
             f"{', '.join(describe(e, ACTIONS, PLAYERS) for e in equilibria0)}.\n"
-            f"In the mixed one each side commits with probability {mixed[0][0][0]:.3f}: "
+            f"In the mixed one each side commits with probability {mixed_p:.3f}: "
             "commitment pays only if you are at\nleast that sure the other will commit too.",
         ),
         (
@@ -262,18 +301,3 @@ def run(
             "What else could raise assurance (treaties,\ntroops on the ground, joint exercises)?",
         ),
     ]
-    return DemoResult(
-        NAME,
-        "Stag hunt: alliance commitment as an assurance game",
-        sections,
-        numbers={
-            "equilibria": equilibria0,
-            "mixed_probability": float(mixed[0][0][0]),
-            "payments": payments,
-            "partner_thresholds": thresholds,
-            "patron_threshold": p_star,
-            "basins": basins,
-            "dominance_payment": s_dom,
-        },
-        figures=figures,
-    )

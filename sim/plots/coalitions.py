@@ -282,9 +282,23 @@ def draw_coalitions(
     figure_title(fig, "Coalitions: who aligns with whom, and when", title)
     axes = fig.subplots(3, 1, sharex=True, height_ratios=heights)
 
+    _draw_tie_panels(axes[:2], ties, shown, names, years, spans)
+    _draw_lane_panel(axes[2], lanes, spans, years)
+    return save_figure(fig, out_dir / FILENAME)
+
+
+def _draw_tie_panels(
+    axes: Sequence,
+    ties: pd.DataFrame,
+    shown: Sequence[str],
+    names: Mapping[str, str],
+    years: Sequence[int],
+    spans: Sequence[tuple[int, int]],
+) -> None:
+    """Panels (a) and (b): the heatmaps of tie levels with each reference state, and a legend."""
     labels = [names.get(k, k) for k in shown]
     drawn = False
-    for ax, ref, tag in zip(axes[:2], REFERENCE_STATES, "ab", strict=True):
+    for ax, ref, tag in zip(axes, REFERENCE_STATES, "ab", strict=True):
         ref_name = f"{names[ref]} ({ref})" if ref in names else ref
         ax.set_title(
             f"({tag}) Highest tie level of each key state with {ref_name}",
@@ -311,7 +325,11 @@ def draw_coalitions(
             fontsize=9,
         )
 
-    ax = axes[2]
+
+def _draw_lane_panel(
+    ax, lanes: Sequence[_Lane], spans: Sequence[tuple[int, int]], years: Sequence[int]
+) -> None:
+    """Panel (c): one lane per treaty alliance and bloc, over the shared year axis."""
     ax.set_title("(c) Members of treaty alliances and emergent blocs", loc="left", fontsize=11)
     if lanes:
         _draw_lanes(ax, lanes)
@@ -332,4 +350,3 @@ def draw_coalitions(
     if not years:
         ax.set_xticks([])
     ax.tick_params(axis="x", labelbottom=True)
-    return save_figure(fig, out_dir / FILENAME)

@@ -267,7 +267,25 @@ def _draw_year(
         color="0.35",
         pad=14,
     )
+    treaties, asian_nato = _year_treaties(alliances)
+    hub_of = {h: ms for h, ms in treaties.items() if h in layout.hubs}
 
+    # Edges, thinnest first, then the hubs' spokes.
+    top = max(float(p[1]) for p in layout.nodes.values())
+    long_span = LONG_EDGE * WIDTH if len(layout.nodes) > ARC_MIN_STATES else np.inf
+    kinds_drawn = _draw_edges(ax, layout, ties, treaties, hub_of, top, long_span)
+    _draw_hubs(ax, layout, hub_of, top, long_span)
+
+    classes = classify_states(layout.isos, ties, budget, powers)
+    _draw_nodes(ax, layout.nodes, classes, colours, asian_nato)
+    _set_limits(ax, layout, top, long_span)
+
+    _legend(fig, classes, powers, colours, names, bool(asian_nato), hub_of, kinds_drawn)
+    return save_figure(fig, out_dir / f"network_{year}.png")
+
+
+def _year_treaties(alliances: pd.DataFrame) -> tuple[dict[str, list[str]], set[str]]:
+    """The year's treaty alliances (name -> members) and the members of any "Asian NATO"."""
     treaties: dict[str, list[str]] = {}
     asian_nato: set[str] = set()
     for name, kind, members, asian in zip(
@@ -281,13 +299,26 @@ def _draw_year(
             treaties[name] = split_members(members)
         if not pd.isna(asian) and bool(asian):
             asian_nato |= set(split_members(members))
-    hub_of = {h: ms for h, ms in treaties.items() if h in layout.hubs}
+    return treaties, asian_nato
 
-    # Edges, thinnest first, then the hubs' spokes.
+
+def _obstacles(layout: NetworkLayout) -> np.ndarray:
+    """The points (nodes and hubs) that routed edges keep clear of."""
+    return np.array([*layout.nodes.values(), *layout.hubs.values()])
+
+
+def _draw_edges(
+    ax,
+    layout: NetworkLayout,
+    ties: pd.DataFrame,
+    treaties: Mapping[str, Collection[str]],
+    hub_of: Mapping[str, Sequence[str]],
+    top: float,
+    long_span: float,
+) -> set[str]:
+    """Draw one edge per tie (those a hub stands for aside); return the kinds drawn."""
     pos = layout.nodes
-    top = max(float(p[1]) for p in pos.values())
-    obstacles = np.array([*pos.values(), *layout.hubs.values()])
-    long_span = LONG_EDGE * WIDTH if len(pos) > ARC_MIN_STATES else np.inf
+    obstacles = _obstacles(layout)
     kinds_drawn: set[str] = set()
     for a, b, kind in year_edges(ties, treaties, hub_of):
         if a not in pos or b not in pos:
@@ -298,6 +329,15 @@ def _draw_year(
         zorder = 0.5 if kind == "alignment" else 2
         ax.add_patch(PathPatch(path, fill=False, zorder=zorder, **style))
         kinds_drawn.add(kind)
+    return kinds_drawn
+
+
+def _draw_hubs(
+    ax, layout: NetworkLayout, hub_of: Mapping[str, Sequence[str]], top: float, long_span: float
+) -> None:
+    """Draw each hub's spokes to its members and its labelled box."""
+    pos = layout.nodes
+    obstacles = _obstacles(layout)
     for hub, members in hub_of.items():
         h = layout.hubs[hub]
         for m in members:
@@ -316,8 +356,15 @@ def _draw_year(
             bbox={"boxstyle": "round,pad=0.3", "fc": "#efedf5", "ec": "#6a51a3"},
         )
 
-    # Nodes.
-    classes = classify_states(layout.isos, ties, budget, powers)
+
+def _draw_nodes(
+    ax,
+    pos: Mapping[str, np.ndarray],
+    classes: Mapping[str, tuple[str, str]],
+    colours: Mapping[str, str],
+    asian_nato: Collection[str],
+) -> None:
+    """Draw the states as circles in their camp colour, labelled with their iso3 code."""
     isos = list(pos)
     faces = [node_colour(*classes.get(iso, ("", "none")), colours) for iso in isos]
     ringed = [iso in asian_nato for iso in isos]
@@ -333,15 +380,16 @@ def _draw_year(
         ax.text(
             *pos[iso], iso, ha="center", va="center", fontsize=7, color=_text_colour(face), zorder=4
         )
-    xy = np.array(list(pos.values()) + list(layout.hubs.values()))
+
+
+def _set_limits(ax, layout: NetworkLayout, top: float, long_span: float) -> None:
+    """Fit the axes around the nodes, hubs and (when edges arc) the arcs over the top."""
+    xy = np.array(list(layout.nodes.values()) + list(layout.hubs.values()))
     pad = MIN_DISTANCE
     arc_top = top + 0.02 + 0.1 * HEIGHT if np.isfinite(long_span) else top
     ax.set_xlim(xy[:, 0].min() - pad, xy[:, 0].max() + pad)
     ax.set_ylim(xy[:, 1].min() - pad, max(xy[:, 1].max(), arc_top) + pad)
     ax.set_aspect("equal")
-
-    _legend(fig, classes, powers, colours, names, bool(asian_nato), hub_of, kinds_drawn)
-    return save_figure(fig, out_dir / f"network_{year}.png")
 
 
 def camp_legend_entries(
