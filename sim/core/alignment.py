@@ -35,6 +35,24 @@ def logit_probabilities(gains: np.ndarray, temperature: float) -> np.ndarray:
 
     Returns:
         (m + 1,) probabilities: the status quo first, then each option.
+
+    References:
+        McFadden (1978): the nested logit, a choice made in stages (here act or keep, then
+            which option) tied together by the inclusive value of the lower stage.
+        McKelvey & Palfrey (1995): logit quantal response, choice probabilities that rise
+            smoothly with payoffs, a temperature setting how noisy the choice is.
+
+    Examples:
+        Two options that gain nothing: acting and keeping are equally likely, and the options
+        share the chance to act:
+
+        >>> logit_probabilities(np.array([0.0, 0.0]), 1.0).tolist()
+        [0.5, 0.25, 0.25]
+
+        At temperature 0 the best option is taken if it gains (NaN marks an unavailable one):
+
+        >>> logit_probabilities(np.array([1.0, -1.0, np.nan]), 0.0).tolist()
+        [0.0, 1.0, 0.0, 0.0]
     """
     p_act, weights = _act_and_weights(np.asarray(gains, dtype=float), temperature)
     out = np.empty(weights.size + 1)
@@ -73,6 +91,19 @@ def logit_choice(gains: np.ndarray, temperature: float, rng: np.random.Generator
 
     Returns:
         the index of the chosen option in ``gains``, or ``KEEP`` (-1) for the status quo.
+
+    References:
+        McFadden (1978): the nested logit whose probabilities this draws from.
+        McKelvey & Palfrey (1995): logit quantal response, noisy best responses.
+
+    Examples:
+        At temperature 0 the choice is a best response, whatever the draw:
+
+        >>> rng = np.random.default_rng(0)
+        >>> logit_choice(np.array([0.5, 2.0, 1.0]), 0.0, rng)
+        1
+        >>> logit_choice(np.array([-0.5, -2.0]), 0.0, rng) == KEEP
+        True
     """
     u = rng.random()
     g = np.asarray(gains, dtype=float)
@@ -88,6 +119,17 @@ def accept_probability(gain: float | np.ndarray, temperature: float) -> float | 
     """Probability that a partner consents to a change with the given gain (binary logit).
 
     With temperature 0 the partner consents exactly when it gains (strictly).
+
+    References:
+        McKelvey & Palfrey (1995): the binary logit response, a noisy yes or no.
+        Jackson & Wolinsky (1996): pairwise stability, under which a tie forms only when both
+            partners agree to it.
+
+    Examples:
+        >>> float(accept_probability(0.0, 1.0))
+        0.5
+        >>> accept_probability(np.array([-1.0, 0.0, 2.0]), 0.0).tolist()
+        [0.0, 0.0, 1.0]
     """
     gain = np.asarray(gain, dtype=float)
     if temperature <= 0:
@@ -108,6 +150,18 @@ def candidate_changes(row: np.ndarray, me: int, floor: np.ndarray, max_level: in
     Returns:
         (partners, new_levels): (m,) the partner whose tie changes and (m,) its new level;
         deepening options first, then loosening ones.
+
+    References:
+        Jackson & Wolinsky (1996): pairwise stability weighs deviations of one link at a time;
+            the options here likewise move one tie by one level.
+
+    Examples:
+        State 0 holds levels 3, 1 and 0 with states 1-3; a treaty holds its tie with state 1
+        at level 1 at least:
+
+        >>> partners, levels = candidate_changes(np.array([0, 3, 1, 0]), 0, np.array([0, 1, 0, 0]))
+        >>> partners.tolist(), levels.tolist()
+        ([2, 3, 1, 2], [2, 1, 2, 0])
     """
     n = row.size
     others = np.arange(n) != me

@@ -58,6 +58,24 @@ def marginal_utility(
 
     Returns:
         dU/dx per unit share (fraction of GDP per unit share).
+
+    References:
+        Olson & Zeckhauser (1966): allies' capability substitutes for one's own, so it lowers
+            the marginal value of own spending (free riding).
+        Murdoch & Sandler (1984): a private benefit of one's own defence (``psi / x``) that
+            allies cannot supply, the joint products they found in NATO budgets.
+        Tullock (1980); Hirshleifer (1989): the ratio contest-success function whose log is
+            differentiated in the security term.
+
+    Examples:
+        Two states at a share of 5 %, each facing a threat of 1 with 100 of capability per
+        unit share. Alone (first), more security is still worth the consumption it costs; with
+        an ally of 10 (second) it is not:
+
+        >>> mu = marginal_utility(np.full(2, 0.05), np.ones(2), np.array([0.0, 10.0]),
+        ...                       np.ones(2), np.full(2, 100.0), np.zeros(2), np.zeros(2))
+        >>> mu.round(4).tolist()
+        [2.2807, -0.636]
     """
     defence = np.maximum(allied + share * capability_per_share, 1e-9)
     d_security = threat * capability_per_share / (defence * (defence + threat))
@@ -95,6 +113,21 @@ def best_response(
 
     Returns:
         (n,) best-response share of GDP, 0-1.
+
+    References:
+        Olson & Zeckhauser (1966): each ally's defence spending as its best response to the
+            others' spending, from which free riding and disproportionate burdens follow.
+        Murdoch & Sandler (1984): joint products, private benefits of defence that temper
+            free riding; here they keep a small ally's response above zero.
+
+    Examples:
+        Two identical states; the second has an ally of 10 and spends nothing (the optimum
+        alone solves 100 x^2 + 2 x - 1 = 0, x = (sqrt(101) - 1) / 100):
+
+        >>> x = best_response(np.ones(2), np.array([0.0, 10.0]), np.ones(2), np.full(2, 100.0),
+        ...                   np.zeros(2), np.full(2, 0.5))
+        >>> x.round(4).tolist()
+        [0.0905, 0.0]
     """
     n = np.shape(theta)[0]
     target = np.zeros(n) if target is None else target
@@ -140,6 +173,22 @@ def calibrate_preferences(
     Returns:
         (theta, psi): value of security (fraction of GDP per unit of log security, >= ``floor``) and
         weight of the private benefit (fraction of GDP; 0 where the share is 0).
+
+    References:
+        Murdoch & Sandler (1984): defence yields both a public (alliance-wide) and a private
+            benefit; ``private_share`` sets how the observed budget is divided between them.
+        Olson & Zeckhauser (1966): with ``private_share`` 0 the calibrated state values defence
+            only as a public good.
+
+    Examples:
+        The calibrated preferences make the observed share the best response again:
+
+        >>> theta, psi = calibrate_preferences(np.array([0.02]), np.array([5.0]), np.array([3.0]),
+        ...                                    np.array([100.0]), np.zeros(1), np.zeros(1), 0.8)
+        >>> x = best_response(theta, np.array([5.0]), np.array([3.0]), np.array([100.0]),
+        ...                   np.zeros(1), np.full(1, 0.5), private=psi)
+        >>> x.round(10).tolist()
+        [0.02]
     """
     defence = np.maximum(allied + share * capability_per_share, 1e-9)
     d_security = threat * capability_per_share / (defence * (defence + threat))
@@ -170,6 +219,12 @@ def adjust_share(
 
     Returns:
         next year's share, 0-1.
+
+    Examples:
+        A gap of 3 points closed at speed 0.3 would move 0.9 points; the cap allows 0.3:
+
+        >>> round(float(adjust_share(0.02, 0.05, 0.3, 0.003, 0.0, 0.1)), 6)
+        0.023
     """
     step = np.clip(speed * (desired - current), -max_change, max_change)
     return np.clip(current + step, lower, upper)
@@ -194,6 +249,26 @@ def best_response_scalar(
 
     Returns:
         best-response share of GDP, 0-1.
+
+    References:
+        Olson & Zeckhauser (1966): the ally's best response to others' spending (free riding).
+        Murdoch & Sandler (1984): the private benefit of own defence (joint products).
+
+    Examples:
+        As in ``best_response``: alone, then with an ally of 10:
+
+        >>> round(best_response_scalar(1.0, 0.0, 1.0, 100.0, 0.0, 0.5), 4)
+        0.0905
+        >>> best_response_scalar(1.0, 10.0, 1.0, 100.0, 0.0, 0.5)
+        0.0
+
+        Alone with a target weighted 0.3: the pull lifts the share to a 10 % target, but only
+        part of the way to a 20 % one:
+
+        >>> best_response_scalar(1.0, 0.0, 1.0, 100.0, 0.0, 0.5, target=0.1, target_weight=0.3)
+        0.1
+        >>> round(best_response_scalar(1.0, 0.0, 1.0, 100.0, 0.0, 0.5, 0.2, 0.3), 4)
+        0.1057
     """
 
     def solve(pull: float) -> float:

@@ -26,6 +26,23 @@ def maximal_cliques(adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int,
 
     Returns:
         Sorted list of cliques, each a sorted tuple of node indices.
+
+    References:
+        Bron & Kerbosch (1973): the recursive enumeration of all maximal cliques, growing a
+            clique from candidate and excluded sets.
+        Tomita et al. (2006): choosing as pivot the vertex with most neighbours among the
+            candidates, which bounds the worst-case running time.
+
+    Examples:
+        Two triangles sharing the edge 1-2, and a pendant edge 3-4:
+
+        >>> adj = np.zeros((5, 5), dtype=bool)
+        >>> for i, j in [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (3, 4)]:
+        ...     adj[i, j] = adj[j, i] = True
+        >>> maximal_cliques(adj)
+        [(0, 1, 2), (1, 2, 3)]
+        >>> maximal_cliques(adj, min_size=2)
+        [(0, 1, 2), (1, 2, 3), (3, 4)]
     """
     adj = np.asarray(adjacency, dtype=bool)
     n = adj.shape[0]
@@ -73,6 +90,12 @@ def is_asian_nato(
         hub: the state that must belong (by default the United States).
         candidates: the regional states that count (by default JPN, KOR, AUS, PHL).
         min_candidates: how many of them must belong (by default 3).
+
+    Examples:
+        >>> is_asian_nato(["USA", "JPN", "KOR", "AUS"], "USA", ["JPN", "KOR", "AUS", "PHL"], 3)
+        True
+        >>> is_asian_nato(["JPN", "KOR", "AUS", "PHL"], "USA", ["JPN", "KOR", "AUS", "PHL"], 3)
+        False
     """
     members = set(members)
     return hub in members and len(members.intersection(candidates)) >= min_candidates
@@ -105,7 +128,16 @@ def nato_asia_link(
 
 
 def burden_shares(spending: np.ndarray, members: Sequence[int]) -> np.ndarray:
-    """Each member's share of the members' total defence spending (0-1)."""
+    """Each member's share of the members' total defence spending (0-1).
+
+    References:
+        Olson & Zeckhauser (1966): the largest members of an alliance carry a disproportionate
+            share of its burden; these shares are how that is measured.
+
+    Examples:
+        >>> burden_shares(np.array([6.0, 3.0, 1.0, 5.0]), [0, 1, 2]).tolist()
+        [0.6, 0.3, 0.1]
+    """
     s = np.asarray(spending, dtype=float)[list(members)]
     total = s.sum()
     return s / total if total > 0 else np.full(s.size, np.nan)
@@ -117,6 +149,11 @@ def blocs(levels: np.ndarray, min_level: int = 2) -> np.ndarray:
     Returns:
         (n,) int bloc label per state (isolated states get their own label); labels are
         numbered by first appearance.
+
+    Examples:
+        >>> levels = np.array([[0, 3, 0, 0], [3, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+        >>> blocs(levels).tolist()
+        [0, 0, 1, 2]
     """
     adj = np.asarray(levels) >= min_level
     n = adj.shape[0]
@@ -151,6 +188,13 @@ def camps(levels: np.ndarray, pole_a: Sequence[int], pole_b: Sequence[int]) -> n
 
     Returns:
         (n,) int: 0 camp A, 1 camp B, -1 non-aligned.
+
+    Examples:
+        Poles 0 and 1; state 2 leans to pole 0, state 3 is tied equally to both:
+
+        >>> levels = np.array([[0, 0, 3, 1], [0, 0, 1, 1], [3, 1, 0, 0], [1, 1, 0, 0]])
+        >>> camps(levels, [0], [1]).tolist()
+        [0, 1, 0, -1]
     """
     levels = np.asarray(levels)
     a = levels[:, list(pole_a)].max(axis=1) if len(pole_a) else np.zeros(levels.shape[0])
@@ -175,6 +219,18 @@ def polarisation(
     holds nothing or everything is non-aligned. Without poles, the camps are the two largest
     blocs (connected components of ties at or above ``min_level``). An assumption of the model:
     one of many possible polarity measures (cf. Wayman 1984).
+
+    References:
+        Wayman (1984): polarity read both from the concentration of capability and from the
+            pattern of alliances; this measure combines the two in one simple index.
+
+    Examples:
+        Two poles of capability 4 and 3; state 2 (capability 1) leans to the first, state 3
+        (capability 2) to neither. The smaller camp holds 3 / 10 of all capability:
+
+        >>> levels = np.array([[0, 0, 3, 0], [0, 0, 0, 0], [3, 0, 0, 0], [0, 0, 0, 0]])
+        >>> polarisation(levels, np.array([4.0, 3.0, 1.0, 2.0]), [0], [1])
+        0.6
     """
     capability = np.asarray(capability, dtype=float)
     total = capability.sum()

@@ -25,6 +25,13 @@ def great_circle_km(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 
     Returns:
         (n, n) symmetric matrix of distances in km (haversine formula), zero diagonal.
+
+    Examples:
+        A quarter of the equator (0 deg E to 90 deg E) is a quarter of Earth's circumference:
+
+        >>> d = great_circle_km(np.array([0.0, 0.0]), np.array([0.0, 90.0]))
+        >>> d.round(1).tolist()
+        [[0.0, 10007.5], [10007.5, 0.0]]
     """
     lat = np.radians(np.asarray(lat_deg, dtype=float))
     lon = np.radians(np.asarray(lon_deg, dtype=float))
@@ -45,6 +52,20 @@ def projection_weights(distance_km: np.ndarray, range_km: np.ndarray) -> np.ndar
         (n, n) matrix ``reach`` with ``reach[k, i] = exp(-(distance[k, i] / range[k]) ** 2)``:
         the fraction (0-1) of state k's capability that can be brought to bear at state i. The
         diagonal is 1 (a state's full capability counts at home).
+
+    References:
+        Boulding (1962): the loss-of-strength gradient, the idea that the power a state can
+            bring to bear falls off with distance from its home base. The Gaussian shape of the
+            decay is this model's own assumption.
+
+    Examples:
+        Two capitals 1000 km apart; state 0 has a range of 1000 km, state 1 of 2000 km. At one
+        range a state keeps exp(-1) of its strength, at half a range exp(-1/4):
+
+        >>> reach = projection_weights(np.array([[0.0, 1000.0], [1000.0, 0.0]]),
+        ...                            np.array([1000.0, 2000.0]))
+        >>> reach.round(4).tolist()
+        [[1.0, 0.3679], [0.7788, 1.0]]
     """
     range_km = np.asarray(range_km, dtype=float)
     return np.exp(-((np.asarray(distance_km, dtype=float) / range_km[:, None]) ** 2))

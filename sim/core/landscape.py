@@ -123,6 +123,17 @@ def weights(sizes: ArrayLike, propensity: ArrayLike) -> NDArray[np.float64]:
         ValueError: if sizes is not 1-D, is empty, non-finite or negative; or if propensity is
             not square, does not match the number of sizes, is non-finite off the diagonal, or
             is not symmetric; or if the weights are so large that energies would overflow.
+
+    References:
+        Axelrod & Bennett (1993): a pair's weight in the energy is the product of the two sizes and
+            their propensity.
+
+    Examples:
+        Actors of sizes 1, 1 and 2: 0 and 1 are friends, both dislike 2:
+
+        >>> p = np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]])
+        >>> weights([1, 1, 2], p).tolist()
+        [[0.0, 1.0, -2.0], [1.0, 0.0, -2.0], [-2.0, -2.0, 0.0]]
     """
     s = _as_float_array(sizes, "sizes")
     p = _as_float_array(propensity, "propensity")
@@ -250,6 +261,17 @@ def frustration(sides: ArrayLike, sizes: ArrayLike, propensity: ArrayLike) -> ND
     Returns:
         (n,) float64, units of size x propensity. Negative = the actor is, on balance, with
         friends and against foes; positive = it is frustrated by its alignment.
+
+    References:
+        Axelrod & Bennett (1993): frustration, the size-weighted propensity toward the actors on the
+            other side.
+
+    Examples:
+        >>> p = np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]])
+        >>> frustration([0, 0, 1], [1, 1, 1], p).tolist()
+        [-1.0, -1.0, -2.0]
+        >>> frustration([0, 1, 1], [1, 1, 1], p).tolist()  # friends 0 and 1 split up
+        [0.0, 1.0, -1.0]
     """
     weights(sizes, propensity)  # validation only
     s = np.asarray(sizes, dtype=np.float64)
@@ -276,6 +298,10 @@ def weighted_frustration(
 
     Returns:
         (n,) float64, units of size^2 x propensity.
+
+    References:
+        Axelrod & Bennett (1993): an actor's frustration weighted by its own size, its share of the
+            energy.
     """
     w = weights(sizes, propensity)
     x = normalise_sides(sides, w.shape[0])
@@ -293,6 +319,15 @@ def energy(sides: ArrayLike, sizes: ArrayLike, propensity: ArrayLike) -> float:
 
     Returns:
         The energy, units of size^2 x propensity; lower is more stable.
+
+    References:
+        Axelrod & Bennett (1993): the energy of a configuration, whose local minima are the
+            alignments the theory predicts.
+
+    Examples:
+        >>> p = np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]])
+        >>> energy([0, 0, 1], [1, 1, 1], p), energy([0, 0, 0], [1, 1, 1], p)
+        (-4.0, 0.0)
     """
     return float(weighted_frustration(sides, sizes, propensity).sum())
 
@@ -312,6 +347,17 @@ def switch_gains(sides: ArrayLike, w: ArrayLike) -> NDArray[np.float64]:
     Returns:
         (n,) float64, units of energy. Negative: that actor's switch would lower the energy
         (the configuration is not a local minimum); zero: a tie; positive: the switch raises it.
+
+    References:
+        Axelrod & Bennett (1993): an actor changes sides when that lowers the energy; this is the
+            change each single switch would bring.
+
+    Examples:
+        >>> w = weights([1, 1, 1], np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]]))
+        >>> switch_gains([0, 0, 1], w).tolist()  # every switch raises E: a local minimum
+        [4.0, 4.0, 4.0]
+        >>> switch_gains([0, 0, 0], w).tolist()  # actor 2 would gain by leaving
+        [0.0, 0.0, -4.0]
     """
     w_arr = np.asarray(w, dtype=np.float64)
     x = _spins(normalise_sides(sides, w_arr.shape[0]))
@@ -331,6 +377,9 @@ def is_local_minimum(
 
     Returns:
         True if the configuration is a local minimum of the energy.
+
+    References:
+        Axelrod & Bennett (1993): the stable configurations are the local minima of the energy.
     """
     w = weights(sizes, propensity)
     return bool(np.all(switch_gains(sides, w) >= -_tolerance(w, rtol)))
@@ -371,6 +420,18 @@ def descend(
 
     Raises:
         RuntimeError: if no local minimum is reached within max_sweeps sweeps.
+
+    References:
+        Axelrod & Bennett (1993): actors move one at a time to the side that lowers their
+            frustration, so the energy falls until a local minimum is reached.
+
+    Examples:
+        From everyone on one side, the disliked actor 2 leaves, whatever the visiting order:
+
+        >>> p = np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]])
+        >>> sides, path = descend([0, 0, 0], [1, 1, 1], p, np.random.default_rng(0))
+        >>> sides.tolist(), path.tolist()
+        ([0, 0, 1], [0.0, -4.0])
     """
     w = weights(sizes, propensity)
     n = w.shape[0]
@@ -418,6 +479,9 @@ def enumerate_configurations(
 
     Yields:
         ``LandscapeChunk(start, sides, energy, weighted_frustration, local_minimum)``.
+
+    References:
+        Axelrod & Bennett (1993): the whole landscape, every configuration with its energy.
     """
     w = weights(sizes, propensity)
     yield from _chunks(w, chunk_size, rtol, with_frustration=True)
@@ -434,6 +498,16 @@ def minima(sizes: ArrayLike, propensity: ArrayLike, *, rtol: float = DEFAULT_RTO
     Returns:
         ``Minima(global_sides, global_energy, local_minima)``; see ``Minima``. Memory grows only
         with the number of local minima (which, with many exact ties, can itself be large).
+
+    References:
+        Axelrod & Bennett (1993): the predicted alignments are the local minima of the energy, the
+            most stable of them the global minimum.
+
+    Examples:
+        >>> p = np.array([[0, 1, -1], [1, 0, -1], [-1, -1, 0]])
+        >>> best, e, local = minima([1, 1, 1], p)
+        >>> best.tolist(), e, [m.tolist() for m in local]
+        ([0, 0, 1], -4.0, [[0, 0, 1]])
     """
     w = weights(sizes, propensity)
     best_energy = np.inf
@@ -473,6 +547,9 @@ def landscape_table(
 
     Raises:
         ValueError: on invalid inputs, wrong number or duplicate names, or n > max_actors.
+
+    References:
+        Axelrod & Bennett (1993): the landscape of energies over all configurations.
     """
     import pandas as pd
 

@@ -69,6 +69,14 @@ def hostility(affinity: np.ndarray) -> np.ndarray:
     Returns:
         (n, n) hostility in [0, 1]: ``max(0, -affinity)``, zero diagonal. Hostility stands for
         intentions in Walt's (1987) balance of threat.
+
+    References:
+        Walt (1987): aggressive intentions are one source of threat; hostility is their
+            stand-in here.
+
+    Examples:
+        >>> hostility(np.array([[1.0, -0.5], [-0.5, 1.0]])).tolist()
+        [[0.0, 0.5], [0.5, 0.0]]
     """
     h = np.maximum(0.0, -np.asarray(affinity, dtype=float))
     np.fill_diagonal(h, 0.0)
@@ -85,6 +93,18 @@ def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> 
 
     Returns:
         (n,) perceived threat, USD bn of capability: ``T_i = sum_k H_ik reach_ki K_k``.
+
+    References:
+        Walt (1987): states balance against threat, which combines power (capability),
+            proximity (reach) and intentions (hostility), rather than against power alone.
+
+    Examples:
+        State 0 (capability 10) is fully hostile to state 1 (capability 20), which is half as
+        hostile back; half of state 1's capability reaches state 0:
+
+        >>> reach = np.array([[1.0, 1.0], [0.5, 1.0]])
+        >>> threat(np.array([10.0, 20.0]), np.array([[0.0, 1.0], [0.5, 0.0]]), reach).tolist()
+        [10.0, 5.0]
     """
     return (hostility * reach.T) @ capability
 
@@ -101,6 +121,19 @@ def ally_availability(
 
     Returns:
         (n,) USD bn that each partner may count on (before commitment weight and distance).
+
+    References:
+        Olson & Zeckhauser (1966): deterrence as a pure public good, counted in full by every
+            ally (``publicness`` 1).
+        Murdoch & Sandler (1984): the joint-product model, in which defence is partly public
+            and partly private to the state that provides it (``publicness`` between 0 and 1).
+
+    Examples:
+        A state of capability 12 with three partners and one of capability 6 with none, half
+        public:
+
+        >>> ally_availability(np.array([12.0, 6.0]), np.array([3, 0]), 0.5).tolist()
+        [8.0, 6.0]
     """
     private = capability / np.maximum(1.0, n_commitments)
     return publicness * capability + (1.0 - publicness) * private
@@ -119,6 +152,10 @@ def allied_capability(
 
     Returns:
         (m,) allied capability, USD bn.
+
+    References:
+        Olson & Zeckhauser (1966): allies' forces add to a state's own defence, the public
+            good from which free riding follows.
     """
     return (commitment * credibility * reach) @ available
 
@@ -177,6 +214,16 @@ def security_value(
         theta: value of security, fraction of GDP.
         defence: own plus allied capability, USD bn (> 0).
         threat_: perceived threat, USD bn (> 0).
+
+    References:
+        Tullock (1980); Hirshleifer (1989): the ratio form of the contest-success function,
+            whose logarithm is taken here.
+
+    Examples:
+        Defence 3 against threat 1 is a security of 3/4:
+
+        >>> round(float(security_value(1.0, 3.0, 1.0)), 4)
+        -0.2877
     """
     defence = np.maximum(defence, 1e-9)  # no capability at all: very insecure, not -inf
     return theta * np.log(defence / (defence + threat_))
@@ -187,6 +234,16 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
 
     Returns:
         security in [0, 1]: ``(own + allied) / (own + allied + threat)``.
+
+    References:
+        Tullock (1980): the ratio contest-success function, one side's effort over the sum of
+            both.
+        Hirshleifer (1989): the ratio form, as against the difference form, of relative
+            success in a conflict.
+
+    Examples:
+        >>> security(np.array([2.0, 0.0]), np.array([1.0, 1.0]), np.array([1.0, 3.0])).tolist()
+        [0.75, 0.25]
     """
     defence = own + allied
     return defence / (defence + threat_)
@@ -227,6 +284,12 @@ def entrapment_exposure(
     Returns:
         (n, n) ``exposure[i, j] = sum_k max(0, H_jk - H_ik) * (danger_ki + w_ik)``
         (dimensionless, >= 0), with ``danger_ki = reach_ki K_k / (K_i + reach_ki K_k)``.
+
+    References:
+        Snyder (1984): entrapment, the risk of being dragged into an ally's conflicts that one
+            does not share, one horn of the alliance security dilemma.
+        Heider (1946): balance theory, in which a friend's enemy who is also one's own friend
+            makes an unbalanced, costly triad.
     """
     reaching = reach.T * capability[None, :]  # [i, k] = reach_ki K_k
     danger = reaching / (capability[:, None] + reaching + 1e-12)
@@ -257,6 +320,16 @@ def autonomy_cost(
     Returns:
         (n, n) cost, fraction of GDP per year at full commitment:
         ``autonomy_weight * K_j / (K_i + K_j) + tie_cost_i``; zero diagonal.
+
+    References:
+        Morrow (1991): asymmetric alliances trade autonomy for security, the weaker partner
+            giving up more of its freedom of action.
+
+    Examples:
+        The weaker state (capability 1) gives up three times what the stronger (3) does:
+
+        >>> autonomy_cost(np.array([1.0, 3.0]), 0.04, 0.0).round(6).tolist()
+        [[0.0, 0.03], [0.01, 0.0]]
     """
     k = capability
     upkeep = np.broadcast_to(np.asarray(tie_cost, dtype=float), k.shape)[:, None]
@@ -282,6 +355,10 @@ def coercion_cost(
     Returns:
         (n, n) ``cost[i, j] = sum_k X_ik kappa_k max(0, H_kj - H_ki)``, fraction of GDP per
         year at full commitment; zero diagonal.
+
+    References:
+        Crawford (2011): wedge strategies, by which a power uses inducements and punishments
+            to keep states from joining its adversaries; here, the threat to cut trade.
     """
     at_risk = trade_exposure * coercion_propensity[None, :]  # [i, k]
     cost = np.empty_like(at_risk)
