@@ -11,7 +11,6 @@ where a test needs to break something inside (then in-process, with ``monkeypatc
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fuzz.contract import SMALL, result_folders, snapshot
 
 from sim.cli import args as cli_args
 from sim.cli import landscape as landscape_cli
@@ -33,7 +33,6 @@ from sim.errors import UserError
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
 PROGS = ("alliance-sim-compare", "alliance-sim-demo", "alliance-sim-page", "alliance-sim-landscape")
-SMALL = ["world=classroom5", "model.horizon=3", "run.plots=false", "run.csv=false"]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -64,16 +63,6 @@ def assert_one_line_error(proc, prog: str, *fragments: str) -> str:
     return proc.stderr
 
 
-def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
-    """Every file below ``folder`` (hidden ones too): relative path -> (size, sha256)."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
-            out[str(path.relative_to(folder))] = (len(data), hashlib.sha256(data).hexdigest())
-    return out
-
-
 def write_case(folder: Path, n: int, seed: int = 1, names=None) -> tuple[Path, Path]:
     """A random landscape case of ``n`` actors: (actors.csv, propensity.csv)."""
     rng = np.random.default_rng(seed)
@@ -96,33 +85,7 @@ def write_case(folder: Path, n: int, seed: int = 1, names=None) -> tuple[Path, P
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> dict[str, Path]:
     """A finished run folder (2 replicates) and a finished sweep (2 scenarios x 2 replicates)."""
-    base = tmp_path_factory.mktemp("results")
-    runs = [str(BIN / "alliance-sim"), *SMALL, "run.replicates=2"]
-    for name, extra in (("run_a", []), ("run_b", ["model.alignment.coercion_weight=3"])):
-        proc = subprocess.run(
-            [*runs, *extra, f"hydra.run.dir={base / name}"],
-            capture_output=True,
-            text=True,
-            cwd=base,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-    proc = subprocess.run(
-        [
-            str(BIN / "alliance-sim"),
-            "-m",
-            f"hydra.sweep.dir={base / 'sweep'}",
-            *SMALL,
-            "run.replicates=2",
-            "scenario=baseline,injection_1p5b",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=base,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return {"run_a": base / "run_a", "run_b": base / "run_b", "sweep": base / "sweep"}
+    return result_folders(tmp_path_factory.mktemp("results"), replicates=2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ share a folder; bad numbers are refused where they enter; folder names and CSV c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fuzz.contract import snapshot, user_files
 
 from sim.errors import UserError
 
@@ -28,23 +28,10 @@ def cli(cwd: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProces
     )
 
 
-def snapshot(root: Path) -> dict[str, str]:
-    """Every file and folder under ``root``: relative path -> content hash (or 'dir')."""
-    out = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        out[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
 def user_project(root: Path) -> Path:
     """A folder of the user's own work."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "thesis.tex").write_text("\\chapter{Alliances}\n")
-    (root / "src").mkdir()
-    (root / "src" / "analysis.py").write_text("print('mine')\n")
-    (root / "states.parquet").write_text("the user's own file of that name")
-    return root
+    return user_files(root)
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:

@@ -4,8 +4,14 @@ of cases each command was given (printed at the end of the test run)."""
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
+
+BIN = Path(sys.executable).parent
+SMALL = ["world=classroom5", "model.horizon=3", "run.plots=false", "run.csv=false"]
 
 
 class Counts:
@@ -39,11 +45,18 @@ def user_files(root: Path) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    """Every entry under ``root``: relative path -> content hash (or 'dir')."""
+    """Every entry under ``root`` (hidden ones too): relative path -> its size and content
+    hash, 'dir', or where a symbolic link points."""
     out = {}
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
-        out[rel] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_symlink():
+            out[rel] = f"link -> {os.readlink(path)}"
+        elif path.is_dir():
+            out[rel] = "dir"
+        else:
+            data = path.read_bytes()
+            out[rel] = f"{len(data)} {hashlib.sha256(data).hexdigest()}"
     return out
 
 
@@ -53,3 +66,25 @@ def assert_one_line(stderr: str, prog: str) -> None:
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, f"{len(lines)} lines: {stderr[-2000:]}"
     assert lines[0].startswith(f"{prog}: error: "), lines[0]
+
+
+def result_folders(base: Path, replicates: int = 1) -> dict[str, Path]:
+    """Two finished run folders (the second with another coercion weight) and a finished sweep
+    over two scenarios, written by ``alliance-sim`` into ``base``."""
+    common = [*SMALL, f"run.replicates={replicates}"]
+    commands = {
+        "run_a": [*common, f"hydra.run.dir={base / 'run_a'}"],
+        "run_b": [*common, "model.alignment.coercion_weight=3", f"hydra.run.dir={base / 'run_b'}"],
+        "sweep": ["-m", f"hydra.sweep.dir={base / 'sweep'}", *common],
+    }
+    commands["sweep"].append("scenario=baseline,injection_1p5b")
+    for args in commands.values():
+        proc = subprocess.run(
+            [str(BIN / "alliance-sim"), *args],
+            capture_output=True,
+            text=True,
+            cwd=base,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return {name: base / name for name in commands}

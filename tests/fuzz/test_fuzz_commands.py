@@ -21,11 +21,9 @@ loopback addresses are used. Run with ``-s`` to see how many cases each command 
 from __future__ import annotations
 
 import collections
-import hashlib
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -37,13 +35,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 pytestmark = pytest.mark.fuzz
 
-try:
-    from fuzz.contract import COUNTS as SHARED_COUNTS
-except ImportError:  # run without the folder's shared helpers
-    SHARED_COUNTS = None
+from fuzz.contract import BIN, COUNTS, result_folders, snapshot  # noqa: E402
 
-BIN = Path(sys.executable).parent
-SMALL = ["world=classroom5", "model.horizon=3", "run.plots=false", "run.csv=false"]
 CASES: collections.Counter[str] = collections.Counter()
 FUZZ = settings(
     deadline=None,
@@ -55,19 +48,6 @@ SIZES = {"landscape_csv": 45, "landscape_argv": 25, "compare": 35, "demo": 30, "
 # --------------------------------------------------------------------------------------------
 # The contract
 # --------------------------------------------------------------------------------------------
-
-
-def snapshot(folder: Path) -> dict[str, tuple[int, str]]:
-    """Every file and folder below ``folder``: relative path -> (size, sha256); folders (-1, "")."""
-    out = {}
-    for path in sorted(folder.rglob("*")):
-        key = str(path.relative_to(folder))
-        if path.is_file() and not path.is_symlink():
-            data = path.read_bytes()
-            out[key] = (len(data), hashlib.sha256(data).hexdigest())
-        else:
-            out[key] = (-1, "")
-    return out
 
 
 def check_contract(prog: str, argv: list, folder: Path) -> None:
@@ -84,15 +64,14 @@ def check_contract(prog: str, argv: list, folder: Path) -> None:
     )
     shown = (argv, proc.returncode, proc.stdout[-1500:], proc.stderr[-1500:])
     after = snapshot(folder)
-    if SHARED_COUNTS is not None:  # the fuzz folder's end-of-run summary, when it has one
-        kept = (
-            proc.returncode == 2
-            and "Traceback" not in proc.stdout + proc.stderr
-            and proc.stderr.startswith(f"{prog}: error: ")
-            and proc.stderr.count("\n") == 1
-            and after == before
-        )
-        SHARED_COUNTS.add(prog, kept)
+    kept = (
+        proc.returncode == 2
+        and "Traceback" not in proc.stdout + proc.stderr
+        and proc.stderr.startswith(f"{prog}: error: ")
+        and proc.stderr.count("\n") == 1
+        and after == before
+    )
+    COUNTS.add(prog, kept)
     assert "Traceback" not in proc.stdout + proc.stderr, shown
     assert proc.returncode == 2, shown
     assert proc.stderr.startswith(f"{prog}: error: "), shown
@@ -402,29 +381,7 @@ def test_landscape_refuses_bad_arguments_and_outputs(base, case, fault, noise):
 def results(tmp_path_factory) -> Path:
     """Two finished run folders and a finished sweep, to copy into each case's folder."""
     folder = tmp_path_factory.mktemp("results")
-    for name, extra in (("run_a", []), ("run_b", ["model.alignment.coercion_weight=3"])):
-        proc = subprocess.run(
-            [str(BIN / "alliance-sim"), *SMALL, *extra, f"hydra.run.dir={folder / name}"],
-            capture_output=True,
-            text=True,
-            cwd=folder,
-            timeout=300,
-        )
-        assert proc.returncode == 0, proc.stderr[-2000:]
-    proc = subprocess.run(
-        [
-            str(BIN / "alliance-sim"),
-            "-m",
-            f"hydra.sweep.dir={folder / 'sweep'}",
-            *SMALL,
-            "scenario=baseline,injection_1p5b",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    result_folders(folder)
     return folder
 
 
