@@ -1,6 +1,6 @@
-"""Files the package writes, at the lowest floor (it imports only ``sim.errors``): atomic
-writes, CSV cells safe for spreadsheets, and the marker that tells the program's folders from
-the user's (``sim.runner.folders`` builds the rules on it).
+"""Files the package writes, at the lowest floor (it imports nothing from the package): atomic
+writes, CSV cells safe for spreadsheets, the marker that tells the program's folders from the
+user's (``sim.runner.folders`` builds the rules on it) and the tag that tells its figures.
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 MARKER = ".alliance-sim"
-"""The file that marks a folder as the program's (``sim.runner.folders``)."""
+"""The file that marks a folder as the program's (``sim.runner.folders``): JSON whose
+``created_by`` is ``alliance-sim`` and whose ``kind`` says what the folder is."""
+CREATED_BY = "alliance-sim"
+SOFTWARE = "alliance-sim"
+"""The PNG ``Software`` text every figure carries: how a later write knows a file is ours."""
 
 
 TEMP_SUFFIX = ".tmp"
@@ -133,24 +137,113 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
     atomic_write(Path(path), lambda p: safe.to_csv(p, index=False))
 
 
-def _legacy_ours(folder: Path) -> bool:
-    """A folder an earlier version wrote: a manifest of this package, no marker."""
-    for name in ("manifest.json", "sweep.json"):
+def read_marker(folder: Path) -> dict | None:
+    """The folder's marker, if it is one this program wrote (JSON, ``created_by``
+    ``alliance-sim``); a file of that name with other content is no marker."""
+    path = Path(folder) / MARKER
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) and data.get("created_by") == CREATED_BY else None
+
+
+def write_marker(folder: Path, kind: str, **extra: object) -> None:
+    """Mark ``folder`` as the program's ``kind`` of folder (``run``, ``sweep``, ``study`` ...),
+    unless it is marked already (the file is created exclusively)."""
+    import socket
+    from datetime import UTC, datetime
+
+    info = {
+        "created_by": CREATED_BY,
+        "kind": kind,
+        **extra,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "note": "This folder was created by alliance-sim; the program may rewrite what it wrote "
+        "here and nothing else.",
+    }
+    try:
+        fd = os.open(Path(folder) / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return  # another process of ours marked it first
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(info, fh, indent=2)
+
+
+def _legacy_kind(folder: Path) -> str | None:
+    """What an earlier version wrote here, without a marker: a complete run (``manifest.json``)
+    or a complete sweep (``sweep.json``) of this package, or nothing of ours."""
+    for name, kind in (("manifest.json", "run"), ("sweep.json", "sweep")):
         path = folder / name
-        if path.is_file():
+        if path.is_file() and not path.is_symlink():
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, UnicodeDecodeError):
                 continue
-            if isinstance(data, dict) and (
-                data.get("package") == "alliance-sim" or "incomplete_jobs" in data
+            if (
+                isinstance(data, dict)
+                and data.get("package") == CREATED_BY
+                and data.get("complete") is True
             ):
-                return True
-    return False
+                return kind
+    return None
+
+
+def folder_kind(folder: Path) -> str | None:
+    """What the program made ``folder`` as (``run``, ``sweep``, ``study`` ...), or ``None``
+    when the folder is not the program's."""
+    folder = Path(folder)
+    marker = read_marker(folder)
+    if marker is not None:
+        return str(marker.get("kind", ""))
+    return _legacy_kind(folder)
 
 
 def is_ours(folder: Path) -> bool:
-    """Whether the program created ``folder`` (it holds the marker, or an earlier version's
+    """Whether the program created ``folder`` (a marker it wrote, or an earlier version's
     complete manifest)."""
-    folder = Path(folder)
-    return (folder / MARKER).is_file() or _legacy_ours(folder)
+    return folder_kind(folder) is not None
+
+
+def png_is_ours(path: Path) -> bool:
+    """Whether the PNG at ``path`` is this package's: it carries the package's ``Software``
+    text (matplotlib writes text chunks before the image data), or it is one of the untagged
+    figures an earlier version wrote, recorded (name and hash) in the marker when the program
+    adopted their folder (:func:`adopted_figures`)."""
+    path = Path(path)
+    if path.is_symlink():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head.startswith(b"\x89PNG"):
+        return False
+    if b"Software\x00" + SOFTWARE.encode() in head:
+        return True
+    adopted = (read_marker(path.parent) or {}).get("adopted_figures") or {}
+    return adopted.get(path.name) == _sha256(path)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def adopted_figures(folder: Path) -> dict[str, str]:
+    """The PNGs in ``folder`` that an earlier version drew (untagged, by matplotlib), by name
+    and hash: recorded in the marker when the program adopts a folder of such results."""
+    out = {}
+    for path in sorted(Path(folder).glob("*.png")):
+        if path.is_file() and not path.is_symlink():
+            with open(path, "rb") as fh:
+                head = fh.read(4096)
+            if head.startswith(b"\x89PNG") and b"Software\x00Matplotlib" in head:
+                out[path.name] = _sha256(path)
+    return out

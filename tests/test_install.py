@@ -82,13 +82,12 @@ def test_a_scenario_runs_from_an_empty_folder(installed, tmp_path):
     result = run(
         installed / "alliance-sim",
         "scenario=injection_1p5b",
-        "model.horizon=3",
-        "run.plots=false",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     (folder,) = (tmp_path / "outputs").glob("*/*")
     assert (folder / "manifest.json").is_file() and (folder / "summary.parquet").is_file()
+    assert len(list((folder / "plots").glob("*.png"))) == 6
     assert "scenario injection_1p5b" in result.stdout
 
 

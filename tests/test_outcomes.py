@@ -14,6 +14,8 @@ FAST = ("world=classroom5", "model.horizon=3", "seed=4")
 def toy_outcome():
     """The worked example of docs/extending.md, registered for one test."""
     before = list(oc.REGISTRY)
+    # set aside an n_formal_ties_end added to the package by following docs/extending.md
+    oc.REGISTRY[:] = [e for e in before if e.name != "n_formal_ties_end"]
 
     @oc.outcome("n_formal_ties_end", "Formal ties, last year", "count", "mean", report=True)
     def n_formal_ties_end(run: oc.RunResult) -> int:
@@ -99,3 +101,27 @@ def test_sweep_summaries_use_the_registry():
     out = summarise(table, ["p"])
     assert {"asian_nato_formed_low", "polarisation_end_high"} <= set(out.columns)
     assert out["asian_nato_formed"].tolist() == [0.5, 1.0]
+
+
+def test_a_state_added_to_a_family_from_the_command_line(tmp_path):
+    """The documented way to add a per-state outcome works through the command's checks."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("alliance-sim")
+    result = subprocess.run(
+        [
+            str(exe),
+            *FAST,
+            "run.plots=false",
+            "+model.predicates.budget_states.usa=USA",
+            "hydra.run.dir=r",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usa_budget_change_pct" in pd.read_parquet(tmp_path / "r" / "summary.parquet")

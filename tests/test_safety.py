@@ -306,7 +306,7 @@ def test_a_job_whose_sweep_folder_is_not_shared_says_so(tmp_path):
     from sim.cli.main import check_sweep_folder
 
     with pytest.raises(UserError, match="file system they all share"):
-        check_sweep_folder(tmp_path / "not-created-by-the-sweep")
+        check_sweep_folder(tmp_path / "not-created-by-the-sweep" / "0_job")
 
 
 def test_a_config_folder_of_ones_own_is_checked_and_used(tmp_path):
@@ -317,3 +317,139 @@ def test_a_config_folder_of_ones_own_is_checked_and_used(tmp_path):
     result = cli(tmp_path, "--config-dir", "myconf", "scenario=mine", *FAST, "hydra.run.dir=r")
     assert result.returncode == 0, result.stderr
     assert "scenario mine" in result.stdout
+
+
+# ----------------------------------------------------------------------- a review's findings
+
+
+def test_a_file_named_like_the_marker_does_not_make_a_users_folder_ours(tmp_path):
+    """A '.alliance-sim' of the user's (an rc file, say) is no marker: the folder is refused."""
+    project = user_project(tmp_path / "proj")  # with .alliance-sim, summary.csv, plots/*.png
+    assert (project / ".alliance-sim").read_text() == "my rc settings\n"
+    before = snapshot(project)
+    assert "did not write" in one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={project}"))
+    assert snapshot(project) == before
+
+
+def test_a_manifest_of_another_program_does_not_make_a_folder_ours(tmp_path):
+    project = user_project(tmp_path / "proj")
+    (project / "manifest.json").write_text('{"package": "other-tool", "complete": true}')
+    before = snapshot(project)
+    one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={project}", "run.resume=true"))
+    assert snapshot(project) == before
+
+
+def test_a_run_never_writes_into_a_sweeps_folder_nor_a_sweep_into_a_runs(tmp_path):
+    sweep, run = tmp_path / "sw", tmp_path / "r1"
+    assert cli(tmp_path, "-m", *FAST, "seed=1,2", f"hydra.sweep.dir={sweep}").returncode == 0
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={run}").returncode == 0
+    before = snapshot(tmp_path)
+    line = one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={sweep}"))
+    assert "is a sweep folder of alliance-sim, not a run folder" in line
+    line = one_error_line(
+        cli(tmp_path, "-m", *FAST, "seed=1,2", f"hydra.sweep.dir={run}", "run.resume=true")
+    )
+    assert "is a run folder of alliance-sim, not a sweep folder" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_clearing_an_interrupted_run_never_follows_a_link(tmp_path):
+    from fuzz.contract import make_png
+
+    folder = tmp_path / "r2"
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={folder}").returncode == 0
+    (folder / "manifest.json").unlink()  # an interrupted run of ours
+    figures = tmp_path / "userfigs"
+    figures.mkdir()
+    make_png(figures / "mine.png")
+    (folder / "plots").symlink_to(figures, target_is_directory=True)
+    before = snapshot(figures)
+    line = one_error_line(cli(tmp_path, *FAST, f"hydra.run.dir={folder}", "run.resume=true"))
+    assert "plots/ is a link" in line
+    assert snapshot(figures) == before
+
+
+def test_clearing_keeps_a_png_the_program_did_not_draw(tmp_path):
+    from fuzz.contract import make_png
+
+    folder = tmp_path / "r3"
+    assert (
+        cli(tmp_path, "world=classroom5", "model.horizon=2", f"hydra.run.dir={folder}").returncode
+        == 0
+    )
+    (folder / "manifest.json").unlink()
+    make_png(folder / "plots" / "my_annotated_copy.png")
+    result = cli(tmp_path, "world=classroom5", "model.horizon=2", f"hydra.run.dir={folder}")
+    assert result.returncode == 0, result.stderr
+    assert (folder / "plots" / "my_annotated_copy.png").is_file()
+
+
+def test_a_job_in_a_nested_sweep_subfolder_finds_its_sweep(tmp_path):
+    sweep = tmp_path / "sw3"
+    result = cli(
+        tmp_path,
+        "-m",
+        *FAST,
+        "seed=1,2",
+        f"hydra.sweep.dir={sweep}",
+        "hydra.sweep.subdir=g/${hydra.job.num}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (sweep / "g" / "0" / "manifest.json").is_file()
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path):
+    """SIGINT during the imports and the checks: one line and 130, never a traceback."""
+    import signal
+    import time
+
+    for delay in (0.15, 0.6):
+        proc = subprocess.Popen(
+            [str(EXE), *FAST, f"hydra.run.dir={tmp_path / f'int{delay}'}"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        if proc.returncode == 0:  # it finished before the signal: nothing to check
+            continue
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_studys_report_never_replaces_a_users_file(tmp_path):
+    from sim.study.results import claim
+
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "report.md").write_text("MY THESIS REPORT\n")
+    with pytest.raises(UserError, match="was not written by a study"):
+        claim(out / "results", "backtest_nato", ["allies.csv"])
+    assert (out / "report.md").read_text() == "MY THESIS REPORT\n"
+    assert not (out / "results").exists()
+
+
+def test_a_study_rerun_removes_its_old_manifest_first(tmp_path):
+    """A rerun killed half-way leaves no folder that looks complete."""
+    from sim.study.results import claim
+
+    results = claim(tmp_path / "results", "backtest_nato", ["allies.csv"])
+    (results / "manifest.json").write_text('{"complete": true}')
+    claim(results, "backtest_nato", ["allies.csv"], rerun=False)  # a report-only rebuild
+    assert (results / "manifest.json").is_file()
+    claim(results, "backtest_nato", ["allies.csv"])
+    assert not (results / "manifest.json").exists()
+
+
+def test_a_skipped_resume_keeps_the_record_of_the_command_that_made_the_run(tmp_path):
+    folder = tmp_path / "rr"
+    assert cli(tmp_path, *FAST, f"hydra.run.dir={folder}").returncode == 0
+    before = snapshot(folder)
+    result = cli(tmp_path, *FAST, f"hydra.run.dir={folder}", "run.resume=true")
+    assert result.returncode == 0 and "already complete" in result.stdout, result.stderr
+    assert {k: v for k, v in snapshot(folder).items() if not k.endswith(".log")} == {
+        k: v for k, v in before.items() if not k.endswith(".log")
+    }

@@ -67,15 +67,19 @@ def test_figures_replace_a_legacy_png_only_once_adopted(tmp_path):
     once the folder is the study's; a PNG in a folder that is not is left alone."""
     folder = tmp_path / "results"
     folder.mkdir()
-    fig = out.blank_figure(2, 2)
-    fig.savefig(folder / "f.png", format="png")  # Software: Matplotlib, as before
-    from sim.plots._common import save_figure
+    from sim.plots._common import new_figure, save_figure
 
+    fig = new_figure(2, 2, layout=None)
+    fig.savefig(folder / "f.png", format="png")  # Software: Matplotlib, as before
     with pytest.raises(UserError):
         save_figure(fig, folder / "f.png")
-    out.claim(folder, "s", ["f.png"])
+    out.claim(folder, "s", ["f.png", "g.png"])  # adopted: f.png recorded by name and hash
     out.save(fig, folder, "f.png")
     assert b"alliance-sim" in (folder / "f.png").read_bytes()[:4096]
+    # a plain matplotlib PNG put there after the adoption is the user's: left alone
+    fig.savefig(folder / "g.png", format="png")
+    with pytest.raises(UserError, match="was not written by alliance-sim"):
+        out.save(fig, folder, "g.png")
 
 
 def test_tables_seeds_and_manifest(tmp_path):

@@ -65,7 +65,7 @@ def main() -> None:
     cfg = load_config(HERE, args.quick)
     workers = args.workers or int(cfg.workers)
     pts = asian_nato.points(cfg)
-    results = out.claim(args.out / "results", STUDY, OUTPUTS)
+    results = out.claim(args.out / "results", STUDY, OUTPUTS, rerun=not args.report_only)
     if args.report_only:
         runs, elapsed = saved_runs(results, pts)
     else:

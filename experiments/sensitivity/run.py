@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     cfg = load_config(HERE, args.quick)
     workers = args.workers if args.workers is not None else int(cfg.workers)
-    results = out.claim(args.out / "results", STUDY, OUTPUTS)
+    results = out.claim(args.out / "results", STUDY, OUTPUTS, rerun=not args.report_only)
 
     started = time.time()
     saved = saved_results(results) if args.report_only else None

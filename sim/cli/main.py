@@ -105,23 +105,25 @@ def job_line(folder: Path, tables, seconds: float) -> str:
     )
 
 
-def check_sweep_folder(sweep_dir: Path) -> None:
-    """A sweep job's folder must lie in the folder its submitter created and marked; a job on
-    another machine that cannot see it says so instead of writing where nobody looks.
+def check_sweep_folder(job_folder: Path) -> None:
+    """A sweep job's folder must lie in the folder its submitter created and marked (at any
+    depth: ``hydra.sweep.subdir`` may nest); a job on another machine that cannot see it says
+    so instead of writing where nobody looks.
 
     Raises:
-        UserError: the sweep folder holds no marker here.
+        UserError: no folder above the job's is a sweep folder of the program's here.
     """
     import socket
 
-    from sim.files import is_ours
+    from sim.files import folder_kind
 
-    if not is_ours(sweep_dir):
-        raise UserError(
-            f"this job's sweep folder {sweep_dir} is not the one its sweep created (not visible "
-            f"from {socket.gethostname()}): when jobs run on other machines, give "
-            "hydra.sweep.dir on a file system they all share"
-        )
+    if any(folder_kind(p) == "sweep" for p in Path(job_folder).absolute().parents):
+        return
+    raise UserError(
+        f"the sweep folder of this job ({job_folder}) is not one its sweep created (not visible "
+        f"from {socket.gethostname()}): when jobs run on other machines, give hydra.sweep.dir on "
+        "a file system they all share"
+    )
 
 
 def task(cfg: DictConfig) -> None:
@@ -140,7 +142,7 @@ def task(cfg: DictConfig) -> None:
     started = time.perf_counter()
     try:
         if multirun:
-            check_sweep_folder(folder.parent)
+            check_sweep_folder(folder)
         claim(folder, "run", allow_hydra=True)
         lock(folder)
         if prepare_folder(cfg, folder, resume=bool(cfg.run.resume)) == "done":
@@ -240,11 +242,17 @@ def main() -> None:
     from sim.cli.preflight import claim_output, with_folder
 
     register_configs()
+    plan = None
     try:
         plan = check(sys.argv[1:])
         claim_output(plan)
     except UserError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        if plan is not None:
+            discard_unfinished(plan)
+        print("alliance-sim: interrupted before the run started", file=sys.stderr)
+        sys.exit(130)
     PREPARED.update(plan.prepared)
     sys.argv = [sys.argv[0], *with_folder(sys.argv[1:], plan)]
     try:

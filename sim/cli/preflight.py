@@ -59,7 +59,7 @@ OPEN_DICTS = {
         "min_pct_gdp",
         "max_pct_gdp",
     )
-} | {"scenario.events"}
+} | {"scenario.events", "model.predicates.budget_states", "model.predicates.share_states"}
 """Config dicts whose keys are the user's own (pairs, states, names): new entries need '+'."""
 
 
@@ -120,6 +120,11 @@ def check_flags(argv: list[str]) -> None:
             )
 
 
+USER_CONFIG_DIRS: list[Path] = []
+"""The user's config folders of the command line being checked (``--config-dir``): their
+options are listed beside the shipped ones when a choice is unknown."""
+
+
 def search_path(argv: list[str], overrides: list[str]) -> list[str]:
     """Overrides that give composition the user's own config folders, as Hydra will have them:
     ``--config-dir DIR`` and any ``hydra.searchpath=[...]`` of the command line."""
@@ -132,6 +137,7 @@ def search_path(argv: list[str], overrides: list[str]) -> list[str]:
             folder = arg.split("=", 1)[1]
         if folder is not None:
             path = Path(folder).expanduser().absolute()
+            USER_CONFIG_DIRS.append(path)
             out.append(f"hydra.searchpath=[{hydra_value(f'file://{path}')}]")
     return out
 
@@ -165,8 +171,8 @@ def split_argv(argv: list[str]) -> tuple[list[str], bool, bool]:
 def _group_options(group: str) -> list[str]:
     from sim.runner.config import config_dir
 
-    folder = config_dir() / group
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+    folders = [config_dir() / group, *(d / group for d in USER_CONFIG_DIRS)]
+    return sorted({p.stem for f in folders if f.is_dir() for p in f.glob("*.yaml")})
 
 
 def explain(exc: Exception) -> str:
@@ -287,6 +293,7 @@ class Plan:
     folder: Path | None = None
     key: str = "hydra.run.dir"
     multirun: bool = False
+    done: bool = False  # a single run resumed in a folder where it is complete: nothing to do
 
 
 def check(argv: list[str]) -> Plan:
@@ -324,7 +331,10 @@ def check(argv: list[str]) -> Plan:
     check_folders(overrides, folder, multirun, bool(cfg.run.resume))
     if bool(cfg.run.resume):
         check_resume(folder, multirun, model_overrides, sweeper, cfg)
-    return Plan(prepared, folder, key, multirun)
+    from sim.runner.output import is_complete
+
+    done = not multirun and bool(cfg.run.resume) and is_complete(folder)
+    return Plan(prepared, folder, key, multirun, done)
 
 
 def output_folder(overrides: list[str], task_overrides: list[str], key: str) -> Path:
@@ -380,6 +390,9 @@ def with_folder(argv: list[str], plan: Plan) -> list[str]:
         return list(argv)
     prefix = f"{plan.key}="
     kept = [a for a in argv if not a.lstrip("+").startswith(prefix)]
+    if plan.done:  # keep Hydra's record of the command that made the run (.hydra/)
+        kept = [a for a in kept if not a.lstrip("+").startswith("hydra.output_subdir=")]
+        kept.append("hydra.output_subdir=null")
     return [*kept, f"{prefix}{hydra_value(plan.folder)}"]
 
 
@@ -413,10 +426,11 @@ def check_folders(overrides: list[str], folder: Path, multirun: bool, resume: bo
     folder to resume, and an existing folder of finished runs needs ``run.resume``.
 
     Raises:
-        UserError: a folder with files the program did not write; resume without a folder; a
-            folder of finished runs without resume.
+        UserError: a folder with files the program did not write; a folder of the program's of
+            the other kind (a sweep's for a run, a run's for a sweep); resume without a folder;
+            a folder of finished runs without resume.
     """
-    from sim.files import is_ours
+    from sim.files import folder_kind
     from sim.runner.output import is_complete
 
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
@@ -429,13 +443,21 @@ def check_folders(overrides: list[str], folder: Path, multirun: bool, resume: bo
         raise UserError(f"{key} points at a file: {folder}; give a folder path")
     if not folder.is_dir():
         return
-    if not is_ours(folder):
+    kind = folder_kind(folder)
+    if kind is None:
         if any(folder.iterdir()):
             raise UserError(
                 f"{folder} already holds files that alliance-sim did not write; nothing there "
                 f"is touched. Give a new or empty folder as {key}, or leave it at its default"
             )
         return
+    wanted = "sweep" if multirun else "run"
+    if kind != wanted:
+        hint = " (a sweep's folder goes with -m, as hydra.sweep.dir)" if kind == "sweep" else ""
+        raise UserError(
+            f"{folder} is a {kind} folder of alliance-sim, not a {wanted} folder; give a new "
+            f"{key}{hint}"
+        )
     if resume:
         return
     finished = [p for p in folder.iterdir() if p.is_dir() and is_complete(p)] if multirun else []

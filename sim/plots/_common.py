@@ -27,43 +27,21 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def new_figure(width: float, height: float) -> Figure:
-    """Create a figure with constrained layout on its own Agg canvas (no pyplot).
+def new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+    """Create a figure on its own Agg canvas (no pyplot).
 
     Args:
         width: Width in inches.
         height: Height in inches.
+        layout: matplotlib's layout engine (``None``: the caller lays it out, e.g. with
+            ``tight_layout``).
 
     Returns:
         The new figure.
     """
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(fig)
     return fig
-
-
-SOFTWARE = "alliance-sim"
-"""The PNG ``Software`` text every figure carries: how a later write knows a file is ours."""
-
-
-def written_by_us(path: Path) -> bool:
-    """Whether the PNG at ``path`` is this package's: it carries the package's ``Software``
-    text (matplotlib writes text chunks before the image data), or it is a matplotlib PNG in
-    a folder of the program's (a run's ``plots/`` of a version that did not tag figures)."""
-    from sim.files import is_ours
-
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    if not head.startswith(b"\x89PNG"):
-        return False
-    if b"Software\x00" + SOFTWARE.encode() in head:
-        return True
-    legacy = b"Software\x00Matplotlib" in head
-    return legacy and (is_ours(path.parent) or is_ours(path.parent.parent))
 
 
 def save_figure(fig: Figure, path: Path) -> Path:
@@ -77,15 +55,15 @@ def save_figure(fig: Figure, path: Path) -> Path:
         UserError: ``path`` holds a file this package did not write.
     """
     from sim.errors import UserError
-    from sim.files import atomic_write
+    from sim.files import SOFTWARE, atomic_write, png_is_ours
 
     path = Path(path)
-    if path.exists() and not written_by_us(path):
+    if (path.exists() or path.is_symlink()) and not png_is_ours(path):
         raise UserError(
             f"{path} exists and was not written by alliance-sim; it is left alone: move it, or "
             "give another output folder"
         )
-    meta = {"Software": SOFTWARE}
+    meta = {"Software": SOFTWARE}  # how a later write knows this figure is ours
     atomic_write(
         path,
         lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, facecolor="white", metadata=meta),

@@ -19,21 +19,25 @@ deleted or overwritten.**
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import socket
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.files import MARKER, clean_stale_temporaries, is_ours
+from sim.files import (
+    MARKER,
+    clean_stale_temporaries,
+    folder_kind,
+    is_ours,
+    png_is_ours,
+    read_marker,
+    write_marker,
+)
 
 HYDRA_ENTRIES = (".hydra",)
 """Hydra's own entries in a job folder, written before the task runs."""
 
 RUN_FILES = ("config.yaml", "manifest.json")
-RUN_TABLE_NAMES = ("actors", "states", "ties", "alliances", "events", "summary")
-SWEEP_FILES = ("sweep.json", "runs.parquet", "runs.csv", "summary.csv")
 
 _HELD: dict[Path, int] = {}
 """Folders this process holds locked (resolved path -> open file descriptor of the marker)."""
@@ -60,33 +64,6 @@ def _is_hydra_entry(entry: Path) -> bool:
     return entry.name in HYDRA_ENTRIES or (entry.is_file() and entry.suffix == ".log")
 
 
-def marker_info(folder: Path) -> dict:
-    """What the marker says (empty when it is missing or unreadable)."""
-    try:
-        data = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_marker(folder: Path, kind: str) -> None:
-    info = {
-        "created_by": "alliance-sim",
-        "kind": kind,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "note": "This folder was created by alliance-sim; the program may rewrite what it wrote "
-        "here (run.resume) and nothing else.",
-    }
-    try:
-        fd = os.open(folder / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return  # another process of ours marked it first
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(info, fh, indent=2)
-
-
 def _unusable(folder: Path, why: str) -> UserError:
     return UserError(f"cannot use {folder} as an output folder: {why}")
 
@@ -104,7 +81,8 @@ def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
         Whether this call created the folder.
 
     Raises:
-        UserError: the path is a file, or a folder with other content and no marker, or it
+        UserError: the path is a file, a folder with other content and no marker, a folder of
+            the program's of another kind (a sweep's for a run, a run's for a sweep), or it
             cannot be created or written.
     """
     folder = Path(folder)
@@ -112,9 +90,17 @@ def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
         if folder.exists() and not folder.is_dir():
             raise _unusable(folder, "it is a file; give a folder path")
         if folder.is_dir():
-            if is_ours(folder):
-                if not (folder / MARKER).is_file():
-                    _write_marker(folder, kind)
+            found = folder_kind(folder)
+            if found is not None:
+                if found != kind:
+                    raise _unusable(
+                        folder,
+                        f"it is a {found} folder of alliance-sim, not a {kind} folder; give a "
+                        f"{'sweep folder with -m' if kind == 'sweep' else 'run folder without -m'}"
+                        " or a new folder",
+                    )
+                if read_marker(folder) is None:
+                    write_marker(folder, kind)
                 return False
             others = [e for e in folder.iterdir() if not (allow_hydra and _is_hydra_entry(e))]
             if others:
@@ -126,7 +112,7 @@ def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
                     "nothing there is touched. Give a new or empty folder, or leave "
                     "hydra.run.dir / hydra.sweep.dir at their defaults",
                 )
-            _write_marker(folder, kind)
+            write_marker(folder, kind)
             # empty but for Hydra's files of this job: Hydra made it for this job
             (CREATED if allow_hydra else ADOPTED).add(folder.resolve())
             return allow_hydra
@@ -134,7 +120,7 @@ def claim(folder: Path, kind: str, allow_hydra: bool = False) -> bool:
             folder.mkdir(parents=True)
         except FileExistsError:  # another run made it a moment ago: judge it as it is now
             return claim(folder, kind, allow_hydra)
-        _write_marker(folder, kind)
+        write_marker(folder, kind)
         CREATED.add(folder.resolve())
         return True
     except OSError as exc:
@@ -182,11 +168,13 @@ def release(folder: Path) -> None:
 def run_outputs(folder: Path) -> list[Path]:
     """The entries of a run folder that a run writes (by name), present now."""
     folder = Path(folder)
-    names = [*RUN_FILES, *(f"{t}.{ext}" for t in RUN_TABLE_NAMES for ext in ("parquet", "csv"))]
-    found = [folder / n for n in names if (folder / n).is_file()]
+    from sim.runner.output import TABLES
+
+    names = [*RUN_FILES, *(f"{t}.{ext}" for t in TABLES for ext in ("parquet", "csv"))]
+    found = [folder / n for n in names if (folder / n).is_file() and not (folder / n).is_symlink()]
     plots = folder / "plots"
-    if plots.is_dir():
-        found += sorted(p for p in plots.iterdir() if p.is_file() and p.suffix == ".png")
+    if plots.is_dir() and not plots.is_symlink():
+        found += sorted(p for p in plots.iterdir() if p.suffix == ".png" and png_is_ours(p))
     return found
 
 
@@ -197,16 +185,22 @@ def clear_run_outputs(folder: Path) -> None:
     plots, and temporaries of dead processes); anything else in the folder stays.
 
     Raises:
-        UserError: the folder is not the program's.
+        UserError: the folder is not the program's, or its ``plots/`` is a link.
     """
     folder = Path(folder)
     if not is_ours(folder):
         raise _unusable(folder, "it holds no alliance-sim marker; nothing there is touched")
+    if (folder / "plots").is_symlink():
+        raise _unusable(
+            folder,
+            "its plots/ is a link, and the program writes and clears nothing through a link; "
+            "remove the link or give a new folder",
+        )
     for path in run_outputs(folder):
         clean_stale_temporaries(path)
         path.unlink(missing_ok=True)
     plots = folder / "plots"
-    if plots.is_dir() and not any(plots.iterdir()):
+    if plots.is_dir() and not plots.is_symlink() and not any(plots.iterdir()):
         plots.rmdir()
 
 
@@ -214,44 +208,54 @@ def remove_if_created(folder: Path) -> None:
     """After a failed run, undo what it wrote: a folder this process created goes whole; an
     empty folder it marked is emptied again (its outputs, Hydra's files, the marker); any other
     folder of the program loses only this run's outputs. Only a folder this process holds
-    locked is touched, and a complete run never is."""
+    locked is touched (and it is released only after), a complete run never is, and a problem
+    while cleaning up never hides the error that caused it."""
+    with contextlib.suppress(OSError, UserError):
+        _undo_run(Path(folder))
+
+
+def _undo_run(folder: Path) -> None:
     import shutil
 
-    folder = Path(folder)
     if not folder.is_dir() or not is_ours(folder) or (folder / "manifest.json").exists():
         return
     resolved = folder.resolve()
     if resolved not in _HELD:  # another run's folder (it holds the lock): not ours to undo
         return
     if resolved in CREATED:
-        release(folder)
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # before the lock goes: no run can slip in
         CREATED.discard(resolved)
+        release(folder)
         return
     clear_run_outputs(folder)
     if resolved in ADOPTED:
-        release(folder)
         for entry in folder.iterdir():
+            if entry.is_symlink():
+                continue
             if entry.name == ".hydra" and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
             elif entry.is_file() and (entry.suffix == ".log" or entry.name == MARKER):
                 entry.unlink(missing_ok=True)
         ADOPTED.discard(resolved)
+        release(folder)
 
 
 def remove_sweep_if_unused(folder: Path) -> None:
     """After a sweep failed: remove its folder if this process created it and no job in it
-    finished (a finished job is kept, to resume from)."""
+    finished (a finished job is kept, to resume from); never raises."""
     import shutil
 
     from sim.runner.output import is_complete
 
     folder = Path(folder)
-    resolved = folder.resolve()
-    if not folder.is_dir() or resolved not in CREATED or resolved not in _HELD:
-        return
-    if any(p.is_dir() and is_complete(p) for p in folder.iterdir()):
-        return
-    release(folder)
-    shutil.rmtree(folder, ignore_errors=True)
-    CREATED.discard(resolved)
+    try:
+        resolved = folder.resolve()
+        if not folder.is_dir() or resolved not in CREATED or resolved not in _HELD:
+            return
+        if any(p.is_dir() and is_complete(p) for p in folder.iterdir()):
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        CREATED.discard(resolved)
+        release(folder)
+    except OSError:
+        pass

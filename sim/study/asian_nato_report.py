@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.plots._common import new_figure
 from sim.study.asian_nato import first_year_stakes
-from sim.study.results import blank_figure
 
 
 def figure_dose(dose: pd.DataFrame):
     """P(Asian NATO) against the yearly injection, log scale (0 drawn at the left edge)."""
 
-    fig = blank_figure(8, 4.8)
+    fig = new_figure(8, 4.8, layout=None)
     ax = fig.add_subplot()
     positive = dose[dose["value"] > 0]
     x0 = positive["value"].min() / 3
@@ -56,7 +56,7 @@ def figure_scenarios(scen: pd.DataFrame, outcomes: list[str]):
     from sim.outcomes import label
 
     panels = [("formed_20", "P(Asian NATO within 20 years)"), *((o, label(o)) for o in outcomes)]
-    fig = blank_figure(14, 7)
+    fig = new_figure(14, 7, layout=None)
     axes = fig.subplots(2, 3, sharey=True)
     y = np.arange(len(scen))
     for ax, (key, title) in zip(axes.flat, panels, strict=True):
@@ -82,7 +82,7 @@ def figure_sensitivity(sens: pd.DataFrame):
     """Change of P(Asian NATO within 20 years) when each parameter is set low or high."""
 
     doses = sorted(sens["dose_usd_bn"].unique())
-    fig = blank_figure(12, 5)
+    fig = new_figure(12, 5, layout=None)
     axes = fig.subplots(1, len(doses), sharey=True, squeeze=False)[0]
     params = [p for p in sens["parameter"].unique() if p != "default"]
     y = np.arange(len(params))

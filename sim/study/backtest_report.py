@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
+from sim.plots._common import new_figure
 from sim.study.backtest import Fit, Scores
-from sim.study.results import blank_figure
 
 
 def figure_allies(sim, actual, naive, last_in_sample: int):
@@ -15,7 +15,7 @@ def figure_allies(sim, actual, naive, last_in_sample: int):
     allies = sorted(actual["iso3"].unique())
     cols = 8
     rows = math.ceil(len(allies) / cols)
-    fig = blank_figure(18, 2.3 * rows + 0.8)
+    fig = new_figure(18, 2.3 * rows + 0.8, layout=None)
     axes = fig.subplots(rows, cols, sharex=True)
     for ax in axes.flat[len(allies) :]:
         ax.set_visible(False)
@@ -48,7 +48,7 @@ def figure_allies(sim, actual, naive, last_in_sample: int):
 
 def figure_errors(by_year: pd.DataFrame, last_in_sample: int):
     """MAE and Spearman's rho by year, model against the naive forecast."""
-    fig = blank_figure(12, 4.4)
+    fig = new_figure(12, 4.4, layout=None)
     axes = fig.subplots(1, 2)
     for ax, key, label in (
         (axes[0], "mae", "mean absolute error (points of GDP)"),

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.plots._common import new_figure
 from sim.study.metrics import study_outcomes
-from sim.study.results import blank_figure
 from sim.study.sensitivity import Analysis
 
 
@@ -22,7 +22,7 @@ def figure_morris(table: pd.DataFrame, outcomes: dict[str, str]):
     """mu* against sigma per outcome, mu* intervals as bars; parameters numbered (key below)."""
     names = list(dict.fromkeys(table["parameter"]))
     number = {p: k + 1 for k, p in enumerate(names)}
-    fig = blank_figure(16, 6.4)
+    fig = new_figure(16, 6.4, layout=None)
     axes = fig.subplots(1, len(outcomes))
     for ax, (key, title) in zip(axes, outcomes.items(), strict=True):
         t = table[table["outcome"] == key]
@@ -64,7 +64,7 @@ def figure_morris(table: pd.DataFrame, outcomes: dict[str, str]):
 
 def figure_sobol(table: pd.DataFrame, outcomes: dict[str, str]):
     """S1 and ST bars with 95 % bootstrap intervals, one panel per outcome."""
-    fig = blank_figure(16, 5.2)
+    fig = new_figure(16, 5.2, layout=None)
     axes = fig.subplots(1, len(outcomes), sharey=True)
     for ax, (key, title) in zip(axes, outcomes.items(), strict=True):
         t = table[table["outcome"] == key].reset_index(drop=True)

@@ -35,12 +35,32 @@ class Counts:
 COUNTS = Counts()
 
 
+def make_png(path: Path) -> Path:
+    """A PNG of the user's (plain matplotlib, no alliance-sim tag)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = Figure(figsize=(1, 1))
+    FigureCanvasAgg(fig)
+    fig.savefig(path)
+    return path
+
+
 def user_files(root: Path) -> Path:
-    """Put a user's own work in ``root``: nothing of it may change."""
+    """Put a user's own work in ``root``, with the names the program writes and clears among
+    it (tables, config, manifest, figures, a file named like the marker, a link): nothing of it
+    may change."""
     (root / "thesis.tex").write_text("\\chapter{Alliances}\n")
     (root / "src").mkdir(exist_ok=True)
     (root / "src" / "analysis.py").write_text("print('mine')\n")
     (root / "states.parquet").write_text("a file of the user's with an output's name")
+    (root / "summary.csv").write_text("my,own\n1,2\n")
+    (root / "config.yaml").write_text("mine: true\n")
+    (root / "manifest.json").write_text('{"package": "another-tool", "complete": true}\n')
+    (root / ".alliance-sim").write_text("my rc settings\n")
+    make_png(root / "plots" / "fig1.png")
+    (root / "src" / "link").symlink_to("../thesis.tex")
     return root
 
 

@@ -332,3 +332,44 @@ def test_junk_command_lines_in_a_real_process(argv):
     assert {k: v for k, v in after.items() if k in before} == before
     new = {k.split("/")[0] for k in after if k not in before}
     assert new <= {"outputs", "multirun"}, f"{argv} wrote {sorted(new)}"
+
+
+# ----------------------------------------------------------------------- output folders
+
+USER_PLACES = [".", "src", "plots", "src/link", "thesis.tex", "summary.csv", "src/../plots", "./"]
+
+
+@settings(
+    max_examples=20 * SCALE,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    place=st.sampled_from(USER_PLACES),
+    sweep=st.booleans(),
+    resume=st.booleans(),
+)
+def test_output_folders_among_the_users_files_are_refused(place, sweep, resume):
+    """Aim a run or a sweep at a folder (or file) of the user's, which holds files with the
+    names the program writes and clears: refused with one line, nothing changed."""
+    key = "hydra.sweep.dir" if sweep else "hydra.run.dir"
+    argv = [*(["-m", "seed=1,2"] if sweep else []), *QUICK, "world=classroom5", f"{key}={place}"]
+    if resume:
+        argv.append("run.resume=true")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = user_files(Path(tmp))
+        before = snapshot(root)
+        proc = subprocess.run(
+            [str(EXE), *argv],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "MPLBACKEND": "Agg"},
+        )
+        after = snapshot(root)
+    COUNTS.add("alliance-sim output folders (subprocess)", proc.returncode == 2 and after == before)
+    assert proc.returncode == 2, f"{argv}: exit {proc.returncode}\n{proc.stderr[-1000:]}"
+    assert_one_line(proc.stderr, "alliance-sim")
+    assert after == before, f"{argv} changed the user's files"
