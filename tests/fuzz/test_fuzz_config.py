@@ -38,6 +38,17 @@ EXE = Path(sys.executable).with_name("alliance-sim")
 QUICK = ("model.horizon=2", "run.plots=false", "run.csv=false")
 
 
+def fuzz_settings(cases: int, in_process: bool = False):
+    """Hypothesis settings of this file: ``cases`` x ALLIANCE_SIM_FUZZ_SCALE examples, the same
+    ones every run (derandomised, so that CI is reproducible), no deadline."""
+    checks = [HealthCheck.too_slow]
+    if in_process:  # monkeypatch is reset by the harness itself for every example
+        checks.append(HealthCheck.function_scoped_fixture)
+    return settings(
+        max_examples=cases * SCALE, deadline=None, derandomize=True, suppress_health_check=checks
+    )
+
+
 class Accepted(Exception):  # noqa: N818 (a signal, not an error)
     """The command line passed every check (raised instead of creating a folder)."""
 
@@ -117,12 +128,7 @@ def argv_for(t: Target, value: str) -> list[str]:
     return [*t.base, *quick, t.override(value)]
 
 
-@settings(
-    max_examples=300 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(300, in_process=True)
 @given(case=bad_case())
 def test_bad_values_get_one_line_and_exit_2(case, monkeypatch):
     t, value = case
@@ -133,12 +139,7 @@ def test_bad_values_get_one_line_and_exit_2(case, monkeypatch):
     assert_one_line(err, "alliance-sim")
 
 
-@settings(
-    max_examples=20 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz_settings(20)
 @given(case=bad_case())
 def test_bad_values_in_a_real_process(case):
     t, value = case
@@ -150,12 +151,7 @@ def test_bad_values_in_a_real_process(case):
     assert after == before, f"{argv} wrote or changed files"
 
 
-@settings(
-    max_examples=25 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz_settings(25)
 @given(case=edge_case())
 def test_values_inside_the_range_run_or_get_one_line(case):
     t, value = case
@@ -215,12 +211,7 @@ def malformed_world(draw) -> tuple[str, str | None]:
     return actors, "\n".join(lines) + "\n"
 
 
-@settings(
-    max_examples=60 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(60, in_process=True)
 @given(world=malformed_world())
 def test_malformed_csv_worlds_get_one_line_or_run(world, monkeypatch, tmp_path_factory):
     actors, propensity = world
@@ -285,12 +276,7 @@ WORDS = [
 ]
 
 
-@settings(
-    max_examples=120 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@fuzz_settings(120, in_process=True)
 @given(argv=st.lists(st.sampled_from(WORDS) | st.text(max_size=12), min_size=1, max_size=5))
 def test_junk_command_lines_never_give_a_traceback(argv, monkeypatch):
     """Whatever the command line, the checks either pass it or refuse it with one line."""
@@ -301,12 +287,7 @@ def test_junk_command_lines_never_give_a_traceback(argv, monkeypatch):
         assert_one_line(err, "alliance-sim")
 
 
-@settings(
-    max_examples=30 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz_settings(30)
 @given(argv=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4))
 def test_junk_command_lines_in_a_real_process(argv):
     """As above, through Hydra itself: what the checks pass, Hydra runs without a traceback;
@@ -339,12 +320,7 @@ def test_junk_command_lines_in_a_real_process(argv):
 USER_PLACES = [".", "src", "plots", "src/link", "thesis.tex", "summary.csv", "src/../plots", "./"]
 
 
-@settings(
-    max_examples=20 * SCALE,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@fuzz_settings(20)
 @given(
     place=st.sampled_from(USER_PLACES),
     sweep=st.booleans(),
