@@ -1,7 +1,7 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (tables and plots, and where they are)
 #   make test   set up .venv with the test tools and run lint and every test, on every core
-#   make test-fast   the edit-test loop: lint and the tests not marked slow or fuzz (~2 min)
+#   make test-fast   the edit-test loop: lint and the tests not marked slow or fuzz (3-4 min)
 # Pass Hydra overrides to run with ARGS, e.g.  make run ARGS="scenario=injection_1p5b seed=7"
 .PHONY: run test test-fast lint bench setup clean
 

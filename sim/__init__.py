@@ -1,13 +1,19 @@
 """alliance-sim: an agent-based model of alliance formation, budgets and the 'Asian NATO' question.
 
-Layers (each imports only from those above it in this list):
-    sim.core     pure numpy: payoffs, budget and alignment rules, landscape theory, Richardson,
-                 coalition detection.
-    sim.world    calibration tables, the world builder and the scenario events.
+Floors (each imports only from those above it in this list; tests/test_layers.py checks it):
+    sim.errors, sim.schema      the user-facing error; the config types and their ranges.
+    sim.files, sim.stats, sim.validate, sim.outcomes
+                                atomic writes and the folder marker; intervals; the config's
+                                numbers checked; the outcomes, defined once.
+    sim.core     pure numpy: payoffs, budget and alignment arithmetic, landscape theory,
+                 Richardson, coalition detection.
+    sim.world    calibration tables, the world builder and the scenario event kinds.
+    sim.rules    the alignment rules, one registered class per file.
     sim.abm      the Mesa wiring: StateAgent and AllianceModel.
-    sim.runner   configs, seeds, replicates, run folders and their tables.
     sim.plots    figures drawn from the run tables.
-    sim.cli      the command-line faces.
+    sim.runner   configs, seeds, replicates, run and sweep folders and their tables.
+    sim.study    the experiments' harness.
+    sim.cli, sim.demos, sim.page   the commands, the classroom demos and page.
 """
 
 import os as _os

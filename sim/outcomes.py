@@ -69,7 +69,7 @@ class Family:
         return [
             Outcome(
                 self.name.format(key=key),
-                self.label.format(Key=key.capitalize()),
+                self.label.format(Key=key.upper() if len(key) <= 3 else key.capitalize()),
                 self.unit,
                 self.kind,
                 lambda run, code=code: self.compute(run, code),

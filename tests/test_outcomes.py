@@ -45,7 +45,8 @@ def test_families_take_their_states_from_config(compose_cfg, run_tables):
     usa = states[states["iso3"] == "USA"]["defence_usd_bn"]
     expected = 100 * (usa.iloc[-1] / usa.iloc[0] - 1)
     assert summary["usa_budget_change_pct"].iloc[0] == pytest.approx(expected, rel=1e-12)
-    assert oc.label("usa_budget_change_pct") == "Usa's defence spending, % change"
+    assert oc.label("usa_budget_change_pct") == "USA's defence spending, % change"
+    assert oc.label("korea_budget_change_pct") == "Korea's defence spending, % change"
     assert oc.is_probability("asian_nato_formed") and not oc.is_probability("usa_budget_change_pct")
 
 

@@ -22,16 +22,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from sim.errors import UserError
+from sim.errors import UserError, printable
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
 def one_line(message: object) -> str:
-    """The first non-empty line of ``message`` (a message printed to the user is one line)."""
+    """The first non-empty line of ``message`` (a message printed to the user is one line),
+    with any other control character shown escaped (``sim.errors.printable``)."""
     lines = [line.strip() for line in str(message).splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"
+    return printable(lines[0]) if lines else "unknown error"
 
 
 def fail(prog: str, message: object) -> NoReturn:

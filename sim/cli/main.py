@@ -19,13 +19,13 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from sim.cli.args import EXIT_USER_ERROR
 from sim.errors import UserError, printable
 from sim.runner.config import config_dir, register_resolvers
 from sim.runner.folders import shown
 from sim.runner.sweep import JOBS_ENV
 from sim.schema import register_configs
 
-EXIT_USER_ERROR = 2
 PREPARED: dict = {}
 """Worlds and events built by the preflight, reused by the run of the same config."""
 
