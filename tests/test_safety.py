@@ -453,3 +453,19 @@ def test_a_skipped_resume_keeps_the_record_of_the_command_that_made_the_run(tmp_
     assert {k: v for k, v in snapshot(folder).items() if not k.endswith(".log")} == {
         k: v for k, v in before.items() if not k.endswith(".log")
     }
+
+
+def test_a_resumed_sweep_drops_its_old_plots_but_not_a_users(tmp_path):
+    from fuzz.contract import make_png
+
+    from sim.plots._common import new_figure, save_figure
+    from sim.runner.sweep import invalidate
+
+    sweep = tmp_path / "sw"
+    (sweep / "plots").mkdir(parents=True)
+    (sweep / "sweep.json").write_text('{"complete": true}')
+    save_figure(new_figure(1, 1), sweep / "plots" / "outcomes_vs_seed.png")
+    make_png(sweep / "plots" / "mine.png")
+    invalidate(sweep, jobs=2)
+    assert sorted(p.name for p in (sweep / "plots").iterdir()) == ["mine.png"]
+    assert not json.loads((sweep / "sweep.json").read_text())["complete"]

@@ -383,13 +383,20 @@ def _mark_incomplete(
 
 def invalidate(sweep_dir: Path, jobs: int) -> None:
     """A sweep starting in a folder that holds an earlier sweep's table (a resume): mark the
-    folder incomplete and remove the old table first, so that if this sweep is interrupted no
-    stale table looks like its result."""
+    folder incomplete and remove the old table and the sweep's own plots first (figures the
+    program drew, not through a link), so that no stale result sits beside the new one."""
+    from sim.files import png_is_ours
+
     if not (sweep_dir / SWEEP_MANIFEST).exists():
         return
     _mark_incomplete(sweep_dir, jobs, ["(sweep running)"])
     for name in (f"{RUNS_TABLE}.parquet", f"{RUNS_TABLE}.csv", "summary.csv"):
         (sweep_dir / name).unlink(missing_ok=True)
+    plots = sweep_dir / "plots"
+    if plots.is_dir() and not plots.is_symlink():
+        for png in plots.glob("*.png"):
+            if png_is_ours(png):
+                png.unlink()
 
 
 class AggregateSweep(Callback):
