@@ -134,22 +134,23 @@ def summary_row(run: RunResult, predicates: Any) -> dict[str, Any]:
 def reported(columns) -> list[Outcome]:
     """The outcomes sweeps, comparisons and experiments report, among ``columns`` (a family's
     members are those the runs' config named)."""
-    known = {o.name: o for o in outcomes()}
-    found = []
-    for column in columns:
-        o = known.get(column) or _family_member(column)
-        if o is not None and o.report:
-            found.append(o)
-    order = {o.name: i for i, o in enumerate(outcomes())}
+    known = outcomes()
+    order = {o.name: i for i, o in enumerate(known)}
+    found = [o for c in columns if (o := find(c, known)) is not None and o.report]
     return sorted(found, key=lambda o: order.get(o.name, len(order)))
 
 
-def _family_member(column: str) -> Outcome | None:
+def find(name: str, known: list[Outcome] | None = None) -> Outcome | None:
+    """The outcome named ``name``: one of ``known`` (default ``outcomes()``), or else a member
+    of a family for any key (``usa_budget_change_pct``); None if it is not an outcome."""
+    for o in outcomes() if known is None else known:
+        if o.name == name:
+            return o
     for entry in REGISTRY:
         if isinstance(entry, Family):
             prefix, _, suffix = entry.name.partition("{key}")
-            if column.startswith(prefix) and column.endswith(suffix):
-                key = column[len(prefix) : len(column) - len(suffix)]
+            if name.startswith(prefix) and name.endswith(suffix):
+                key = name[len(prefix) : len(name) - len(suffix)]
                 if key:
                     return entry.expand({key: ""})[0]
     return None
@@ -157,12 +158,13 @@ def _family_member(column: str) -> Outcome | None:
 
 def label(name: str) -> str:
     """An outcome's label (its name if it is not an outcome)."""
-    o = next((o for o in outcomes() if o.name == name), None) or _family_member(name)
+    o = find(name)
     return o.label if o is not None else name
 
 
 def is_probability(name: str) -> bool:
-    o = next((o for o in outcomes() if o.name == name), None) or _family_member(name)
+    """Whether ``name`` is an outcome of kind ``probability`` (a 0/1 indicator)."""
+    o = find(name)
     return o is not None and o.kind == "probability"
 
 

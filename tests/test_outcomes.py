@@ -40,8 +40,8 @@ def test_a_registered_outcome_reaches_the_summary_and_the_sweep_reports(
 
 def test_families_take_their_states_from_config(compose_cfg, run_tables):
     cfg = compose_cfg(*FAST, "+model.predicates.budget_states.usa=USA")
-    summary = run_tables(cfg)["summary"]
-    states = run_tables(cfg)["states"]
+    tables = run_tables(cfg)
+    summary, states = tables["summary"], tables["states"]
     usa = states[states["iso3"] == "USA"]["defence_usd_bn"]
     expected = 100 * (usa.iloc[-1] / usa.iloc[0] - 1)
     assert summary["usa_budget_change_pct"].iloc[0] == pytest.approx(expected, rel=1e-12)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import doctest
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -199,6 +200,15 @@ def test_every_cited_work_is_in_the_odd_bibliography():
                 problems.append(f"{where}: {citation[0]!r} is not in docs/ODD.md's bibliography")
     assert sections > 0
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", ["expected_utility", "landscape", "balance_of_threat"])
+def test_each_built_in_rule_carries_references(name):
+    """Each rule cites its sources (whether they are in the bibliography is checked above)."""
+    from sim.rules import get_rule
+
+    doc = inspect.getdoc(get_rule(name)) or ""
+    assert any(CITATION.search(body) for body in references_sections(doc)), name
 
 
 def test_core_functions_carry_references():

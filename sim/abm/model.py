@@ -18,6 +18,7 @@ All randomness comes from the model's own generator (``Model(rng=seed)``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 import mesa
 import numpy as np
@@ -455,34 +456,14 @@ class AllianceView:
         self.config = model.params.alignment
         self.iso3 = model.world.iso3
 
-    # --- reading ------------------------------------------------------------------------------
-    @property
-    def rng(self) -> np.random.Generator:
-        return self.model.random_np
-
-    @property
-    def ctx(self) -> payoffs.AlignmentContext:
-        return self.model.ctx
-
-    @property
-    def levels(self) -> np.ndarray:
-        return self.model.levels
-
-    @property
-    def bilateral(self) -> np.ndarray:
-        return self.model.state.bilateral
-
-    @property
-    def treaty_levels(self) -> np.ndarray:
-        return self.model.treaty_levels
-
-    @property
-    def capability(self) -> np.ndarray:
-        return self.model.state.capability
-
-    @property
-    def sides(self) -> np.ndarray:
-        return self.model.sides
+    # --- reading: the model's own arrays (ModelView's attributes) ----------------------------
+    rng = property(attrgetter("model.random_np"))
+    ctx = property(attrgetter("model.ctx"))
+    levels = property(attrgetter("model.levels"))
+    bilateral = property(attrgetter("model.state.bilateral"))
+    treaty_levels = property(attrgetter("model.treaty_levels"))
+    capability = property(attrgetter("model.state.capability"))
+    sides = property(attrgetter("model.sides"))
 
     def propensity(self) -> np.ndarray:
         return self.model.propensity()
