@@ -14,8 +14,6 @@ from omegaconf import OmegaConf
 from sim.study import sensitivity as sa
 from sim.study.config import load_config
 
-pytestmark = pytest.mark.slow
-
 CFG = load_config(ROOT / "experiments" / "sensitivity")
 
 
@@ -81,6 +79,7 @@ def test_top_parameters_takes_the_largest_on_any_outcome():
     assert sa.top_parameters(morris, ["p", "q", "r"], 2) == ["p", "r"]
 
 
+@pytest.mark.slow
 def test_quick_run(tmp_path):
     run_quick("sensitivity", tmp_path)
     results = tmp_path / "results"
@@ -110,3 +109,14 @@ def test_quick_config_replaces_whole_values():
     assert list(quick.parameters) == list(CFG.parameters)[:4]
     assert quick.morris.levels == CFG.morris.levels  # not named in quick.yaml: kept
     assert quick.sobol.top_k == 2
+
+
+def test_saved_results_must_hold_the_same_design():
+    """--report-only refuses tables made with another Morris or Sobol design."""
+    prob = {"num_vars": 2, "names": ["p", "q"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    x = sa.sobol_design(prob, 4, seed=1)
+    points = pd.DataFrame(x, columns=prob["names"]).assign(outcome=1.0)
+    sa.check_design(points, prob, x)
+    for other in (sa.sobol_design(prob, 8, seed=1), x + 0.01):
+        with pytest.raises(ValueError, match="another design"):
+            sa.check_design(points, prob, other)

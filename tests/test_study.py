@@ -102,6 +102,7 @@ def test_spearman_is_scipys():
     from scipy.stats import spearmanr
 
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
     assert spearman([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(0.8)
     a, b = [1, 2, 2, 3, 5], [2, 1, 4, 4, 6]
     assert spearman(a, b) == spearmanr(a, b).statistic

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from sim.cli.args import fail
 from sim.study import results as out
 from sim.study import sensitivity
 from sim.study import sensitivity_report as report
@@ -39,21 +39,17 @@ OUTPUTS = (*(f"{t}.csv" for t in TABLES), *FIGURES, "runs.parquet", "seeds.csv")
 OUTPUTS = (*OUTPUTS, "config_resolved.yaml", "elapsed_s.txt")
 
 
-def fail(message: str) -> None:
-    """One line on stderr and exit status 2, like the project's commands."""
-    print(f"{STUDY}: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
 def saved_results(results: Path) -> dict[str, pd.DataFrame]:
-    """The tables of an earlier run, for ``--report-only``."""
+    """The tables of an earlier run, for ``--report-only``, with today's outcome names
+    (``sensitivity.LEGACY_NAMES``: the committed results predate them)."""
     if not (results / "runs.parquet").is_file():
-        fail(f"{results} holds no runs.parquet: run without --report-only first")
-    return {
+        fail(STUDY, f"{results} holds no runs.parquet: run without --report-only first")
+    tables = {
         "runs": pd.read_parquet(results / "runs.parquet"),
         "morris_design": pd.read_csv(results / "morris_design.csv"),
         "sobol_design": pd.read_csv(results / "sobol_design.csv"),
     }
+    return {name: t.rename(columns=sensitivity.LEGACY_NAMES) for name, t in tables.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -71,8 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         import SALib  # noqa: F401
     except ModuleNotFoundError:
         fail(
+            STUDY,
             "SALib is not installed; run scripts/bootstrap.sh validation (or make test, which "
-            "installs every extra)"
+            "installs every extra)",
         )
     cfg = load_config(HERE, args.quick)
     workers = args.workers if args.workers is not None else int(cfg.workers)
@@ -84,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
         a = sensitivity.analyse(cfg, workers, saved)
     except ValueError as exc:
         fail(
+            STUDY,
             f"{results}: {exc} (a --quick run, or another config.yaml): give the same options, "
-            "or run without --report-only"
+            "or run without --report-only",
         )
     if args.report_only:
         elapsed = float((results / "elapsed_s.txt").read_text())

@@ -21,7 +21,6 @@ from omegaconf import OmegaConf, open_dict
 from sim.study.metrics import mae, spearman
 
 MODEL_KEYS = ("model.",)  # grid keys set on the model config; the others shape the scenario
-__all__ = ["mae", "spearman"]  # re-exported: the scores the back-test reports
 
 
 def load_actual(path: Path, exclude: list[str] = ()) -> pd.DataFrame:

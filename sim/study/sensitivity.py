@@ -26,7 +26,7 @@ LEGACY_NAMES = {
     "chn_share_change_pp": "china_share_change_pp",
 }
 """Columns of results written before the outcomes came from the registry, and their names now
-(for ``--report-only`` on such results)."""
+(``experiments/sensitivity/run.py`` renames them when it reads saved results)."""
 
 
 def problem(cfg, names: list[str] | None = None) -> dict:
@@ -231,26 +231,32 @@ class Analysis:
         }
 
 
+def check_design(points: pd.DataFrame, prob: dict, x: np.ndarray) -> None:
+    """Raise ValueError unless a saved per-point table holds the design ``x`` of ``prob``."""
+    design = points.reindex(columns=prob["names"]).to_numpy(float)
+    if design.shape != x.shape or not np.allclose(design, x):
+        raise ValueError("the saved results were made with another design")
+
+
 def analyse(cfg, workers: int, saved: dict | None = None) -> Analysis:
     """Screen, choose, then compute Sobol indices. With ``saved`` (``runs``, ``morris_design``,
-    ``sobol_design`` tables of an earlier run of the same designs) nothing is run.
+    ``sobol_design`` tables of an earlier run of the same designs, outcome columns under
+    today's names: :data:`LEGACY_NAMES`) nothing is run.
 
     Raises:
-        ValueError: ``saved`` was made with another Morris design.
+        ValueError: ``saved`` was made with another Morris or Sobol design.
     """
     full = problem(cfg)
     check_problem(full, {k: float(v.default) for k, v in cfg.parameters.items()})
     m = cfg.morris
     x_m = morris_design(full, int(m.trajectories), int(m.levels), int(m.sample_seed))
     if saved is not None:
-        runs = saved["runs"].rename(columns=LEGACY_NAMES)
+        runs = saved["runs"]
         runs_m, runs_s = (
             runs[runs["stage"] == s].reset_index(drop=True) for s in ("morris", "sobol")
         )
-        points_m = saved["morris_design"].rename(columns=LEGACY_NAMES)
-        design = points_m.reindex(columns=full["names"]).to_numpy(float)
-        if design.shape != x_m.shape or not np.allclose(design, x_m):
-            raise ValueError("the saved results were made with another design")
+        points_m = saved["morris_design"]
+        check_design(points_m, full, x_m)
     else:
         runs_m, points_m = evaluate("morris", full, x_m, cfg, int(m.seeds), workers)
     morris_t = morris_table(cfg, full, x_m, points_m)
@@ -258,7 +264,8 @@ def analyse(cfg, workers: int, saved: dict | None = None) -> Analysis:
     sub = problem(cfg, kept)
     x_s = sobol_design(sub, int(cfg.sobol.n), int(cfg.sobol.sample_seed))
     if saved is not None:
-        points_s = saved["sobol_design"].rename(columns=LEGACY_NAMES)
+        points_s = saved["sobol_design"]
+        check_design(points_s, sub, x_s)
     else:
         runs_s, points_s = evaluate("sobol", sub, x_s, cfg, int(cfg.sobol.seeds), workers)
     sobol_t = sobol_table(cfg, sub, points_s)
