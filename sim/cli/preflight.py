@@ -229,19 +229,26 @@ def explain(exc: Exception) -> str:
     return f"{first} ({type(exc).__name__})"
 
 
-def compose_checked(overrides: list[str]):
-    """Compose a config; any composition error becomes a UserError."""
+def compose_checked(overrides: list[str], hydra_overrides: list[str] | None = None):
+    """Compose a config; any composition error becomes a UserError.
+
+    Args:
+        overrides: the config's overrides.
+        hydra_overrides: Hydra's own overrides of the command line; given, the config keeps
+            its ``hydra`` node (for the output folder, :func:`output_folder`).
+    """
     from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.runner.config import compose
+    from sim.runner.config import compose, without_hydra
 
+    keep = hydra_overrides is not None
     try:
-        cfg = compose(overrides)
+        cfg = compose([*overrides, *(hydra_overrides or [])], keep_hydra=keep)
         # interpolations resolve when read: read them all now, so a broken one is an error
         # here, not a traceback later
-        OmegaConf.to_container(cfg, resolve=True)
+        OmegaConf.to_container(without_hydra(cfg), resolve=True)
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise UserError(explain(exc)) from None
     return cfg
@@ -314,19 +321,22 @@ def check(argv: list[str]) -> Plan:
         for combo in expand_sweeps(model_overrides) if multirun else [model_overrides]:
             compose_checked([*combo, *search])
         return Plan()
+    from sim.runner.config import without_hydra
     from sim.runner.simulate import prepare
 
     model_overrides = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     check_additions(model_overrides)
     check_plugins(overrides)
     combos = expand_sweeps(model_overrides) if multirun else [model_overrides]
-    prepared = {}
-    for combo in combos:
-        cfg = compose_checked([*combo, *search])
-        prepared[config_key(cfg)] = prepare(cfg)
+    hydra_overrides = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
+    extra = [o for o in search if o not in overrides]  # --config-dir
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
-    extra = [o for o in search if o not in overrides]
-    folder = output_folder(overrides, [*combos[0], *extra], key)
+    first = compose_checked([*combos[0], *extra], hydra_overrides)  # with Hydra's node
+    prepared = {}
+    for n, combo in enumerate(combos):
+        cfg = without_hydra(first) if n == 0 else compose_checked([*combo, *search])
+        prepared[config_key(cfg)] = prepare(cfg)
+    folder = output_folder(first, key)  # after the checks of the values it may name
     sweeper = check_sweeper(overrides, model_overrides) if multirun else None
     check_folders(overrides, folder, multirun, bool(cfg.run.resume))
     if bool(cfg.run.resume):
@@ -337,39 +347,23 @@ def check(argv: list[str]) -> Plan:
     return Plan(prepared, folder, key, multirun, done)
 
 
-def output_folder(overrides: list[str], task_overrides: list[str], key: str) -> Path:
+def output_folder(cfg, key: str) -> Path:
     """The run (or sweep) folder this command will write, as an absolute path: the folder
-    pattern of the config (``hydra.run.dir`` / ``hydra.sweep.dir``, with the user's overrides)
-    resolved once, here, so that every launcher's jobs write where the submitter looks.
+    pattern of the config (``hydra.run.dir`` / ``hydra.sweep.dir``, with the user's overrides;
+    ``cfg`` is the config composed with Hydra's node) resolved once, here, so that every
+    launcher's jobs write where the submitter looks.
 
     Raises:
         UserError: the pattern cannot be resolved, or resolves to a path Hydra cannot take.
     """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.runner.config import config_dir, register_resolvers
-
-    hydra_overrides = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
-    register_resolvers()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-            cfg = compose(
-                config_name="config",
-                overrides=[*task_overrides, *hydra_overrides],
-                return_hydra_config=True,
-            )
         text = str(OmegaConf.select(cfg, key, throw_on_missing=True))
-    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+    except (OmegaConfBaseException, ValueError) as exc:
         message = explain(exc)
         raise UserError(message if message.startswith(key) else f"{key}: {message}") from None
-    finally:
-        GlobalHydra.instance().clear()
     if not text.strip():
         raise UserError(f"{key} is empty; give a folder path")
     if "${" in text or "\0" in text:

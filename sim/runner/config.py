@@ -46,15 +46,20 @@ def register_resolvers() -> None:
         OmegaConf.register_new_resolver("sim_slug", slug)
 
 
-def compose(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+def compose(
+    overrides: list[str] | None = None, config_name: str = "config", keep_hydra: bool = False
+) -> DictConfig:
     """Compose the config with Hydra's compose API.
 
     Args:
         overrides: command-line style overrides, e.g. ``["world=classroom5", "seed=3"]``.
         config_name: the primary config.
+        keep_hydra: keep Hydra's own node (``hydra.run.dir`` and the rest), as a command's
+            check needs to resolve its output folder.
 
     Returns:
-        The composed config (without the ``hydra`` node), validated against the schema.
+        The composed config (without the ``hydra`` node unless asked), validated against the
+        schema.
     """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -65,6 +70,16 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        cfg = hydra_compose(config_name=config_name, overrides=list(overrides or []))
-    cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
-    return cfg
+        cfg = hydra_compose(
+            config_name=config_name,
+            overrides=list(overrides or []),
+            return_hydra_config=keep_hydra,
+        )
+    if keep_hydra:
+        return cfg
+    return without_hydra(cfg)
+
+
+def without_hydra(cfg: DictConfig) -> DictConfig:
+    """The config without Hydra's own node."""
+    return OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
