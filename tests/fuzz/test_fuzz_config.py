@@ -87,19 +87,19 @@ def run_in_process(argv: list[str], monkeypatch) -> tuple[int | str, str]:
 
 
 def run_subprocess(argv: list[str]) -> tuple[int, str, str, dict, dict]:
-    """``alliance-sim ARGV`` as a user runs it; returns the status, outputs and the folder's
-    content before and after (the user's files plus whatever the run wrote)."""
+    """``alliance-sim ARGV`` as a user runs it, in a fresh folder of the user's files; returns
+    the status, outputs and the folder's content before and after (the user's files plus
+    whatever the run wrote; ``__manifest__``: whether ``run/manifest.json`` says complete)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = user_files(Path(tmp))
         before = snapshot(root)
-        env = {**os.environ, "MPLBACKEND": "Agg"}
         proc = subprocess.run(
-            [str(EXE), *argv, "hydra.run.dir=run"],
+            [str(EXE), *argv],
             cwd=root,
             capture_output=True,
             text=True,
             timeout=300,
-            env=env,
+            env={**os.environ, "MPLBACKEND": "Agg"},
         )
         after = snapshot(root)
         manifest = root / "run" / "manifest.json"
@@ -125,7 +125,7 @@ def edge_case(draw) -> tuple[Target, str]:
 
 def argv_for(t: Target, value: str) -> list[str]:
     quick = [q for q in QUICK if not q.startswith(t.key + "=")]
-    return [*t.base, *quick, t.override(value)]
+    return [*t.base, *quick, t.override(value), "hydra.run.dir=run"]
 
 
 @fuzz_settings(300, in_process=True)
@@ -292,23 +292,13 @@ def test_junk_command_lines_never_give_a_traceback(argv, monkeypatch):
 def test_junk_command_lines_in_a_real_process(argv):
     """As above, through Hydra itself: what the checks pass, Hydra runs without a traceback;
     nothing of the user's changes, and nothing is written outside the output folders."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = user_files(Path(tmp))
-        before = snapshot(root)
-        proc = subprocess.run(
-            [str(EXE), *argv, *QUICK, "world=classroom5"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "MPLBACKEND": "Agg"},
-        )
-        after = snapshot(root)
-    COUNTS.add("alliance-sim command lines (subprocess)", proc.returncode in (0, 2))
-    assert "Traceback" not in proc.stderr, f"{argv}\n{proc.stderr[-2000:]}"
-    assert proc.returncode in (0, 2), f"{argv}: exit {proc.returncode}\n{proc.stderr[-1000:]}"
-    if proc.returncode == 2:
-        assert_one_line(proc.stderr, "alliance-sim")
+    status, _out, err, before, after = run_subprocess([*argv, *QUICK, "world=classroom5"])
+    after.pop("__manifest__", None)
+    COUNTS.add("alliance-sim command lines (subprocess)", status in (0, 2))
+    assert "Traceback" not in err, f"{argv}\n{err[-2000:]}"
+    assert status in (0, 2), f"{argv}: exit {status}\n{err[-1000:]}"
+    if status == 2:
+        assert_one_line(err, "alliance-sim")
         assert after == before, f"{argv} was refused but left files"
     assert {k: v for k, v in after.items() if k in before} == before
     new = {k.split("/")[0] for k in after if k not in before}
@@ -333,19 +323,8 @@ def test_output_folders_among_the_users_files_are_refused(place, sweep, resume):
     argv = [*(["-m", "seed=1,2"] if sweep else []), *QUICK, "world=classroom5", f"{key}={place}"]
     if resume:
         argv.append("run.resume=true")
-    with tempfile.TemporaryDirectory() as tmp:
-        root = user_files(Path(tmp))
-        before = snapshot(root)
-        proc = subprocess.run(
-            [str(EXE), *argv],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, "MPLBACKEND": "Agg"},
-        )
-        after = snapshot(root)
-    COUNTS.add("alliance-sim output folders (subprocess)", proc.returncode == 2 and after == before)
-    assert proc.returncode == 2, f"{argv}: exit {proc.returncode}\n{proc.stderr[-1000:]}"
-    assert_one_line(proc.stderr, "alliance-sim")
+    status, _out, err, before, after = run_subprocess(argv)
+    COUNTS.add("alliance-sim output folders (subprocess)", status == 2 and after == before)
+    assert status == 2, f"{argv}: exit {status}\n{err[-1000:]}"
+    assert_one_line(err, "alliance-sim")
     assert after == before, f"{argv} changed the user's files"
