@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -29,11 +30,47 @@ KINDS = ("probability", "mean", "year", "text")
 
 @dataclass(frozen=True)
 class RunResult:
-    """What an outcome is computed from: a finished run's tables and yearly series."""
+    """What an outcome is computed from: a finished run's tables and yearly series, with the
+    selections several outcomes share computed once (cached on first use)."""
 
     states: pd.DataFrame
     alliances: pd.DataFrame
     series: Mapping[str, list[float]]  # yearly values: us_burden_share, polarisation
+
+    @cached_property
+    def asian(self) -> pd.DataFrame:
+        """The years' Asian-NATO blocs."""
+        a = self.alliances
+        return a[a["is_asian_nato"]] if len(a) else a
+
+    @cached_property
+    def first_asian(self):
+        """The first Asian-NATO bloc (a row), or None."""
+        asian = self.asian
+        return asian.sort_values("step", kind="stable").iloc[0] if len(asian) else None
+
+    @cached_property
+    def last_step(self) -> pd.DataFrame:
+        """The alliances of the last year."""
+        a = self.alliances
+        return a[a["step"] == a["step"].max()] if len(a) else a
+
+    @cached_property
+    def link_years(self):
+        """The years in which the NATO-Asia link held."""
+        a = self.alliances
+        return a.loc[a["is_nato_asia_link"], "year"] if len(a) else []
+
+    @cached_property
+    def _rows(self) -> dict[str, pd.DataFrame]:
+        return {}
+
+    def rows_of(self, code: str) -> pd.DataFrame:
+        """A state's rows of the state table, year by year (empty if it is not in the run);
+        selected once per state however many outcomes read them."""
+        if code not in self._rows:
+            self._rows[code] = self.states[self.states["iso3"] == code]
+        return self._rows[code]
 
 
 @dataclass(frozen=True)
@@ -176,16 +213,6 @@ def data_collector_reporters() -> dict[str, Callable[[Any], Any]]:
 # --------------------------------------------------------------------------- the outcomes
 
 
-def _asian(run: RunResult) -> pd.DataFrame:
-    a = run.alliances
-    return a[a["is_asian_nato"]] if len(a) else a
-
-
-def _last_step(run: RunResult) -> pd.DataFrame:
-    a = run.alliances
-    return a[a["step"] == a["step"].max()] if len(a) else a
-
-
 @outcome(
     "asian_nato_formed",
     "P(Asian NATO forms)",
@@ -196,40 +223,30 @@ def _last_step(run: RunResult) -> pd.DataFrame:
 )
 def asian_nato_formed(run: RunResult) -> bool:
     """Whether a formal bloc with the hub and enough candidates existed in any year."""
-    return len(_asian(run)) > 0
-
-
-def _first_asian(run: RunResult):
-    asian = _asian(run)
-    return asian.sort_values("step", kind="stable").iloc[0] if len(asian) else None
+    return len(run.asian) > 0
 
 
 @outcome("asian_nato_year", "Year an Asian NATO first formed", "year", "year")
 def asian_nato_year(run: RunResult):
-    first = _first_asian(run)
+    first = run.first_asian
     return int(first["year"]) if first is not None else pd.NA
 
 
 @outcome("asian_nato_members", "Members of the first Asian NATO", "", "text")
 def asian_nato_members(run: RunResult) -> str:
-    first = _first_asian(run)
+    first = run.first_asian
     return first["members"] if first is not None else ""
-
-
-def _link_years(run: RunResult):
-    a = run.alliances
-    return a.loc[a["is_nato_asia_link"], "year"] if len(a) else []
 
 
 @outcome("nato_asia_link", "P(NATO-Asia link forms)", "probability", "probability", report=True)
 def nato_asia_link(run: RunResult) -> bool:
     """Whether the NATO-Asia link holds in the last year."""
-    return len(_link_years(run)) > 0 and bool(_last_step(run)["is_nato_asia_link"].any())
+    return len(run.link_years) > 0 and bool(run.last_step["is_nato_asia_link"].any())
 
 
 @outcome("nato_asia_link_year", "Year the NATO-Asia link first formed", "year", "year")
 def nato_asia_link_year(run: RunResult):
-    years = _link_years(run)
+    years = run.link_years
     return int(min(years)) if len(years) else pd.NA
 
 
@@ -265,7 +282,7 @@ def us_burden_share_end(run: RunResult) -> float:
 )
 def budget_change_pct(run: RunResult, code: str) -> float:
     """Change of a state's defence spending in USD from the first year to the last."""
-    rows = run.states[run.states["iso3"] == code]
+    rows = run.rows_of(code)
     if rows.empty:
         return np.nan
     start, end = rows["defence_usd_bn"].iloc[0], rows["defence_usd_bn"].iloc[-1]
@@ -280,7 +297,7 @@ def budget_change_pct(run: RunResult, code: str) -> float:
     "share_states",
 )
 def share_change_pp(run: RunResult, code: str) -> float:
-    rows = run.states[run.states["iso3"] == code]
+    rows = run.rows_of(code)
     if rows.empty:
         return np.nan
     return float(rows["defence_pct_gdp"].iloc[-1] - rows["defence_pct_gdp"].iloc[0])
@@ -313,5 +330,5 @@ def polarisation_end(run: RunResult) -> float:
     per_year=lambda m: len(m._blocs),
 )
 def n_formal_blocs_end(run: RunResult) -> int:
-    last = _last_step(run)
+    last = run.last_step
     return len(last[last["kind"] == "bloc"]) if len(last) else 0
