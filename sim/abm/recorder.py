@@ -62,6 +62,7 @@ class Recorder:
         self.nato_asia_link_now = False
         self.polarisation: list[float] = []
         self.us_burden_share: list[float] = []
+        self.result = None  # the RunResult of the outcomes, once tables() has run
 
     # --- during the run -----------------------------------------------------------------------
     def event(self, **row) -> None:
@@ -210,18 +211,26 @@ class Recorder:
         names = np.array([*self.model.treaty_names, "bilateral"], dtype=object)
         return names[np.where(codes < 0, len(names) - 1, codes)]
 
-    def summary(
-        self, states: pd.DataFrame, alliances: pd.DataFrame, seed: int | None
-    ) -> pd.DataFrame:
-        """One row of run outcomes (columns in docs/outputs.md)."""
-        from sim.outcomes import RunResult, summary_row
+    def run_result(self, states: pd.DataFrame, alliances: pd.DataFrame):
+        """What the outcomes of ``sim.outcomes`` are computed from (kept as ``self.result``,
+        so that a study reading more outcomes after ``tables()`` reuses its selections)."""
+        from sim.outcomes import RunResult
 
-        m = self.model
-        run = RunResult(
+        self.result = RunResult(
             states,
             alliances,
             {"us_burden_share": self.us_burden_share, "polarisation": self.polarisation},
         )
+        return self.result
+
+    def summary(
+        self, states: pd.DataFrame, alliances: pd.DataFrame, seed: int | None
+    ) -> pd.DataFrame:
+        """One row of run outcomes (columns in docs/outputs.md)."""
+        from sim.outcomes import summary_row
+
+        m = self.model
+        run = self.run_result(states, alliances)
         identity = {
             "scenario": m.scenario_name,
             "world": m.world.name,

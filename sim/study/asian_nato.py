@@ -75,7 +75,6 @@ _prepared: dict[tuple[str, ...], object] = {}
 def run_one(task: tuple) -> dict:
     """Run one replicate of one point; return its outcomes (one row): whether and when an Asian
     NATO formed (within 10 and 20 years, the year, its members), then the study's outcomes."""
-    from sim.outcomes import RunResult
     from sim.runner.config import compose
     from sim.runner.simulate import prepare, replicate_seed, run_model
 
@@ -85,13 +84,8 @@ def run_one(task: tuple) -> dict:
     prepared = _prepared[overrides]
     seed = replicate_seed(base_seed, replicate)
     model = run_model(prepared, seed)
-    tables = model.recorder.tables(seed=seed)
-    rec = model.recorder
-    run = RunResult(
-        tables["states"],
-        tables["alliances"],
-        {"us_burden_share": rec.us_burden_share, "polarisation": rec.polarisation},
-    )
+    model.recorder.tables(seed=seed)
+    run = model.recorder.result  # the summary's own RunResult (sim.abm.recorder.run_result)
     first, members = study_outcomes(["asian_nato_year", "asian_nato_members"])
     year = first.compute(run)
     formed_year = None if pd.isna(year) else int(year)
