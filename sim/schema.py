@@ -152,6 +152,7 @@ class EventConfig:
     channels: dict[str, float] = per_state(0, 1)
     affinity_per_usd_bn: float = ranged(0.02, 0, 1)
     credibility_per_usd_bn: float = ranged(0.01, 0, 1)
+    funding: str = "consumption"  # what the donor gives up: consumption | defence
     # budget_shock
     state: str | None = None
     spending_usd_bn: float | None = ranged(None, 0, USD_BN_MAX)
@@ -201,6 +202,9 @@ class SecurityConfig:
     depreciation: float = ranged(MISSING, 0, 1, lo_open=True)
     publicness: float = ranged(MISSING, 0, 1)
     level_weights: list[float] = ranged_list(0, 1)
+    credibility_budget_elasticity: float = ranged(MISSING, 0, WEIGHT_MAX)
+    credibility_overstretch_elasticity: float = ranged(MISSING, 0, WEIGHT_MAX)
+    max_credibility: float = ranged(MISSING, 0, 1)
 
 
 @dataclass
@@ -214,6 +218,10 @@ class AlignmentConfig:
     affinity_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
     side_payment_weight: float = ranged(MISSING, 0, WEIGHT_MAX)
     treaty_exit_cost: float = ranged(MISSING, 0, 1e9)  # fraction of GDP; 1e9: never leave
+    tie_change_cost: float = ranged(MISSING, 0, 1)  # fraction of GDP a year, per level changed
+    calibrate_ties: bool = True  # relationship values by revealed preference (2024 rest point)
+    rest_margin: float = ranged(MISSING, 0, WEIGHT_MAX)  # in logit temperatures
+    coercion_value_added_share: float = ranged(MISSING, 0, 1)
     landscape_thresholds: list[float] = ranged_list(-1, 1)
 
 
