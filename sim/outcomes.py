@@ -16,7 +16,7 @@ docs/extending.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -29,13 +29,134 @@ KINDS = ("probability", "mean", "year", "text")
 
 
 @dataclass(frozen=True)
+class Link:
+    """One Asian state's ties with European NATO in one year (the NATO-Asia link's components;
+    see ``nato_asia_links``)."""
+
+    state: str  # the Asian state (one of ``model.predicates.link_asian``)
+    partners: tuple[str, ...]  # European members it holds ties of at least link_min_level with
+    formal: tuple[str, ...]  # those of them it holds a formal tie with
+    share: float  # the partners' share of European NATO's capability, 0-1
+    linked: bool  # whether this state holds the link
+
+    def describe(self) -> str:
+        """``JPN:FRA+GBR(formal)``: the state and its partners, formal ones marked."""
+        names = [f"{e}(formal)" if e in self.formal else e for e in self.partners]
+        return f"{self.state}:{'+'.join(names)}"
+
+
+def nato_asia_links(
+    asian: Iterable[str],
+    european: Iterable[str],
+    capability: Mapping[str, float],
+    level: Mapping[tuple[str, str], int],
+    predicates: Any,
+) -> list[Link]:
+    """Each Asian state's ties with European NATO in one year, and whether it holds the link.
+
+    What the public debate calls a NATO-Asia link is NATO's partnership with Japan, South Korea,
+    Australia and New Zealand (the 'IP4', at every NATO summit since 2022) and, beneath it, the
+    web of bilateral agreements and exercises between those states and the larger European
+    allies (Japan's reciprocal access agreement with the UK, its exercises with France, Germany
+    and Italy, the UK and Italy as its GCAP partners). The model has no tie to NATO as an
+    institution, so the link is read off the bilateral ties, and it must be more than one
+    bilateral relationship and more than ties with a few small allies. An Asian state ``a``
+    (``link_asian``: JPN, KOR, AUS; New Zealand is not modelled) outside European NATO
+    ``E`` (the members of ``link_treaty`` other than the hub: the European allies and Canada)
+    holds the link when either
+
+    * it holds ties of at least ``link_min_level`` (partnership: access, visiting-forces or
+      defence-industrial agreements) with at least ``link_min_partners`` (2) members of ``E``
+      that together hold at least ``link_min_share`` (0.25) of ``E``'s capability: the weight
+      of Europe it is tied to, not a count, so that ties with the UK and France (29 % in 2024)
+      count and ties with Luxembourg and Iceland do not; or
+    * ``link_any_formal`` (true) and it holds a formal (collective-defence) tie with any member
+      of ``E``: a mutual-defence commitment to one ally entangles it with the Alliance's own
+      (joining NATO gives formal ties with every member, so it counts).
+
+    The default threshold, a quarter, sits between the largest single ally (Germany, 19 % of
+    ``E``'s 2024 capability; the UK 16 %, France 13 %) and any two of the three largest
+    (29-36 %): a link needs two of them, or one with several middle-sized allies. The 2024
+    world does not hold it (Japan's and Australia's one partnership each, with the UK, reach
+    16 %), so the outcome measures whether one forms.
+
+    Args:
+        asian: the Asian states considered (``link_asian``); those absent from ``capability``
+            (not in the run) or members of ``E`` are skipped.
+        european: the members of ``E`` this year.
+        capability: capability stock this year, USD bn, by iso3.
+        level: commitment level by (Asian state, European member); absent pairs are 0.
+        predicates: the model's ``predicates`` config.
+
+    Returns:
+        One ``Link`` per Asian state considered, in the order of ``asian``.
+    """
+    from sim.schema import LEVELS
+
+    europe = [e for e in european if e in capability]
+    members = set(europe)
+    total = float(sum(capability[e] for e in europe))
+    min_level = max(1, LEVELS.index(predicates.link_min_level))
+    out = []
+    for a in asian:
+        if a in members or a not in capability:
+            continue
+        partners = tuple(sorted(e for e in europe if level.get((a, e), 0) >= min_level))
+        formal = tuple(e for e in sorted(europe) if level.get((a, e), 0) >= 3)
+        share = float(sum(capability[e] for e in partners) / total) if total > 0 else 0.0
+        by_share = (
+            len(partners) >= max(1, predicates.link_min_partners)
+            and share >= predicates.link_min_share
+        )
+        by_formal = bool(predicates.link_any_formal and formal)
+        out.append(Link(a, partners, formal, share, by_share or by_formal))
+    return out
+
+
+def nato_asia_links_now(
+    levels: np.ndarray,
+    iso3: Sequence[str],
+    capability: np.ndarray,
+    treaty_members: Sequence[int] | None,
+    predicates: Any,
+) -> list[Link]:
+    """``nato_asia_links`` from a model's arrays in one year (for a yearly flag).
+
+    Args:
+        levels: (n, n) effective commitment levels.
+        iso3: the states' codes.
+        capability: (n,) capability stock, USD bn.
+        treaty_members: indices of ``link_treaty``'s members this year (None: no such treaty).
+        predicates: the model's ``predicates`` config.
+    """
+    iso = list(iso3)
+    european = [
+        iso[k]
+        for k in treaty_members or ()
+        if iso[k] != predicates.asian_nato_hub and iso[k] not in predicates.link_asian
+    ]
+    asian = [a for a in predicates.link_asian if a in iso]
+    cap = {c: float(capability[k]) for k, c in enumerate(iso)}
+    level = {(a, e): int(levels[iso.index(a), iso.index(e)]) for a in asian for e in european}
+    return nato_asia_links(asian, european, cap, level, predicates)
+
+
+@dataclass(frozen=True)
 class RunResult:
     """What an outcome is computed from: a finished run's tables and yearly series, with the
-    selections several outcomes share computed once (cached on first use)."""
+    selections several outcomes share computed once (cached on first use).
+
+    ``ties`` (the run's ties table) is what the NATO-Asia link's components are computed from;
+    a run recorded without it falls back to the alliances table's ``is_nato_asia_link`` flag
+    and leaves the components empty. ``predicates`` is the run's ``model.predicates`` (None: the
+    schema's defaults until ``summary_row`` sets the run's own).
+    """
 
     states: pd.DataFrame
     alliances: pd.DataFrame
     series: Mapping[str, list[float]]  # yearly values: us_burden_share, polarisation
+    ties: pd.DataFrame | None = None
+    predicates: Any = None
 
     @cached_property
     def asian(self) -> pd.DataFrame:
@@ -56,8 +177,58 @@ class RunResult:
         return a[a["step"] == a["step"].max()] if len(a) else a
 
     @cached_property
+    def link_predicates(self) -> Any:
+        """The predicates the link is judged by: the run's own, or the schema's defaults."""
+        if self.predicates is not None:
+            return self.predicates
+        from sim.schema import PredicatesConfig
+
+        return PredicatesConfig()
+
+    @cached_property
+    def links(self) -> dict[int, list[Link]] | None:
+        """Year -> each Asian state's ties with European NATO (``nato_asia_links``); None when
+        the run was recorded without its ties."""
+        if self.ties is None:
+            return None
+        pred = self.link_predicates
+        states, a = self.states, self.alliances
+        asian = list(pred.link_asian)
+        treaty = a[(a["alliance"] == pred.link_treaty) & (a["kind"] == "treaty")] if len(a) else a
+        members = dict(zip(treaty["year"], treaty["members"], strict=True)) if len(a) else {}
+        t = self.ties
+        rows = t[t["a"].isin(asian) | t["b"].isin(asian)]
+        by_year = {int(y): g for y, g in rows.groupby("year")}
+        out: dict[int, list[Link]] = {}
+        for year, here in states.groupby("year"):
+            year = int(year)
+            european = [
+                c
+                for c in (members[year].split(";") if year in members else [])
+                if c != pred.asian_nato_hub and c not in asian
+            ]
+            capability = dict(zip(here["iso3"], here["capability_usd_bn"], strict=True))
+            level: dict[tuple[str, str], int] = {}
+            g = by_year.get(year)
+            if g is not None:
+                for x, y, lv in zip(g["a"], g["b"], g["level"], strict=True):
+                    level[(x, y)] = level[(y, x)] = int(lv)
+            out[year] = nato_asia_links(asian, european, capability, level, pred)
+        return out
+
+    @cached_property
+    def last_links(self) -> list[Link] | None:
+        """The links of the run's last year (None without ties)."""
+        links = self.links
+        if links is None:
+            return None
+        return links[max(links)] if links else []
+
+    @cached_property
     def link_years(self):
         """The years in which the NATO-Asia link held."""
+        if self.links is not None:
+            return [y for y, links in self.links.items() if any(k.linked for k in links)]
         a = self.alliances
         return a.loc[a["is_nato_asia_link"], "year"] if len(a) else []
 
@@ -164,7 +335,14 @@ def outcomes(predicates: Any = None) -> list[Outcome]:
 
 
 def summary_row(run: RunResult, predicates: Any) -> dict[str, Any]:
-    """Every outcome of a run, in registry order: the run summary's outcome columns."""
+    """Every outcome of a run, in registry order: the run summary's outcome columns.
+
+    A run without predicates of its own takes ``predicates`` (the run's config), so that later
+    reads of the same RunResult (a study's) judge it by the same predicates."""
+    if run.predicates is None and predicates is not None:
+        object.__setattr__(run, "predicates", predicates)
+        for cached in ("link_predicates", "links", "last_links", "link_years"):
+            run.__dict__.pop(cached, None)
     return {o.name: o.compute(run) for o in outcomes(predicates)}
 
 
@@ -240,7 +418,9 @@ def asian_nato_members(run: RunResult) -> str:
 
 @outcome("nato_asia_link", "P(NATO-Asia link forms)", "probability", "probability", report=True)
 def nato_asia_link(run: RunResult) -> bool:
-    """Whether the NATO-Asia link holds in the last year."""
+    """Whether the NATO-Asia link (``nato_asia_links``) holds in the last year."""
+    if run.last_links is not None:
+        return any(k.linked for k in run.last_links)
     return len(run.link_years) > 0 and bool(run.last_step["is_nato_asia_link"].any())
 
 
@@ -248,6 +428,51 @@ def nato_asia_link(run: RunResult) -> bool:
 def nato_asia_link_year(run: RunResult):
     years = run.link_years
     return int(min(years)) if len(years) else pd.NA
+
+
+@outcome("nato_asia_link_states", "Asian states holding the NATO-Asia link, last year", "", "text")
+def nato_asia_link_states(run: RunResult) -> str:
+    """The ``link_asian`` states that hold the link in the last year, ``;``-separated."""
+    links = run.last_links
+    return ";".join(k.state for k in links if k.linked) if links is not None else ""
+
+
+@outcome("nato_asia_link_partners", "European partners of each Asian state, last year", "", "text")
+def nato_asia_link_partners(run: RunResult) -> str:
+    """Each ``link_asian`` state with European partners (ties of at least ``link_min_level``)
+    in the last year, and its partners, in the order of ``link_asian``:
+    ``JPN:FRA+GBR(formal);AUS:GBR``."""
+    links = run.last_links
+    return ";".join(k.describe() for k in links if k.partners) if links is not None else ""
+
+
+@outcome(
+    "nato_asia_link_n_partners",
+    "Most European partners of an Asian state, last year",
+    "count",
+    "mean",
+)
+def nato_asia_link_n_partners(run: RunResult) -> float:
+    """The most European partners any ``link_asian`` state holds in the last year."""
+    links = run.last_links
+    if links is None:
+        return np.nan
+    return max((len(k.partners) for k in links), default=0)
+
+
+@outcome(
+    "nato_asia_link_share",
+    "Share of European NATO's capability an Asian state is tied to, last year",
+    "share",
+    "mean",
+)
+def nato_asia_link_share(run: RunResult) -> float:
+    """The largest share of European NATO's capability any ``link_asian`` state's partners
+    hold in the last year (compare ``model.predicates.link_min_share``)."""
+    links = run.last_links
+    if links is None:
+        return np.nan
+    return max((k.share for k in links), default=0.0)
 
 
 @outcome("us_burden_share_start", "US burden share, first year", "share", "mean")

@@ -432,6 +432,7 @@ def synthetic_tables(
                 "u_autonomy": -0.04 * len(partners),
                 "u_coercion": (-0.1 - 0.05 * len(formal_partners)) if us_allies_asia else 0.0,
                 "u_affinity": 0.05 * len(partners) if info[i][4] == "democracy" else 0.02,
+                "u_relationship": 0.01 * len(partners),
                 "u_side_payments": (100 * aid / gdp[i] if aid else (-0.15 if i == "USA" else 0.0)),
                 "u_target": -0.3 * max(0.0, 2.0 - pct[i]) if i in NATO_MEMBERS else 0.0,
             }
@@ -451,6 +452,8 @@ def synthetic_tables(
                     "threat_usd_bn": threat,
                     "security": security,
                     "aid_received_usd_bn": aid,
+                    "aid_paid_usd_bn": 40.5 if i == "USA" else 0.0,
+                    "allies_reliability": 0.8 if partners else 0.0,
                     "utility": sum(terms.values()),
                     **terms,
                     "n_ties": len(partners),

@@ -7,6 +7,12 @@ The objective is written out independently below from the module docstring:
 with S(x) = D / (D + threat), D = max(allied + x c, 1e-9) and c = capability per unit share.
 Its security part has derivative theta * threat * c / (D * (D + threat)), which rises with the
 threat at every level (it tends to theta * c / D) and falls with allied capability.
+
+When allies may not come (``sim.core.payoffs.security_lottery``) the security part is the
+expectation over the allied outcomes s, ``theta * sum_s p_s log(S_s(x))`` with
+``D_s = max(allied_s + x c, 1e-9)``; its derivative ``theta * sum_s p_s T c / (D_s (D_s + T))``
+falls with the probability of the outcomes with more allies (f(D) = T c / (D (D + T)) falls in
+D): a less reliable ally makes one's own forces worth more.
 """
 
 from __future__ import annotations
@@ -22,18 +28,20 @@ from sim.core import budget
 PROPERTY = settings(deadline=None, max_examples=50)
 
 
-def objective(x, theta, allied, threat, c, target=0.0, target_weight=0.0, private=0.0):
-    """The budget objective of the module docstring (independent of the code under test)."""
+def objective(x, theta, allied, threat, c, target=0.0, target_weight=0.0, private=0.0, probs=None):
+    """The budget objective of the module docstring (independent of the code under test).
+
+    ``allied`` is one allied capability, or with ``probs`` a list of the allied capability in
+    each outcome (each broadcasting with x) and a list of their probabilities."""
     x = np.asarray(x, dtype=float)
-    defence = np.maximum(allied + x * c, 1e-9)  # the documented floor: no capability, not -inf
+    outcomes = [(1.0, allied)] if probs is None else list(zip(probs, allied, strict=True))
+    security = 0.0
+    for p, a in outcomes:
+        defence = np.maximum(a + x * c, 1e-9)  # the documented floor: no capability, not -inf
+        security = security + p * np.log(defence / (defence + threat))
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(np.asarray(private) > 0, private * np.log(x), 0.0)
-    return (
-        theta * np.log(defence / (defence + threat))
-        + own
-        + np.log1p(-x)
-        - target_weight * np.maximum(0.0, target - x)
-    )
+    return theta * security + own + np.log1p(-x) - target_weight * np.maximum(0.0, target - x)
 
 
 def random_inputs(rng: np.random.Generator, n: int, *, private: bool) -> dict:
@@ -54,11 +62,35 @@ def random_inputs(rng: np.random.Generator, n: int, *, private: bool) -> dict:
     }
 
 
-def scalar_all(inputs: dict) -> np.ndarray:
+def random_lottery(rng: np.random.Generator, inputs: dict, outcomes: int = 2) -> dict:
+    """The same inputs with allies that may not come: with 2 outcomes, the allied capability
+    comes with a random reliability (``security_lottery``'s two outcomes, allies first); with
+    more, random allied capabilities with random probabilities (a general lottery)."""
     n = inputs["theta"].size
-    return np.array(
-        [budget.best_response_scalar(*(float(v[i]) for v in inputs.values())) for i in range(n)]
-    )
+    a = inputs["allied"]
+    if outcomes == 2:
+        c = rng.uniform(0.0, 1.0, size=n) * (rng.random(n) < 0.9)
+        allied = np.stack([a, np.zeros(n)], axis=1)
+        probs = np.stack([c, 1.0 - c], axis=1)
+    else:
+        allied = a[:, None] * rng.uniform(0.0, 2.0, size=(n, outcomes))
+        probs = rng.dirichlet(np.ones(outcomes), size=n)
+    return {**inputs, "allied": allied, "probs": probs}
+
+
+def scalar_all(inputs: dict) -> np.ndarray:
+    """best_response_scalar state by state (allied outcomes and probabilities as tuples)."""
+    n = inputs["theta"].size
+    out = []
+    for i in range(n):
+        args = {k: float(v[i]) for k, v in inputs.items() if k not in ("allied", "probs")}
+        if "probs" in inputs:
+            args["allied"] = tuple(float(a) for a in inputs["allied"][i])
+            args["probs"] = tuple(float(p) for p in inputs["probs"][i])
+        else:
+            args["allied"] = float(inputs["allied"][i])
+        out.append(budget.best_response_scalar(**args))
+    return np.array(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,6 +119,62 @@ def test_marginal_utility_is_derivative_of_objective():
     np.testing.assert_allclose(got, numeric, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("outcomes", [2, 3])
+def test_marginal_utility_is_derivative_of_expected_objective(outcomes):
+    """With allied outcomes and their probabilities: the derivative of the expected objective."""
+    rng = np.random.default_rng(28)
+    inp = random_lottery(rng, random_inputs(rng, 200, private=True), outcomes)
+    x = rng.uniform(0.005, 0.2, size=200)
+    x = np.where(np.abs(x - inp["target"]) < 1e-4, x + 2e-4, x)
+    rest = {k: inp[k] for k in ("theta", "threat", "target", "target_weight", "private")}
+    lottery = {
+        "allied": [inp["allied"][:, s] for s in range(outcomes)],
+        "probs": [inp["probs"][:, s] for s in range(outcomes)],
+    }
+    c = inp["capability_per_share"]
+    h = 1e-7
+    numeric = (
+        objective(x + h, c=c, **rest, **lottery) - objective(x - h, c=c, **rest, **lottery)
+    ) / (2 * h)
+    got = budget.marginal_utility(
+        x,
+        inp["theta"],
+        inp["allied"],
+        inp["threat"],
+        c,
+        inp["target"],
+        inp["target_weight"],
+        inp["private"],
+        probs=inp["probs"],
+    )
+    np.testing.assert_allclose(got, numeric, rtol=1e-5, atol=1e-6)
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 4))
+def test_security_slope_matches_formula(seed, outcomes):
+    """sum_s p_s T c / (D_s (D_s + T)), D_s = max(allied_s + x c, 1e-9), state by state; with
+    no probabilities, the one outcome ``allied`` with probability 1."""
+    rng = np.random.default_rng(seed)
+    n = 10
+    share = rng.uniform(0.0, 0.3, size=n)
+    c = rng.uniform(1e3, 5e5, size=n)
+    threat = c * rng.uniform(0.0, 0.1, size=n)
+    allied = c[:, None] * rng.uniform(0.0, 0.05, size=(n, outcomes))
+    allied[rng.random((n, outcomes)) < 0.3] = 0.0
+    probs = rng.dirichlet(np.ones(outcomes), size=n)
+    got = budget.security_slope(share, allied, threat, c, probs)
+    plain = budget.security_slope(share, allied[:, 0], threat, c)
+    for i in range(n):
+        total = 0.0
+        for s in range(outcomes):
+            d = max(allied[i, s] + share[i] * c[i], 1e-9)
+            total += probs[i, s] * threat[i] * c[i] / (d * (d + threat[i]))
+        assert got[i] == pytest.approx(total, rel=1e-12)
+        d = max(allied[i, 0] + share[i] * c[i], 1e-9)
+        assert plain[i] == pytest.approx(threat[i] * c[i] / (d * (d + threat[i])), rel=1e-12)
+
+
 # --------------------------------------------------------------------------------------------
 # Best response: hand cases
 # --------------------------------------------------------------------------------------------
@@ -97,7 +185,9 @@ def test_marginal_utility_is_derivative_of_objective():
 HAND = {"theta": 1 / (0.98 * 25.0), "allied": 0.0, "threat": 20.0, "c": 1000.0}
 
 
-def vector(theta, allied, threat, c, lower, upper, target=0.0, weight=0.0, private=0.0):
+def vector(theta, allied, threat, c, lower, upper, target=0.0, weight=0.0, private=0.0, probs=None):
+    """``best_response`` for one state, called as ``best_response_scalar`` is (allied outcomes
+    and their probabilities as tuples)."""
     out = budget.best_response(
         np.array([theta]),
         np.array([allied]),
@@ -108,6 +198,7 @@ def vector(theta, allied, threat, c, lower, upper, target=0.0, weight=0.0, priva
         np.array([target]),
         np.array([weight]),
         np.array([private]),
+        probs=None if probs is None else np.array([probs]),
     )
     return float(out[0])
 
@@ -158,22 +249,77 @@ def test_best_response_target_kink(solve):
     assert solve(*args, 0.01, 5.0) == pytest.approx(0.02, abs=1e-10)
 
 
+# Under a lottery by hand: the same state, with an ally of 20 that comes with probability 1/2.
+# At x = 0.02 the outcomes' defences are 40 and 20: the slope is
+# 0.5 * 20 * 1000 / (40 * 60) + 0.5 * 25 = 4.1667 + 12.5 = 50 / 3, and the first-order condition
+# theta * 50 / 3 = 1 / 0.98 holds for theta = 3 / (0.98 * 50) = 0.0612245.
+HAND_LOTTERY = 3.0 / (0.98 * 50.0)
+
+
+@pytest.mark.parametrize("solve", SOLVERS)
+def test_best_response_hand_lottery(solve):
+    h = HAND
+    x = solve(HAND_LOTTERY, (20.0, 0.0), 20.0, h["c"], 0.0, 0.5, probs=(0.5, 0.5))
+    assert x == pytest.approx(0.02, abs=1e-10)
+    # the ally surely coming: at 0.02 the slope is theta * 20 * 1000 / (40 * 60) = 0.5102 < 1.02,
+    # so the state spends less; the ally never coming: theta * 25 = 1.5306 > 1.02, more
+    sure = solve(HAND_LOTTERY, (20.0, 0.0), 20.0, h["c"], 0.0, 0.5, probs=(1.0, 0.0))
+    never = solve(HAND_LOTTERY, (20.0, 0.0), 20.0, h["c"], 0.0, 0.5, probs=(0.0, 1.0))
+    assert sure < 0.02 < never
+    # ... and they are the plain problem with and without the ally
+    assert sure == pytest.approx(solve(HAND_LOTTERY, 20.0, 20.0, h["c"], 0.0, 0.5), abs=1e-10)
+    assert never == pytest.approx(solve(HAND_LOTTERY, 0.0, 20.0, h["c"], 0.0, 0.5), abs=1e-10)
+
+
 # --------------------------------------------------------------------------------------------
 # Best response: vectorised against scalar, and optimality
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("outcomes", [0, 2, 3])
 @pytest.mark.parametrize("private", [False, True])
 @pytest.mark.parametrize("seed", [21, 22, 23])
-def test_vectorised_and_scalar_best_response_agree(seed, private):
-    inp = random_inputs(np.random.default_rng(seed), 300, private=private)
+def test_vectorised_and_scalar_best_response_agree(seed, private, outcomes):
+    """Also for allies that may not come: the lottery's two outcomes (``outcomes`` 2) and a
+    general lottery of three."""
+    rng = np.random.default_rng(seed)
+    inp = random_inputs(rng, 300, private=private)
+    if outcomes:
+        inp = random_lottery(rng, inp, outcomes)
     vec = budget.best_response(**inp)
     np.testing.assert_allclose(vec, scalar_all(inp), rtol=0, atol=1e-9)
 
 
-def test_random_inputs_cover_bounds_and_kinks():
+@PROPERTY
+@given(SEEDS, st.booleans(), st.sampled_from([2, 3]))
+def test_vectorised_and_scalar_best_response_agree_under_lottery(seed, private, outcomes):
+    rng = np.random.default_rng(seed)
+    inp = random_lottery(rng, random_inputs(rng, 20, private=private), outcomes)
+    np.testing.assert_allclose(budget.best_response(**inp), scalar_all(inp), rtol=0, atol=1e-9)
+
+
+def test_lottery_with_sure_or_absent_allies_is_the_plain_problem():
+    """A sure ally (probability 1) is the plain problem with that ally; an ally that never comes
+    (probability 0) is the plain problem alone; outcomes of probability 0 do not count."""
+    inp = random_inputs(np.random.default_rng(27), 100, private=True)
+    n = 100
+    alone = {**inp, "allied": np.zeros(n)}
+    sure = {**inp, "allied": np.stack([inp["allied"], np.zeros(n)], axis=1)}
+    for probs, plain in ((np.array([1.0, 0.0]), inp), (np.array([0.0, 1.0]), alone)):
+        lottery = {**sure, "probs": np.tile(probs, (n, 1))}
+        np.testing.assert_allclose(
+            budget.best_response(**lottery), budget.best_response(**plain), rtol=0, atol=1e-12
+        )
+        np.testing.assert_allclose(scalar_all(lottery), scalar_all(plain), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("outcomes", [0, 2])
+def test_random_inputs_cover_bounds_and_kinks(outcomes):
     """Guard: the random inputs above do exercise both bounds, targets and interior answers."""
-    inp = random_inputs(np.random.default_rng(21), 300, private=False)
+    rng = np.random.default_rng(21)
+    inp = random_inputs(rng, 300, private=False)
+    if outcomes:
+        inp = random_lottery(rng, inp, outcomes)
     x = scalar_all(inp)
     at_lower = x == inp["lower"]
     at_upper = x == inp["upper"]
@@ -185,28 +331,50 @@ def test_random_inputs_cover_bounds_and_kinks():
 
 
 def check_grid_optimal(x: np.ndarray, inp: dict) -> None:
-    args = {k: inp[k][:, None] for k in inp if k not in ("lower", "upper")}
-    theta, allied, threat = args["theta"], args["allied"], args["threat"]
-    c = args["capability_per_share"]
+    col = {k: inp[k][:, None] for k in inp if k not in ("lower", "upper", "allied", "probs")}
+    if "probs" in inp:
+        outcomes = range(inp["probs"].shape[1])
+        lottery = {
+            "allied": [inp["allied"][:, s, None] for s in outcomes],
+            "probs": [inp["probs"][:, s, None] for s in outcomes],
+        }
+    else:
+        lottery = {"allied": inp["allied"][:, None]}
     assert ((x >= inp["lower"]) & (x <= inp["upper"])).all()
     frac = np.linspace(0.0, 1.0, 20_001)[None, :]
     lo = np.where((inp["lower"] <= 0) & (inp["private"] > 0), 1e-9, inp["lower"])[:, None]
     grid = lo + frac * (inp["upper"][:, None] - lo)
-    extra = (args["target"], args["target_weight"], args["private"])
-    best_on_grid = objective(grid, theta, allied, threat, c, *extra).max(axis=1)
-    at_x = objective(x[:, None], theta, allied, threat, c, *extra)[:, 0]
+    rest = {
+        "theta": col["theta"],
+        "threat": col["threat"],
+        "c": col["capability_per_share"],
+        "target": col["target"],
+        "target_weight": col["target_weight"],
+        "private": col["private"],
+        **lottery,
+    }
+    best_on_grid = objective(grid, **rest).max(axis=1)
+    at_x = objective(x[:, None], **rest)[:, 0]
     assert (at_x >= best_on_grid - 1e-12).all()
 
 
+@pytest.mark.parametrize("outcomes", [0, 2, 3])
 @pytest.mark.parametrize("private", [False, True])
-def test_scalar_best_response_maximises_objective(private):
-    inp = random_inputs(np.random.default_rng(24), 100, private=private)
+def test_scalar_best_response_maximises_objective(private, outcomes):
+    rng = np.random.default_rng(24)
+    inp = random_inputs(rng, 100, private=private)
+    if outcomes:
+        inp = random_lottery(rng, inp, outcomes)
     check_grid_optimal(scalar_all(inp), inp)
 
 
+@pytest.mark.parametrize("outcomes", [0, 2, 3])
 @pytest.mark.parametrize("private", [False, True])
-def test_vectorised_best_response_maximises_objective(private):
-    inp = random_inputs(np.random.default_rng(25), 100, private=private)
+def test_vectorised_best_response_maximises_objective(private, outcomes):
+    rng = np.random.default_rng(25)
+    inp = random_inputs(rng, 100, private=private)
+    if outcomes:
+        inp = random_lottery(rng, inp, outcomes)
     check_grid_optimal(budget.best_response(**inp), inp)
 
 
@@ -244,6 +412,78 @@ def test_calibration_round_trip(private_share):
     np.testing.assert_allclose(back, share, rtol=0, atol=1e-9)
     vec = budget.best_response(theta, allied, threat, c, lower, upper, target, weight, psi)
     np.testing.assert_allclose(vec, share, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("outcomes", [2, 3])
+@pytest.mark.parametrize("private_share", [0.0, 0.4])
+def test_calibration_round_trip_under_lottery(private_share, outcomes):
+    """The calibrated preferences make the observed share the best response when allies may not
+    come (the lottery's outcomes and probabilities passed to both)."""
+    rng = np.random.default_rng(29)
+    n = 150
+    share = rng.uniform(0.005, 0.08, size=n)
+    c = rng.uniform(1e3, 5e5, size=n)
+    threat = c * rng.uniform(0.001, 0.1, size=n)
+    target = np.where(rng.random(n) < 0.5, share + rng.uniform(0.001, 0.02, size=n), 0.01)
+    weight = rng.uniform(0.0, 0.9, size=n)
+    inp = random_lottery(
+        rng, {"theta": np.ones(n), "allied": c * rng.uniform(0, 0.05, size=n)}, outcomes
+    )
+    allied, probs = inp["allied"], inp["probs"]
+    theta, psi = budget.calibrate_preferences(
+        share, allied, threat, c, target, weight, private_share, probs=probs
+    )
+    assert (theta > 1e-6).all()
+    mu = budget.marginal_utility(share, theta, allied, threat, c, target, weight, psi, probs)
+    np.testing.assert_allclose(mu, 0.0, atol=1e-9)
+    lower, upper = np.zeros(n), np.full(n, 0.5)
+    vec = budget.best_response(
+        theta, allied, threat, c, lower, upper, target, weight, psi, probs=probs
+    )
+    np.testing.assert_allclose(vec, share, rtol=0, atol=1e-9)
+    back = scalar_all(
+        {
+            "theta": theta,
+            "allied": allied,
+            "threat": threat,
+            "capability_per_share": c,
+            "lower": lower,
+            "upper": upper,
+            "target": target,
+            "target_weight": weight,
+            "private": psi,
+            "probs": probs,
+        }
+    )
+    np.testing.assert_allclose(back, share, rtol=0, atol=1e-9)
+
+
+def test_calibration_hand_lottery():
+    """HAND_LOTTERY: share 0.02, an ally of 20 coming with probability 1/2, half of the marginal
+    cost 1 / 0.98 private: psi = 0.5 / 0.98 * 0.02 and theta * 50 / 3 = 0.5 / 0.98."""
+    theta, psi = budget.calibrate_preferences(
+        np.array([0.02]),
+        np.array([[20.0, 0.0]]),
+        np.array([20.0]),
+        np.array([1000.0]),
+        np.array([0.0]),
+        np.array([0.0]),
+        0.5,
+        probs=np.array([[0.5, 0.5]]),
+    )
+    assert psi[0] == pytest.approx(0.5 / 0.98 * 0.02)
+    assert theta[0] == pytest.approx(0.5 / 0.98 / (50.0 / 3.0))
+    # with no private benefit, the theta of HAND_LOTTERY
+    theta, _ = budget.calibrate_preferences(
+        np.array([0.02]),
+        np.array([[20.0, 0.0]]),
+        np.array([20.0]),
+        np.array([1000.0]),
+        np.array([0.0]),
+        np.array([0.0]),
+        probs=np.array([[0.5, 0.5]]),
+    )
+    assert theta[0] == pytest.approx(HAND_LOTTERY)
 
 
 def test_calibration_split_between_private_and_security():
@@ -313,6 +553,48 @@ def test_more_allied_capability_never_raises_best_response(case, more):
     assert vec_richer <= vec + 1e-10
 
 
+@PROPERTY
+@given(CASE, st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(1e-3, 2.0))
+def test_more_allied_capability_never_raises_best_response_under_lottery(case, rel, up, more):
+    """Free riding survives the lottery: more capability in the outcome in which allies come
+    lowers the slope of that outcome and leaves the other unchanged."""
+    theta, a, t, c, lower, upper, target, weight, private = case
+    probs = (rel, 1.0 - rel)
+    rest = (t * c, c, lower, upper, target, weight, private)
+    for solve in (budget.best_response_scalar, vector):
+        base = solve(theta, (a * c, 0.0), *rest, probs=probs)
+        richer = solve(theta, ((a + more) * c, 0.0), *rest, probs=probs)
+        assert richer <= base + 1e-10
+
+
+@PROPERTY
+@given(CASE, st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_lower_reliability_never_lowers_best_response(case, rel, down):
+    """Fear of abandonment arms: the slope c f(A + x c) + (1 - c) f(x c), with
+    f(D) = T c / (D (D + T)) falling in D, falls with the reliability c (its derivative in c is
+    f(A + x c) - f(x c) <= 0), so a less reliable ally never lowers the best response."""
+    theta, a, t, c, lower, upper, target, weight, private = case
+    rest = (t * c, c, lower, upper, target, weight, private)
+    less = rel * (1.0 - down)
+    for solve in (budget.best_response_scalar, vector):
+        trusted = solve(theta, (a * c, 0.0), *rest, probs=(rel, 1.0 - rel))
+        doubted = solve(theta, (a * c, 0.0), *rest, probs=(less, 1.0 - less))
+        assert doubted >= trusted - 1e-10
+
+
+@pytest.mark.parametrize("solve", SOLVERS)
+def test_lower_reliability_raises_interior_best_response(solve):
+    """HAND_LOTTERY (x* = 0.02 at reliability 1/2): at reliability 1/4 the slope at 0.02 is
+    theta * (0.25 * 8.3333 + 0.75 * 25) = 0.0612245 * 20.8333 = 1.2755 > 1 / 0.98 = 1.0204: the
+    state arms; at 3/4 it is 0.0612245 * 12.5 = 0.7653 < 1.0204: it spends less."""
+    args = (20.0, HAND["c"], 0.0, 0.5)
+    half = solve(HAND_LOTTERY, (20.0, 0.0), *args, probs=(0.5, 0.5))
+    quarter = solve(HAND_LOTTERY, (20.0, 0.0), *args, probs=(0.25, 0.75))
+    three_quarters = solve(HAND_LOTTERY, (20.0, 0.0), *args, probs=(0.75, 0.25))
+    assert three_quarters < half - 1e-4
+    assert quarter > half + 1e-4
+
+
 def log_uniform(low: int, high: int) -> st.SearchStrategy[float]:
     """10 ** e for e uniform in [low, high]: wide ranges that still reach the middle."""
     return st.floats(float(low), float(high)).map(lambda e: 10.0**e)
@@ -346,6 +628,20 @@ def test_more_threat_never_lowers_best_response(case, more):
     for solve in (budget.best_response_scalar, vector):
         base = solve(theta, a * c, t * c, c, *rest)
         higher = solve(theta, a * c, (t + more) * c, c, *rest)
+        assert higher >= base - 1e-10
+
+
+@PROPERTY
+@given(WIDE, st.floats(0.0, 1.0), log_uniform(-6, 6))
+def test_more_threat_never_lowers_best_response_under_lottery(case, rel, more):
+    """Balancing survives the lottery: each outcome's slope T c / (D_s (D_s + T)) rises with T,
+    and so does their expectation."""
+    theta, a, t, c, lower, upper, target, weight, private = case
+    rest = (c, lower, upper, target, weight, private)
+    probs = (rel, 1.0 - rel)
+    for solve in (budget.best_response_scalar, vector):
+        base = solve(theta, (a * c, 0.0), t * c, *rest, probs=probs)
+        higher = solve(theta, (a * c, 0.0), (t + more) * c, *rest, probs=probs)
         assert higher >= base - 1e-10
 
 

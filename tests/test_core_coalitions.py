@@ -103,30 +103,6 @@ def test_is_asian_nato_accepts_any_iterable_and_threshold():
     assert coalitions.is_asian_nato(("CHN", "PRK", "RUS"), "CHN", ("PRK", "RUS"), 2)
 
 
-def test_nato_asia_link():
-    # states: 0 JPN, 1 KOR, 2 GBR, 3 FRA, 4 DEU, 5 USA
-    levels = np.zeros((6, 6), dtype=int)
-
-    def tie(i, j, level):
-        levels[i, j] = levels[j, i] = level
-
-    asian = np.array([1, 1, 0, 0, 0, 0], dtype=bool)
-    europe = np.array([0, 0, 1, 1, 1, 0], dtype=bool)
-    tie(0, 5, 3)  # ties with the US do not count
-    tie(1, 5, 3)
-    assert not coalitions.nato_asia_link(levels, asian, europe, 2, 1)
-    tie(0, 2, 2)  # JPN-GBR partnership
-    assert coalitions.nato_asia_link(levels, asian, europe, 2, 1)
-    assert not coalitions.nato_asia_link(levels, asian, europe, 3, 1)  # not formal
-    assert not coalitions.nato_asia_link(levels, asian, europe, 2, 2)  # one partner only
-    tie(1, 3, 2)  # KOR-FRA: two Asian states with one partner each is not one with two
-    assert not coalitions.nato_asia_link(levels, asian, europe, 2, 2)
-    tie(0, 4, 2)  # JPN-DEU: JPN now has two
-    assert coalitions.nato_asia_link(levels, asian, europe, 2, 2)
-    assert not coalitions.nato_asia_link(levels, np.zeros(6, dtype=bool), europe, 1, 1)
-    assert not coalitions.nato_asia_link(levels, asian, np.zeros(6, dtype=bool), 1, 0)
-
-
 # --------------------------------------------------------------------------------------------
 # Burden shares
 # --------------------------------------------------------------------------------------------

@@ -7,16 +7,37 @@ plain Python loops, or from theory; never from running the code under test.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from property import SEEDS, contexts, off_diagonal, random_context, random_levels, symmetric
+from property import (
+    SEEDS,
+    contexts,
+    off_diagonal,
+    random_context,
+    random_hostility,
+    random_levels,
+    random_reach,
+    symmetric,
+)
 
 from sim.core import geography, payoffs
 
 PROPERTY = settings(deadline=None, max_examples=50)
+
+
+def one_minus_exp(x: float) -> float:
+    """1 - exp(-x), computed without cancellation for small x."""
+    return -math.expm1(-x)
+
+
+def log_security(defence: float, threat: float) -> float:
+    """log(D / (D + T)) with the documented floor D >= 1e-9 (``security_value``)."""
+    d = max(defence, 1e-9)
+    return math.log(d / (d + threat))
 
 
 # --------------------------------------------------------------------------------------------
@@ -24,7 +45,19 @@ PROPERTY = settings(deadline=None, max_examples=50)
 # --------------------------------------------------------------------------------------------
 
 
-def loop_aid_by_donor(agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext) -> np.ndarray:
+def loop_fraction(d: int, i: int, row_i: np.ndarray, ctx: payoffs.AlignmentContext) -> float:
+    """Share of donor d's offer that recipient i's ties (its row ``row_i``) with d's other
+    recipients earn: ``min(1, partners / aid_min_partners)``, 1 when none are asked for."""
+    n = row_i.size
+    level = ctx.aid_min_level[d]
+    partners = sum(1 for j in range(n) if j != i and ctx.aid_offer[d, j] > 0 and row_i[j] >= level)
+    need = ctx.aid_min_partners[d]
+    return min(1.0, partners / need) if need > 0 else 1.0
+
+
+def loop_aid_by_donor(
+    agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext, tie_to_donor: bool = True
+) -> np.ndarray:
     """aid_by_donor's conditions for one candidate, written out donor by donor."""
     n = ctx.aid_offer.shape[0]
     out = np.zeros(n)
@@ -32,34 +65,100 @@ def loop_aid_by_donor(agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext
         offer = ctx.aid_offer[d, agent]
         if offer <= 0:
             continue
-        level = ctx.aid_min_level[d]
-        if row[d] < level:
-            continue
-        partners = sum(
-            1 for j in range(n) if j != agent and ctx.aid_offer[d, j] > 0 and row[j] >= level
-        )
-        need = ctx.aid_min_partners[d]
-        out[d] = offer * (min(1.0, partners / need) if need > 0 else 1.0)  # pro rata
+        fraction = loop_fraction(d, agent, row, ctx)  # pro rata
+        if not tie_to_donor:
+            out[d] = fraction
+        elif row[d] >= ctx.aid_min_level[d]:
+            out[d] = offer * fraction
     return out
 
 
+def loop_aid_flows(agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext):
+    """(capability_in, cash_in, paid) of aid_flows for one candidate row."""
+    by_donor = loop_aid_by_donor(agent, row, ctx)
+    n = by_donor.size
+    capability_in = sum(by_donor[d] * ctx.aid_capability[d] for d in range(n))
+    cash_in = sum(by_donor[d] * ctx.aid_cash[d] for d in range(n))
+    paid = 0.0
+    for i in range(n):  # the agent as a donor; its recipients' other ties as in ctx.levels
+        offer = ctx.aid_offer[agent, i]
+        if offer > 0 and row[i] >= ctx.aid_min_level[agent]:
+            paid += offer * loop_fraction(agent, i, ctx.levels[i], ctx)
+    return capability_in, cash_in, paid
+
+
 def loop_alignment_terms(agent: int, row: np.ndarray, ctx: payoffs.AlignmentContext) -> list:
-    """The six alignment terms of one candidate row, from the model's definitions."""
+    """The seven alignment terms of one candidate row, term by term from the docstrings of
+    ``alignment_terms``, ``security_lottery``, ``allies_and_reliability``,
+    ``entrapment_exposure``, ``saturating``, ``dependence``, ``coercion_exposure`` and
+    ``AlignmentContext``."""
     n = row.size
-    allied = entrapment = autonomy = coercion = affinity = 0.0
-    for j in range(n):
-        w = ctx.level_weight[row[j]]
-        allied += w * ctx.credibility[agent, j] * ctx.reach_to[agent, j] * ctx.available[j]
-        entrapment -= w * ctx.entrapment[agent, j]
-        autonomy -= w * ctx.autonomy[agent, j]
-        coercion -= w * ctx.coercion[agent, j]
-        affinity += w * ctx.affinity[agent, j]
-    defence = max(ctx.own[agent] + allied, 1e-9)  # the documented floor
-    # theta * log(D / (D + T)) = -theta * log(1 + T / D)
-    sec = -ctx.theta[agent] * math.log1p(ctx.threat[agent] / defence)
-    aid = loop_aid_by_donor(agent, row, ctx).sum()
-    side = ctx.side_payment_weight * aid / ctx.gdp[agent]
-    return [sec, entrapment, autonomy, coercion, affinity, side]
+    a = agent
+    w = [float(ctx.level_weight[row[j]]) for j in range(n)]
+
+    # side payments: capability aid raises own capability by the change in its flow over the
+    # depreciation; a donor pays out of its defence (less capability) or out of consumption
+    cap_in, cash_in, paid = loop_aid_flows(a, row, ctx)
+    now_cap, _, now_paid = loop_aid_flows(a, ctx.levels[a], ctx)
+    own = ctx.own[a] + (cap_in - now_cap) / ctx.depreciation
+    if ctx.aid_from_defence[a]:
+        own -= (paid - now_paid) / ctx.depreciation
+        side = ctx.side_payment_weight * cash_in / ctx.gdp[a]
+    else:
+        side = (ctx.side_payment_weight * cash_in - paid) / ctx.gdp[a]
+    own = max(own, 0.0)
+
+    # security: allies come together, with their contribution-weighted credibility
+    allied = sum(w[j] * ctx.base[a, j] for j in range(n))
+    weighted = sum(ctx.credibility[a, j] * w[j] * ctx.base[a, j] for j in range(n))
+    c = min(1.0, weighted / allied) if allied > 0 else 0.0
+    t = ctx.threat[a]
+    security = ctx.theta[a] * (c * log_security(own + allied, t) + (1 - c) * log_security(own, t))
+
+    # entrapment: exposure to each k, saturating at the stakes of a conflict with k
+    entrapment = 0.0
+    for k in range(n):
+        exposure = sum(w[j] * max(0.0, ctx.hostility[j, k] - ctx.hostility[a, k]) for j in range(n))
+        entrapment -= ctx.stakes[a, k] * one_minus_exp(exposure)
+
+    # autonomy: saturating in the weighted dependence, plus the upkeep of each tie
+    depends = sum(w[j] * ctx.dependence[a, j] for j in range(n))
+    autonomy = -ctx.autonomy_weight * one_minus_exp(depends)
+    autonomy += sum(w[j] * ctx.linear[a, j, 0] for j in range(n))
+
+    # coercion: each coercer's provocation, saturating at what it can take
+    coercion = 0.0
+    for kk in range(len(ctx.coercers)):
+        provocation = sum(w[j] * ctx.excess[a, kk, j] for j in range(n))
+        coercion -= ctx.at_risk[a, kk] * one_minus_exp(provocation)
+
+    affinity = sum(w[j] * ctx.linear[a, j, 1] for j in range(n))
+    relationship = sum(w[j] * ctx.linear[a, j, 2] for j in range(n))
+    return [security, entrapment, autonomy, coercion, affinity, relationship, side]
+
+
+def loop_containment(reach, host, cap, background=None):
+    """reach_to[i, j] = sum_k w_ik lambda_jk max(reach_ji, reach_jk) + w_i0 reach_ji."""
+    n = cap.size
+    out = np.zeros((n, n))
+    for i in range(n):
+        threats = [host[i, k] * reach[k, i] * cap[k] for k in range(n)]
+        bg = 0.0 if background is None else float(background[i])
+        total = sum(threats) + bg
+        for j in range(n):
+            if j == i:
+                continue
+            if total == 0:  # no threat at all: help at home counts in full
+                out[i, j] = reach[j, i]
+                continue
+            value = bg / total * reach[j, i]
+            for k in range(n):
+                if host[i, k] == 0:
+                    continue  # not a threat to i (and lambda_jk = 0)
+                loyal = min(1.0, host[j, k] / host[i, k])
+                value += threats[k] / total * loyal * max(reach[j, i], reach[j, k])
+            out[i, j] = value
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,6 +251,32 @@ def test_projection_weights_hand_values():
 
 
 # --------------------------------------------------------------------------------------------
+# Term names
+# --------------------------------------------------------------------------------------------
+
+
+def test_term_names():
+    """Seven alignment terms, in the order of alignment_terms' columns; the budget adds
+    consumption (after security) and the target (last)."""
+    assert payoffs.ALIGNMENT_TERMS == (
+        "security",
+        "entrapment",
+        "autonomy",
+        "coercion",
+        "affinity",
+        "relationship",
+        "side_payments",
+    )
+    assert len(payoffs.TERMS) == 9
+    assert len(set(payoffs.TERMS)) == 9
+    assert [t for t in payoffs.TERMS if t in payoffs.ALIGNMENT_TERMS] == list(
+        payoffs.ALIGNMENT_TERMS
+    )
+    assert set(payoffs.TERMS) - set(payoffs.ALIGNMENT_TERMS) == {"consumption", "target"}
+    assert payoffs.TERMS[0] == "security" and payoffs.TERMS[-1] == "target"
+
+
+# --------------------------------------------------------------------------------------------
 # Hostility, threat, credibility
 # --------------------------------------------------------------------------------------------
 
@@ -201,6 +326,64 @@ def test_credible_commitment():
     np.testing.assert_allclose(out, [[1.0, 0.4], [0.45, 1.0]])
     np.testing.assert_array_equal(payoffs.credible_commitment(cred, np.zeros((2, 2))), cred)
     assert payoffs.credible_commitment(cred, np.ones((2, 2)))[0, 1] == 0.0
+
+
+def test_credibility_factor_hand_values():
+    # capability doubled (elasticity 0.5), commitments 3 -> 4 (elasticity 0.3):
+    # sqrt(2) * (3/4)^0.3 = 1.4142136 * 0.9173148 = 1.2972790
+    got = payoffs.credibility_factor(
+        np.array([2.0]), np.array([1.0]), np.array([4.0]), np.array([3.0]), 0.5, 0.3
+    )
+    assert got[0] == pytest.approx(math.sqrt(2.0) * 0.75**0.3, rel=1e-12)
+    assert got[0] == pytest.approx(1.297279, abs=1e-6)
+    # half the capability, half the commitments: 0.5^0.5 * 2^0.3
+    got = payoffs.credibility_factor(
+        np.array([5.0]), np.array([10.0]), np.array([1.5]), np.array([3.0]), 0.5, 0.3
+    )
+    assert got[0] == pytest.approx(0.5**0.5 * 2.0**0.3, rel=1e-12)
+
+
+def test_credibility_factor_is_one_in_2024_and_without_elasticities():
+    rng = np.random.default_rng(30)
+    cap = rng.uniform(1, 1000, size=8)
+    commit = rng.uniform(0, 5, size=8)
+    np.testing.assert_allclose(
+        payoffs.credibility_factor(cap, cap, commit, commit, 0.7, 0.4), 1.0, rtol=1e-14
+    )
+    other_cap, other_commit = rng.uniform(1, 1000, size=8), rng.uniform(0.1, 5, size=8)
+    np.testing.assert_array_equal(
+        payoffs.credibility_factor(other_cap, cap, other_commit, commit, 0.0, 0.0), 1.0
+    )
+
+
+def test_credibility_factor_degenerate_baselines():
+    """No 2024 capability: the capability ratio is taken as 1; no commitments now or in 2024:
+    no overstretch factor (1)."""
+    got = payoffs.credibility_factor(
+        np.array([5.0, 5.0, 5.0]),
+        np.array([0.0, 5.0, 5.0]),
+        np.array([2.0, 0.0, 2.0]),
+        np.array([1.0, 1.0, 0.0]),
+        0.5,
+        0.3,
+    )
+    np.testing.assert_allclose(got, [0.5**0.3, 1.0, 1.0], rtol=1e-12)
+
+
+@PROPERTY
+@given(SEEDS, st.floats(0.0, 2.0), st.floats(0.0, 2.0))
+def test_credibility_factor_matches_loop_and_monotone(seed, eb, eo):
+    rng = np.random.default_rng(seed)
+    n = 10
+    cap, cap24 = rng.uniform(1, 1000, size=n), rng.uniform(1, 1000, size=n)
+    com, com24 = rng.uniform(0.1, 6, size=n), rng.uniform(0.1, 6, size=n)
+    got = payoffs.credibility_factor(cap, cap24, com, com24, eb, eo)
+    for j in range(n):
+        expected = (cap[j] / cap24[j]) ** eb * (com24[j] / com[j]) ** eo
+        assert got[j] == pytest.approx(expected, rel=1e-12)
+    # more means: more credible; more promises: less credible
+    assert (payoffs.credibility_factor(cap * 1.5, cap24, com, com24, eb, eo) >= got).all()
+    assert (payoffs.credibility_factor(cap, cap24, com * 1.5, com24, eb, eo) <= got).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,168 +469,377 @@ def test_security_bounds_and_monotonicity(own, allied, threat, step):
         assert payoffs.security(own, allied, threat + step) < s
 
 
-# --------------------------------------------------------------------------------------------
-# Costs: entrapment, autonomy, coercion; containment reach
-# --------------------------------------------------------------------------------------------
+def test_security_lottery_hand_values():
+    # theta 0.5, own 2, threat 2, allies of 6 that come with probability 1/4:
+    # 0.5 * [0.25 log(8 / 10) + 0.75 log(2 / 4)]
+    got = payoffs.security_lottery(0.5, 2.0, 2.0, 6.0, 0.25)
+    assert float(got) == pytest.approx(0.5 * (0.25 * math.log(0.8) + 0.75 * math.log(0.5)))
+    # sure allies: the security of own plus allied capability; no allies (or none that come):
+    # own capability alone; vectorised over states
+    got = payoffs.security_lottery(
+        np.array([1.0, 1.0, 2.0]),
+        np.array([3.0, 3.0, 1.0]),
+        np.array([1.0, 1.0, 3.0]),
+        np.array([4.0, 4.0, 0.0]),
+        np.array([1.0, 0.0, 0.7]),
+    )
+    np.testing.assert_allclose(
+        got, [math.log(7 / 8), math.log(3 / 4), 2 * math.log(1 / 4)], rtol=1e-12
+    )
+    # no threat: perfectly secure whatever the allies
+    assert float(payoffs.security_lottery(0.3, 1.0, 0.0, 5.0, 0.5)) == 0.0
+    # no capability and no allies coming: the documented floor of 1e-9
+    got = payoffs.security_lottery(1.0, 0.0, 1.0, 0.0, 0.0)
+    assert float(got) == pytest.approx(-9 * math.log(10), rel=1e-9)
 
 
-def loop_entrapment(host, reach, cap, commitment=None):
-    """exposure[i, j] = sum_k max(0, H_jk - H_ik) * (danger_ki + w_ik), over j's enemies k other
-    than i itself (a conflict between one's ally and oneself is not entrapment)."""
-    n = cap.size
-    out = np.zeros((n, n))
-    for i in range(n):
-        for j in range(n):
-            total = 0.0
-            for k in range(n):
-                if k == i:
-                    continue
-                reaching = reach[k, i] * cap[k]
-                danger = reaching / (cap[i] + reaching)
-                if commitment is not None:
-                    danger += commitment[i, k]
-                total += max(0.0, host[j, k] - host[i, k]) * danger
-            out[i, j] = total
-    return out
-
-
-@pytest.mark.parametrize("with_commitment", [False, True])
-@pytest.mark.parametrize("seed", [6, 7, 8])
-def test_entrapment_matches_triple_loop(seed, with_commitment):
+@PROPERTY
+@given(SEEDS)
+def test_security_lottery_matches_formula_and_theory(seed):
+    """theta * [c log(s(K + A)) + (1 - c) log(s(K))], written out per state; it rises with the
+    reliability c and with the allied capability A (fear of abandonment: a less reliable ally is
+    worth less) and falls with the threat."""
     rng = np.random.default_rng(seed)
-    n = 6
-    host = off_diagonal(rng, n, 0, 1)
-    reach = rng.uniform(0, 1, size=(n, n))
-    np.fill_diagonal(reach, 1.0)
+    n = 12
+    theta = rng.uniform(0.01, 1.0, size=n)
+    own = rng.uniform(0.0, 100.0, size=n)
+    threat = rng.uniform(0.0, 300.0, size=n)
+    allied = rng.uniform(0.0, 500.0, size=n) * (rng.random(n) < 0.8)
+    c = rng.uniform(0.0, 1.0, size=n)
+    got = payoffs.security_lottery(theta, own, threat, allied, c)
+    for i in range(n):
+        expected = theta[i] * (
+            c[i] * log_security(own[i] + allied[i], threat[i])
+            + (1 - c[i]) * log_security(own[i], threat[i])
+        )
+        assert got[i] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    up = rng.uniform(0.0, 1.0, size=n)
+    tol = 1e-12 * np.abs(got)  # c x + (1 - c) x is x only up to rounding
+    more_reliable = payoffs.security_lottery(theta, own, threat, allied, c + (1 - c) * up)
+    assert (more_reliable >= got - tol).all()
+    assert (payoffs.security_lottery(theta, own, threat, allied * 1.5, c) >= got - tol).all()
+    assert (payoffs.security_lottery(theta, own, threat * 1.5 + 1, allied, c) <= got + tol).all()
+    assert (got <= 0).all()
+
+
+def test_lottery_outcomes():
+    allied, probs = payoffs.lottery_outcomes(np.array([3.0, 5.0]), np.array([0.2, 1.0]))
+    np.testing.assert_array_equal(allied, [[3.0, 0.0], [5.0, 0.0]])  # allies coming first
+    np.testing.assert_allclose(probs, [[0.2, 0.8], [1.0, 0.0]])
+    # scalars broadcast
+    allied, probs = payoffs.lottery_outcomes(4.0, 0.25)
+    np.testing.assert_array_equal(allied, [4.0, 0.0])
+    np.testing.assert_array_equal(probs, [0.25, 0.75])
+
+
+def test_allies_and_reliability_hand_values():
+    # allies bring 8 (credibility 0.8) and 2 (0.3): 10, reliability (6.4 + 0.6) / 10 = 0.7
+    a, c = payoffs.allies_and_reliability(
+        np.array([[0.0, 8.0, 2.0], [0.0, 0.0, 0.0], [5.0, 0.0, 0.0]]),
+        np.array([[0.0, 0.8, 0.3], [1.0, 1.0, 1.0], [0.4, 0.0, 0.0]]),
+    )
+    np.testing.assert_allclose(a, [10.0, 0.0, 5.0])
+    np.testing.assert_allclose(c, [0.7, 0.0, 0.4])  # no allies: reliability 0
+    # one credibility per ally, shared by all rows
+    a, c = payoffs.allies_and_reliability(np.array([[1.0, 3.0], [2.0, 2.0]]), np.array([1.0, 0.5]))
+    np.testing.assert_allclose(a, [4.0, 4.0])
+    np.testing.assert_allclose(c, [(1 + 1.5) / 4, (2 + 1) / 4])
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 6), st.integers(1, 8))
+def test_allies_and_reliability_matches_loop(seed, m, n):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 100, size=(m, n)) * (rng.random((m, n)) < 0.6)
+    cred = rng.uniform(0, 1, size=(m, n))
+    allied, reliability = payoffs.allies_and_reliability(x, cred)
+    for r in range(m):
+        total = sum(x[r, j] for j in range(n))
+        assert allied[r] == pytest.approx(total, rel=1e-12)
+        expected = sum(cred[r, j] * x[r, j] for j in range(n)) / total if total > 0 else 0.0
+        assert reliability[r] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+        assert 0.0 <= reliability[r] <= 1.0
+
+
+def test_context_allies_and_expected_allied():
+    ctx = hand_context()
+    rows = np.array([[0, 3, 2], [0, 1, 0], [0, 0, 0]])
+    allied, reliability = ctx.allies(np.array([0, 0, 0]), rows)
+    # weights (0, 1, 0.5) x base (0, 4, 8) = (0, 4, 4): 8 at (0.5 * 4 + 1 * 4) / 8 = 0.75;
+    # weight 0.25 on ally 1: 1 at 0.5; no ties: none
+    np.testing.assert_allclose(allied, [8.0, 1.0, 0.0])
+    np.testing.assert_allclose(reliability, [0.75, 0.5, 0.0])
+    np.testing.assert_allclose(ctx.expected_allied(np.array([0, 0, 0]), rows), [6.0, 0.5, 0.0])
+
+
+# --------------------------------------------------------------------------------------------
+# Costs: entrapment, autonomy, coercion
+# --------------------------------------------------------------------------------------------
+
+
+def test_entrapment_stakes_hand_values():
+    # capabilities 1, 3, 2; half of 1's capability reaches 0, everything else reaches in full
+    reach = np.ones((3, 3))
+    reach[1, 0] = 0.5
+    cap = np.array([1.0, 3.0, 2.0])
+    got = payoffs.entrapment_stakes(reach, cap)
+    # danger_ki = reach_ki K_k / (K_i + reach_ki K_k): 1 to 0: 1.5 / 2.5; 2 to 0: 2 / 3;
+    # 0 to 1: 1 / 4; 2 to 1: 2 / 5; 0 to 2: 1 / 3; 1 to 2: 3 / 5
+    expected = [[0.0, 0.6, 2 / 3], [0.25, 0.0, 0.4], [1 / 3, 0.6, 0.0]]
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+    # committed to k: a conflict with one's own ally costs the weight more
+    w = np.array([[0.0, 0.85, 0.0], [0.85, 0.0, 0.4], [0.0, 0.4, 1.0]])
+    got = payoffs.entrapment_stakes(reach, cap, w)
+    np.testing.assert_allclose(got, np.array(expected) + w * (1 - np.eye(3)), rtol=1e-9)
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 7), st.booleans())
+def test_entrapment_stakes_matches_loop(seed, n, with_commitment):
+    rng = np.random.default_rng(seed)
+    reach = random_reach(rng, n)
     cap = rng.uniform(1, 1000, size=n)
     w = off_diagonal(rng, n, 0, 1) if with_commitment else None
-    got = payoffs.entrapment_exposure(host, reach, cap, w)
-    np.testing.assert_allclose(got, loop_entrapment(host, reach, cap, w), rtol=1e-9)
-    assert (got >= 0).all()
-    np.testing.assert_array_equal(np.diag(got), 0.0)
-
-
-def test_entrapment_hand_case():
-    # j=1 is hostile (0.8) to k=2, i=0 is not; 2 has 300 bn of which half reaches 0 (K_0 = 50)
-    host = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.8], [0.0, 0.8, 0.0]])
-    reach = np.array([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.5, 1.0, 1.0]])
-    cap = np.array([50.0, 100.0, 300.0])
-    out = payoffs.entrapment_exposure(host, reach, cap)
-    assert out[0, 1] == pytest.approx(0.8 * 150.0 / (50.0 + 150.0))
-    # i=0 already committed (0.5) to k=2: a conflict with one's own ally costs more
-    w = np.zeros((3, 3))
-    w[0, 2] = 0.5
-    assert payoffs.entrapment_exposure(host, reach, cap, w)[0, 1] == pytest.approx(
-        0.8 * (0.75 + 0.5)
-    )
-    # allying with 2 exposes 0 to 1 likewise; 1 allying with 0 adds nothing (0 has no enemies)
-    assert out[0, 2] == pytest.approx(0.8 * 100.0 / 150.0)
-    assert out[1, 0] == 0.0
-
-
-def test_autonomy_cost_matches_loop_and_units():
-    rng = np.random.default_rng(9)
-    n = 6
-    cap = rng.uniform(1, 1000, size=n)
-    tie = rng.uniform(0, 0.001, size=n)
-    got = payoffs.autonomy_cost(cap, 0.02, tie)
+    got = payoffs.entrapment_stakes(reach, cap, w)
     for i in range(n):
-        for j in range(n):
-            expected = 0.0 if i == j else 0.02 * cap[j] / (cap[i] + cap[j]) + tie[i]
-            assert got[i, j] == pytest.approx(expected, rel=1e-9)
-    # equal partners give up half the weight; a tiny state facing a giant nearly all of it
-    eq = payoffs.autonomy_cost(np.array([10.0, 10.0]), 0.02, 0.001)
-    assert eq[0, 1] == pytest.approx(0.011)
-    lop = payoffs.autonomy_cost(np.array([1.0, 1e6]), 0.02, 0.0)
-    assert lop[0, 1] == pytest.approx(0.02, rel=1e-5)
-    assert lop[1, 0] == pytest.approx(0.0, abs=1e-7)
-
-
-def test_coercion_cost_matches_loop():
-    rng = np.random.default_rng(10)
-    n = 6
-    x = off_diagonal(rng, n, 0, 0.05)
-    kappa = rng.uniform(0, 1, size=n)
-    host = off_diagonal(rng, n, 0, 1)
-    got = payoffs.coercion_cost(x, kappa, host)
-    for i in range(n):
-        for j in range(n):
-            if i == j:
-                assert got[i, j] == 0.0
+        for k in range(n):
+            if i == k:
+                assert got[i, k] == 0.0
                 continue
-            expected = sum(x[i, k] * kappa[k] * max(0.0, host[k, j] - host[k, i]) for k in range(n))
-            assert got[i, j] == pytest.approx(expected, rel=1e-9, abs=1e-15)
+            reaching = reach[k, i] * cap[k]
+            expected = reaching / (cap[i] + reaching) + (w[i, k] if w is not None else 0.0)
+            assert got[i, k] == pytest.approx(expected, rel=1e-9)
+            assert 0.0 <= got[i, k] <= 2.0
 
 
-def test_coercion_cost_hand_case():
-    # 0 exports 10 % of GDP to 2, which cuts 30 % of it, and is hostile (0.9) to 1, not to 0
-    x = np.zeros((3, 3))
-    x[0, 2] = 0.10
-    host = np.zeros((3, 3))
-    host[2, 1] = host[1, 2] = 0.9
-    got = payoffs.coercion_cost(x, np.array([0.0, 0.0, 0.3]), host)
-    assert got[0, 1] == pytest.approx(0.10 * 0.3 * 0.9)
-    assert got[0, 2] == 0.0  # 2 is not more hostile to itself than to 0
+def test_entrapment_exposure_hand_case():
+    # state 0 is hostile to 2 at 0.2; ally 1 at 0.7 (exposure 0.5 per unit weight); ally 2 is
+    # hostile to 1 at 0.6 and to 0 at 0.1 (0 is not hostile to 1, nor to itself)
+    host = np.array([[0.0, 0.0, 0.2], [0.0, 0.0, 0.7], [0.1, 0.6, 0.0]])
+    weights = np.array([[0.0, 1.0, 0.5], [0.0, 0.25, 0.0], [0.0, 0.0, 0.0]])
+    got = payoffs.entrapment_exposure(np.array([0, 0, 0]), weights, host)
+    np.testing.assert_allclose(
+        got, [[0.05, 0.3, 0.5], [0.0, 0.0, 0.125], [0.0, 0.0, 0.0]], rtol=1e-12
+    )
+    # state 1 tied to 2 (weight 1): 2 is hostile to 0 (0.1) and 1 is not; to 1 (0.6): 0.6
+    # counts for k = 1 (itself), which has no stakes; 1 is more hostile to 2 than 2 to itself
+    got = payoffs.entrapment_exposure(np.array([1, 0]), np.array([[0, 0, 1.0], [0, 1.0, 0]]), host)
+    np.testing.assert_allclose(got, [[0.1, 0.6, 0.0], [0.0, 0.0, 0.5]], rtol=1e-12)
 
 
-def loop_containment(reach, host, cap, affinity=None):
-    n = cap.size
-    out = np.zeros((n, n))
+@PROPERTY
+@given(SEEDS, st.integers(1, 8), st.integers(1, 6), st.booleans())
+def test_entrapment_exposure_matches_loop(seed, n, m, same_agent):
+    rng = np.random.default_rng(seed)
+    host = random_hostility(rng, n)
+    agents = np.full(m, rng.integers(0, n)) if same_agent else rng.integers(0, n, size=m)
+    weights = rng.uniform(0, 1, size=(m, n))
+    got = payoffs.entrapment_exposure(agents, weights, host)
+    assert got.shape == (m, n)
+    for r in range(m):
+        a = agents[r]
+        for k in range(n):
+            expected = sum(weights[r, j] * max(0.0, host[j, k] - host[a, k]) for j in range(n))
+            assert got[r, k] == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_saturating_hand_values_and_bounds():
+    # 0.004 (1 - e^-0.5) = 0.004 * 0.393469 = 0.0015739
+    assert float(payoffs.saturating(np.array([0.004]), np.array([0.5]))) == pytest.approx(
+        0.004 * (1 - math.exp(-0.5)), rel=1e-12
+    )
+    # a sum over the last axis; rows are kept
+    got = payoffs.saturating(
+        np.array([[0.01, 0.02], [0.03, 0.0]]), np.array([[1.0, 0.0], [2.0, 9.0]])
+    )
+    np.testing.assert_allclose(got, [0.01 * (1 - math.exp(-1)), 0.03 * (1 - math.exp(-2))])
+    # no exposure, no loss; unbounded exposure, the whole stake
+    assert float(payoffs.saturating(np.array([0.5, 0.2]), np.zeros(2))) == 0.0
+    assert float(payoffs.saturating(np.array([0.5, 0.2]), np.full(2, 800.0))) == pytest.approx(0.7)
+
+
+@PROPERTY
+@given(SEEDS, st.floats(0.0, 50.0))
+def test_saturating_is_bounded_increasing_and_concave(seed, step):
+    """Each new tie adds less than the last to a risk that is already there (concave) and the
+    loss never exceeds what is at stake."""
+    rng = np.random.default_rng(seed)
+    stake = rng.uniform(0, 0.05, size=6)
+    x = rng.uniform(0, 5, size=6)
+    f = float(payoffs.saturating(stake, x))
+    assert 0.0 <= f <= stake.sum() + 1e-15
+    g = float(payoffs.saturating(stake, x + step))
+    h = float(payoffs.saturating(stake, x + 2 * step))
+    assert g >= f - 1e-15
+    assert h - g <= g - f + 1e-15
+
+
+def test_dependence_hand_values_and_loop():
+    np.testing.assert_allclose(
+        payoffs.dependence(np.array([1.0, 3.0])), [[0.0, 0.75], [0.25, 0.0]], rtol=1e-9
+    )
+    rng = np.random.default_rng(31)
+    cap = rng.uniform(1, 1000, size=6)
+    got = payoffs.dependence(cap)
+    for i in range(6):
+        for j in range(6):
+            expected = 0.0 if i == j else cap[j] / (cap[i] + cap[j])
+            assert got[i, j] == pytest.approx(expected, rel=1e-9)
+    # the weaker partner depends more; dependence and its mirror sum to 1
+    np.testing.assert_allclose(got + got.T + np.eye(6), 1.0, rtol=1e-9)
+
+
+def test_coercion_exposure_hand_case():
+    # 0 exports 10 % of GDP to 2, which cuts 30 % of what it can; 60 % of exports is value added
+    # and the weight is 2: at risk 2 * 0.6 * 0.10 * 0.3 = 0.036. 2 is hostile to 1 (0.6) more
+    # than to 0 (0.1): a unit commitment of 0 to 1 provokes 0.5, one to 2 itself nothing.
+    trade = np.zeros((3, 3))
+    trade[0, 2] = 0.10
+    trade[1, 0] = 0.05  # state 0 does not coerce (propensity 0)
+    host = np.array([[0.0, 0.0, 0.2], [0.0, 0.0, 0.7], [0.1, 0.6, 0.0]])
+    coercers, at_risk, excess = payoffs.coercion_exposure(
+        trade, np.array([0.0, 0.5, 0.3]), host, 0.6, 2.0
+    )
+    np.testing.assert_array_equal(coercers, [2])  # 1 could coerce, but nobody exports to it
+    np.testing.assert_allclose(at_risk, [[0.036], [0.0], [0.0]])
+    np.testing.assert_allclose(excess[0, 0], [0.0, 0.5, 0.0])
+    # 1 provokes 2 by ties to 0 (0.1 - 0.6 < 0: no) and to itself (no): nothing
+    np.testing.assert_allclose(excess[1, 0], [0.0, 0.0, 0.0])
+    # 2 "provokes" itself by ties to 0 and 1 (H_2j - H_22 > 0), but is at no risk from itself
+    np.testing.assert_allclose(excess[2, 0], [0.1, 0.6, 0.0])
+    # the cost of 0 holding a tie of weight 1 with 1 and 0.5 with 2
+    provocation = np.einsum("j,kj->k", np.array([0.0, 1.0, 0.5]), excess[0])
+    assert float(payoffs.coercion_cost(at_risk[0], provocation)) == pytest.approx(
+        0.036 * (1 - math.exp(-0.5))
+    )
+
+
+def test_coercion_exposure_without_coercers():
+    host = random_hostility(np.random.default_rng(32), 4)
+    coercers, at_risk, excess = payoffs.coercion_exposure(
+        np.full((4, 4), 0.1), np.zeros(4), host, 0.6
+    )
+    assert coercers.size == 0
+    assert at_risk.shape == (4, 0)
+    assert excess.shape == (4, 0, 4)
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 7), st.floats(0.1, 1.0), st.floats(0.0, 3.0))
+def test_coercion_exposure_matches_loop(seed, n, value_added, weight):
+    rng = np.random.default_rng(seed)
+    trade = off_diagonal(rng, n, 0.0, 0.1) * (rng.random((n, n)) < 0.6)
+    propensity = rng.uniform(0, 1, size=n) * (rng.random(n) < 0.6)
+    host = random_hostility(rng, n)
+    coercers, at_risk, excess = payoffs.coercion_exposure(
+        trade, propensity, host, value_added, weight
+    )
+    expected_coercers = [
+        k
+        for k in range(n)
+        if any(weight * value_added * trade[i, k] * propensity[k] != 0 for i in range(n))
+    ]
+    assert coercers.tolist() == expected_coercers
+    assert at_risk.shape == (n, len(expected_coercers))
+    assert excess.shape == (n, len(expected_coercers), n)
     for i in range(n):
-        threats = [host[i, k] * reach[k, i] * cap[k] for k in range(n)]
-        total = sum(threats)
-        for j in range(n):
-            share = [threats[k] / total if total > 0 else 0.0 for k in range(n)]
-            mean = sum(share[k] * host[j, k] * reach[j, k] for k in range(n))
-            loyalty = 1.0
-            if affinity is not None:
-                loyalty = 1.0 - sum(share[k] * max(0.0, affinity[j, k]) for k in range(n))
-            out[i, j] = max(reach[j, i] * loyalty, mean)
-    return out
+        for c, k in enumerate(expected_coercers):
+            expected = weight * value_added * trade[i, k] * propensity[k]
+            assert at_risk[i, c] == pytest.approx(expected, rel=1e-12)
+            for j in range(n):
+                expected = 0.0 if j == i else max(0.0, host[k, j] - host[k, i])
+                assert excess[i, c, j] == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Containment reach
+# --------------------------------------------------------------------------------------------
 
 
 @PROPERTY
-@given(SEEDS, st.integers(1, 7))
-def test_containment_reach_with_loyalty_matches_loop(seed, n):
+@given(SEEDS, st.integers(1, 7), st.booleans())
+def test_containment_reach_matches_loop(seed, n, with_background):
     rng = np.random.default_rng(seed)
-    reach = rng.uniform(0, 1, size=(n, n))
-    np.fill_diagonal(reach, 1.0)
-    affinity = symmetric(rng, n, -1.0, 1.0)
-    host = payoffs.hostility(affinity)
-    cap = rng.uniform(1, 100, size=n)
-    got = payoffs.containment_reach(reach, host, cap, affinity)
-    np.testing.assert_allclose(got, loop_containment(reach, host, cap, affinity), rtol=1e-10)
-
-
-def test_a_rivals_friend_does_not_defend():
-    """State 0 is threatened by 2; state 1 is next door to 0 but a friend of 2: its capability
-    counts for 0 only in proportion to its loyalty, 1 - A_12."""
-    reach = np.array([[1.0, 0.9, 0.5], [0.9, 1.0, 0.5], [0.5, 0.5, 1.0]])
-    affinity = np.array([[0.0, 0.0, -0.8], [0.0, 0.0, 0.6], [-0.8, 0.6, 0.0]])
-    host = payoffs.hostility(affinity)
-    got = payoffs.containment_reach(reach, host, np.array([10.0, 10.0, 100.0]), affinity)
-    assert got[0, 1] == pytest.approx(0.9 * (1 - 0.6))
-
-
-@PROPERTY
-@given(SEEDS, st.integers(1, 7))
-def test_containment_reach_matches_loop(seed, n):
-    rng = np.random.default_rng(seed)
-    host = payoffs.hostility(symmetric(rng, n, -1, 1))  # symmetric, as the model builds it
-    reach = rng.uniform(0, 1, size=(n, n))
-    np.fill_diagonal(reach, 1.0)
+    host = random_hostility(rng, n)
+    reach = random_reach(rng, n)
     cap = rng.uniform(1, 1000, size=n)
-    got = payoffs.containment_reach(reach, host, cap)
-    np.testing.assert_allclose(got, loop_containment(reach, host, cap), rtol=1e-9, atol=1e-15)
-    assert (got >= reach.T).all()
-    assert (got <= 1.0 + 1e-12).all()
+    background = rng.uniform(0, 300, size=n) * (rng.random(n) < 0.7) if with_background else None
+    got = payoffs.containment_reach(reach, host, cap, background)
+    expected = loop_containment(reach, host, cap, background)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-15)
+    np.testing.assert_array_equal(np.diag(got), 0.0)
+    assert ((got >= 0) & (got <= 1.0 + 1e-12)).all()
+
+
+@PROPERTY
+@given(SEEDS, st.integers(3, 7))
+def test_containment_reach_loyal_and_indifferent_allies(seed, n):
+    """Theory: the threat shares and the background share sum to 1, so an ally at least as
+    hostile as i to each of i's threats counts at least where it reaches i, and an ally hostile
+    to nobody counts only against the background (w_i0 reach_ji)."""
+    rng = np.random.default_rng(seed)
+    host = random_hostility(rng, n)
+    host[0, 1] = 0.0  # 1 is no threat to 0 ...
+    host[1] = np.maximum(host[1], host[0])  # ... and at least as hostile as 0 to everybody
+    host[1, 1] = 0.0
+    host[n - 1] = 0.0  # the last state is hostile to nobody
+    reach = random_reach(rng, n)
+    cap = rng.uniform(1, 1000, size=n)
+    background = rng.uniform(0, 300, size=n)
+    got = payoffs.containment_reach(reach, host, cap, background)
+    assert got[0, 1] >= reach[1, 0] - 1e-12
+    threat_0 = sum(host[0, k] * reach[k, 0] * cap[k] for k in range(n))
+    w0 = background[0] / (threat_0 + background[0])
+    assert got[0, n - 1] == pytest.approx(w0 * reach[n - 1, 0], rel=1e-9, abs=1e-15)
+
+
+def test_containment_reach_rivals_rival_is_no_ally():
+    """0 is threatened by 2 only; 1 is hostile to 2 half as much as 0 (lambda 1/2); 3 is
+    friendly with 2 (H_32 = 0) and 4 is hostile only to 3, a state 0 does not fear: neither
+    counts against 2, however close to 0 they are."""
+    n = 5
+    host = np.zeros((n, n))
+    host[0, 2] = host[2, 0] = 0.8
+    host[1, 2] = 0.4
+    host[4, 3] = host[3, 4] = 0.5
+    reach = np.full((n, n), 0.3)
+    np.fill_diagonal(reach, 1.0)
+    reach[1, 0], reach[1, 2] = 0.2, 0.7  # 1 reaches 2 better than 0: forward defence
+    reach[3, 0] = reach[4, 0] = 1.0  # 3 and 4 are next door to 0
+    got = payoffs.containment_reach(reach, host, np.full(n, 10.0))
+    # all of 0's threat is 2's (w_02 = 1): ally 1 counts 1/2 * max(0.2, 0.7)
+    np.testing.assert_allclose(got[0], [0.0, 0.35, 0.0, 0.0, 0.0], atol=1e-15)
+
+
+def test_containment_reach_background_share():
+    """0's threat: 2 (H 0.5, reach 0.4, capability 100: 20) and a background of 20, half each.
+    Ally 1 is fully hostile to 2 (loyal) and reaches 0 at 0.3 and 2 at 0.6; ally 3 is not
+    hostile to 2 and reaches 0 at 0.9."""
+    n = 4
+    host = np.zeros((n, n))
+    host[0, 2] = host[2, 0] = 0.5
+    host[1, 2] = 1.0
+    reach = np.ones((n, n))
+    reach[2, 0] = 0.4
+    reach[1, 0], reach[1, 2] = 0.3, 0.6
+    reach[3, 0] = 0.9
+    got = payoffs.containment_reach(
+        reach, host, np.array([10.0, 10.0, 100.0, 10.0]), np.array([20.0, 0.0, 0.0, 0.0])
+    )
+    assert got[0, 1] == pytest.approx(0.5 * 1.0 * 0.6 + 0.5 * 0.3)
+    assert got[0, 3] == pytest.approx(0.5 * 0.9)  # the background half only
+    assert got[0, 2] == pytest.approx(0.5 * reach[2, 0])  # the threat helps only at home
+    # state 3 has no threat at all: help at home counts in full
+    np.testing.assert_allclose(got[3], [reach[0, 3], reach[1, 3], reach[2, 3], 0.0])
 
 
 def test_containment_reach_without_hostility_is_reach():
     rng = np.random.default_rng(11)
     reach = rng.uniform(0, 1, size=(5, 5))
     got = payoffs.containment_reach(reach, np.zeros((5, 5)), rng.uniform(1, 100, size=5))
-    np.testing.assert_array_equal(got, reach.T)
+    expected = reach.T.copy()
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_containment_reach_forward_defence():
@@ -461,22 +853,29 @@ def test_containment_reach_forward_defence():
     assert got[0, 1] == pytest.approx(1.0 * 0.9)  # all of 0's threat is 2's; 1 reaches 2 at 0.9
 
 
+def test_containment_reach_uses_allys_hostility_when_asymmetric():
+    # 0 is threatened by 2 only (H_02 = 1); ally 1 opposes 2 (H_12 = 1), 2 ignores 1 (H_21 = 0)
+    host = np.zeros((3, 3))
+    host[0, 2] = host[1, 2] = 1.0
+    reach = np.array([[1.0, 0.1, 0.1], [0.0, 1.0, 0.9], [0.2, 0.9, 1.0]])
+    got = payoffs.containment_reach(reach, host, np.array([100.0, 50.0, 80.0]))
+    assert got[0, 1] == pytest.approx(1.0 * 0.9)  # lambda_12 = 1, reach[1, 2]
+
+
 # --------------------------------------------------------------------------------------------
 # Aid
 # --------------------------------------------------------------------------------------------
 
 
-def aid_context(offer, min_level, min_partners) -> payoffs.AlignmentContext:
-    rng = np.random.default_rng(0)
-    n = offer.shape[0]
-    ctx = random_context(rng, n, aid=False)
-    return payoffs.AlignmentContext(
-        **{
-            **ctx.__dict__,
-            "aid_offer": np.asarray(offer, dtype=float),
-            "aid_min_level": np.asarray(min_level),
-            "aid_min_partners": np.asarray(min_partners),
-        }
+def aid_context(offer, min_level, min_partners, **fields) -> payoffs.AlignmentContext:
+    n = np.shape(offer)[0]
+    ctx = random_context(np.random.default_rng(0), n, aid=False)
+    return replace(
+        ctx,
+        aid_offer=np.asarray(offer, dtype=float),
+        aid_min_level=np.asarray(min_level),
+        aid_min_partners=np.asarray(min_partners),
+        **fields,
     )
 
 
@@ -503,6 +902,20 @@ def test_aid_conditional_on_level_with_donor_and_partners():
     np.testing.assert_array_equal(got[:, 0], [10.0, 0.0, 0.0, 0.0])
     np.testing.assert_array_equal(got[:, 1:], 0.0)
     np.testing.assert_array_equal(payoffs.candidate_aid(agents, rows, ctx), [10.0, 0, 0, 0])
+    # the fraction earned by the ties among recipients alone, as if the tie with the donor held
+    frac = payoffs.aid_by_donor(agents, rows, ctx, tie_to_donor=False)
+    np.testing.assert_array_equal(frac[:, 0], [1.0, 0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(frac[:, 1:], 0.0)
+
+
+def test_aid_pro_rata_short_of_partners():
+    # donor 0 asks for ties (level 2) with 2 of its other recipients: 1 partner earns half
+    ctx = aid_context(
+        donor_offers(5, 0, {1: 10.0, 2: 20.0, 3: 30.0, 4: 40.0}), [2, 0, 0, 0, 0], [2, 0, 0, 0, 0]
+    )
+    rows = np.array([[2, 0, 2, 1, 0], [3, 0, 2, 3, 3], [1, 0, 2, 3, 3], [2, 0, 0, 0, 0]])
+    got = payoffs.candidate_aid(np.array([1, 1, 1, 1]), rows, ctx)
+    np.testing.assert_allclose(got, [5.0, 10.0, 0.0, 0.0])
 
 
 def test_aid_counts_partner_recipients_only():
@@ -541,6 +954,34 @@ def test_candidate_aid_without_offers_is_zero():
     ctx = random_context(np.random.default_rng(1), 4, aid=False)
     rows = random_levels(np.random.default_rng(2), 4)
     np.testing.assert_array_equal(payoffs.candidate_aid(np.arange(4), rows, ctx), 0.0)
+    for flow in payoffs.aid_flows(np.arange(4), rows, ctx):
+        np.testing.assert_array_equal(flow, 0.0)
+
+
+def test_aid_flows_hand_case():
+    """Donor 0 offers 1 10 bn and 2 20 bn, for a partnership (2) with it and with one other
+    recipient; a quarter of its aid buys capability, half is budget support. In force: 1 and 2
+    are partners, so both earn their offer in full."""
+    levels = np.array([[0, 2, 2], [2, 0, 2], [2, 2, 0]])
+    ctx = aid_context(
+        donor_offers(3, 0, {1: 10.0, 2: 20.0}),
+        [2, 0, 0],
+        [1, 0, 0],
+        levels=levels,
+        aid_capability=np.array([0.25, 0.0, 0.0]),
+        aid_cash=np.array([0.5, 0.0, 0.0]),
+    )
+    agents = np.array([1, 1, 0, 0, 0])
+    rows = np.array([[2, 0, 2], [2, 0, 1], [0, 2, 1], [0, 3, 3], [0, 0, 0]])
+    cap_in, cash_in, paid = payoffs.aid_flows(agents, rows, ctx)
+    # recipient 1 tied to donor and partner: 10 bn, 2.5 of capability and 5 of cash; without the
+    # partner nothing. The donor pays for the ties its own row holds: 1 only (10), both (30), none
+    np.testing.assert_allclose(cap_in, [2.5, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(cash_in, [5.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(paid, [0.0, 0.0, 10.0, 30.0, 0.0])
+    # if 1 and 2 were not partners, the donor would owe nothing for either tie
+    loose = replace(ctx, levels=np.array([[0, 2, 2], [2, 0, 0], [2, 0, 0]]))
+    np.testing.assert_allclose(payoffs.aid_flows(agents, rows, loose)[2], 0.0)
 
 
 @PROPERTY
@@ -551,10 +992,24 @@ def test_aid_matches_loop(case):
     agents = rng.integers(0, n, size=6)
     rows = rng.integers(0, 4, size=(6, n))
     got = payoffs.aid_by_donor(agents, rows, ctx)
+    frac = payoffs.aid_by_donor(agents, rows, ctx, tie_to_donor=False)
+    cap_in, cash_in, paid = payoffs.aid_flows(agents, rows, ctx)
     for m in range(6):
         np.testing.assert_array_equal(got[m], loop_aid_by_donor(agents[m], rows[m], ctx))
+        np.testing.assert_array_equal(
+            frac[m], loop_aid_by_donor(agents[m], rows[m], ctx, tie_to_donor=False)
+        )
+        expected = loop_aid_flows(agents[m], rows[m], ctx)
+        np.testing.assert_allclose(
+            [cap_in[m], cash_in[m], paid[m]], expected, rtol=1e-12, atol=1e-12
+        )
     expected = [loop_aid_by_donor(i, levels[i], ctx).sum() for i in range(n)]
     np.testing.assert_allclose(payoffs.aid_received(levels, ctx), expected)
+    fraction = payoffs.aid_fraction(levels, ctx)
+    for d in range(n):
+        for i in range(n):
+            expected = loop_fraction(d, i, levels[i], ctx) if ctx.aid_offer[d, i] > 0 else 0.0
+            assert fraction[d, i] == expected
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,44 +1017,115 @@ def test_aid_matches_loop(case):
 # --------------------------------------------------------------------------------------------
 
 
-def test_alignment_terms_hand_case():
-    ctx = payoffs.AlignmentContext(
-        theta=np.array([0.2, 0.1]),
-        own=np.array([1.0, 5.0]),
-        threat=np.array([2.0, 0.0]),
-        reach_to=np.array([[1.0, 1.0], [1.0, 1.0]]),
-        available=np.array([1.0, 2.0]),
-        credibility=np.array([[1.0, 0.5], [1.0, 1.0]]),
+def hand_context(from_defence: bool = False) -> payoffs.AlignmentContext:
+    """Three states; the hand calculations below are for state 0."""
+    host = np.array([[0.0, 0.0, 0.2], [0.0, 0.0, 0.7], [0.1, 0.6, 0.0]])
+    excess = np.zeros((3, 1, 3))  # one coercer, state 2: excess[i, 0, j] = max(0, H_2j - H_2i)
+    excess[0, 0] = [0.0, 0.5, 0.0]
+    excess[1, 0] = [0.0, 0.0, 0.0]
+    excess[2, 0] = [0.1, 0.6, 0.0]
+    linear = np.zeros((3, 3, 3))
+    linear[0, :, 0] = [0.0, -0.001, -0.001]  # upkeep
+    linear[0, :, 1] = [0.0, 0.004, -0.002]  # affinity payoff
+    linear[0, :, 2] = [0.0, 0.001, 0.002]  # relationship value
+    return payoffs.AlignmentContext(
+        theta=np.array([0.2, 0.1, 0.1]),
+        own=np.array([2.0, 5.0, 5.0]),
+        threat=np.array([2.0, 0.0, 1.0]),
+        base=np.array([[0.0, 4.0, 8.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]),
+        credibility=np.array([[1.0, 0.5, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]),
         level_weight=np.array([0.0, 0.25, 0.5, 1.0]),
-        entrapment=np.array([[0.0, 0.01], [0.0, 0.0]]),
-        autonomy=np.array([[0.0, 0.02], [0.0, 0.0]]),
-        coercion=np.array([[0.0, 0.03], [0.0, 0.0]]),
-        affinity=np.array([[0.0, 0.004], [0.004, 0.0]]),
-        aid_offer=np.array([[0.0, 0.0], [5.0, 0.0]]),
-        aid_min_level=np.array([0, 2]),
-        aid_min_partners=np.array([0, 0]),
-        gdp=np.array([100.0, 1000.0]),
+        linear=linear,
+        hostility=host,
+        stakes=np.array([[0.0, 0.01, 0.02], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        dependence=np.array([[0.0, 0.75, 0.5], [0.25, 0.0, 0.5], [0.5, 0.5, 0.0]]),
+        autonomy_weight=0.004,
+        coercers=np.array([2]),
+        at_risk=np.array([[0.03], [0.0], [0.0]]),
+        excess=excess,
+        levels=np.array([[0, 0, 2], [0, 0, 0], [2, 0, 0]]),
+        # donor 1 offers 0 5 bn for a formal tie; donor 0 offers 2 4 bn for a partnership
+        aid_offer=np.array([[0.0, 0.0, 4.0], [5.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+        aid_min_level=np.array([2, 3, 0]),
+        aid_min_partners=np.array([0, 0, 0]),
+        aid_capability=np.array([0.0, 0.4, 0.0]),
+        aid_cash=np.array([0.0, 0.6, 0.0]),
+        aid_from_defence=np.array([from_defence, False, False]),
+        gdp=np.array([100.0, 1000.0, 1000.0]),
+        depreciation=0.1,
         side_payment_weight=0.5,
     )
-    # state 0 formally allied to 1: allied = 0.5 * 1 * 2 = 1, security 2 / 4, utility
-    # 0.2 * log(1 / 2) = -0.2 log 2; aid 5 (level 3 >= 2)
-    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 3]]), ctx)[0]
-    np.testing.assert_allclose(
-        got, [-0.2 * math.log(2), -0.01, -0.02, -0.03, 0.004, 0.5 * 5 / 100], rtol=1e-12
-    )
-    # a mere alignment (weight 0.25): allied 0.25, security 1.25 / 3.25 = 5 / 13, no aid
-    # (level 1 < 2)
-    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 1]]), ctx)[0]
-    np.testing.assert_allclose(
-        got, [0.2 * math.log(5 / 13), -0.0025, -0.005, -0.0075, 0.001, 0.0], rtol=1e-12
-    )
-    # no tie at all: defence 1 (own), security 1 / 3
-    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 0]]), ctx)[0]
-    np.testing.assert_allclose(got, [0.2 * math.log(1 / 3), 0, 0, 0, 0, 0], rtol=1e-12)
-    # state 1 faces no threat: security 1, utility 0.1 * log(1) = 0 (not theta); only affinity
-    # (0.004 at weight 1) and no aid (nobody offers 1 any)
-    got = payoffs.alignment_terms(np.array([1]), np.array([[3, 0]]), ctx)[0]
-    np.testing.assert_allclose(got, [0, 0, 0, 0, 0.004, 0], atol=1e-15)
+
+
+E = math.exp
+
+
+def test_alignment_terms_hand_case():
+    """State 0 (own 2, threat 2, theta 0.2) with a formal tie to 1 and a partnership with 2
+    (weights 1 and 0.5), then with the formal tie alone, then with no ties."""
+    ctx = hand_context()
+    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 3, 2]]), ctx)[0]
+    # aid from 1 (formal tie): 5 bn, 2 buy capability (2 / 0.1 = 20 more than now, own 22) and
+    # 3 are cash; 0 pays 4 to 2 from consumption, as now.
+    # allies: 4 (credibility 0.5) + 4 (credibility 1): 8 at 0.75.
+    security = 0.2 * (0.75 * math.log(30 / 32) + 0.25 * math.log(22 / 24))
+    # exposure to 1: 0.5 * (H_21 - H_01) = 0.3; to 2: 1 * (H_12 - H_02) = 0.5
+    entrapment = -(0.01 * (1 - E(-0.3)) + 0.02 * (1 - E(-0.5)))
+    # dependence 1 * 0.75 + 0.5 * 0.5 = 1; upkeep 1.5 * 0.001
+    autonomy = -0.004 * (1 - E(-1.0)) - 0.0015
+    coercion = -0.03 * (1 - E(-0.5))  # provocation 1 * 0.5 in 2's eyes
+    affinity = 0.004 - 0.5 * 0.002
+    relationship = 0.001 + 0.5 * 0.002
+    side = (0.5 * 3.0 - 4.0) / 100
+    expected = [security, entrapment, autonomy, coercion, affinity, relationship, side]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+    # paying from defence instead: the same tie to 2 costs no more capability than now
+    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 3, 2]]), hand_context(True))[0]
+    np.testing.assert_allclose(got, [*expected[:6], 0.5 * 3.0 / 100], rtol=1e-12)
+
+    # dropping the tie to 2 while paying from defence: 4 bn a year back into defence
+    # (40 of capability) and the 20 from aid: own 62; ally 1 alone, 4 at 0.5
+    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 3, 0]]), hand_context(True))[0]
+    expected = [
+        0.2 * (0.5 * math.log(66 / 68) + 0.5 * math.log(62 / 64)),
+        -0.02 * (1 - E(-0.5)),
+        -0.004 * (1 - E(-0.75)) - 0.001,
+        -0.03 * (1 - E(-0.5)),
+        0.004,
+        0.001,
+        0.5 * 3.0 / 100,
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+    # no ties at all, paying from consumption: own 2 alone (2 / 4), no aid either way
+    got = payoffs.alignment_terms(np.array([0]), np.array([[0, 0, 0]]), ctx)[0]
+    np.testing.assert_allclose(got, [0.2 * math.log(0.5), 0, 0, 0, 0, 0, 0], atol=1e-15)
+
+    # state 1 faces no threat (security 0 whatever its allies) and is at no risk of coercion;
+    # as a donor it would pay its 5 bn to 0 (formal tie, no partners asked for) from
+    # consumption, where it pays nothing now
+    got = payoffs.alignment_terms(np.array([1]), np.array([[3, 0, 3]]), ctx)[0]
+    np.testing.assert_allclose(got[[0, 1, 3, 4, 5]], 0.0, atol=1e-15)
+    assert got[2] == pytest.approx(-0.004 * (1 - E(-0.75)))
+    assert got[6] == pytest.approx(-5.0 / 1000)
+
+
+def test_alignment_terms_saturate():
+    """However many partners drag a state in, its entrapment, autonomy and coercion costs stay
+    below the stakes, the autonomy weight and what coercers can take (upkeep aside)."""
+    rng = np.random.default_rng(33)
+    for _ in range(20):
+        ctx = random_context(rng, 8)
+        ctx = replace(ctx, level_weight=ctx.level_weight * 50)  # far beyond unit weights
+        agents = np.arange(8)
+        rows = np.full((8, 8), 3)
+        np.fill_diagonal(rows, 0)
+        got = payoffs.alignment_terms(agents, rows, ctx)
+        assert (-got[:, 1] <= ctx.stakes.sum(axis=1) + 1e-15).all()
+        upkeep = (ctx.level_weight[rows] * ctx.linear[:, :, 0]).sum(axis=1)
+        assert (-(got[:, 2] - upkeep) <= ctx.autonomy_weight + 1e-15).all()
+        assert (-got[:, 3] <= ctx.at_risk.sum(axis=1) + 1e-15).all()
 
 
 @PROPERTY
@@ -611,12 +1137,38 @@ def test_alignment_terms_match_loop(case, same_agent):
     agents = np.full(m, rng.integers(0, n)) if same_agent else rng.integers(0, n, size=m)
     rows = rng.integers(0, 4, size=(m, n))
     rows[np.arange(m), agents] = 0
+    rows[0] = ctx.levels[agents[0]]  # the row in force among the candidates
     got = payoffs.alignment_terms(agents, rows, ctx)
     assert got.shape == (m, len(payoffs.ALIGNMENT_TERMS))
     for k in range(m):
         np.testing.assert_allclose(
             got[k], loop_alignment_terms(agents[k], rows[k], ctx), rtol=1e-9, atol=1e-15
         )
+
+
+def test_random_contexts_exercise_every_term():
+    """Guard against vacuous property tests: over seeded contexts, single-tie changes move every
+    alignment term, including the capability bought with aid and aid paid out of defence."""
+    moved = np.zeros(len(payoffs.ALIGNMENT_TERMS), dtype=int)
+    capability_aid = defence_funded = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        ctx = random_context(rng, 6, aid=True)
+        for agent in range(6):
+            row = ctx.levels[agent]
+            partners, new_levels = all_single_changes(row, agent)
+            d = payoffs.tie_change_deltas(agent, row, partners, new_levels, ctx)
+            moved += (np.abs(d) > 1e-12).sum(axis=0)
+            now = loop_aid_flows(agent, row, ctx)
+            for j, level in zip(partners, new_levels, strict=True):
+                changed = row.copy()
+                changed[j] = level
+                after = loop_aid_flows(agent, changed, ctx)
+                capability_aid += after[0] != now[0]
+                defence_funded += bool(ctx.aid_from_defence[agent]) and after[2] != now[2]
+    assert (moved > 50).all(), moved
+    assert capability_aid > 20
+    assert defence_funded > 20
 
 
 def all_single_changes(row: np.ndarray, agent: int):
@@ -628,16 +1180,34 @@ def all_single_changes(row: np.ndarray, agent: int):
             if new != row[j]:
                 partners.append(j)
                 levels.append(new)
-    return np.array(partners), np.array(levels)
+    return np.array(partners, dtype=int), np.array(levels, dtype=int)
 
 
 @PROPERTY
-@given(contexts())
-def test_tie_change_deltas_equal_difference_of_alignment_terms(case):
+@given(contexts(aid=False), st.integers(0, 7))
+def test_tie_change_deltas_equal_difference_of_alignment_terms(case, pick):
+    ctx, levels, _ = case
+    n = levels.shape[0]
+    agent = pick % n
+    row = levels[agent]
+    partners, new_levels = all_single_changes(row, agent)
+    got = payoffs.tie_change_deltas(agent, row, partners, new_levels, ctx)
+    now = loop_alignment_terms(agent, row, ctx)
+    for m, (j, level) in enumerate(zip(partners, new_levels, strict=True)):
+        changed = row.copy()
+        changed[j] = level
+        expected = np.subtract(loop_alignment_terms(agent, changed, ctx), now)
+        np.testing.assert_allclose(got[m], expected, rtol=1e-7, atol=1e-12)
+
+
+@PROPERTY
+@given(contexts(aid=True))
+def test_tie_change_deltas_equal_difference_with_aid(case):
     ctx, levels, rng = case
     n = levels.shape[0]
     agent = int(rng.integers(0, n))
-    row = levels[agent]
+    row = rng.integers(0, 4, size=n)  # any row, not necessarily the one in force
+    row[agent] = 0
     partners, new_levels = all_single_changes(row, agent)
     got = payoffs.tie_change_deltas(agent, row, partners, new_levels, ctx)
     changed = np.repeat(row[None, :], len(partners), axis=0)
@@ -648,68 +1218,81 @@ def test_tie_change_deltas_equal_difference_of_alignment_terms(case):
 
 
 @PROPERTY
-@given(contexts())
-def test_row_change_deltas_equal_difference_of_alignment_terms(case):
+@given(contexts(), st.booleans())
+def test_row_change_deltas_equal_difference_of_alignment_terms(case, in_force):
     ctx, levels, rng = case
     n = levels.shape[0]
     agent = int(rng.integers(0, n))
-    row = levels[agent]
+    row = levels[agent].copy() if in_force else rng.integers(0, 4, size=n)
+    row[agent] = 0
     new_rows = rng.integers(0, 4, size=(5, n))
     new_rows[:, agent] = 0
     got = payoffs.row_change_deltas(agent, row, new_rows, ctx)
-    now = payoffs.alignment_terms(np.array([agent]), row[None, :], ctx)[0]
-    after = payoffs.alignment_terms(np.full(len(new_rows), agent), new_rows, ctx)
-    np.testing.assert_allclose(got, after - now, rtol=1e-7, atol=1e-13)
-
-
-def test_tie_change_deltas_exercise_aid_and_both_pair_modes():
-    """Guard against a vacuous property test: over seeded contexts the deltas include non-zero
-    side-payment changes, and the result does not depend on whether ``pair`` is precomputed."""
-    nonzero_aid = 0
-    for seed in range(40):
-        rng = np.random.default_rng(seed)
-        ctx = random_context(rng, 6, aid=True, pair=False)
-        levels = random_levels(rng, 6)
-        with_pair = payoffs.AlignmentContext(**{**ctx.__dict__, "pair": payoffs.pair_terms(ctx)})
-        for agent in range(6):
-            partners, new_levels = all_single_changes(levels[agent], agent)
-            a = payoffs.tie_change_deltas(agent, levels[agent], partners, new_levels, ctx)
-            b = payoffs.tie_change_deltas(agent, levels[agent], partners, new_levels, with_pair)
-            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
-            nonzero_aid += int((a[:, 5] != 0).sum())
-    assert nonzero_aid > 20
+    now = loop_alignment_terms(agent, row, ctx)
+    for m in range(5):
+        expected = np.subtract(loop_alignment_terms(agent, new_rows[m], ctx), now)
+        np.testing.assert_allclose(got[m], expected, rtol=1e-7, atol=1e-12)
 
 
 def test_tie_change_deltas_hand_case_security():
-    # one partner, weight 1 at level 3, 0 at level 0: allied 0 -> 2; own 2, threat 4
+    # one partner, weight 1 at level 3, 0 at level 0: allied 0 -> 2; own 2, threat 4; the ally
+    # surely comes (credibility 1)
     n = 2
-    ctx = payoffs.AlignmentContext(
+    ctx = replace(
+        hand_context(),
         theta=np.array([0.3, 0.3]),
         own=np.array([2.0, 2.0]),
         threat=np.array([4.0, 4.0]),
-        reach_to=np.ones((n, n)),
-        available=np.array([2.0, 2.0]),
+        base=np.array([[0.0, 2.0], [2.0, 0.0]]),
         credibility=np.ones((n, n)),
         level_weight=np.array([0.0, 0.1, 0.5, 1.0]),
-        entrapment=np.zeros((n, n)),
-        autonomy=np.zeros((n, n)),
-        coercion=np.zeros((n, n)),
-        affinity=np.zeros((n, n)),
+        linear=np.zeros((n, n, 3)),
+        hostility=np.zeros((n, n)),
+        stakes=np.zeros((n, n)),
+        dependence=np.zeros((n, n)),
+        coercers=np.zeros(0, dtype=int),
+        at_risk=np.zeros((n, 0)),
+        excess=np.zeros((n, 0, n)),
+        levels=np.zeros((n, n), dtype=int),
         aid_offer=np.zeros((n, n)),
         aid_min_level=np.zeros(n, dtype=int),
         aid_min_partners=np.zeros(n, dtype=int),
+        aid_capability=np.zeros(n),
+        aid_cash=np.zeros(n),
+        aid_from_defence=np.zeros(n, dtype=bool),
         gdp=np.ones(n),
     )
     got = payoffs.tie_change_deltas(0, np.array([0, 0]), np.array([1, 1]), np.array([3, 2]), ctx)
     # level 3: security 2/6 -> 4/8, utility change 0.3 * (log(1/2) - log(1/3)) = 0.3 * log(3/2);
     # level 2 (weight 0.5, allied 1): 2/6 -> 3/7, 0.3 * log((3/7) / (1/3)) = 0.3 * log(9/7)
-    expected = [[0.3 * math.log(1.5), 0, 0, 0, 0, 0], [0.3 * math.log(9 / 7), 0, 0, 0, 0, 0]]
+    zeros = [0.0] * 6
+    expected = [[0.3 * math.log(1.5), *zeros], [0.3 * math.log(9 / 7), *zeros]]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
     # the same options as whole rows, and back again from level 3 (4/8 -> 2/6: -0.3 * log(3/2))
     got = payoffs.row_change_deltas(0, np.array([0, 0]), np.array([[0, 3], [0, 2]]), ctx)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
     got = payoffs.row_change_deltas(0, np.array([0, 3]), np.array([[0, 0]]), ctx)
-    np.testing.assert_allclose(got[0], [-0.3 * math.log(1.5), 0, 0, 0, 0, 0], rtol=1e-12)
+    np.testing.assert_allclose(got[0], [-0.3 * math.log(1.5), *zeros], rtol=1e-12)
+    # an ally that comes with probability 0.4 is worth 0.4 of that (the lottery's two outcomes)
+    half = replace(ctx, credibility=np.full((n, n), 0.4))
+    got = payoffs.tie_change_deltas(0, np.array([0, 0]), np.array([1]), np.array([3]), half)
+    np.testing.assert_allclose(got[0], [0.4 * 0.3 * math.log(1.5), *zeros], rtol=1e-12)
+
+
+@PROPERTY
+@given(contexts(), st.integers(0, 7))
+def test_more_credible_partners_are_worth_more(case, pick):
+    """Fear of abandonment (Snyder 1984): with everything else fixed, raising the credibility of
+    the allies never lowers the security term of a row (the lottery puts more weight on the
+    outcome in which they come)."""
+    ctx, levels, rng = case
+    n = levels.shape[0]
+    agent = pick % n
+    rows = rng.integers(0, 4, size=(4, n))
+    more = replace(ctx, credibility=ctx.credibility + (1 - ctx.credibility) * rng.random((n, n)))
+    agents = np.full(4, agent)
+    base = payoffs.alignment_terms(agents, rows, ctx)[:, 0]
+    assert (payoffs.alignment_terms(agents, rows, more)[:, 0] >= base - 1e-12).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -727,39 +1310,35 @@ def test_consumption_utility_and_target_penalty():
     assert payoffs.target_penalty(np.array([0.0]), np.array([0.0]), 0.3)[0] == 0.0
 
 
-def test_containment_reach_uses_allys_hostility_when_asymmetric():
-    # 0 is threatened by 2 only (H_02 = 1); ally 1 opposes 2 (H_12 = 1), 2 ignores 1 (H_21 = 0)
-    host = np.zeros((3, 3))
-    host[0, 2] = host[1, 2] = 1.0
-    reach = np.array([[1.0, 0.1, 0.1], [0.0, 1.0, 0.9], [0.2, 0.9, 1.0]])
-    got = payoffs.containment_reach(reach, host, np.array([100.0, 50.0, 80.0]))
-    assert got[0, 1] == pytest.approx(1.0 * 0.9)  # H_12 * reach[1, 2]
+# --------------------------------------------------------------------------------------------
+# Row blocks (bounded memory for large worlds)
+# --------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("elements", [1, 500, 5_000, None])
 def test_row_blocks_give_identical_cubic_terms(monkeypatch, elements):
-    """Entrapment and coercion computed in row blocks (bounded memory) equal the one-block
-    result exactly, whatever the block size."""
+    """Containment reach and the entrapment exposure of candidates of different states computed
+    in row blocks (bounded memory) equal the one-block result exactly, whatever the block
+    size, and the formulas written out."""
     rng = np.random.default_rng(11)
     n = 37
-    a = rng.uniform(-1, 1, (n, n))
-    h = payoffs.hostility((a + a.T) / 2)
-    reach = rng.uniform(0, 1, (n, n))
+    h = random_hostility(rng, n)
+    reach = random_reach(rng, n)
     cap = rng.uniform(1, 100, n)
-    commit = rng.uniform(0, 1, (n, n))
-    trade = rng.uniform(0, 0.05, (n, n))
-    kappa = rng.uniform(0, 1, n)
-    whole_e = payoffs.entrapment_exposure(h, reach, cap, commit)
-    whole_c = payoffs.coercion_cost(trade, kappa, h)
+    background = rng.uniform(0, 50, n)
+    agents = rng.integers(0, n, size=50)
+    weights = rng.uniform(0, 1, size=(50, n))
+    whole_r = payoffs.containment_reach(reach, h, cap, background)
+    whole_e = payoffs.entrapment_exposure(agents, weights, h)
     monkeypatch.setattr(payoffs, "BLOCK_ELEMENTS", elements or n**3)
     blocks = list(payoffs.row_blocks(n))
     assert blocks[0].start == 0 and blocks[-1].stop == n
     assert sum(b.stop - b.start for b in blocks) == n
-    assert np.array_equal(payoffs.entrapment_exposure(h, reach, cap, commit), whole_e)
-    assert np.array_equal(payoffs.coercion_cost(trade, kappa, h), whole_c)
+    assert np.array_equal(payoffs.containment_reach(reach, h, cap, background), whole_r)
+    assert np.array_equal(payoffs.entrapment_exposure(agents, weights, h), whole_e)
     # and against the formulas written out
-    extra = np.maximum(0.0, h[None, :, :] - h[:, None, :])
-    reaching = reach.T * cap[None, :]
-    danger = reaching / (cap[:, None] + reaching + 1e-12) + commit
-    np.fill_diagonal(danger, 0.0)
-    assert np.allclose(whole_e, np.einsum("ijk,ik->ij", extra, danger))
+    extra = np.maximum(0.0, h[None, :, :] - h[agents][:, None, :])  # [m, j, k]
+    np.testing.assert_allclose(whole_e, np.einsum("mj,mjk->mk", weights, extra), rtol=1e-12)
+    np.testing.assert_allclose(
+        whole_r, loop_containment(reach, h, cap, background), rtol=1e-9, atol=1e-15
+    )

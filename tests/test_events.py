@@ -12,7 +12,9 @@ from sim.errors import UserError
 from sim.world.builder import build_world
 from sim.world.events import (
     EVENT_KINDS,
+    AffinityShift,
     BudgetShock,
+    CredibilityShift,
     Event,
     Exercise,
     RivalResponse,
@@ -35,14 +37,76 @@ def world():
     return build_world(compose(["world=classroom5"]).world)
 
 
-def test_registry_holds_the_five_kinds_in_order():
+def test_registry_holds_the_seven_kinds_in_order():
     assert list(EVENT_KINDS.items()) == [
         ("side_payment", SidePayment),
         ("budget_shock", BudgetShock),
         ("spending_target", SpendingTarget),
         ("exercise", Exercise),
         ("rival_response", RivalResponse),
+        ("credibility_shift", CredibilityShift),
+        ("affinity_shift", AffinityShift),
     ]
+
+
+def _state(world):
+    from sim.world.state import WorldState
+
+    return WorldState.initial(world, 0.1)
+
+
+def test_credibility_shift_acts_once_in_its_start_year(world):
+    ev = build_event("doubt", {"kind": "credibility_shift", "state": "USA", "change": -0.2}, world)
+    iso = world.iso3
+    usa = iso.index("USA")
+    assert isinstance(ev, CredibilityShift) and len(ev.recipients) == world.n - 1
+    s = _state(world)
+    before = s.credibility.copy()
+    s.year = 2024
+    ev.post(s)  # not yet
+    np.testing.assert_array_equal(s.credibility, before)
+    s.year = 2025
+    ev.post(s)
+    expected = before.copy()
+    others = [i for i in range(world.n) if i != usa]
+    expected[others, usa] = np.clip(before[others, usa] - 0.2, 0, 1)
+    np.testing.assert_allclose(s.credibility, expected, rtol=0, atol=1e-15)
+    s.year = 2026
+    ev.post(s)  # once only
+    np.testing.assert_allclose(s.credibility, expected, rtol=0, atol=1e-15)
+
+
+def test_affinity_shift_is_symmetric_clipped_and_limited_to_recipients(world):
+    ev = build_event(
+        "aggression",
+        {"kind": "affinity_shift", "state": "CHN", "recipients": ["JPN", "KOR"], "change": -1.5},
+        world,
+    )
+    iso = world.iso3
+    chn, jpn, kor = (iso.index(c) for c in ("CHN", "JPN", "KOR"))
+    s = _state(world)
+    before = s.affinity.copy()
+    s.year = 2025
+    ev.post(s)
+    for j in (jpn, kor):
+        assert s.affinity[chn, j] == s.affinity[j, chn] == max(-1.0, before[chn, j] - 1.5)
+    untouched = np.ones_like(before, dtype=bool)
+    untouched[chn, [jpn, kor]] = untouched[[jpn, kor], chn] = False
+    np.testing.assert_array_equal(s.affinity[untouched], before[untouched])
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "credibility_shift", "change": -0.2}, "state is required"),
+        ({"kind": "credibility_shift", "state": "USA", "change": -1.5}, "between -1 and 1"),
+        ({"kind": "affinity_shift", "state": "CHN", "recipients": ["CHN"]}, "must not list CHN"),
+        ({"kind": "affinity_shift", "state": "XXX"}, "unknown"),
+    ],
+)
+def test_shift_events_refuse_bad_fields(world, fields, message):
+    with pytest.raises(UserError, match=message):
+        build_event("x", fields, world)
 
 
 def test_unknown_kind_lists_the_registered_kinds(world):
@@ -98,7 +162,7 @@ def test_side_payment_from_config(world):
     assert ev.donor == iso.index("USA")
     assert ev.recipients == (iso.index("JPN"), iso.index("KOR"))
     assert (ev.condition_level, ev.condition_partners) == (3, 1)  # capped: one other present
-    assert ev.channels == (0.5, 0.0, 0.5)
+    assert ev.channels == (0.5, 0.0, 0.5, 0.0)  # capability, interoperability, credibility, budget
 
 
 @pytest.mark.parametrize(

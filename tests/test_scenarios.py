@@ -7,6 +7,7 @@ import pytest
 from experiment_scripts import run_quick
 
 from sim.abm.model import AllianceModel
+from sim.core import payoffs
 from sim.runner.simulate import prepare, run_model
 
 INJECTION = "scenario.events.us_indo_pacific_injection"
@@ -66,8 +67,9 @@ def test_china_counterbalance_levers(compose_cfg):
     iso = p.world.iso3
     chn, rus, prk = iso.index("CHN"), iso.index("RUS"), iso.index("PRK")
     (ev,) = p.events
-    assert m.state.coercion_propensity[chn] == pytest.approx(0.3 * ev.coercion_multiplier)
-    assert base.state.coercion_propensity[chn] == pytest.approx(0.3)
+    world = p.world.coercion_propensity[chn]
+    assert m.state.coercion_propensity[chn] == pytest.approx(world * ev.coercion_multiplier)
+    assert base.state.coercion_propensity[chn] == pytest.approx(world)
     for k in (rus, prk):
         start = p.world.affinity[chn, k]
         assert m.state.affinity[chn, k] == pytest.approx(
@@ -98,32 +100,39 @@ def test_one_off_injection_pays_only_in_its_year(compose_cfg):
 
 def test_asian_nato_proposal_treaty_and_accession_by_consent(compose_cfg):
     """The proposal adds a US-Japan treaty open to KOR, AUS and PHL. An application succeeds
-    exactly when every member with something at stake gains (temperature 0: consent iff the gain
-    is positive); the US, already formally allied to each, is not asked."""
+    exactly when every member with something at stake gains, net of the cost of changing the tie
+    (temperature 0: consent iff the net gain is positive); the US, already formally allied to
+    each, is not asked. In 2024 nobody joins (the calibrated rest point: Japan gains from no
+    deeper tie); once Japan values a tie with the applicant more, the accession goes through."""
     p = prepare(
         compose_cfg("scenario=asian_nato_proposal", "model.alignment.temperature_pct_gdp=0")
     )
     iso = p.world.iso3
-    joins = []
-    for applicant in ("KOR", "AUS", "PHL"):
-        m = AllianceModel(p.world, p.params, p.events, rng=0)
-        treaty = m.state.treaty("Asian-NATO")
-        assert {iso[k] for k in treaty.members} == {"USA", "JPN"}
-        i = iso.index(applicant)
-        gains = [
-            float(m.decision_value(m.single_change(j, i, 3)[None, :])[0])
-            for j in treaty.members
-            if m.levels[j, i] < 3
-        ]
-        assert iso.index("USA") in treaty.members and len(gains) == 1  # only Japan is asked
-        m.try_accession(i, "Asian-NATO", np.zeros(6))
-        joined = i in m.state.treaty("Asian-NATO").members
-        assert joined == all(g > 0 for g in gains), (applicant, gains)
-        if joined:
-            others = [j for j in treaty.members if j != i]
-            assert (m.levels[i, others] == 3).all()
-        joins.append(joined)
-    assert joins == [False, False, True]  # Japan loses from KOR and AUS, gains from PHL (above)
+    jpn = iso.index("JPN")
+    cost = p.params.alignment.tie_change_cost
+    for boost in (0.0, 0.01):
+        joins = []
+        for applicant in ("KOR", "AUS", "PHL"):
+            m = AllianceModel(p.world, p.params, p.events, rng=0)
+            treaty = m.state.treaty("Asian-NATO")
+            assert {iso[k] for k in treaty.members} == {"USA", "JPN"}
+            i = iso.index(applicant)
+            m.relationship[jpn, i] += boost  # Japan values the tie more (1 % of GDP per unit)
+            m.ctx = m._context()
+            gains = [
+                float(m.decision_value(m.single_change(j, i, 3)[None, :])[0]) - cost
+                for j in treaty.members
+                if m.levels[j, i] < 3
+            ]
+            assert iso.index("USA") in treaty.members and len(gains) == 1  # only Japan is asked
+            m.try_accession(i, "Asian-NATO", np.zeros(len(payoffs.ALIGNMENT_TERMS)))
+            joined = i in m.state.treaty("Asian-NATO").members
+            assert joined == all(g > 0 for g in gains), (applicant, gains)
+            if joined:
+                others = [j for j in treaty.members if j != i]
+                assert (m.levels[i, others] == 3).all()
+            joins.append(joined)
+        assert joins == ([False] * 3 if boost == 0 else [True] * 3)
     flagged = run_model(p, 0).recorder.tables()["alliances"].query("alliance == 'Asian-NATO'")
     assert "is_asian_nato" in flagged and not flagged["is_asian_nato"].iloc[0]
 

@@ -75,6 +75,7 @@ class StateAgent(mesa.Agent):
             b.target_share,
             b.target_weight,
             b.private,
+            b.probs,
         )
         if b.push is not None:
             desired = float(np.clip(desired + b.push, b.lower, b.upper))
@@ -87,7 +88,7 @@ class StateAgent(mesa.Agent):
             )
             why = (
                 f"best response {100 * desired:.2f}% of GDP (threat USD {b.threat:,.0f} bn, "
-                f"allied capability USD {b.allied:,.0f} bn"
+                f"expected allied capability USD {np.dot(b.allied, b.probs):,.0f} bn"
                 + (f", target {100 * b.target_share:.1f}%" if b.target_share > 0 else "")
                 + ")"
             )

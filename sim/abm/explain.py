@@ -21,6 +21,7 @@ GAIN_WORDS = {
     "autonomy": "autonomy regained",
     "coercion": "coercion relief",
     "affinity": "affinity gain",
+    "relationship": "relationship value",
     "side_payments": "side payments",
 }
 COST_WORDS = {
@@ -29,6 +30,7 @@ COST_WORDS = {
     "autonomy": "autonomy cost",
     "coercion": "coercion cost",
     "affinity": "affinity loss",
+    "relationship": "relationship value lost",
     "side_payments": "side payments lost",
 }
 

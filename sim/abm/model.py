@@ -26,7 +26,7 @@ import numpy as np
 from sim.abm.agents import StateAgent
 from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
-from sim.core import coalitions, payoffs
+from sim.core import calibration, coalitions, payoffs
 from sim.core.budget import calibrate_preferences
 from sim.core.geography import projection_weights
 from sim.outcomes import data_collector_reporters
@@ -97,9 +97,14 @@ class AllianceModel(mesa.Model):
         self._treaty_arrays()
         self.levels = self.state.levels()
         self.state.apply_treaty_targets(b.target_weight)
+        self.capability_2024 = self.state.capability.copy()
+        self.commitments_2024 = self.level_weight[self.levels].sum(axis=1)
+        self.relationship = np.zeros((n, n))
+        self.membership_value: dict[str, np.ndarray] = {}
         self.ctx = self._context(theta=np.ones(n))  # the threat and allies that calibration needs
         self.theta, self.private = self._preferences()
         self.ctx = self._context()
+        self.rest_point_shortfall = self._calibrate_ties()
         for i in range(n):
             StateAgent(self, i)
         self.by_index = sorted(self.agents, key=lambda a: a.index)
@@ -152,32 +157,87 @@ class AllianceModel(mesa.Model):
     # --- payoffs ------------------------------------------------------------------------------
     def _context(self, theta: np.ndarray | None = None) -> payoffs.AlignmentContext:
         """The year's payoff context (sim.core.payoffs), computed once per step."""
-        s, a = self.state, self.params.alignment
+        s, a, sec = self.state, self.params.alignment, self.params.security
         k = s.capability
         hostility = payoffs.hostility(s.affinity)
         threat = payoffs.threat(k, hostility, self.reach) + self.background_threat
         n_commit = (self.levels > 0).sum(axis=1)
-        ctx = payoffs.AlignmentContext(
+        reach_to = payoffs.containment_reach(self.reach, hostility, k, self.background_threat)
+        available = payoffs.ally_availability(k, n_commit, sec.publicness)
+        factor = payoffs.credibility_factor(
+            k,
+            self.capability_2024,
+            self.level_weight[self.levels].sum(axis=1),
+            self.commitments_2024,
+            sec.credibility_budget_elasticity,
+            sec.credibility_overstretch_elasticity,
+        )
+        promised = np.minimum(sec.max_credibility, s.credibility * factor[None, :])
+        stakes = a.entrapment_weight * payoffs.entrapment_stakes(
+            self.reach, k, self.level_weight[self.levels]
+        )
+        upkeep = np.broadcast_to((a.tie_cost_usd_bn / s.gdp)[:, None], s.affinity.shape).copy()
+        np.fill_diagonal(upkeep, 0.0)
+        linear = np.stack([-upkeep, a.affinity_weight * s.affinity, self.relationship], axis=2)
+        coercers, at_risk, excess = payoffs.coercion_exposure(
+            self.world.trade,
+            s.coercion_propensity,
+            hostility,
+            a.coercion_value_added_share,
+            a.coercion_weight,
+        )
+        return payoffs.AlignmentContext(
             theta=self.theta if theta is None else theta,
             own=k,
             threat=threat,
-            reach_to=payoffs.containment_reach(self.reach, hostility, k, s.affinity),
-            available=payoffs.ally_availability(k, n_commit, self.params.security.publicness),
-            credibility=payoffs.credible_commitment(s.credibility, hostility),
+            base=reach_to * available[None, :],
+            credibility=payoffs.credible_commitment(promised, hostility),
             level_weight=self.level_weight,
-            entrapment=a.entrapment_weight
-            * payoffs.entrapment_exposure(hostility, self.reach, k, self.level_weight[self.levels]),
-            autonomy=payoffs.autonomy_cost(k, a.autonomy_weight, a.tie_cost_usd_bn / s.gdp),
-            coercion=a.coercion_weight
-            * payoffs.coercion_cost(self.world.trade, s.coercion_propensity, hostility),
-            affinity=a.affinity_weight * s.affinity,
+            linear=linear,
+            hostility=hostility,
+            stakes=stakes,
+            dependence=payoffs.dependence(k),
+            autonomy_weight=a.autonomy_weight,
+            coercers=coercers,
+            at_risk=at_risk,
+            excess=excess,
+            levels=self.levels,
             aid_offer=s.aid_offer,
             aid_min_level=s.aid_min_level,
             aid_min_partners=s.aid_min_partners,
+            aid_capability=s.aid_channels[:, 0],
+            aid_cash=s.aid_channels[:, 3],
+            aid_from_defence=s.aid_from_defence,
             gdp=s.gdp,
+            depreciation=sec.depreciation,
             side_payment_weight=a.side_payment_weight,
         )
-        return replace(ctx, pair=payoffs.pair_terms(ctx))
+
+    def _calibrate_ties(self) -> int:
+        """Relationship values and treaty membership values by revealed preference: the 2024
+        ties and treaties become a rest point (``sim.core.calibration``). Returns the number of
+        ties whose rest point falls short of the margin (0 when the calibration is off)."""
+        a = self.params.alignment
+        if not a.calibrate_ties:
+            return 0
+        margin = a.rest_margin * a.temperature_pct_gdp / 100
+
+        def gains(i: int, partners: np.ndarray, new_levels: np.ndarray) -> np.ndarray:
+            d = payoffs.tie_change_deltas(i, self.levels[i], partners, new_levels, self.ctx)
+            return self.decision_value(d)
+
+        self.relationship, short = calibration.relationship_values(
+            gains, self.levels, self.treaty_levels, self.level_weight, a.tie_change_cost, margin
+        )
+        self.ctx = self._context()
+        for name in self.treaty_names:
+            exit_gain = np.full(self.world.n, -np.inf)
+            for i in self.state.treaty(name).members:
+                row = self.row_without_treaty(i, name)
+                d = payoffs.row_change_deltas(i, self.levels[i], row[None, :], self.ctx)
+                exit_gain[i] = self.decision_value(d)[0] - a.treaty_exit_cost
+            self.membership_value[name] = calibration.membership_values(exit_gain, margin)
+        return int(short.sum())
 
     def _preferences(self) -> tuple[np.ndarray, np.ndarray]:
         """Value of security and of the private benefit of own defence, per state: by revealed
@@ -187,7 +247,7 @@ class AllianceModel(mesa.Model):
         n = self.world.n
         if not b.calibrate_preferences:
             return np.full(n, float(b.theta)), np.zeros(n)
-        allied = self.allied_all()
+        allied, probs = payoffs.lottery_outcomes(*self.ctx.allies(np.arange(n), self.levels))
         return calibrate_preferences(
             self.state.share,
             allied,
@@ -196,6 +256,7 @@ class AllianceModel(mesa.Model):
             self.state.target_share,
             self.state.target_weight,
             b.private_benefit_share,
+            probs=probs,
         )
 
     def terms_of(self, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -208,18 +269,30 @@ class AllianceModel(mesa.Model):
             i, self.levels[i], np.array([j]), np.array([new_level]), self.ctx
         )[0]
 
+    def exit_cost(self, i: int, name: str) -> float:
+        """What leaving treaty ``name`` costs state i beyond its payoff terms, fraction of GDP:
+        the treaty exit cost and its calibrated membership value."""
+        value = self.membership_value.get(name)
+        extra = 0.0 if value is None else float(value[i])
+        return self.params.alignment.treaty_exit_cost + extra
+
     def decision_value(self, deltas: np.ndarray) -> np.ndarray:
         """(m,) what a state maximises when it aligns, from (m, 6) term changes: the rule's
         ``value`` (``sim.rules``)."""
         return self.rule.value(deltas)
 
-    def allied_of(self, i: int) -> float:
-        """Allied capability that counts for state i now, USD bn."""
-        return float(self.level_weight[self.levels[i]] @ self.ctx.pair[i, :, 0])
+    def allied_lottery(self, i: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """State i's allied capability in each outcome of the abandonment lottery (USD bn) and
+        their probabilities (``sim.core.payoffs.security_lottery``)."""
+        allied, probs = payoffs.lottery_outcomes(
+            *self.ctx.allies(np.array([i]), self.levels[i][None, :])
+        )
+        return tuple(allied[0].tolist()), tuple(probs[0].tolist())
 
     def allied_all(self) -> np.ndarray:
-        """(n,) allied capability that counts for each state now, USD bn."""
-        return (self.level_weight[self.levels] * self.ctx.pair[:, :, 0]).sum(axis=1)
+        """(n,) expected allied capability that counts for each state now, USD bn."""
+        n = self.world.n
+        return self.ctx.expected_allied(np.arange(n), self.levels)
 
     def hostile_spending(self) -> np.ndarray:
         """(n,) defence spending of the states hostile to each state, weighted by hostility and
@@ -241,7 +314,7 @@ class AllianceModel(mesa.Model):
         )
 
     def utility_terms(self) -> np.ndarray:
-        """(n, 8) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
+        """(n, 9) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
         n = self.world.n
         s = self.state
         align = self.terms_of(np.arange(n), self.levels)
@@ -250,8 +323,8 @@ class AllianceModel(mesa.Model):
             private = np.where(self.private > 0, self.private * np.log(s.share), 0.0)
         out[:, 0] = align[:, 0] + private
         out[:, 1] = payoffs.consumption_utility(s.share)
-        out[:, 2:7] = align[:, 1:6]
-        out[:, 7] = payoffs.target_penalty(s.share, s.target_share, s.target_weight)
+        out[:, 2:8] = align[:, 1:7]
+        out[:, 8] = payoffs.target_penalty(s.share, s.target_share, s.target_weight)
         return out
 
     # --- commitments --------------------------------------------------------------------------
@@ -260,6 +333,7 @@ class AllianceModel(mesa.Model):
         if treaties:
             self._treaty_arrays()
         self.levels = np.maximum(self.state.bilateral, self.treaty_levels)
+        self.ctx = replace(self.ctx, levels=self.levels)
 
     def _treaty_arrays(self) -> None:
         """Refresh the arrays that describe treaty membership (after accession or exit)."""
@@ -310,6 +384,7 @@ class AllianceModel(mesa.Model):
 
     def exit_treaty(self, i: int, name: str, delta: np.ndarray) -> None:
         """State i leaves a treaty (unilateral); a treaty left with one member dissolves."""
+        cost = self.exit_cost(i, name)
         t = self.state.treaty(name)
         t.members = [m for m in t.members if m != i]
         iso = self.world.iso3[i]
@@ -318,6 +393,7 @@ class AllianceModel(mesa.Model):
             actor=iso,
             alliance=name,
             delta_actor=delta,
+            cost_actor=cost,
             reason=f"{iso} left {name}: {balance(delta)}",
         )
         if len(t.members) < 2:
@@ -401,9 +477,13 @@ class AllianceModel(mesa.Model):
         to_level: int | None = None,
         delta_actor: np.ndarray | None = None,
         delta_partner: np.ndarray | None = None,
+        cost_actor: float = 0.0,
+        cost_partner: float = 0.0,
         reason: str = "",
     ) -> None:
-        """Record an event with its payoff reasons (``delta_*``: term changes, fraction of GDP)."""
+        """Record an event with its payoff reasons (``delta_*``: term changes, fraction of GDP;
+        ``cost_*``: what the change costs beyond them, the cost of changing a tie or of leaving
+        a treaty). The recorded utility changes are net of the costs, in % of GDP."""
         self.recorder.event(
             kind=kind,
             actor=actor,
@@ -413,10 +493,10 @@ class AllianceModel(mesa.Model):
             to_level=to_level,
             delta_utility_actor=None
             if delta_actor is None
-            else float(self.decision_value(delta_actor[None, :])[0] * 100),
+            else float((self.decision_value(delta_actor[None, :])[0] - cost_actor) * 100),
             delta_utility_partner=None
             if delta_partner is None
-            else float(self.decision_value(delta_partner[None, :])[0] * 100),
+            else float((self.decision_value(delta_partner[None, :])[0] - cost_partner) * 100),
             terms="" if delta_actor is None else terms_json(delta_actor),
             reason=reason,
         )
@@ -425,13 +505,15 @@ class AllianceModel(mesa.Model):
 @dataclass(frozen=True)
 class BudgetInputs:
     """What a state's budget decision needs this year (shares are fractions of GDP, amounts
-    USD bn): ``sim.core.budget``'s arguments, the Richardson push on the desired share (None
+    USD bn): ``sim.core.budget``'s arguments (allied capability in each outcome of the
+    abandonment lottery, with their probabilities), the Richardson push on the desired share (None
     when the state does not react) and a spending fixed by the scenario (NaN when none)."""
 
     share: float
     gdp: float
     theta: float
-    allied: float
+    allied: tuple[float, ...]
+    probs: tuple[float, ...]
     threat: float
     capability_per_share: float
     lower: float
@@ -485,6 +567,9 @@ class AllianceView:
         t = self.model.state.treaty(name)
         return t.members, t.level
 
+    def exit_cost(self, i: int, name: str) -> float:
+        return self.model.exit_cost(i, name)
+
     # --- acts ---------------------------------------------------------------------------------
     def loosen(self, i: int, j: int, new_level: int, delta: np.ndarray) -> None:
         m, a, b = self.model, self.iso3[i], self.iso3[j]
@@ -498,6 +583,7 @@ class AllianceView:
             from_level=old_level,
             to_level=new_level,
             delta_actor=delta,
+            cost_actor=self.config.tie_change_cost,
             reason=loosening(a, b, new_level, delta),
         )
 
@@ -506,7 +592,7 @@ class AllianceView:
     ) -> None:
         m, a, b = self.model, self.iso3[i], self.iso3[j]
         old_level = int(m.levels[j, i])
-        gain = float(m.decision_value(partner_delta[None, :])[0])
+        gain = float(m.decision_value(partner_delta[None, :])[0]) - self.config.tie_change_cost
         m.state.set_tie(i, j, new_level)
         m.ties_changed()
         m.log(
@@ -517,6 +603,8 @@ class AllianceView:
             to_level=new_level,
             delta_actor=delta,
             delta_partner=partner_delta,
+            cost_actor=self.config.tie_change_cost,
+            cost_partner=self.config.tie_change_cost,
             reason=(
                 f"{a} and {b} deepened to {LEVELS[new_level]}: "
                 f"{a} {balance(delta)}{at_a_loss(a, delta)}; {b} {balance(partner_delta)}"
@@ -536,6 +624,8 @@ class AllianceView:
             to_level=new_level,
             delta_actor=partner_delta,
             delta_partner=delta,
+            cost_actor=self.config.tie_change_cost,
+            cost_partner=self.config.tie_change_cost,
             reason=(
                 f"{b} declined {article(LEVELS[new_level])} tie with {a}: {balance(partner_delta)}"
             ),
@@ -553,6 +643,8 @@ class AllianceView:
             alliance=name,
             delta_actor=d,
             delta_partner=delta,
+            cost_actor=self.config.tie_change_cost,
+            cost_partner=self.config.tie_change_cost,
             reason=f"{who} blocked {iso}'s accession to {name}: {balance(d)}",
         )
 
@@ -566,6 +658,7 @@ class AllianceView:
             actor=iso,
             alliance=name,
             delta_actor=delta,
+            cost_actor=self.config.tie_change_cost,
             reason=f"{iso} joined {name}: {balance(delta)}",
         )
         m.ties_changed(treaties=True)
@@ -598,11 +691,13 @@ class AllianceView:
         push = None
         if s.reaction[i] > 0:
             push = float(s.reaction[i] * (m.hostile_start[i] - s.reaction_reference[i]) / s.gdp[i])
+        allied, probs = m.allied_lottery(i)
         return BudgetInputs(
             share=float(s.share[i]),
             gdp=float(s.gdp[i]),
             theta=float(m.theta[i]),
-            allied=m.allied_of(i),
+            allied=allied,
+            probs=probs,
             threat=float(m.ctx.threat[i]),
             capability_per_share=float(s.gdp[i]) / m.params.security.depreciation,
             lower=float(m.lower[i]),

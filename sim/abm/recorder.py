@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core import coalitions, payoffs
+from sim.outcomes import nato_asia_links_now
 from sim.schema import LEVELS
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ STATE_SERIES = (
     "threat_usd_bn",
     "security",
     "aid_received_usd_bn",
+    "aid_paid_usd_bn",
+    "allies_reliability",
     "utility",
     *(f"u_{t}" for t in payoffs.TERMS),
     "n_ties",
@@ -77,7 +80,8 @@ class Recorder:
         terms = m.utility_terms()
         levels = m.levels
         allied = m.allied_all()
-        aid = getattr(m, "aid_paid", np.zeros((n, n))).sum(axis=0)
+        paid = getattr(m, "aid_paid", np.zeros((n, n)))
+        _, reliability = m.ctx.allies(np.arange(n), levels)
         snap = np.column_stack(
             [
                 s.gdp,
@@ -88,7 +92,9 @@ class Recorder:
                 allied,
                 m.ctx.threat,
                 payoffs.security(s.capability, allied, m.ctx.threat),
-                aid,
+                paid.sum(axis=0),
+                paid.sum(axis=1),
+                reliability,
                 100 * terms.sum(axis=1),
                 100 * terms,
                 (levels >= 1).sum(axis=1),
@@ -113,18 +119,16 @@ class Recorder:
         iso = m.world.iso3
         link_asian = np.isin(iso, list(pred.link_asian))
         link_treaty = s.treaty(pred.link_treaty)
-        european = np.zeros(len(iso), dtype=bool)
-        if link_treaty is not None:
-            european[link_treaty.members] = True
-            if pred.asian_nato_hub in iso:
-                european[iso.index(pred.asian_nato_hub)] = False
-        link = coalitions.nato_asia_link(
+        links = nato_asia_links_now(
             m.levels,
-            link_asian & ~european,
-            european,
-            LEVELS.index(pred.link_min_level),
-            pred.link_min_partners,
-        ) or bool(link_treaty is not None and np.any(link_asian[link_treaty.members]))
+            iso,
+            s.capability,
+            None if link_treaty is None else link_treaty.members,
+            pred,
+        )
+        link = bool(links) or bool(
+            link_treaty is not None and np.any(link_asian[link_treaty.members])
+        )
         self.nato_asia_link_now = link
         asian_now = False
         groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
@@ -203,7 +207,7 @@ class Recorder:
             "ties": ties,
             "alliances": alliances,
             "events": events,
-            "summary": self.summary(states, alliances, seed),
+            "summary": self.summary(states, alliances, seed, ties),
         }
 
     def _source_names(self, codes: np.ndarray) -> np.ndarray:
@@ -211,7 +215,9 @@ class Recorder:
         names = np.array([*self.model.treaty_names, "bilateral"], dtype=object)
         return names[np.where(codes < 0, len(names) - 1, codes)]
 
-    def run_result(self, states: pd.DataFrame, alliances: pd.DataFrame):
+    def run_result(
+        self, states: pd.DataFrame, alliances: pd.DataFrame, ties: pd.DataFrame | None = None
+    ):
         """What the outcomes of ``sim.outcomes`` are computed from (kept as ``self.result``,
         so that a study reading more outcomes after ``tables()`` reuses its selections)."""
         from sim.outcomes import RunResult
@@ -220,17 +226,23 @@ class Recorder:
             states,
             alliances,
             {"us_burden_share": self.us_burden_share, "polarisation": self.polarisation},
+            ties=ties,
+            predicates=self.model.params.predicates,
         )
         return self.result
 
     def summary(
-        self, states: pd.DataFrame, alliances: pd.DataFrame, seed: int | None
+        self,
+        states: pd.DataFrame,
+        alliances: pd.DataFrame,
+        seed: int | None,
+        ties: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """One row of run outcomes (columns in docs/outputs.md)."""
         from sim.outcomes import summary_row
 
         m = self.model
-        run = self.run_result(states, alliances)
+        run = self.run_result(states, alliances, ties)
         identity = {
             "scenario": m.scenario_name,
             "world": m.world.name,

@@ -34,6 +34,30 @@ from __future__ import annotations
 import numpy as np
 
 
+def security_slope(
+    share: np.ndarray,
+    allied: np.ndarray,
+    threat: np.ndarray,
+    capability_per_share: np.ndarray,
+    probs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Derivative of the expected log-security with respect to the defence share.
+
+    ``allied`` is the allied capability (n,), or the allied capability in each outcome of
+    ``sim.core.payoffs.security_lottery`` (n, S) with their probabilities ``probs`` (n, S):
+    ``sum_s p_s * T * c / (D_s (D_s + T))`` with ``D_s = allied_s + share * c``.
+    """
+    allied = np.asarray(allied, dtype=float)
+    share = np.asarray(share, dtype=float)
+    threat = np.asarray(threat, dtype=float)
+    cps = np.asarray(capability_per_share, dtype=float)
+    if probs is None:
+        allied, probs = allied[..., None], np.ones((*allied.shape, 1))
+    defence = np.maximum(allied + (share * cps)[..., None], 1e-9)
+    t = threat[..., None]
+    return (np.asarray(probs) * t * cps[..., None] / (defence * (defence + t))).sum(axis=-1)
+
+
 def marginal_utility(
     share: np.ndarray,
     theta: np.ndarray,
@@ -43,6 +67,7 @@ def marginal_utility(
     target: np.ndarray,
     target_weight: np.ndarray,
     private: np.ndarray | float = 0.0,
+    probs: np.ndarray | None = None,
 ) -> np.ndarray:
     """Derivative of the budget objective with respect to the defence share.
 
@@ -55,6 +80,8 @@ def marginal_utility(
         target: spending target share, 0-1 (0 = none).
         target_weight: cost per unit shortfall below the target.
         private: weight ``psi`` of the private benefit ``psi * log(x)``, fraction of GDP.
+        probs: with ``allied`` (n, S), the probability of each allied outcome (see
+            ``security_slope``).
 
     Returns:
         dU/dx per unit share (fraction of GDP per unit share).
@@ -77,8 +104,7 @@ def marginal_utility(
         >>> mu.round(4).tolist()
         [2.2807, -0.636]
     """
-    defence = np.maximum(allied + share * capability_per_share, 1e-9)
-    d_security = threat * capability_per_share / (defence * (defence + threat))
+    d_security = security_slope(share, allied, threat, capability_per_share, probs)
     below = (share < target).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         own = np.where(np.asarray(private) > 0, private / share, 0.0)
@@ -96,6 +122,7 @@ def best_response(
     target_weight: np.ndarray | None = None,
     private: np.ndarray | float = 0.0,
     iterations: int = 48,
+    probs: np.ndarray | None = None,
 ) -> np.ndarray:
     """Defence share that maximises each state's budget objective, within fiscal bounds.
 
@@ -138,7 +165,7 @@ def best_response(
 
     def grad(x: np.ndarray) -> np.ndarray:
         return marginal_utility(
-            x, theta, allied, threat, capability_per_share, target, target_weight, private
+            x, theta, allied, threat, capability_per_share, target, target_weight, private, probs
         )
 
     at_lower = grad(lo) <= 0
@@ -162,6 +189,7 @@ def calibrate_preferences(
     target_weight: np.ndarray,
     private_share: float = 0.0,
     floor: float = 1e-6,
+    probs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Preferences that make the observed share each state's best response (revealed preference).
 
@@ -190,8 +218,7 @@ def calibrate_preferences(
         >>> x.round(10).tolist()
         [0.02]
     """
-    defence = np.maximum(allied + share * capability_per_share, 1e-9)
-    d_security = threat * capability_per_share / (defence * (defence + threat))
+    d_security = security_slope(share, allied, threat, capability_per_share, probs)
     below = (share < target).astype(float)
     needed = np.maximum(0.0, 1.0 / (1.0 - share) - target_weight * below)
     psi = private_share * needed * share
@@ -240,6 +267,7 @@ def best_response_scalar(
     target: float = 0.0,
     target_weight: float = 0.0,
     private: float = 0.0,
+    probs: tuple[float, ...] | None = None,
 ) -> float:
     """``best_response`` for one state, in plain floats (fast enough to call per agent).
 
@@ -271,16 +299,26 @@ def best_response_scalar(
         0.1057
     """
 
+    outcomes = (
+        [(1.0, float(allied))]
+        if probs is None
+        else [(float(p), float(a)) for p, a in zip(probs, allied, strict=True) if p > 0]
+    )
+    cps = capability_per_share
+
+    def slopes(x: float) -> tuple[float, float]:
+        """The security term's first and second derivatives at share x."""
+        first = second = 0.0
+        for p, a in outcomes:
+            s = max(a + x * cps, 1e-9)
+            first += p * threat * cps / (s * (s + threat))
+            second -= p * threat * cps**2 * (2 * s + threat) / (s * (s + threat)) ** 2
+        return theta * first, theta * second
+
     def solve(pull: float) -> float:
         def grad(x: float) -> float:
-            s = max(allied + x * capability_per_share, 1e-9)
             own = private / x if private > 0 else 0.0
-            return (
-                theta * threat * capability_per_share / (s * (s + threat))
-                + own
-                - 1.0 / (1.0 - x)
-                + pull
-            )
+            return slopes(x)[0] + own - 1.0 / (1.0 - x) + pull
 
         lo, hi = lower, upper
         if lo <= 0 and private > 0:
@@ -298,16 +336,7 @@ def best_response_scalar(
                 hi = x
             if hi - lo < 1e-13:
                 break
-            s = max(allied + x * capability_per_share, 1e-9)
-            slope = (
-                -theta
-                * threat
-                * capability_per_share**2
-                * (2 * s + threat)
-                / (s * (s + threat)) ** 2
-                - private / (x * x)
-                - 1.0 / (1.0 - x) ** 2
-            )
+            slope = slopes(x)[1] - private / (x * x) - 1.0 / (1.0 - x) ** 2
             newton = x - g / slope
             x = newton if lo < newton < hi else 0.5 * (lo + hi)
         return x

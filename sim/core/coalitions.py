@@ -101,32 +101,6 @@ def is_asian_nato(
     return hub in members and len(members.intersection(candidates)) >= min_candidates
 
 
-def nato_asia_link(
-    levels: np.ndarray,
-    asian: np.ndarray,
-    european_nato: np.ndarray,
-    min_level: int,
-    min_partners: int,
-) -> bool:
-    """Whether an Asian partner is linked to NATO Europe.
-
-    True when at least one of the ``asian`` states holds ties of at least ``min_level`` with at
-    least ``min_partners`` European NATO members (NATO membership itself counts, through the
-    treaty-implied formal ties).
-
-    Args:
-        levels: (n, n) effective commitment levels.
-        asian: (n,) bool, the Asian partners considered (JPN, KOR, AUS, ... ).
-        european_nato: (n,) bool, NATO's European members (and Canada) at this step.
-        min_level: 1 alignment, 2 partnership, 3 formal.
-        min_partners: number of European NATO members.
-    """
-    if not asian.any() or not european_nato.any():
-        return False
-    counts = (levels[np.ix_(asian, european_nato)] >= min_level).sum(axis=1)
-    return bool((counts >= min_partners).any())
-
-
 def burden_shares(spending: np.ndarray, members: Sequence[int]) -> np.ndarray:
     """Each member's share of the members' total defence spending (0-1).
 

@@ -6,14 +6,16 @@ report them multiplied by 100, i.e. in % of GDP.
 
 A state's utility (one year) is
 
-    U_i = theta_i * log(security_i)                  security (Sandler & Hartley 1995, ch. 2)
+    U_i = E[theta_i * log(security_i)]               security, allies may not come (Snyder 1984)
           + psi_i * log(x_i)                         private benefit of own defence (joint products)
           + log(1 - x_i)                             consumption forgone: guns vs butter
-          - sum_j w(L_ij) * entrapment_ij            entrapment (Snyder 1984)
-          - sum_j w(L_ij) * autonomy_ij              autonomy (Morrow 1991)
-          - sum_j w(L_ij) * coercion_ij              economic coercion by outside trade partners
+          - sum_k stakes_ik (1 - exp(-e_ik))         entrapment, bounded per enemy (Snyder 1984)
+          - a (1 - exp(-sum_j w(L_ij) dep_ij))       autonomy, bounded (Morrow 1991)
+            - sum_j w(L_ij) * upkeep_i               ... and the upkeep of each tie
+          - sum_k at_risk_ik (1 - exp(-o_ik))        economic coercion, bounded (Crawford 2011)
           + sum_j w(L_ij) * affinity_weight * A_ij   affinity (regime similarity, history)
-          + aid_i / GDP_i                            side payments received
+          + sum_j w(L_ij) * rho_ij                   relationship value (revealed preference)
+          + side payments (budget support received, less what a donor pays)
           - target_weight * max(0, target_i - x_i)   soft spending targets (NATO 2 %, 5 %)
 
 with x_i the defence share of GDP and L_ij the commitment level between i and j (0 none,
@@ -22,10 +24,12 @@ with x_i the defence share of GDP and L_ij the commitment level between i and j 
 Security is a contest-success ratio (Tullock 1980; Hirshleifer 1989):
 security_i = S_i / (S_i + T_i) with S_i own plus allied capability and T_i the hostile capability
 that reaches i; its utility is logarithmic (``security_value``), so the marginal value of
-capability always rises with the threat. Allied capability is a (partly) public good: each
-ally's capability counts in full for every partner when ``publicness`` is 1 (Olson & Zeckhauser
-1966) and is divided among its commitments when 0 (a private good); values between give
-Sandler's joint-product model.
+capability always rises with the threat. Allies come with their credibility, as a lottery
+(``security_lottery``). Allied capability is a (partly)
+public good: each ally's capability counts in full for every partner when ``publicness`` is 1
+(Olson & Zeckhauser 1966) and is divided among its commitments when 0 (a private good); values
+between give Sandler's joint-product model. The relationship values ``rho`` are calibrated so
+that the observed 2024 ties are a rest point (``sim.core.calibration``).
 """
 
 from __future__ import annotations
@@ -41,12 +45,21 @@ TERMS = (
     "autonomy",
     "coercion",
     "affinity",
+    "relationship",
     "side_payments",
     "target",
 )
 """Names of the utility terms, in the order they are reported (columns ``u_<term>``)."""
 
-ALIGNMENT_TERMS = ("security", "entrapment", "autonomy", "coercion", "affinity", "side_payments")
+ALIGNMENT_TERMS = (
+    "security",
+    "entrapment",
+    "autonomy",
+    "coercion",
+    "affinity",
+    "relationship",
+    "side_payments",
+)
 """The terms that change when a commitment changes (budget held fixed)."""
 
 
@@ -164,40 +177,102 @@ def containment_reach(
     reach: np.ndarray,
     hostility: np.ndarray,
     capability: np.ndarray,
-    affinity: np.ndarray | None = None,
+    background: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of each ally's capability that counts for each state.
 
-    An ally helps where its forces reach: at home (defence) or at the states that threaten
-    one, if it opposes them too (containment, forward defence). For state i and ally j this is
-    the larger of
+    State i's threat comes from the states hostile to it (each k's share ``w_ik`` of i's threat)
+    and from the unmodelled background (share ``w_i0``). Against threat k, ally j helps only
+    as far as it is *loyal*: hostile to k itself, ``lambda_jk = min(1, H_jk / H_ik)`` (as
+    hostile to k as i is counts in full; a state friendly with k, or merely indifferent to it,
+    does not fight k for i: a rival's rival is no ally by default). A loyal ally's forces count
+    where they reach: at home (``reach[j, i]``, defence) or at k itself (``reach[j, k]``,
+    containment, forward defence), whichever is larger. Against the background threat every
+    partner helps at home:
 
-    * defence: ``reach[j, i]`` times j's loyalty against i's threats, the threat-weighted mean
-      of ``1 - max(0, A_jk)``: an ally friendly with the state that threatens i will not fight
-      it (China does not defend Estonia against Russia);
-    * containment: the threat-weighted mean of ``H_jk * reach[j, k]`` over i's threats k;
+        reach_to[i, j] = sum_k w_ik lambda_jk max(reach_ji, reach_jk) + w_i0 reach_ji
 
-    the weights being each k's share of i's threat (a state with no threat weighs loyalty 1).
-    An assumption of the model: it is how the United States, far from its rivals, still gains
-    from allies next to them, and why a rival's friend is no ally.
+    An assumption of the model (docs/ODD.md 7.3): it is how the United States, far from its
+    rivals, still gains from allies next to them, and why China does not defend Estonia against
+    Russia.
 
     Args:
-        reach: (n, n) ``reach[k, i]``.
+        reach: (n, n) ``reach[k, i]``, the share of k's capability that reaches i.
         hostility: (n, n) hostility, 0-1.
         capability: (n,) capability, USD bn.
-        affinity: (n, n) affinity, -1..1 (default: no friendships, loyalty 1).
+        background: (n,) unmodelled threat to each state, USD bn (default none).
 
     Returns:
-        (n, n) ``reach_to[i, j]``, 0-1.
+        (n, n) ``reach_to[i, j]``, 0-1; zero diagonal.
+
+    References:
+        Walt (1987): alignment against a threat; a state allied with the threat's friends gains
+            nothing against it.
+
+    Examples:
+        State 0 is threatened by state 2; state 1 is hostile to 2 (loyal), state 3 is friendly
+        with it (hostility 0, not loyal). All forces reach everywhere:
+
+        >>> h = np.zeros((4, 4)); h[0, 2] = h[2, 0] = h[1, 2] = h[2, 1] = 0.5
+        >>> containment_reach(np.ones((4, 4)), h, np.full(4, 10.0))[0].tolist()
+        [0.0, 1.0, 0.0, 0.0]
     """
+    n = capability.size
     reaching = hostility * reach.T * capability[None, :]  # [i, k] threat from k to i
-    total = reaching.sum(axis=1, keepdims=True)
-    weights = np.divide(reaching, total, out=np.zeros_like(reaching), where=total > 0)
-    containment = weights @ (hostility * reach).T
-    if affinity is None:
-        return np.maximum(reach.T, containment)
-    disloyal = weights @ np.maximum(0.0, affinity).T  # [i, j]: how friendly j is with i's threats
-    return np.maximum(reach.T * (1.0 - disloyal), containment)
+    bg = np.zeros(n) if background is None else np.asarray(background, dtype=float)
+    total = reaching.sum(axis=1) + bg
+    safe = np.where(total > 0, total, 1.0)
+    weights = np.where(total[:, None] > 0, reaching / safe[:, None], 0.0)  # [i, k]
+    w0 = np.where(total > 0, bg / safe, 1.0)  # no threat at all: help at home counts in full
+    out = np.empty((n, n))
+    for rows in row_blocks(n):
+        own = hostility[rows][:, None, :]  # [i, ., k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loyal = np.where(own > 0, np.minimum(1.0, hostility[None, :, :] / own), 0.0)
+        where = np.maximum(reach.T[rows][:, :, None], reach[None, :, :])  # [i, j, k]
+        out[rows] = np.einsum("ik,ijk->ij", weights[rows], loyal * where)
+    out += w0[:, None] * reach.T
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def credibility_factor(
+    capability: np.ndarray,
+    capability_2024: np.ndarray,
+    commitments: np.ndarray,
+    commitments_2024: np.ndarray,
+    budget_elasticity: float,
+    overstretch_elasticity: float,
+) -> np.ndarray:
+    """How a guarantor's promises gain or lose credibility with its means and its commitments.
+
+    ``(K_j / K_j,2024) ** budget_elasticity * (N_j,2024 / N_j) ** overstretch_elasticity``,
+    with ``N_j`` the weighted number of j's commitments (the sum of its level weights): a
+    guarantor that arms is more credible (a USD 1 trillion budget raises it), one that promises
+    more with the same means less so (overstretch). Equal to 1 in 2024, so the observed
+    credibility is where the model starts.
+
+    References:
+        Press (2005): credibility judged from the guarantor's power and interests at stake,
+            more than from its past behaviour.
+        Kennedy (1987): strategic overstretch, commitments outrunning the means to honour them.
+
+    Examples:
+        A guarantor whose capability doubled (elasticity 0.5), with a third more commitments
+        (elasticity 0.3):
+
+        >>> round(float(credibility_factor(np.array([2.0]), np.array([1.0]), np.array([4.0]),
+        ...       np.array([3.0]), 0.5, 0.3)[0]), 4)
+        1.2973
+    """
+    cap = np.where(capability_2024 > 0, capability / np.where(capability_2024 > 0,
+                   capability_2024, 1.0), 1.0)
+    stretch = np.where(
+        (commitments > 0) & (commitments_2024 > 0),
+        commitments_2024 / np.where(commitments > 0, commitments, 1.0),
+        1.0,
+    )
+    return np.maximum(cap, 0.0) ** budget_elasticity * stretch**overstretch_elasticity
 
 
 def security_value(
@@ -262,111 +337,246 @@ def row_blocks(n: int, elements: int | None = None):
         yield slice(start, min(n, start + step))
 
 
-def entrapment_exposure(
-    hostility: np.ndarray,
-    reach: np.ndarray,
-    capability: np.ndarray,
-    commitment: np.ndarray | None = None,
+def entrapment_stakes(
+    reach: np.ndarray, capability: np.ndarray, commitment: np.ndarray | None = None
 ) -> np.ndarray:
-    """Exposure to being drawn into each partner's conflicts (Snyder 1984).
+    """What a conflict with each state would cost each state (Snyder 1984; Heider 1946).
 
-    Allying with j exposes i to j's enemies k in proportion to how much more hostile j is to k
-    than i is, and to what a conflict with k would cost i: how dangerous k is to i (k's
-    capability reaching i against i's own) plus how committed i is to k (a conflict with one's
-    own ally: the incompatible commitments of structural balance, Heider 1946).
+    ``stakes[i, k] = danger_ki + w_ik``: how dangerous k is to i (k's capability reaching i
+    against i's own, ``reach_ki K_k / (K_i + reach_ki K_k)``) plus how committed i is to k (a
+    conflict with one's own ally: the incompatible commitments of structural balance).
 
     Args:
-        hostility: (n, n) hostility, 0-1.
         reach: (n, n) ``reach[k, i]``.
         capability: (n,) capability, USD bn.
         commitment: (n, n) commitment weight of i's ties to k, 0-1 (default none).
 
     Returns:
-        (n, n) ``exposure[i, j] = sum_k max(0, H_jk - H_ik) * (danger_ki + w_ik)``
-        (dimensionless, >= 0), with ``danger_ki = reach_ki K_k / (K_i + reach_ki K_k)``.
+        (n, n) stakes, >= 0 (0-2), zero diagonal.
+
+    Examples:
+        A state of capability 1 next to one of 3 that reaches it in full:
+
+        >>> entrapment_stakes(np.ones((2, 2)), np.array([1.0, 3.0])).round(9).tolist()
+        [[0.0, 0.75], [0.25, 0.0]]
+    """
+    reaching = reach.T * capability[None, :]  # [i, k] = reach_ki K_k
+    stakes = reaching / (capability[:, None] + reaching + 1e-12)
+    if commitment is not None:
+        stakes = stakes + commitment
+    np.fill_diagonal(stakes, 0.0)
+    return stakes
+
+
+def entrapment_exposure(agents: np.ndarray, weights: np.ndarray, hostility: np.ndarray):
+    """How far candidate rows expose each state to each third state's conflicts.
+
+    Allying with j exposes i to j's enemies k in proportion to how much more hostile j is to k
+    than i is: ``exposure[m, k] = sum_j w(L_ij) max(0, H_jk - H_ik)`` for candidate m of state
+    i. The cost (``saturating``) rises with the exposure and saturates at the stakes of a
+    conflict with k, however many partners might drag i into it.
+
+    Args:
+        agents: (m,) the state of each candidate.
+        weights: (m, n) commitment weights of each candidate row.
+        hostility: (n, n) hostility, 0-1.
+
+    Returns:
+        (m, n) exposure to each state k, >= 0.
 
     References:
         Snyder (1984): entrapment, the risk of being dragged into an ally's conflicts that one
             does not share, one horn of the alliance security dilemma.
-        Heider (1946): balance theory, in which a friend's enemy who is also one's own friend
-            makes an unbalanced, costly triad.
     """
-    reaching = reach.T * capability[None, :]  # [i, k] = reach_ki K_k
-    danger = reaching / (capability[:, None] + reaching + 1e-12)
-    if commitment is not None:
-        danger = danger + commitment
-    np.fill_diagonal(danger, 0.0)
-    out = np.empty_like(danger)
-    for rows in row_blocks(len(capability)):
-        extra = np.maximum(0.0, hostility[None, :, :] - hostility[rows, None, :])  # [i, j, k]
-        out[rows] = np.einsum("ijk,ik->ij", extra, danger[rows])
+    agents = np.asarray(agents)
+    out = np.empty(weights.shape)
+    if agents.size and np.all(agents == agents[0]):
+        extra = np.maximum(0.0, hostility - hostility[agents[0]][None, :])  # [j, k]
+        return np.matmul(weights, extra, out=out)
+    n = hostility.shape[0]
+    step = max(1, BLOCK_ELEMENTS // max(1, n * n))  # (rows, n, n) temporaries in blocks
+    for start in range(0, len(agents), step):
+        part = slice(start, min(len(agents), start + step))
+        extra = np.maximum(0.0, hostility[None, :, :] - hostility[agents[part], None, :])
+        out[part] = np.einsum("mj,mjk->mk", weights[part], extra)
     return out
 
 
-def autonomy_cost(
-    capability: np.ndarray, autonomy_weight: float, tie_cost: np.ndarray | float
-) -> np.ndarray:
-    """Autonomy given up by committing to each partner (Morrow 1991).
+def saturating(at_stake: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """Expected loss that rises with exposure and never exceeds what is at stake:
+    ``sum_k at_stake_k * (1 - exp(-exposure_k))`` over the last axis.
+
+    The form of the entrapment, autonomy and coercion costs: each new tie adds less than the
+    last to a risk that is already there (the chance of being dragged into a war with k, or of
+    being punished by k, is a probability, not a count of ties).
+
+    Examples:
+        However exposed, the loss stays below what is at stake (0.4 % of GDP):
+
+        >>> round(float(saturating(np.array([0.004]), np.array([0.5]))), 6)
+        0.001574
+        >>> bool(saturating(np.array([0.004]), np.array([50.0])) <= 0.004)
+        True
+    """
+    return (at_stake * -np.expm1(-exposure)).sum(axis=-1)
+
+
+def dependence(capability: np.ndarray) -> np.ndarray:
+    """``dep[i, j] = K_j / (K_i + K_j)``: how far i would depend on j (Morrow 1991), 0-1.
 
     The weaker partner of an asymmetric alliance trades autonomy for security; the stronger one
-    gives up little. Every commitment also carries a fixed upkeep (consultation, staff,
-    politics).
-
-    Args:
-        capability: (n,) capability, USD bn.
-        autonomy_weight: cost of committing to an overwhelmingly stronger partner, fraction of GDP.
-        tie_cost: (n,) or scalar upkeep of one commitment, fraction of each state's GDP.
-
-    Returns:
-        (n, n) cost, fraction of GDP per year at full commitment:
-        ``autonomy_weight * K_j / (K_i + K_j) + tie_cost_i``; zero diagonal.
+    gives up little. The autonomy cost of a row of commitments is
+    ``autonomy_weight * (1 - exp(-sum_j w(L_ij) dep_ij))`` (``saturating``): at most
+    ``autonomy_weight``, the cost of depending on an overwhelmingly stronger partner, however
+    many partners share in it.
 
     References:
         Morrow (1991): asymmetric alliances trade autonomy for security, the weaker partner
             giving up more of its freedom of action.
 
     Examples:
-        The weaker state (capability 1) gives up three times what the stronger (3) does:
+        The weaker state (capability 1) depends three times as much as the stronger (3):
 
-        >>> autonomy_cost(np.array([1.0, 3.0]), 0.04, 0.0).round(6).tolist()
-        [[0.0, 0.03], [0.01, 0.0]]
+        >>> dependence(np.array([1.0, 3.0])).round(6).tolist()
+        [[0.0, 0.75], [0.25, 0.0]]
     """
     k = capability
-    upkeep = np.broadcast_to(np.asarray(tie_cost, dtype=float), k.shape)[:, None]
-    cost = autonomy_weight * k[None, :] / (k[:, None] + k[None, :] + 1e-12) + upkeep
-    np.fill_diagonal(cost, 0.0)
-    return cost
+    dep = k[None, :] / (k[:, None] + k[None, :] + 1e-12)
+    np.fill_diagonal(dep, 0.0)
+    return dep
 
 
-def coercion_cost(
-    trade_exposure: np.ndarray, coercion_propensity: np.ndarray, hostility: np.ndarray
-) -> np.ndarray:
-    """Expected trade loss from committing to each partner.
+def coercion_exposure(
+    trade_exposure: np.ndarray,
+    coercion_propensity: np.ndarray,
+    hostility: np.ndarray,
+    value_added_share: float,
+    weight: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each trade partner can take from each state, and what provokes it.
 
-    A trade partner k punishes i for committing to j when k is more hostile to j than to i:
-    the share ``coercion_propensity[k]`` of i's exports to k is at risk, scaled by that excess
-    hostility (the wedge strategies of Crawford 2011).
+    A coercer k punishes i for aligning with states k is more hostile to than it is to i (the
+    wedge strategies of Crawford 2011). What it can take is bounded: the domestic value added
+    in i's exports to k (``X_ik * value_added_share``: gross exports overstate what a cut takes
+    from GDP), times the share k is willing and able to cut (``coercion_propensity[k]``,
+    calibrated on the documented episodes). How much of that i expects to lose rises with i's
+    provocation ``o_ik = sum_j w(L_ij) max(0, H_kj - H_ki)`` and saturates:
+
+        coercion_i = weight * sum_k at_risk_ik * (1 - exp(-o_ik))
+
+    so that however many ties trigger it, the expected loss never exceeds what k is willing
+    and able to cut (``coercion_cost``).
 
     Args:
         trade_exposure: (n, n) ``X[i, k]``, i's exports to k as a fraction of i's GDP.
-        coercion_propensity: (n,) share of targeted trade each k is willing to cut, 0-1.
+        coercion_propensity: (n,) share of the value at risk each k is willing to cut, 0-1.
         hostility: (n, n) ``H[k, j]``.
+        value_added_share: domestic value added per unit of gross exports, 0-1.
+        weight: multiplies the expected loss (``coercion_weight``).
 
     Returns:
-        (n, n) ``cost[i, j] = sum_k X_ik kappa_k max(0, H_kj - H_ki)``, fraction of GDP per
-        year at full commitment; zero diagonal.
+        ``(coercers, at_risk, excess)``: the (c,) indices of the states that can coerce
+        anybody; (n, c) ``at_risk[i, k]``, the most each can take from i, fraction of i's GDP
+        (times ``weight``); (n, c, n) ``excess[i, k, j] = max(0, H_kj - H_ki)``, the
+        provocation of a unit commitment of i to j in k's eyes.
 
     References:
-        Crawford (2011): wedge strategies, by which a power uses inducements and punishments
-            to keep states from joining its adversaries; here, the threat to cut trade.
+        Crawford (2011): wedge strategies, a power's inducements and punishments to keep states
+            from joining its adversaries.
+        Harrell, Rosenberg & Saravalle (2018): China's coercive economic measures, informal,
+            targeted and limited in scale.
     """
-    at_risk = trade_exposure * coercion_propensity[None, :]  # [i, k]
-    cost = np.empty_like(at_risk)
-    for rows in row_blocks(len(coercion_propensity)):
-        excess = np.maximum(0.0, hostility[None, :, :] - hostility.T[rows, :, None])  # [i, k, j]
-        cost[rows] = np.einsum("ik,ikj->ij", at_risk[rows], excess)
-    np.fill_diagonal(cost, 0.0)
-    return cost
+    at_risk_all = weight * value_added_share * trade_exposure * coercion_propensity[None, :]
+    coercers = np.flatnonzero(at_risk_all.any(axis=0))
+    at_risk = at_risk_all[:, coercers]
+    excess = np.maximum(
+        0.0, hostility[coercers][None, :, :] - hostility.T[:, coercers][:, :, None]
+    )  # [i, k, j] = H_kj - H_ki
+    n = trade_exposure.shape[0]
+    excess[np.arange(n)[:, None], np.arange(coercers.size)[None, :], np.arange(n)[:, None]] = 0.0
+    return coercers, at_risk, excess
+
+
+def coercion_cost(at_risk: np.ndarray, provocation: np.ndarray) -> np.ndarray:
+    """Expected trade loss, fraction of GDP: ``saturating(at_risk, provocation)``; never more
+    than each coercer can take (``coercion_exposure``)."""
+    return saturating(at_risk, provocation)
+
+
+def security_lottery(theta, own, threat_, allied, reliability) -> np.ndarray:
+    """Expected utility of security when allies may not come (abandonment; Snyder 1984).
+
+    Allies honour their commitments together or not at all: with probability ``reliability``
+    (the contribution-weighted credibility of the state's allies, ``allies_and_reliability``)
+    they come and the state's defence is its own capability plus theirs; otherwise it stands
+    alone. Security in each outcome is valued as in ``security_value``:
+
+        theta * [c s(K + A) + (1 - c) s(K)]
+
+    Own forces count in both outcomes and allies' only when they come, so the marginal value of
+    one's own capability does not vanish under a large ally (the preferences calibrated on it
+    stay within a plausible range and leaving an alliance costs of the order of a defence
+    budget); a more credible ally raises the value of a tie and lowers the value of own forces
+    (free riding on a credible guarantee), a less credible hub makes ties with more credible
+    partners worth more (why spokes tie with each other). Allies' decisions are taken as fully
+    correlated (a common shock: a crisis in which the coalition holds or fails), an assumption
+    of the model (docs/ODD.md 7.5). Arguments broadcast together.
+
+    References:
+        Snyder (1984): the alliance security dilemma, fear of abandonment against fear of
+            entrapment.
+        Cha (2010): the hub-and-spoke ("powerplay") alliance system in Asia.
+
+    Examples:
+        Allies that surely come are worth the security they add; allies that never come are
+        worth nothing:
+
+        >>> float(security_lottery(1.0, 3.0, 1.0, 4.0, 1.0)) == float(security_value(1.0, 7.0, 1.0))
+        True
+        >>> float(security_lottery(1.0, 3.0, 1.0, 4.0, 0.0)) == float(security_value(1.0, 3.0, 1.0))
+        True
+    """
+    allied, probs = lottery_outcomes(allied, reliability)
+    own = np.asarray(own, dtype=float)[..., None]
+    value = security_value(1.0, own + allied, np.asarray(threat_, dtype=float)[..., None])
+    return np.asarray(theta) * (probs * value).sum(axis=-1)
+
+
+def lottery_outcomes(allied, reliability) -> tuple[np.ndarray, np.ndarray]:
+    """The allied capability and the probability of each outcome of ``security_lottery``:
+    both (..., 2), allies coming first."""
+    allied = np.asarray(allied, dtype=float)
+    c = np.asarray(reliability, dtype=float)
+    outcomes = np.stack(np.broadcast_arrays(allied, np.zeros_like(allied)), axis=-1)
+    probs = np.stack(np.broadcast_arrays(c, 1.0 - c), axis=-1)
+    return outcomes, probs
+
+
+def allies_and_reliability(
+    contribution: np.ndarray, credibility: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Allied capability and the probability that the allies come.
+
+    Args:
+        contribution: (m, n) capability each ally j would bring (commitment weight x share
+            that counts x availability), USD bn.
+        credibility: (m, n) or (n,) credibility of each ally's commitment, 0-1.
+
+    Returns:
+        ``(allied, reliability)``, each (m,): the sum of the contributions, and their
+        contribution-weighted credibility (0 with no allies).
+
+    Examples:
+        >>> a, c = allies_and_reliability(np.array([[0.0, 8.0, 2.0]]), np.array([0.0, 0.8, 0.3]))
+        >>> [float(a[0]), round(float(c[0]), 6)]
+        [10.0, 0.7]
+    """
+    x = np.atleast_2d(contribution)
+    c = np.broadcast_to(credibility, x.shape)
+    allied = x.sum(axis=1)
+    weighted = (c * x).sum(axis=1)
+    reliability = np.where(allied > 0, weighted / np.where(allied > 0, allied, 1.0), 0.0)
+    return allied, np.clip(reliability, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -379,58 +589,80 @@ class AlignmentContext:
         theta: value of security per unit, fraction of GDP (calibrated).
         own: own capability, USD bn.
         threat: perceived threat, USD bn.
-        reach_to: ``reach_to[i, j] = reach[j, i]``: share of j's capability reaching i.
-        available: capability each state makes available to partners, USD bn.
-        credibility: ``credibility[i, j]``: credibility of j's commitment as seen by i, 0-1.
+        base: ``base[i, j]``: capability ally j would bring i at full weight (its available
+            capability times the share that counts for i, ``containment_reach``), USD bn.
+        credibility: ``credibility[i, j]``: probability that j honours its commitment to i.
         level_weight: (4,) commitment weight of levels 0-3.
-        entrapment: entrapment cost per pair at full commitment, fraction of GDP.
-        autonomy: autonomy cost per pair at full commitment, fraction of GDP.
-        coercion: coercion cost per pair at full commitment, fraction of GDP.
-        affinity: affinity payoff per pair at full commitment, fraction of GDP.
-        aid_offer: ``aid_offer[d, i]``: USD bn per year that donor d offers i (see
-            ``candidate_aid`` for the conditions).
+        linear: (n, n, 3) per pair at full commitment: minus the upkeep of a tie, the affinity
+            payoff and the relationship value, fractions of GDP.
+        hostility: (n, n) hostility, 0-1 (for the entrapment exposure).
+        stakes: (n, n) entrapment weight times what a conflict with each state would cost
+            (``entrapment_stakes``), fraction of GDP.
+        dependence: (n, n) ``dependence`` of each state on each other.
+        autonomy_weight: the most a state's commitments cost it in autonomy, fraction of GDP.
+        coercers: (c,) the states that can coerce (``coercion_exposure``).
+        at_risk: (n, c) the most each coercer can take from each state, fraction of GDP.
+        excess: (n, c, n) provocation of a unit commitment (``coercion_exposure``).
+        levels: (n, n) the commitment levels in force (for the side payments of others).
+        aid_offer: ``aid_offer[d, i]``: USD bn per year that donor d offers i.
         aid_min_level: (n,) per donor, the tie level a recipient must hold (0 = unconditional).
         aid_min_partners: (n,) per donor, how many of its other recipients a recipient must be
             tied to at that level.
+        aid_capability: (n,) per donor, share of paid aid that buys the recipient capability.
+        aid_cash: (n,) per donor, share paid as budget support (the recipient's income).
+        aid_from_defence: (n,) per donor, True when it pays out of its defence budget (else
+            out of consumption).
         gdp: GDP, USD bn.
-        side_payment_weight: value of one dollar of aid received, in dollars of GDP.
-        pair: the stacked per-pair terms of ``pair_terms`` (computed on demand when None).
+        depreciation: capability depreciation per year (a yearly flow of c sustains c /
+            depreciation of capability).
+        side_payment_weight: value of one dollar of budget support received, in dollars of GDP.
     """
 
     theta: np.ndarray
     own: np.ndarray
     threat: np.ndarray
-    reach_to: np.ndarray
-    available: np.ndarray
+    base: np.ndarray
     credibility: np.ndarray
     level_weight: np.ndarray
-    entrapment: np.ndarray
-    autonomy: np.ndarray
-    coercion: np.ndarray
-    affinity: np.ndarray
+    linear: np.ndarray
+    hostility: np.ndarray
+    stakes: np.ndarray
+    dependence: np.ndarray
+    autonomy_weight: float
+    coercers: np.ndarray
+    at_risk: np.ndarray
+    excess: np.ndarray
+    levels: np.ndarray
     aid_offer: np.ndarray
     aid_min_level: np.ndarray
     aid_min_partners: np.ndarray
+    aid_capability: np.ndarray
+    aid_cash: np.ndarray
+    aid_from_defence: np.ndarray
     gdp: np.ndarray
+    depreciation: float = 0.1
     side_payment_weight: float = 1.0
-    pair: np.ndarray | None = None
+
+    def allies(self, agents: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(allied, reliability) of candidate rows (``allies_and_reliability``)."""
+        x = self.level_weight[rows] * self.base[agents]
+        return allies_and_reliability(x, self.credibility[agents])
+
+    def expected_allied(self, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(m,) expected allied capability of candidate rows, USD bn."""
+        allied, reliability = self.allies(agents, rows)
+        return allied * reliability
 
 
-def aid_received(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
-    """Side payments each state receives under a given commitment matrix.
-
-    Args:
-        levels: (n, n) symmetric commitment levels 0-3.
-        ctx: the year's context.
-
-    Returns:
-        (n,) USD bn per year received, summed over donors.
-    """
-    agents = np.arange(levels.shape[0])
-    return candidate_aid(agents, levels, ctx)
+def aid_fraction(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """``frac[d, i]``: the share of d's offer that i's ties with d's other recipients earn
+    (1 when d asks for none), under the levels in force; see ``aid_by_donor``."""
+    return aid_by_donor(np.arange(levels.shape[0]), levels, ctx, tie_to_donor=False).T
 
 
-def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+def aid_by_donor(
+    agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext, tie_to_donor: bool = True
+) -> np.ndarray:
     """Side payments each candidate's state would receive from each donor.
 
     A donor d pays recipient i its offer ``aid_offer[d, i]`` when i holds a tie of at least
@@ -444,6 +676,8 @@ def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) ->
         agents: (m,) state of each candidate.
         rows: (m, n) commitment levels of that state towards each state.
         ctx: the year's context.
+        tie_to_donor: False gives the fraction earned by the ties among recipients alone
+            (times 1 instead of the offer), as if the tie with the donor held.
 
     Returns:
         (m, n) USD bn per year from each donor (columns).
@@ -458,8 +692,11 @@ def aid_by_donor(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) ->
         partners = tied[:, recipients].sum(axis=1)
         partners -= tied[np.arange(m), agents] & recipients[agents]  # not one's own partner
         need = ctx.aid_min_partners[d]
-        fraction = np.minimum(1.0, partners / need) if need > 0 else 1.0
-        out[:, d] = offers[:, d] * tied[:, d] * fraction
+        fraction = np.minimum(1.0, partners / need) if need > 0 else np.ones(m)
+        if tie_to_donor:
+            out[:, d] = offers[:, d] * tied[:, d] * fraction
+        else:
+            out[:, d] = (offers[:, d] > 0) * fraction
     return out
 
 
@@ -471,16 +708,36 @@ def candidate_aid(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -
     return aid_by_donor(agents, rows, ctx).sum(axis=1)
 
 
-def pair_terms(ctx: AlignmentContext) -> np.ndarray:
-    """Per-pair contributions of a unit commitment, stacked for fast scoring.
+def aid_received(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
+    """(n,) side payments each state receives under a commitment matrix, USD bn per year."""
+    return candidate_aid(np.arange(levels.shape[0]), levels, ctx)
+
+
+def aid_flows(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext):
+    """What candidate rows change in each state's side payments, USD bn per year.
 
     Returns:
-        (n, n, 5) array: ``[i, j]`` holds the allied capability (USD bn) that a full
-        commitment with j brings i, then the entrapment, autonomy and coercion costs (negative)
-        and the affinity payoff, fractions of GDP.
+        ``(capability_in, cash_in, paid)``, each (m,): aid received that buys capability, aid
+        received as budget support, and aid the state pays as a donor (its recipients' other
+        ties as in ``ctx.levels``; its own row decides which of them hold the tie it asks for).
     """
-    allied = ctx.credibility * ctx.reach_to * ctx.available[None, :]
-    return np.stack([allied, -ctx.entrapment, -ctx.autonomy, -ctx.coercion, ctx.affinity], axis=2)
+    m = len(agents)
+    if not ctx.aid_offer.any():
+        zero = np.zeros(m)
+        return zero, zero, zero
+    by_donor = aid_by_donor(agents, rows, ctx)  # (m, d)
+    capability_in = by_donor @ ctx.aid_capability
+    cash_in = by_donor @ ctx.aid_cash
+    paid = np.zeros(m)
+    donors = ctx.aid_offer.any(axis=1)
+    mine = donors[agents]
+    if mine.any():
+        frac = aid_fraction(ctx.levels, ctx)  # (d, i)
+        for k in np.flatnonzero(mine):
+            d = agents[k]
+            tied = rows[k] >= ctx.aid_min_level[d]
+            paid[k] = (ctx.aid_offer[d] * frac[d] * tied).sum()
+    return capability_in, cash_in, paid
 
 
 def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
@@ -488,7 +745,13 @@ def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext)
 
     Each candidate m is state ``agents[m]`` holding commitment levels ``rows[m]`` towards every
     state (all other ties as they are). Vectorised over candidates, so a state can score all
-    its options (deepen or loosen each tie) in one call.
+    its options (deepen or loosen each tie, leave or join a treaty) in one call.
+
+    Side payments: aid received as budget support is income (``side_payment_weight`` per
+    dollar); aid that buys capability is valued through security, as the capability stock the
+    yearly flow sustains (``flow / depreciation``, as a budget does); a donor pays out of
+    consumption (a dollar of GDP per dollar) or out of its defence budget (less capability).
+    Each dollar counts once, for the donor and for the recipient (docs/ODD.md 7.7).
 
     Args:
         agents: (m,) int index of the state each candidate row belongs to.
@@ -498,57 +761,54 @@ def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext)
     Returns:
         (m, len(ALIGNMENT_TERMS)) utility terms, fraction of GDP per year.
     """
+    agents = np.asarray(agents)
     w = ctx.level_weight[rows]  # (m, n)
-    table = ctx.pair if ctx.pair is not None else pair_terms(ctx)
-    if agents.size and np.all(agents == agents[0]):
-        linear = w @ table[agents[0]]  # one state's options: a single matrix product
-    else:
-        linear = np.einsum("mn,mnk->mk", w, table[agents])
-    defence = ctx.own[agents] + linear[:, 0]
     out = np.empty((len(agents), len(ALIGNMENT_TERMS)))
-    out[:, 0] = security_value(ctx.theta[agents], defence, ctx.threat[agents])
-    out[:, 1:5] = linear[:, 1:5]
-    if ctx.aid_offer.any():
-        aid = candidate_aid(agents, rows, ctx)
-        out[:, 5] = ctx.side_payment_weight * aid / ctx.gdp[agents]
+    cap_in, cash_in, paid = aid_flows(agents, rows, ctx)
+    now_cap, _, now_paid = aid_flows(agents, ctx.levels[agents], ctx)
+    own = ctx.own[agents] + (cap_in - now_cap) / ctx.depreciation
+    from_defence = ctx.aid_from_defence[agents]
+    own = own - np.where(from_defence, paid - now_paid, 0.0) / ctx.depreciation
+    allied, reliability = allies_and_reliability(w * ctx.base[agents], ctx.credibility[agents])
+    out[:, 0] = security_lottery(
+        ctx.theta[agents], np.maximum(own, 0.0), ctx.threat[agents], allied, reliability
+    )
+    linear = np.einsum("mn,mnk->mk", w, ctx.linear[agents])
+    exposure = entrapment_exposure(agents, w, ctx.hostility)
+    out[:, 1] = -saturating(ctx.stakes[agents], exposure)
+    depends = (w * ctx.dependence[agents]).sum(axis=1)
+    out[:, 2] = -ctx.autonomy_weight * -np.expm1(-depends) + linear[:, 0]
+    if ctx.coercers.size:
+        provocation = np.einsum("mn,mkn->mk", w, ctx.excess[agents])
+        out[:, 3] = -coercion_cost(ctx.at_risk[agents], provocation)
     else:
-        out[:, 5] = 0.0
+        out[:, 3] = 0.0
+    out[:, 4:6] = linear[:, 1:]
+    gdp = ctx.gdp[agents]
+    out[:, 6] = (
+        ctx.side_payment_weight * cash_in - np.where(from_defence, 0.0, paid)
+    ) / gdp
     return out
 
 
 def row_change_deltas(
     agent: int, row: np.ndarray, new_rows: np.ndarray, ctx: AlignmentContext
 ) -> np.ndarray:
-    """Change in a state's alignment terms if its whole commitment row became each new row.
-
-    The same numbers as ``alignment_terms(new rows) - alignment_terms(row)`` (tested), from one
-    matrix product: used for options that change many ties at once (leaving or joining a
-    treaty).
-
-    Args:
-        agent: the state.
-        row: (n,) its current commitment levels.
-        new_rows: (k, n) candidate rows.
-        ctx: the year's context.
+    """Change in a state's alignment terms if its whole commitment row became each new row
+    (leaving or joining a treaty): ``alignment_terms(new rows) - alignment_terms(row)``.
 
     Returns:
         (k, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
-    table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
-    lw = ctx.level_weight
-    linear = (lw[new_rows] - lw[row]) @ table  # (k, 5)
-    return _deltas(agent, row, table, linear, lambda: new_rows, ctx)
+    agents = np.full(len(new_rows) + 1, agent)
+    terms = alignment_terms(agents, np.vstack([row[None, :], new_rows]), ctx)
+    return terms[1:] - terms[0]
 
 
 def tie_change_deltas(
     agent: int, row: np.ndarray, partners: np.ndarray, new_levels: np.ndarray, ctx: AlignmentContext
 ) -> np.ndarray:
     """Change in a state's alignment terms for each of several single-tie changes.
-
-    Equal to ``alignment_terms`` of each changed row minus that of the current row (the
-    tests check this), but computed from vectors: each option changes one entry, so its effect
-    on the linear terms is that entry's weight change times the pair's unit terms, and its
-    effect on security is through one scalar (allied capability).
 
     Args:
         agent: the state.
@@ -560,36 +820,9 @@ def tie_change_deltas(
     Returns:
         (m, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
-    table = ctx.pair[agent] if ctx.pair is not None else pair_terms(ctx)[agent]  # (n, 5)
-    lw = ctx.level_weight
-    linear = (lw[new_levels] - lw[row[partners]])[:, None] * table[partners]  # (m, 5)
-
-    def changed_rows() -> np.ndarray:
-        rows = np.repeat(row[None, :], len(partners), axis=0)
-        rows[np.arange(len(partners)), partners] = new_levels
-        return rows
-
-    return _deltas(agent, row, table, linear, changed_rows, ctx)
-
-
-def _deltas(agent, row, table, linear, changed_rows, ctx: AlignmentContext) -> np.ndarray:
-    """Term changes of candidate rows from the change of their linear terms (k, 5); the rows
-    themselves (``changed_rows()``) are built only when side payments need them."""
-    defence = ctx.own[agent] + ctx.level_weight[row] @ table[:, 0]
-    theta, threat_ = ctx.theta[agent], ctx.threat[agent]
-    out = np.empty((linear.shape[0], len(ALIGNMENT_TERMS)))
-    out[:, 0] = security_value(theta, defence + linear[:, 0], threat_) - security_value(
-        theta, defence, threat_
-    )
-    out[:, 1:5] = linear[:, 1:5]
-    if ctx.aid_offer[:, agent].any():
-        rows = changed_rows()
-        now = candidate_aid(np.array([agent]), row[None, :], ctx)[0]
-        aid = candidate_aid(np.full(len(rows), agent), rows, ctx)
-        out[:, 5] = ctx.side_payment_weight * (aid - now) / ctx.gdp[agent]
-    else:
-        out[:, 5] = 0.0
-    return out
+    rows = np.repeat(row[None, :], len(partners), axis=0)
+    rows[np.arange(len(partners)), partners] = new_levels
+    return row_change_deltas(agent, row, rows, ctx)
 
 
 def consumption_utility(share: np.ndarray) -> np.ndarray:

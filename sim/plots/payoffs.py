@@ -44,6 +44,7 @@ TERMS: dict[str, tuple[str, str]] = {
     "u_autonomy": ("autonomy", "#ff7f0e"),
     "u_coercion": ("coercion", "#9467bd"),
     "u_affinity": ("affinity", "#2ca02c"),
+    "u_relationship": ("relationship value (calibrated)", "#bcbd22"),
     "u_side_payments": ("side payments", "#17becf"),
     "u_target": ("spending target", "#7f7f7f"),
 }

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core.payoffs import ALIGNMENT_TERMS
 from sim.rules.expected_utility import ExpectedUtility
 from sim.rules.registry import register
+
+RELATIONSHIP = ALIGNMENT_TERMS.index("relationship")
 
 
 @register
@@ -17,8 +20,9 @@ class BalanceOfThreat(ExpectedUtility):
     The options, the nested-logit choice, consent and the treaty exit cost are those of
     ``ExpectedUtility``; a state's gain is the change in its security term alone (theta times the
     log of its security, where threat weighs the hostile capability by proximity and hostility;
-    ``sim.core.payoffs``). Entrapment, autonomy, coercion, affinity and side payments are not
-    weighed, nor shown in the recorded reasons.
+    ``sim.core.payoffs``), plus the relationship values calibrated so that the 2024 ties are a
+    rest point (``sim.core.calibration``). Entrapment, autonomy, coercion, affinity and side
+    payments are not weighed, nor shown in the recorded reasons.
 
     References (docs/ODD.md, "References"):
         Walt (1987): states balance against threats (power, proximity, offensive capability and
@@ -28,11 +32,14 @@ class BalanceOfThreat(ExpectedUtility):
     name = "balance_of_threat"
 
     def value(self, deltas: np.ndarray) -> np.ndarray:
-        """(m,) the change in security alone."""
-        return deltas[:, 0].copy()
+        """(m,) the change in security (and in the calibrated relationship value that makes
+        2024 a rest point)."""
+        return deltas[:, 0] + deltas[:, RELATIONSHIP]
 
     def terms(self, deltas: np.ndarray) -> np.ndarray:
-        """The security change, every other term zeroed (so the reasons match the decision)."""
+        """The security change, every other term but the relationship value zeroed (so the
+        reasons match the decision)."""
         out = np.zeros_like(deltas)
         out[..., 0] = deltas[..., 0]
+        out[..., RELATIONSHIP] = deltas[..., RELATIONSHIP]
         return out

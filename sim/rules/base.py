@@ -80,6 +80,10 @@ class ModelView(Protocol):
         """A treaty's members and its level."""
         ...
 
+    def exit_cost(self, i: int, name: str) -> float:
+        """What leaving treaty ``name`` costs state i beyond its payoff terms (fraction of GDP)."""
+        ...
+
     # --- acts: each carries out a change and records it with its reasons -------------------
     def loosen(self, i: int, j: int, new_level: int, delta: np.ndarray) -> None:
         """State i loosens its tie with j (unilateral), for term changes ``delta``."""
@@ -144,7 +148,7 @@ class AlignmentRule:
         raise NotImplementedError(f"rule {self.name!r} has no decide()")
 
     def value(self, deltas: np.ndarray) -> np.ndarray:
-        """(m,) what a state maximises, from (m, 6) changes in its alignment terms: their sum."""
+        """(m,) what a state maximises, from (m, 7) changes in its alignment terms: their sum."""
         return deltas.sum(axis=1)
 
     def terms(self, deltas: np.ndarray) -> np.ndarray:

@@ -149,6 +149,7 @@ def summarise(cfg, pts: list[Point], runs: pd.DataFrame) -> pd.DataFrame:
 def first_year_stakes(cfg) -> dict[str, float]:
     """The injection and the coercion it must outweigh, in % of GDP, in the model's 2025 world."""
     from sim.abm.model import AllianceModel
+    from sim.core import payoffs
     from sim.runner.config import compose
     from sim.runner.simulate import prepare
 
@@ -157,11 +158,17 @@ def first_year_stakes(cfg) -> dict[str, float]:
     model.step()
     iso = prepared.world.iso3
     i = {c: iso.index(c) for c in ("JPN", "KOR", "AUS")}
-    formal = model.level_weight[3]
     gdp = model.state.gdp
+
+    def coercion_of_formal(state: str, partner: str) -> float:
+        """The extra expected coercion loss (% of GDP) if ``state``'s tie with ``partner``
+        became formal (``sim.core.payoffs.coercion_exposure``: bounded and saturating)."""
+        d = model.single_change(i[state], i[partner], 3)
+        return -100 * float(d[payoffs.ALIGNMENT_TERMS.index("coercion")])
+
     return {
         "aid_jpn": 100 * 1.5 / 4 / gdp[i["JPN"]],
         "aid_kor": 100 * 1.5 / 4 / gdp[i["KOR"]],
-        "coercion_kor_jpn": 100 * formal * model.ctx.coercion[i["KOR"], i["JPN"]],
-        "coercion_aus_jpn": 100 * formal * model.ctx.coercion[i["AUS"], i["JPN"]],
+        "coercion_kor_jpn": coercion_of_formal("KOR", "JPN"),
+        "coercion_aus_jpn": coercion_of_formal("AUS", "JPN"),
     }

@@ -204,10 +204,10 @@ def _answer(cfg, dose: pd.DataFrame, sens: pd.DataFrame, elapsed: float, quick: 
         f"{100 * 1.5 / usa:.2f} % of US and {100 * 1.5 / jpn:.1f} % of Japanese defence spending "
         f"in 2024 (the figures the model is calibrated to). Split four ways and paid in full, "
         f"it is worth {stakes['aid_jpn']:.3f} % of Japan's GDP and {stakes['aid_kor']:.3f} % of "
-        f"South Korea's in 2025, while a formal Japan-Korea tie would cost South Korea an expected "
-        f"{stakes['coercion_kor_jpn']:.2f} % of its GDP in Chinese trade coercion, and a formal "
-        f"Australia-Japan tie would cost Australia {stakes['coercion_aus_jpn']:.2f} % (the model's "
-        f"2025 payoffs, `sim/core/payoffs.py: coercion_cost`).",
+        f"South Korea's in 2025, while making its tie with Japan formal would add an expected "
+        f"{stakes['coercion_kor_jpn']:.3f} % of South Korea's GDP to its loss from Chinese trade "
+        f"coercion, and a formal Australia-Japan tie {stakes['coercion_aus_jpn']:.3f} % of "
+        f"Australia's (the model's 2025 payoffs, `sim/core/payoffs.py: coercion_exposure`).",
         "",
         drivers(sens),
         "",

@@ -31,8 +31,11 @@ class WorldState:
         treaties: the treaty alliances (members change by accession and exit).
         aid_offer: (n, n) USD bn per year offered by donor (row) to recipient (column) this year.
         aid_min_level, aid_min_partners: (n,) per donor, the conditions of its offers.
-        aid_channels: (n, 3) per donor, fractions of paid aid going to capability,
-            interoperability and credibility (amount-weighted over the donor's payments).
+        aid_channels: (n, 4) per donor, fractions of paid aid going to capability,
+            interoperability, credibility and budget support (amount-weighted over the donor's
+            payments).
+        aid_from_defence: (n,) per donor, True when it pays out of its defence budget (else
+            out of consumption).
         aid_weight: (n,) per donor, USD bn offered this year (the weights of that average).
         aid_affinity_per_usd_bn, aid_credibility_per_usd_bn: (n,) per donor.
         target_share, target_weight: (n,) soft spending targets this year.
@@ -57,6 +60,7 @@ class WorldState:
     aid_min_level: np.ndarray = field(init=False)
     aid_min_partners: np.ndarray = field(init=False)
     aid_channels: np.ndarray = field(init=False)
+    aid_from_defence: np.ndarray = field(init=False)
     aid_weight: np.ndarray = field(init=False)
     aid_affinity_per_usd_bn: np.ndarray = field(init=False)
     aid_credibility_per_usd_bn: np.ndarray = field(init=False)
@@ -109,7 +113,8 @@ class WorldState:
         self.aid_offer = np.zeros((n, n))
         self.aid_min_level = np.zeros(n, dtype=int)
         self.aid_min_partners = np.zeros(n, dtype=int)
-        self.aid_channels = np.tile([1.0, 0.0, 0.0], (n, 1))
+        self.aid_channels = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
+        self.aid_from_defence = np.zeros(n, dtype=bool)
         self.aid_weight = np.zeros(n)
         self.aid_affinity_per_usd_bn = np.zeros(n)
         self.aid_credibility_per_usd_bn = np.zeros(n)

@@ -11,8 +11,8 @@ applies each active event every year in two phases:
   depends on the year's decisions, through the conditions on commitment).
 
 One module per kind: ``side_payment``, ``budget_shock``, ``spending_target``, ``exercise``,
-``rival_response``. A new kind is one new class with ``@register("kind")`` in a module imported
-here (docs/extending.md).
+``rival_response``, ``credibility_shift`` and ``affinity_shift`` (``shift``). A new kind is one
+new class with ``@register("kind")`` in a module imported here (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -31,13 +31,16 @@ from sim.world.events.budget_shock import BudgetShock
 from sim.world.events.spending_target import SpendingTarget
 from sim.world.events.exercise import Exercise
 from sim.world.events.rival_response import RivalResponse
+from sim.world.events.shift import AffinityShift, CredibilityShift
 # isort: on
 
 __all__ = [
     "ALLOCATIONS",
     "CHANNELS",
     "EVENT_KINDS",
+    "AffinityShift",
     "BudgetShock",
+    "CredibilityShift",
     "Event",
     "Exercise",
     "RivalResponse",

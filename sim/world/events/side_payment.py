@@ -16,11 +16,12 @@ from sim.world.events.base import Event, event_key, register
 from sim.world.events.checks import listed_states, nonnegative, one_state
 from sim.world.state import WorldState
 
-CHANNELS = ("capability", "interoperability", "credibility")
+CHANNELS = ("capability", "interoperability", "credibility", "budget")
+FUNDING = ("consumption", "defence")
 ALLOCATIONS = ("equal", "need", "gdp")
 
 
-def _channels(spec: Any, where: str) -> tuple[float, float, float]:
+def _channels(spec: Any, where: str) -> tuple[float, float, float, float]:
     """The fractions of paid aid going to each channel (all to capability when none given)."""
     unknown = set(spec.channels) - set(CHANNELS)
     if unknown:
@@ -31,7 +32,7 @@ def _channels(spec: Any, where: str) -> tuple[float, float, float]:
         nonnegative(spec.channels.get(c, 0.0), f"{where}.channels.{c}") for c in CHANNELS
     )
     if not spec.channels:
-        channels = (1.0, 0.0, 0.0)
+        channels = (1.0, 0.0, 0.0, 0.0)
     if abs(sum(channels) - 1.0) > 1e-9:
         raise UserError(f"{where}.channels must sum to 1 (they sum to {sum(channels):g})")
     return channels
@@ -47,9 +48,12 @@ class SidePayment(Event):
     short of that (``sim.core.payoffs.aid_by_donor``). Shares not paid are not
     redistributed (the donor keeps the money). Paid aid goes to channels by fraction:
     capability (added to the recipient's capability stock, USD bn for USD bn), interoperability
-    (affinity with the donor rises by ``affinity_per_usd_bn`` per USD bn) and credibility (the
-    donor's commitment becomes more credible to the recipient by ``credibility_per_usd_bn``).
-    The pro-rata rule and the channels are the model's assumptions (docs/ODD.md 7.7, 7.15).
+    (affinity with the donor rises by ``affinity_per_usd_bn`` per USD bn), credibility (the
+    donor's commitment becomes more credible to the recipient by ``credibility_per_usd_bn``)
+    and budget (cash: the recipient's income). The donor pays every dollar once, out of
+    consumption or, with ``funding: defence``, out of its defence budget (less capability of
+    its own). The pro-rata rule and the channels are the model's assumptions (docs/ODD.md 7.7,
+    7.15).
     """
 
     donor: int = 0
@@ -58,7 +62,8 @@ class SidePayment(Event):
     allocation: str = "equal"
     condition_level: int = 0
     condition_partners: int = 0
-    channels: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    channels: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    from_defence: bool = False
     affinity_per_usd_bn: float = 0.0
     credibility_per_usd_bn: float = 0.0
 
@@ -71,6 +76,10 @@ class SidePayment(Event):
                 f"use one of {', '.join(ALLOCATIONS)}"
             )
         channels = _channels(spec, where)
+        if spec.funding not in FUNDING:
+            raise UserError(
+                f"{where}.funding '{spec.funding}' is unknown; use one of {', '.join(FUNDING)}"
+            )
         donor = one_state(world, spec.donor, f"{where}.donor")
         recipients = listed_states(world, spec.recipients, f"{where}.recipients")
         if donor in recipients:
@@ -88,6 +97,7 @@ class SidePayment(Event):
             # in a world without some recipients, at most the others present can be partners
             condition_partners=min(int(spec.condition_partners), len(recipients) - 1),
             channels=channels,
+            from_defence=spec.funding == "defence",
             affinity_per_usd_bn=nonnegative(
                 spec.affinity_per_usd_bn, f"{where}.affinity_per_usd_bn"
             ),
@@ -132,6 +142,7 @@ class SidePayment(Event):
             ):
                 rates[d] = (rates[d] * before + own * w) / total
         state.aid_weight[d] = total
+        state.aid_from_defence[d] |= self.from_defence
 
     def describe(self, iso3: list[str]) -> str:
         recipients = ", ".join(iso3[r] for r in self.recipients)
@@ -152,11 +163,16 @@ def settle_aid(state: WorldState, paid: np.ndarray) -> None:
 
     Capability: added to the recipient's stock. Interoperability: affinity with the donor rises.
     Credibility: the donor's commitment becomes more credible to the recipient (capped at 1).
+    Budget support is income, counted in the recipient's utility (``sim.core.payoffs``). A donor
+    funding from defence loses the capability the money would have bought it; one funding from
+    consumption pays in its utility. Every dollar leaves one donor once.
     """
     if not paid.any():
         return
     cap = state.aid_channels[:, 0][:, None] * paid
     state.capability += cap.sum(axis=0)
+    state.capability -= np.where(state.aid_from_defence, paid.sum(axis=1), 0.0)
+    state.capability = np.maximum(state.capability, 0.0)
     inter = state.aid_channels[:, 1][:, None] * paid * state.aid_affinity_per_usd_bn[:, None]
     delta = inter + inter.T
     state.affinity = np.clip(state.affinity + delta, -1.0, 1.0)

@@ -1,0 +1,109 @@
+"""The ``credibility_shift`` and ``affinity_shift`` events: one-off changes after 2024.
+
+Both act once, in their start year, and the change persists (later events and the model move
+the values on from there). They are how a scenario says that something moved after 2024 that
+the payoff terms do not produce by themselves: doubts about a guarantor's word (a credibility
+shift), or an act of aggression or a rapprochement (an affinity shift). The rest point of 2024
+(``sim.core.calibration``) is calibrated before them, so they are changes, not new levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.errors import UserError
+from sim.world.builder import World
+from sim.world.events.base import Event, event_key, register
+from sim.world.events.checks import one_state, present_states
+from sim.world.state import WorldState
+
+
+def _others(world: World, spec: Any, state: int, where: str) -> tuple[int, ...]:
+    """The states the shift applies towards: those listed in ``recipients`` present in this
+    world, or every other state when none is listed."""
+    if not spec.recipients:
+        return tuple(i for i in range(world.n) if i != state)
+    others = present_states(world, spec.recipients, f"{where}.recipients")
+    if state in others:
+        raise UserError(f"{where}.recipients must not list {world.iso3[state]}, the event's state")
+    return others
+
+
+@register("credibility_shift")
+@dataclass
+class CredibilityShift(Event):
+    """The credibility of ``state``'s commitments in the eyes of ``recipients`` (default: every
+    other state) changes by ``change`` (-1 to 1) in the start year, within 0-1: doubts about
+    a guarantor (negative) or a reassurance (positive). Credibility then moves on with the
+    guarantor's capability and commitments (``sim.core.payoffs.credibility_factor``)."""
+
+    state: int = 0
+    recipients: tuple[int, ...] = ()
+    change: float = 0.0
+
+    @classmethod
+    def from_config(cls, name: str, spec: Any, world: World) -> CredibilityShift:
+        where = event_key(name)
+        state = one_state(world, spec.state, f"{where}.state")
+        if not -1 <= spec.change <= 1:
+            raise UserError(f"{where}.change must lie between -1 and 1 (got {spec.change})")
+        return cls(
+            **cls.timing(name, spec),
+            state=state,
+            recipients=_others(world, spec, state, where),
+            change=float(spec.change),
+        )
+
+    def post(self, state: WorldState) -> None:
+        if state.year != self.start_year or not self.recipients:
+            return
+        r = np.array(self.recipients)
+        state.credibility[r, self.state] = np.clip(
+            state.credibility[r, self.state] + self.change, 0.0, 1.0
+        )
+
+    def describe(self, iso3: list[str]) -> str:
+        return (
+            f"{self.name}: credibility of {iso3[self.state]}'s commitments {self.change:+g} "
+            f"in {self.start_year}, in the eyes of {len(self.recipients)} state(s)"
+        )
+
+
+@register("affinity_shift")
+@dataclass
+class AffinityShift(Event):
+    """Affinity between ``state`` and each of ``recipients`` (default: every other state)
+    changes by ``change`` (-2 to 2) in the start year, within -1..1: an act of aggression
+    (negative: hostility rises, and with it threat, Walt 1987) or a rapprochement."""
+
+    state: int = 0
+    recipients: tuple[int, ...] = ()
+    change: float = 0.0
+
+    @classmethod
+    def from_config(cls, name: str, spec: Any, world: World) -> AffinityShift:
+        where = event_key(name)
+        state = one_state(world, spec.state, f"{where}.state")
+        return cls(
+            **cls.timing(name, spec),
+            state=state,
+            recipients=_others(world, spec, state, where),
+            change=float(spec.change),
+        )
+
+    def post(self, state: WorldState) -> None:
+        if state.year != self.start_year or not self.recipients:
+            return
+        r = np.array(self.recipients)
+        moved = np.clip(state.affinity[self.state, r] + self.change, -1.0, 1.0)
+        state.affinity[self.state, r] = moved
+        state.affinity[r, self.state] = moved
+
+    def describe(self, iso3: list[str]) -> str:
+        return (
+            f"{self.name}: affinity of {iso3[self.state]} with {len(self.recipients)} state(s) "
+            f"{self.change:+g} in {self.start_year}"
+        )
