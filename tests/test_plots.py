@@ -31,7 +31,7 @@ from sim.plots.network import (
     year_edges,
 )
 from sim.plots.payoffs import TERMS, signed, term_changes
-from tests.synthetic_run import synthetic_tables
+from synthetic_run import synthetic_tables
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_STATES = ["USA", "JPN", "KOR", "CHN", "AUS", "PHL", "DEU"]
@@ -43,8 +43,9 @@ CONTRACT = {
     "defence_usd_bn_2024 defence_pct_gdp_2024",
     "states": "step year iso3 name gdp_usd_bn defence_usd_bn defence_pct_gdp "
     "best_response_pct_gdp capability_usd_bn allied_capability_usd_bn threat_usd_bn security "
-    "aid_received_usd_bn utility u_security u_consumption u_entrapment u_autonomy u_coercion "
-    "u_affinity u_side_payments u_target n_ties n_formal_ties",
+    "aid_received_usd_bn aid_paid_usd_bn allies_reliability utility u_security u_consumption "
+    "u_entrapment u_autonomy u_coercion u_affinity u_relationship u_side_payments u_target "
+    "n_ties n_formal_ties",
     "ties": "step year a b level level_name source",
     "alliances": "step year alliance kind formality members n_members "
     "combined_capability_usd_bn burden_shares us_burden_share is_asian_nato is_nato_asia_link",
@@ -52,7 +53,8 @@ CONTRACT = {
     "delta_utility_partner terms reason",
     "summary": "scenario world base_seed replicate seed horizon asian_nato_formed "
     "asian_nato_year asian_nato_members nato_asia_link nato_asia_link_year "
-    "us_burden_share_start us_burden_share_end china_budget_change_pct japan_budget_change_pct "
+    "nato_asia_link_states nato_asia_link_partners nato_asia_link_n_partners "
+    "nato_asia_link_share us_burden_share_start us_burden_share_end china_budget_change_pct japan_budget_change_pct "
     "korea_budget_change_pct china_share_change_pp polarisation_start polarisation_end "
     "n_formal_blocs_end",
 }

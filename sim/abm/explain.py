@@ -42,17 +42,21 @@ def terms_json(delta: np.ndarray) -> str:
     )
 
 
-def balance(delta: np.ndarray, threshold: float = 0.005) -> str:
+def balance(delta: np.ndarray, cost: float = 0.0, threshold: float = 0.005) -> str:
     """The terms that weighed, in % of GDP, written so that the inequality is the net result:
     'coercion cost 0.31 > security gain 0.22 (net -0.09)' or 'security gain 0.40 > autonomy
-    cost 0.10 + coercion cost 0.05 (net +0.25)'. Terms below ``threshold`` are left out."""
+    cost 0.10 + coercion cost 0.05 (net +0.25)'. ``cost`` (fraction of GDP) is what the change
+    costs beyond the terms (the cost of changing a tie, of leaving a treaty), listed among the
+    costs and counted in the net. Terms below ``threshold`` are left out."""
     pct = np.asarray(delta, dtype=float) * 100
-    net = float(pct.sum())
+    net = float(pct.sum()) - 100 * cost
     order = np.argsort(-np.abs(pct))
     gains = [f"{GAIN_WORDS[ALIGNMENT_TERMS[k]]} {pct[k]:.2f}" for k in order if pct[k] >= threshold]
     costs = [
         f"{COST_WORDS[ALIGNMENT_TERMS[k]]} {-pct[k]:.2f}" for k in order if pct[k] <= -threshold
     ]
+    if 100 * cost >= threshold:
+        costs.append(f"cost of the change {100 * cost:.2f}")
     gain_text = " + ".join(gains) or "no gain"
     cost_text = " + ".join(costs) or "no cost"
     if abs(net) < threshold:
@@ -67,12 +71,14 @@ def article(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def at_a_loss(who: str, delta: np.ndarray) -> str:
-    """' (JPN chose it at a loss: bounded rationality)' when the net change is negative."""
-    return f" ({who} chose it at a loss: bounded rationality)" if float(np.sum(delta)) < 0 else ""
+def at_a_loss(who: str, delta: np.ndarray, cost: float = 0.0) -> str:
+    """' (JPN chose it at a loss: bounded rationality)' when the net change (less ``cost``) is
+    negative."""
+    loss = float(np.sum(delta)) - cost < 0
+    return f" ({who} chose it at a loss: bounded rationality)" if loss else ""
 
 
-def loosening(actor: str, partner: str, level: int, delta: np.ndarray) -> str:
+def loosening(actor: str, partner: str, level: int, delta: np.ndarray, cost: float = 0.0) -> str:
     """Sentence for a loosened tie: 'AUS ended its tie with JPN: ...' or 'AUS loosened its tie
     with JPN to an alignment: ...'."""
     what = (
@@ -80,4 +86,4 @@ def loosening(actor: str, partner: str, level: int, delta: np.ndarray) -> str:
         if level == 0
         else f"loosened its tie with {partner} to {article(LEVELS[level])}"
     )
-    return f"{actor} {what}: {balance(delta)}{at_a_loss(actor, delta)}"
+    return f"{actor} {what}: {balance(delta, cost)}{at_a_loss(actor, delta, cost)}"

@@ -277,7 +277,7 @@ class AllianceModel(mesa.Model):
         return self.params.alignment.treaty_exit_cost + extra
 
     def decision_value(self, deltas: np.ndarray) -> np.ndarray:
-        """(m,) what a state maximises when it aligns, from (m, 6) term changes: the rule's
+        """(m,) what a state maximises when it aligns, from (m, 7) term changes: the rule's
         ``value`` (``sim.rules``)."""
         return self.rule.value(deltas)
 
@@ -394,7 +394,7 @@ class AllianceModel(mesa.Model):
             alliance=name,
             delta_actor=delta,
             cost_actor=cost,
-            reason=f"{iso} left {name}: {balance(delta)}",
+            reason=f"{iso} left {name}: {balance(delta, cost)}",
         )
         if len(t.members) < 2:
             self.state.treaties.remove(t)
@@ -584,7 +584,7 @@ class AllianceView:
             to_level=new_level,
             delta_actor=delta,
             cost_actor=self.config.tie_change_cost,
-            reason=loosening(a, b, new_level, delta),
+            reason=loosening(a, b, new_level, delta, self.config.tie_change_cost),
         )
 
     def deepen(
@@ -592,7 +592,8 @@ class AllianceView:
     ) -> None:
         m, a, b = self.model, self.iso3[i], self.iso3[j]
         old_level = int(m.levels[j, i])
-        gain = float(m.decision_value(partner_delta[None, :])[0]) - self.config.tie_change_cost
+        kappa = self.config.tie_change_cost
+        gain = float(m.decision_value(partner_delta[None, :])[0]) - kappa
         m.state.set_tie(i, j, new_level)
         m.ties_changed()
         m.log(
@@ -607,7 +608,8 @@ class AllianceView:
             cost_partner=self.config.tie_change_cost,
             reason=(
                 f"{a} and {b} deepened to {LEVELS[new_level]}: "
-                f"{a} {balance(delta)}{at_a_loss(a, delta)}; {b} {balance(partner_delta)}"
+                f"{a} {balance(delta, kappa)}{at_a_loss(a, delta, kappa)}; "
+                f"{b} {balance(partner_delta, kappa)}"
                 + (f" ({b} accepted at a loss: bounded rationality)" if gain < 0 else "")
             ),
         )
@@ -627,7 +629,8 @@ class AllianceView:
             cost_actor=self.config.tie_change_cost,
             cost_partner=self.config.tie_change_cost,
             reason=(
-                f"{b} declined {article(LEVELS[new_level])} tie with {a}: {balance(partner_delta)}"
+                f"{b} declined {article(LEVELS[new_level])} tie with {a}: "
+                f"{balance(partner_delta, self.config.tie_change_cost)}"
             ),
         )
 
@@ -645,7 +648,8 @@ class AllianceView:
             delta_partner=delta,
             cost_actor=self.config.tie_change_cost,
             cost_partner=self.config.tie_change_cost,
-            reason=f"{who} blocked {iso}'s accession to {name}: {balance(d)}",
+            reason=f"{who} blocked {iso}'s accession to {name}: "
+            f"{balance(d, self.config.tie_change_cost)}",
         )
 
     def admit(self, i: int, name: str, delta: np.ndarray) -> None:
@@ -659,7 +663,7 @@ class AllianceView:
             alliance=name,
             delta_actor=delta,
             cost_actor=self.config.tie_change_cost,
-            reason=f"{iso} joined {name}: {balance(delta)}",
+            reason=f"{iso} joined {name}: {balance(delta, self.config.tie_change_cost)}",
         )
         m.ties_changed(treaties=True)
 

@@ -483,7 +483,7 @@ def coercion_exposure(
     References:
         Crawford (2011): wedge strategies, a power's inducements and punishments to keep states
             from joining its adversaries.
-        Harrell, Rosenberg & Saravalle (2018): China's coercive economic measures, informal,
+        Harrell et al. (2018): China's coercive economic measures, informal,
             targeted and limited in scale.
     """
     at_risk_all = weight * value_added_share * trade_exposure * coercion_propensity[None, :]
