@@ -81,6 +81,12 @@ def entries(schema: type):
     return field(default_factory=dict, metadata={"entries": schema})
 
 
+def paths(schema: type):
+    """A dict field keyed by dotted config paths (written nested or with dotted keys) whose
+    entries follow ``schema`` (``sim.validate.path_entries`` reads them)."""
+    return field(default_factory=dict, metadata={"entries": schema, "paths": True})
+
+
 PCT = Range(0, 100, hi_open=True)
 """Shares of GDP in percent."""
 
@@ -173,6 +179,8 @@ class EventConfig:
     coercion_multiplier: float = ranged(1.0, 0, WEIGHT_MAX)
     courted: list[str] = field(default_factory=list)
     courting_gain: float = ranged(0.0, 0, 2)
+    # credibility_shift, affinity_shift (a one-off change in the start year)
+    change: float = ranged(0.0, -2, 2)
 
 
 @dataclass
@@ -233,7 +241,9 @@ class PredicatesConfig:
     link_asian: list[str] = field(default_factory=lambda: ["JPN", "KOR", "AUS"])
     link_treaty: str = "NATO"
     link_min_level: str = "partnership"
-    link_min_partners: int = ranged(3, 0, 1000)
+    link_min_partners: int = ranged(2, 0, 1000)
+    link_min_share: float = ranged(0.25, 0, 1)  # of European NATO's capability (sim.outcomes)
+    link_any_formal: bool = True
     rivals: list[str] = field(default_factory=lambda: ["CHN", "RUS"])
     budget_states: dict[str, str] = field(
         default_factory=lambda: {"china": "CHN", "japan": "JPN", "korea": "KOR"}
@@ -263,6 +273,18 @@ class RunConfig:
     )
     csv: bool = True
     resume: bool = False
+    uncertainty: str = "none"  # none | priors: each replicate draws the priors' parameters
+
+
+@dataclass
+class PriorConfig:
+    """The prior of one judgement parameter, ``priors.<dotted.path>``: uniform on
+    ``[low, high]``, or log-uniform with ``scale: log`` (sim/runner/priors.py)."""
+
+    low: float = ranged(MISSING, -USD_BN_MAX, USD_BN_MAX)
+    high: float = ranged(MISSING, -USD_BN_MAX, USD_BN_MAX)
+    scale: str = "linear"  # linear | log
+    note: str = ""  # why this range: the judgement and what it rests on
 
 
 @dataclass
@@ -274,6 +296,7 @@ class Config:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    priors: dict[str, Any] = paths(PriorConfig)
 
 
 def typed_entry(node: Any, schema: type, where: str) -> Any:

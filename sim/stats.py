@@ -168,3 +168,46 @@ def compare(a, b, level: float = LEVEL, binary: bool | None = None) -> dict[str,
         effect = cohens_d(x, y)
         kind = "d"
     return {"diff": d, "low": low, "high": high, "effect": effect, "effect_kind": kind}
+
+
+SPREAD = (0.05, 0.95)
+"""Quantiles of the spread over parameter draws (:func:`draw_spread`)."""
+
+
+def draw_spread(values, draws, binary: bool = False, quantiles=SPREAD) -> dict[str, float]:
+    """Spread of an outcome over parameter draws (runs with ``run.uncertainty=priors``).
+
+    The Monte Carlo interval of the mean (:func:`describe`) says how well the runs pin the mean;
+    this says how far the outcome moves as the judgement parameters move over their priors.
+
+    Args:
+        values: the outcome, one per run (NaNs are dropped).
+        draws: one label per run; runs that drew the same parameters share a label (NaN: the
+            run drew nothing, dropped).
+        binary: the outcome is a 0/1 indicator (a probability).
+        quantiles: the two quantiles reported (default 5 % and 95 %).
+
+    Returns:
+        ``low`` and ``high``, the quantiles; ``n_draws``, the number of draws; ``seeds_per_draw``,
+        the fewest runs of any draw. With several seeds per draw the quantiles are those of the
+        per-draw means (for a probability, the per-draw share of runs); with one seed per draw,
+        those of the per-run values, which then include the seeds' noise, and NaN for a 0/1
+        outcome, whose spread over draws cannot be told apart from the coin of each run.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    g = np.asarray(draws, dtype=float).ravel()
+    keep = ~(np.isnan(v) | np.isnan(g))
+    v, g = v[keep], g[keep]
+    out = {"low": math.nan, "high": math.nan, "n_draws": 0, "seeds_per_draw": 0}
+    if v.size == 0:
+        return out
+    labels, index, counts = np.unique(g, return_inverse=True, return_counts=True)
+    out["n_draws"], out["seeds_per_draw"] = int(labels.size), int(counts.min())
+    if counts.min() >= 2:
+        basis = np.bincount(index, weights=v) / counts
+    elif binary:
+        return out
+    else:
+        basis = v
+    out["low"], out["high"] = (float(q) for q in np.quantile(basis, quantiles))
+    return out

@@ -51,16 +51,25 @@ def check_value(value: Any, key: str, where: Range | None) -> None:
         raise UserError(f"{key} must lie in {where} (got {value:g}); see docs/configuration.md")
 
 
-def _check_numbers(value: Any, key: str, where: Range | None) -> None:
-    """A number, or each number of a list or dict (nested dicts: data overrides)."""
+def _dict_depth(tp: Any) -> int:
+    """How many levels of dicts a field's type nests: ``dict[str, float]`` 1, the data
+    overrides' ``dict[str, dict[str, float]]`` 2, a number or a list of numbers 0."""
+    if typing.get_origin(tp) is dict:
+        return 1 + _dict_depth(typing.get_args(tp)[-1])
+    return max((_dict_depth(a) for a in typing.get_args(tp)), default=0)
+
+
+def _check_numbers(value: Any, key: str, where: Range | None, depth: int = 0) -> None:
+    """A number, or each number of a list or of ``depth`` levels of dicts (nested dicts: data
+    overrides); a dict deeper than its type allows is not a number."""
     if value is None:
         return
-    if isinstance(value, dict):
+    if isinstance(value, dict) and depth > 0:
         for k, v in value.items():
-            _check_numbers(v, f"{key}.{k}", where)
+            _check_numbers(v, f"{key}.{k}", where, depth - 1)
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            _check_numbers(v, f"{key}[{i}]", where)
+            _check_numbers(v, f"{key}[{i}]", where, depth)
     else:
         check_value(value, key, where)
 
@@ -71,6 +80,44 @@ def _plain(node: Any) -> Any:
     return node
 
 
+def path_entries(node: Any, schema: type, where: str) -> dict[str, Any]:
+    """The entries of a dict keyed by dotted config paths (a schema field made with
+    ``sim.schema.paths``, such as ``priors``), as ``{"model.alignment.x": entry}``.
+
+    Entries may be written nested (``model: {alignment: {x: {low: 0, high: 1}}}``, which is
+    what ``+priors.model.alignment.x={low:0,high:1}`` on the command line adds) or under a
+    dotted key (``model.alignment.x: {...}``); an entry is a mapping holding a field of
+    ``schema``.
+
+    Raises:
+        UserError: a value that is neither an entry nor a mapping of entries, or a path given
+            twice.
+    """
+    names = [f.name for f in fields(schema)]
+    out: dict[str, Any] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict) and not set(names) & set(value):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+            return
+        if not path:
+            raise UserError(
+                f"{where} maps config paths to entries, e.g. {where}.model.x={{low: 0, high: 1}}"
+            )
+        if not isinstance(value, dict):
+            raise UserError(
+                f"{where}.{path} must be a mapping with the fields {', '.join(names)} "
+                f"(got {value!r})"
+            )
+        if path in out:
+            raise UserError(f"{where}.{path} is given twice (nested and dotted); keep one")
+        out[path] = value
+
+    walk(_plain(node) or {}, "")
+    return out
+
+
 def check_node(node: Any, schema: type, prefix: str) -> None:
     """Check every numeric field of ``node`` (a config node or a dataclass of ``schema``)."""
     hints = _hints(schema)
@@ -79,13 +126,17 @@ def check_node(node: Any, schema: type, prefix: str) -> None:
         value = getattr(node, f.name) if is_dataclass(node) else node.get(f.name)
         sub = f.metadata.get("entries")
         if sub is not None:
-            for name, entry in (_plain(value) or {}).items():
+            found = (
+                path_entries(value, sub, key) if f.metadata.get("paths") else _plain(value) or {}
+            )
+            for name, entry in found.items():
                 typed = typed_entry(entry, sub, f"{key}.{name}")
                 check_node(typed, sub, f"{key}.{name}.")
         elif is_dataclass(hints[f.name]):
             check_node(value, hints[f.name], f"{key}.")
         elif _numeric(hints[f.name]):
-            _check_numbers(_plain(value), key, f.metadata.get("range"))
+            depth = _dict_depth(hints[f.name])
+            _check_numbers(_plain(value), key, f.metadata.get("range"), depth)
 
 
 def check_numbers(cfg) -> None:
@@ -183,6 +234,8 @@ NOTES = {
     "scenario.events.*.amount_usd_bn": "USD bn a year",
     "scenario.events.*.spending_usd_bn": "USD bn",
     "run.replicates": "seeds per job",
+    "priors.*.low": "in the unit of the key `*` (a dotted config path); within its range",
+    "priors.*.high": "as `low`; at least `low`",
 }
 
 

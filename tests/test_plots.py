@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
+from synthetic_run import synthetic_tables
 
 from sim.plots import (
     DEFAULT_SPENDING_TARGETS,
@@ -31,7 +32,6 @@ from sim.plots.network import (
     year_edges,
 )
 from sim.plots.payoffs import TERMS, signed, term_changes
-from synthetic_run import synthetic_tables
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_STATES = ["USA", "JPN", "KOR", "CHN", "AUS", "PHL", "DEU"]
@@ -54,7 +54,8 @@ CONTRACT = {
     "summary": "scenario world base_seed replicate seed horizon asian_nato_formed "
     "asian_nato_year asian_nato_members nato_asia_link nato_asia_link_year "
     "nato_asia_link_states nato_asia_link_partners nato_asia_link_n_partners "
-    "nato_asia_link_share us_burden_share_start us_burden_share_end china_budget_change_pct japan_budget_change_pct "
+    "nato_asia_link_share us_burden_share_start us_burden_share_end china_budget_change_pct "
+    "japan_budget_change_pct "
     "korea_budget_change_pct china_share_change_pp polarisation_start polarisation_end "
     "n_formal_blocs_end",
 }

@@ -30,6 +30,7 @@ from typing import Any
 
 from sim.cli.args import OneLineParser, check_writable, outputs_or_nothing, run_main
 from sim.errors import UserError
+from sim.runner.priors import MC_LABEL, SPREAD_LABEL
 
 PROG = "alliance-sim-compare"
 OUTPUT_FILES = ("comparison.csv", "config_diff.csv", "comparison.png", "manifest.json")
@@ -243,9 +244,12 @@ def outcome_table(arms: list[Arm]):
     import pandas as pd
 
     from sim.outcomes import is_probability, reported
-    from sim.stats import compare, describe
+    from sim.runner.priors import draw_ids
+    from sim.stats import compare, describe, draw_spread
 
     ref = arms[0]
+    ids = [draw_ids(a.runs) for a in arms]
+    drew = any(i is not None for i in ids)
     rows = []
     for outcome in (o.name for o in reported(ref.runs.columns)):
         if not all(outcome in a.runs.columns for a in arms):
@@ -264,6 +268,20 @@ def outcome_table(arms: list[Arm]):
                 "low": d["low"],
                 "high": d["high"],
             }
+            if drew:  # the spread over parameter draws (run.uncertainty=priors)
+                spread = (
+                    draw_spread(values, ids[i], binary)
+                    if ids[i] is not None
+                    else {"low": math.nan, "high": math.nan, "n_draws": 0, "seeds_per_draw": 0}
+                )
+                row.update(
+                    {
+                        "draws_p05": spread["low"],
+                        "draws_p95": spread["high"],
+                        "n_draws": spread["n_draws"],
+                        "seeds_per_draw": spread["seeds_per_draw"],
+                    }
+                )
             if i > 0:
                 c = compare(ref_values, values, binary=binary)
                 row.update(
@@ -287,6 +305,24 @@ def _num(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def spread_text(row) -> str:
+    """An arm's spread over parameter draws, as printed under its mean."""
+    from sim.runner.priors import NOT_SEPARABLE
+
+    seeds = int(row["seeds_per_draw"])
+    if math.isnan(row["draws_p05"]):
+        return f"{SPREAD_LABEL}: {NOT_SEPARABLE} ({int(row['n_draws'])} draws)"
+    basis = (
+        f"of per-draw means, {seeds}+ seeds each"
+        if seeds >= 2
+        else "per run, one seed per draw: seed noise included"
+    )
+    return (
+        f"{SPREAD_LABEL}: [{_num(row['draws_p05'])}, {_num(row['draws_p95'])}] over "
+        f"{int(row['n_draws'])} draws ({basis})"
+    )
+
+
 def format_report(arms: list[Arm], diffs, table) -> str:
     """The text the command prints."""
     from sim.outcomes import label
@@ -306,10 +342,16 @@ def format_report(arms: list[Arm], diffs, table) -> str:
     else:
         lines.append("Config differences: none (the arms differ only in their seeds)")
     lines.append("")
+    drew = "draws_p05" in table.columns
     lines.append(
-        "Outcomes: mean [95% interval]; difference from A [95% interval] and effect size "
-        "(h: Cohen's h, d: Cohen's d)"
+        (f"Outcomes: mean [{MC_LABEL}]" if drew else "Outcomes: mean [95% interval]")
+        + "; difference from A [95% interval] and effect size (h: Cohen's h, d: Cohen's d)"
     )
+    if drew:
+        lines.append(
+            "  arms whose runs drew their parameters (run.uncertainty=priors) also show the "
+            f"{SPREAD_LABEL}"
+        )
     for outcome, part in table.groupby("outcome", sort=False):
         lines.append(f"  {label(outcome)}")
         for letter, (_, row) in zip(letters, part.iterrows(), strict=True):
@@ -323,6 +365,12 @@ def format_report(arms: list[Arm], diffs, table) -> str:
                     f"{_num(row['diff_high'])}]  {row['effect_kind']}={_num(row['effect'], 2)}"
                 )
             lines.append(text)
+            if drew and row["n_draws"] > 0:
+                lines.append(f"       {spread_text(row)}")
+    if drew and table["draws_p05"].isna().any() and (table["n_draws"] > 0).any():
+        from sim.runner.priors import SEPARABILITY_NOTE
+
+        lines.append(SEPARABILITY_NOTE)
     small = [a.label for a in arms if len(a.runs) < 2]
     if small:
         lines.append("")

@@ -76,6 +76,12 @@ def report(folder: Path, tables, plots: bool) -> None:
         f"{len(list((folder / 'plots').glob('*.png')))} in {folder / 'plots'}" if plots else "off"
     )
     print(f"  tables: {folder}/*.parquet (and .csv); plots: {where}")
+    drawn = [c for c in tables["summary"].columns if str(c).startswith("prior.")]
+    if drawn:
+        print(
+            f"  parameters: {len(drawn)} drawn from their priors in each replicate (figures above: "
+            "replicate 0); the values are in priors.json and the summary's prior.* columns"
+        )
 
 
 def job_label() -> str:
@@ -187,6 +193,7 @@ hydra/sweeper:  basic (Cartesian product, default), paired (zip the lists;
                 hydra.sweeper.cross=[KEY] crosses KEY with the pairs)
 run.replicates=R seeds per job (SeedSequence(seed).spawn); run.first_replicate=K splits them
 run.resume=true with hydra.sweep.dir=FOLDER (or hydra.run.dir) skips what finished
+run.uncertainty=priors: each replicate draws the judgement parameters of priors/ jointly
 
 Examples:
   alliance-sim scenario=injection_1p5b seed=7
@@ -217,7 +224,7 @@ def print_help() -> None:
     import textwrap
 
     lines = []
-    for group in ("world", "scenario", "model"):
+    for group in ("world", "scenario", "model", "priors"):
         folder = config_dir() / group
         options = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
         lines.append(

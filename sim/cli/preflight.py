@@ -59,8 +59,14 @@ OPEN_DICTS = {
         "min_pct_gdp",
         "max_pct_gdp",
     )
-} | {"scenario.events", "model.predicates.budget_states", "model.predicates.share_states"}
-"""Config dicts whose keys are the user's own (pairs, states, names): new entries need '+'."""
+} | {
+    "scenario.events",
+    "model.predicates.budget_states",
+    "model.predicates.share_states",
+    "priors",
+}
+"""Config dicts whose keys are the user's own (pairs, states, names, the priors' config paths):
+new entries need '+'."""
 
 
 def check_flags(argv: list[str]) -> None:
@@ -202,7 +208,7 @@ def explain(exc: Exception) -> str:
     if key_match:
         key = missing_group.group(1) if missing_group else key_match.group(1)
         parent = key.rsplit(".", 1)[0]
-        if parent in OPEN_DICTS:
+        if parent in OPEN_DICTS or parent.startswith("priors."):
             return (
                 f"'{key}' is not set yet: add a new entry with a leading '+', e.g. +{key}=VALUE "
                 "(or check the spelling)"
@@ -212,7 +218,10 @@ def explain(exc: Exception) -> str:
             "spelling, or list every key with: alliance-sim --cfg job"
         )
     if missing_group and "No match in the defaults list" in text:
-        return f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model"
+        return (
+            f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model, "
+            "priors"
+        )
     conv = re.search(r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", text)
     full_key = re.search(r"full_key: ([\w.\[\]]+)", text)
     if conv:

@@ -265,8 +265,9 @@ def credibility_factor(
         ...       np.array([3.0]), 0.5, 0.3)[0]), 4)
         1.2973
     """
-    cap = np.where(capability_2024 > 0, capability / np.where(capability_2024 > 0,
-                   capability_2024, 1.0), 1.0)
+    cap = np.where(
+        capability_2024 > 0, capability / np.where(capability_2024 > 0, capability_2024, 1.0), 1.0
+    )
     stretch = np.where(
         (commitments > 0) & (commitments_2024 > 0),
         commitments_2024 / np.where(commitments > 0, commitments, 1.0),
@@ -785,9 +786,7 @@ def alignment_terms(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext)
         out[:, 3] = 0.0
     out[:, 4:6] = linear[:, 1:]
     gdp = ctx.gdp[agents]
-    out[:, 6] = (
-        ctx.side_payment_weight * cash_in - np.where(from_defence, 0.0, paid)
-    ) / gdp
+    out[:, 6] = (ctx.side_payment_weight * cash_in - np.where(from_defence, 0.0, paid)) / gdp
     return out
 
 

@@ -37,7 +37,7 @@ from sim.files import (
 HYDRA_ENTRIES = (".hydra",)
 """Hydra's own entries in a job folder, written before the task runs."""
 
-RUN_FILES = ("config.yaml", "manifest.json")
+RUN_FILES = ("config.yaml", "manifest.json", "priors.json")
 
 _HELD: dict[Path, int] = {}
 """Folders this process holds locked (resolved path -> open file descriptor of the marker)."""

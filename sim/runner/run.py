@@ -13,6 +13,9 @@ from sim.files import atomic_write
 from sim.runner.output import write_manifest, write_tables
 from sim.runner.simulate import Prepared, prepare, replicate_seed, simulate
 
+PRIORS_FILE = "priors.json"
+"""With ``run.uncertainty=priors``: the priors and each replicate's drawn values."""
+
 
 def spending_targets(prepared: Prepared) -> dict[str, float]:
     """Labelled spending targets (% of GDP) to mark on budget plots: treaty targets and the
@@ -114,6 +117,20 @@ def check_finite(states: pd.DataFrame) -> None:
         )
 
 
+def write_priors(cfg, folder: Path, numbers: range) -> list[str]:
+    """With ``run.uncertainty=priors``: write ``priors.json``, the priors, the design and the
+    values each replicate used (``sim.runner.priors.record``); returns the names written."""
+    import json
+
+    from sim.runner.priors import record, required_priors, uses_priors
+
+    if not uses_priors(cfg):
+        return []
+    text = json.dumps(record(required_priors(cfg), int(cfg.seed), numbers), indent=2)
+    atomic_write(folder / PRIORS_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+    return [PRIORS_FILE]
+
+
 def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[str, pd.DataFrame]:
     """Run ``cfg.run.replicates`` replicates and write the run folder.
 
@@ -146,7 +163,8 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
                 pd.concat(frames, ignore_index=True) if name != "actors" else results[0][name]
             )
     atomic_write(folder / "config.yaml", lambda p: p.write_text(resolved_yaml(cfg)))
-    files = ["config.yaml", *write_tables(tables, folder, csv=cfg.run.csv)]
+    files = ["config.yaml", *write_priors(cfg, folder, numbers)]
+    files += write_tables(tables, folder, csv=cfg.run.csv)
     if cfg.run.plots:
         from sim.plots import draw_run_plots
 
@@ -173,6 +191,7 @@ def run_to_folder(cfg, folder: Path, prepared: Prepared | None = None) -> dict[s
             "replicates": replicates,
             "first_replicate": numbers.start,
             "replicate_seeds": [replicate_seed(int(cfg.seed), r) for r in numbers],
+            **({"uncertainty": "priors"} if PRIORS_FILE in files else {}),
             "wall_time_s": round(time.perf_counter() - started, 3),
             "files": files,
         },

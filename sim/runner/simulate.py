@@ -14,6 +14,7 @@ import pandas as pd
 from sim import rules
 from sim.abm.model import AllianceModel, as_params
 from sim.errors import UserError
+from sim.runner.priors import apply, columns, draw, load_priors, required_priors, uses_priors
 from sim.schema import LEVELS
 from sim.validate import check_config
 from sim.world.builder import World, build_world
@@ -60,6 +61,10 @@ def prepare(cfg, world: World | None = None) -> Prepared:
         UserError: anything wrong with the config, in one line.
     """
     check_config(cfg)
+    if uses_priors(cfg):  # every prior's path and range, before anything runs
+        required_priors(cfg)
+    else:  # unused, but still a prior: low <= high, a known scale
+        load_priors(cfg, check=False)
     params = as_params(cfg.model)
     check_params(params)
     world = world if world is not None else build_world(cfg.world)
@@ -137,8 +142,35 @@ def run_model(prepared: Prepared, seed: int) -> AllianceModel:
     return model
 
 
+def drawn(
+    cfg, replicate: int, prepared: Prepared | None = None
+) -> tuple[object, Prepared, dict[str, float]]:
+    """Replicate ``replicate`` of a config with ``run.uncertainty=priors``: the config with its
+    draw from the priors set in (``sim.runner.priors``), prepared, and the summary columns
+    ``prior.<path>`` that record the draw.
+
+    Args:
+        prepared: ``prepare(cfg)``, whose world is reused when no prior sets a world key.
+
+    Raises:
+        UserError: the priors are wrong, or the draw breaks a check across settings.
+    """
+    priors = required_priors(cfg)
+    values = draw(priors, int(cfg.seed), [replicate])[0]
+    run_cfg = apply(cfg, priors, values)
+    keep_world = prepared is not None and not any(p.path.startswith("world.") for p in priors)
+    try:
+        run_prepared = prepare(run_cfg, prepared.world if keep_world else None)
+    except UserError as exc:
+        raise UserError(f"replicate {replicate}'s draw from the priors: {exc}") from None
+    return run_cfg, run_prepared, columns(priors, values)
+
+
 def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[str, pd.DataFrame]:
     """Run one replicate of a config and return its tables (see docs/outputs.md).
+
+    With ``run.uncertainty=priors`` the replicate first draws its parameters from the priors
+    (:func:`drawn`); its model seed is the same either way.
 
     Args:
         cfg: the composed config.
@@ -147,12 +179,18 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
 
     Returns:
         The tables ``actors, states, ties, alliances, events, summary``; the summary holds the
-        seed the model used and the replicate number.
+        seed the model used and the replicate number (and, with priors, a column
+        ``prior.<path>`` per prior with the value drawn).
     """
+    recorded: dict[str, float] = {}
+    if uses_priors(cfg):
+        cfg, prepared, recorded = drawn(cfg, replicate, prepared)
     prepared = prepared or prepare(cfg)
     seed = replicate_seed(int(cfg.seed), replicate)
     model = run_model(prepared, seed)
     tables = model.recorder.tables(seed=seed)
     tables["summary"].insert(2, "replicate", replicate)
     tables["summary"].insert(2, "base_seed", int(cfg.seed))
+    for column, value in recorded.items():
+        tables["summary"][column] = value
     return tables

@@ -224,14 +224,21 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
     """Per group of ``by``: n and, per outcome, the mean with its 95 % interval.
 
     Probabilities (0/1 outcomes) get Wilson intervals, other outcomes t intervals
-    (``sim.stats.describe``).
+    (``sim.stats.describe``): the Monte Carlo error of the mean. When the runs drew their
+    parameters from the priors (``prior.*`` columns, ``run.uncertainty=priors``), each group
+    also gets ``n_draws`` and ``seeds_per_draw`` and each outcome the spread over parameter
+    draws, ``<outcome>_draws_p05`` and ``<outcome>_draws_p95`` (``sim.stats.draw_spread``:
+    quantiles of the per-draw means with several seeds per draw, else of the per-run values;
+    empty for a probability with one seed per draw, where the spread is not separable).
     """
     import pandas as pd
 
     from sim.outcomes import is_probability, reported
-    from sim.stats import describe
+    from sim.runner.priors import draw_ids
+    from sim.stats import describe, draw_spread
 
     outcomes = [o for o in outcomes or [x.name for x in reported(table.columns)] if o in table]
+    ids = draw_ids(table)
     groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
     rows = []
     for key, part in groups:
@@ -243,8 +250,55 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
             row[o] = d["mean"]
             row[f"{o}_low"] = d["low"]
             row[f"{o}_high"] = d["high"]
+            if ids is not None:
+                spread = draw_spread(part[o].astype(float), ids.loc[part.index], is_probability(o))
+                row[f"{o}_draws_p05"] = spread["low"]
+                row[f"{o}_draws_p95"] = spread["high"]
+                row.setdefault("n_draws", spread["n_draws"])
+                row.setdefault("seeds_per_draw", spread["seeds_per_draw"])
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if ids is not None:  # the draws' counts beside n
+        front = [*by, "n", "n_draws", "seeds_per_draw"]
+        frame = frame[[c for c in front if c in frame] + [c for c in frame if c not in front]]
+    return frame
+
+
+def format_uncertainty(summary, by: list[str], outcomes: list[str]) -> str:
+    """The printed table of a sweep whose runs drew their parameters: per group and outcome,
+    the mean with its Monte Carlo 95 % CI beside the spread over parameter draws (5-95 %)."""
+    import pandas as pd
+
+    from sim.outcomes import label
+    from sim.runner.priors import MC_LABEL, NOT_SEPARABLE, SPREAD_LABEL, number, spread_basis
+
+    outcomes = [o for o in outcomes if f"{o}_draws_p05" in summary]
+    width = max([len(label(o)) for o in outcomes] + [7])
+    head = f"mean [{MC_LABEL}]"
+    lines = ["Uncertainty over judgement parameters (run.uncertainty=priors):"]
+    separable = True
+    for _, row in summary.iterrows():
+        group = ", ".join(f"{k}={row[k]}" for k in by)
+        seeds = int(row["seeds_per_draw"])
+        if int(row["n_draws"]) == 0:
+            lines.append(f"  {group + ': ' if group else ''}{int(row['n'])} runs, no draws")
+            continue
+        lines.append(
+            f"  {group + ': ' if group else ''}{int(row['n'])} runs, {int(row['n_draws'])} "
+            f"parameter draws; {spread_basis(seeds)}"
+        )
+        lines.append(f"    {'outcome':<{width}}  {head:<30}  {SPREAD_LABEL}")
+        for o in outcomes:
+            mc = f"{number(row[o])} [{number(row[f'{o}_low'])}, {number(row[f'{o}_high'])}]"
+            lo, hi = row[f"{o}_draws_p05"], row[f"{o}_draws_p95"]
+            spread = NOT_SEPARABLE if pd.isna(lo) else f"[{number(lo)}, {number(hi)}]"
+            separable &= not pd.isna(lo)
+            lines.append(f"    {label(o):<{width}}  {mc:<30}  {spread}")
+    if not separable:
+        from sim.runner.priors import SEPARABILITY_NOTE
+
+        lines.append(SEPARABILITY_NOTE)
+    return "\n".join(lines)
 
 
 @dataclass
@@ -330,6 +384,7 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
     from sim.files import write_csv
     from sim.outcomes import reported
     from sim.runner.output import is_complete, write_manifest, write_table
+    from sim.runner.priors import COLUMN, prior_columns
 
     sweep_dir = Path(sweep_dir)
     folders, missing = _match_jobs(sweep_dir, jobs)
@@ -359,7 +414,12 @@ def aggregate(sweep_dir: Path, jobs: list[list[str]], plots: bool = True) -> dic
             "files": files,
         }
     )
+    drawn = prior_columns(table)
+    if drawn:
+        info["priors"] = [c.removeprefix(COLUMN) for c in drawn]
     write_manifest(sweep_dir, info, name=SWEEP_MANIFEST)
+    if drawn:  # printed at the end of the sweep, not part of the manifest
+        info["uncertainty_report"] = format_uncertainty(summary, params, outcomes)
     return info
 
 
@@ -439,6 +499,8 @@ class AggregateSweep(Callback):
                 f"{sweep_dir}/{RUNS_TABLE}.parquet (and .csv); summary.csv; plots: {where}",
                 flush=True,
             )
+            if info.get("uncertainty_report"):
+                print(info["uncertainty_report"], flush=True)
         elif info.get("jobs_without_folder"):
             # Hydra reached the end of the sweep, so every job returned: those without a
             # folder here wrote theirs where this machine cannot see it.

@@ -208,7 +208,7 @@ def apply_data_overrides(base: pd.DataFrame, overrides: Mapping | None) -> None:
     """Set the GDP and spending figures given as judgements (``world.data_overrides``), in place.
 
     Raises:
-        UserError: an unknown state, another column, or a negative amount.
+        UserError: an unknown state, another column, a negative amount or a GDP of 0.
     """
     for code, override in (overrides or {}).items():
         if code not in base.index:
@@ -222,6 +222,11 @@ def apply_data_overrides(base: pd.DataFrame, overrides: Mapping | None) -> None:
             if value < 0:
                 raise UserError(
                     f"world.data_overrides.{code}.{col} is negative ({value}); amounts are >= 0"
+                )
+            if col == "gdp_usd_bn" and value == 0:
+                raise UserError(
+                    f"world.data_overrides.{code}.gdp_usd_bn is 0; a state's GDP must be positive "
+                    "(defence shares are fractions of it)"
                 )
             base.loc[code, col] = float(value)
 

@@ -18,8 +18,10 @@ from sim.validate import numeric_keys
 ENTRY_NAMES = {
     "scenario.events.*.": "scenario.events.us_indo_pacific_injection.",
     "world.treaties.*.": "world.treaties.NATO.",
+    "priors.*.": "priors.model.alignment.coercion_weight.",
 }
-"""A real entry of each open dictionary of entries (the injection scenario's event, NATO)."""
+"""A real entry of each open dictionary of entries (the injection scenario's event, NATO, the
+coercion weight's prior)."""
 SCENARIO_OF = {"scenario.events.": "scenario=injection_1p5b"}
 PAIR_DICTS = ("world.affinity", "world.trade_exposure_pct_gdp")
 """Dictionaries keyed by pairs of states."""
