@@ -1,9 +1,10 @@
 """The Asian NATO experiment (experiments/asian_nato_question): does a US injection of USD 1.5 bn
 a year create an 'Asian NATO'?
 
-Three parts: a dose-response (the probability that an Asian NATO forms within 10 and 20 years
-against the yearly injection), every scenario against the baseline, and a one-at-a-time
-sensitivity to the judgement parameters. Every point is a set of overrides run over replicate
+Three parts: a dose-response at the default parameters (the probability that an Asian NATO
+forms within 10 and 20 years against the yearly injection), every scenario against the baseline
+(both here), and the answer's spread over the priors of the judgement parameters
+(:mod:`sim.study.asian_nato_priors`). Every point here is a set of overrides run over replicate
 seeds from ``SeedSequence(base_seed)``, the same for every point. A run's outcomes are the
 registry's (:mod:`sim.outcomes`), named in the study's ``config.yaml`` (``outcomes``; the
 family ``<key>_share_change_pp`` over the study's ``key_states``).
@@ -32,7 +33,7 @@ LEGACY_NAMES = {
 class Point:
     """One configuration of the experiment: a set of overrides run over many seeds."""
 
-    part: str  # dose, scenario or sensitivity
+    part: str  # dose or scenario
     label: str
     overrides: tuple[str, ...]
     parameter: str = ""
@@ -50,22 +51,6 @@ def points(cfg) -> list[Point]:
         out.append(Point("dose", f"{amount:g}", overrides, "amount_usd_bn", amount, amount))
     for name in cfg.scenarios:
         out.append(Point("scenario", str(name), (*common, f"scenario={name}")))
-    sens = cfg.sensitivity
-    for amount in sens.doses_usd_bn:
-        base = (*common, f"scenario={sens.scenario}", f"{dose.amount_key}={amount}")
-        out.append(Point("sensitivity", "default", base, "default", math.nan, amount))
-        for key, values in sens.parameters.items():
-            for value in values:
-                out.append(
-                    Point(
-                        "sensitivity",
-                        f"{key}={value:g}",
-                        (*base, f"{key}={value}"),
-                        key,
-                        value,
-                        amount,
-                    )
-                )
     return out
 
 
@@ -112,7 +97,7 @@ def run_all(cfg, pts: list[Point], workers: int) -> pd.DataFrame:
     tasks = [
         (i, p.overrides, r, base_seed, names, states)
         for i, p in enumerate(pts)
-        for r in range(int(cfg.sensitivity.seeds if p.part == "sensitivity" else cfg.seeds))
+        for r in range(int(cfg.seeds))
     ]
     rows = run_tasks(run_one, tasks, workers, "runs", chunksize=8)
     return pd.DataFrame(rows).sort_values(["point", "replicate"], ignore_index=True)
@@ -144,6 +129,14 @@ def summarise(cfg, pts: list[Point], runs: pd.DataFrame) -> pd.DataFrame:
             row[key], row[f"{key}_lo"], row[f"{key}_hi"] = mean_normal(r[key])
         out.append(row)
     return pd.DataFrame(out)
+
+
+def dose_runs(runs: pd.DataFrame, pts: list[Point]) -> pd.DataFrame:
+    """The dose part's runs with their dose (column ``dose_usd_bn``)."""
+    doses = {i: p.dose for i, p in enumerate(pts) if p.part == "dose"}
+    out = runs[runs["point"].isin(list(doses))].copy()
+    out["dose_usd_bn"] = out["point"].map(doses).astype(float)
+    return out
 
 
 def first_year_stakes(cfg) -> dict[str, float]:
