@@ -18,19 +18,47 @@ CFG = load_config(ROOT / "experiments" / "sensitivity")
 
 
 def test_problem_definition():
-    prob = sa.problem(CFG)
-    defaults = {k: float(v.default) for k, v in CFG.parameters.items()}
-    sa.check_problem(prob, defaults)
-    assert prob["num_vars"] == len(CFG.parameters) >= 8
-    assert all(spec.why for spec in CFG.parameters.values())
-    # every name is a key of the composed config, and the stated default is its value there
-    from sim.runner.config import compose
+    """The parameters and ranges are the priors group's: every prior, its range, and the
+    model's default (read from the composed config, not written down here) inside it."""
+    from sim.runner.priors import load_priors
 
-    cfg = compose(list(CFG.common))
+    base = sa.base_config(CFG)
+    priors = sa.study_priors(CFG, base)
+    assert [p.path for p in priors] == [p.path for p in load_priors(base)]  # every prior
+    prob = sa.problem(priors)
+    defaults = sa.defaults(base, priors)
+    sa.check_problem(prob, defaults)
+    assert prob["num_vars"] == len(priors) >= 8
+    assert prob["bounds"] == [[p.low, p.high] for p in priors]
+    assert all(p.note for p in priors)
     for name in prob["names"]:
-        value = OmegaConf.select(cfg, name)
-        assert value is not None, name
-        assert float(value) == pytest.approx(defaults[name]), name
+        assert float(OmegaConf.select(base, name)) == pytest.approx(defaults[name]), name
+    assert defaults["world.coercion_propensity.CHN"] == pytest.approx(
+        float(base.world.coercion_propensity.CHN)
+    )
+    assert "parameters" not in CFG or list(CFG.parameters) == []  # no second list of ranges
+
+
+def test_designs_are_mapped_onto_the_priors():
+    """A design on the unit cube becomes values as the priors map their draws: the middle of a
+    linear range, the geometric middle of a log-uniform one, the ends at 0 and 1."""
+    priors = sa.study_priors(CFG)
+    prob = sa.problem(priors)
+    u = np.array([[0.0] * len(priors), [0.5] * len(priors), [1.0] * len(priors)])
+    x = sa.to_values(priors, prob, u)
+    for j, p in enumerate(priors):
+        assert x[0, j] == pytest.approx(p.low) and x[2, j] == pytest.approx(p.high)
+        middle = math.sqrt(p.low * p.high) if p.scale == "log" else (p.low + p.high) / 2
+        assert x[1, j] == pytest.approx(middle), p.path
+    assert sa.unit(prob)["bounds"] == [[0.0, 1.0]] * len(priors)
+    assert any(p.scale == "log" for p in priors)
+
+
+def test_parameters_must_be_priors():
+    cfg = CFG.copy()
+    cfg.parameters = ["model.alignment.no_such_weight"]
+    with pytest.raises(ValueError, match="not priors"):
+        sa.study_priors(cfg)
 
 
 def test_check_problem_rejects_bad_ranges():
@@ -106,7 +134,8 @@ def test_outcomes_are_the_registrys():
 
 def test_quick_config_replaces_whole_values():
     quick = load_config(ROOT / "experiments" / "sensitivity", quick=True)
-    assert list(quick.parameters) == list(CFG.parameters)[:4]
+    chosen = [p.path for p in sa.study_priors(quick)]
+    assert chosen == sorted(quick.parameters) and len(chosen) == 4
     assert quick.morris.levels == CFG.morris.levels  # not named in quick.yaml: kept
     assert quick.sobol.top_k == 2
 

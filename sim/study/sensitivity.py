@@ -1,11 +1,17 @@
 """The global sensitivity analysis (experiments/sensitivity): which judgement parameters move
 the key outcomes?
 
-Morris elementary effects (SALib) screen every parameter; Sobol indices (Saltelli sampling,
-first order and total) follow for the parameters the screen ranks highest. The outcomes are
-the registry's (:mod:`sim.outcomes`), named in the study's ``config.yaml`` (``outcomes``); each
-parameter point runs over the same replicate seeds and its outcome is the mean over them (for a
-probability: the share of seeds).
+The parameters and their ranges are the priors group's (``configs/priors/default.yaml``, read by
+:func:`sim.runner.priors.load_priors`): one place for each judgement parameter's range, shared
+with the uncertainty runs (``run.uncertainty=priors``) and the Asian NATO study. Morris
+elementary effects (SALib) screen every parameter; Sobol indices (Saltelli sampling, first
+order and total) follow for the parameters the screen ranks highest. Both designs are drawn on
+the unit cube and mapped onto each prior as the priors map their draws
+(:meth:`sim.runner.priors.Prior.from_unit`: uniform, or log-uniform for ``scale: log``), so an
+elementary effect is per step of the prior's range (of its logarithm on a log scale). The
+outcomes are the registry's (:mod:`sim.outcomes`), named in the study's ``config.yaml``
+(``outcomes``); each parameter point runs over the same replicate seeds and its outcome is the
+mean over them (for a probability: the share of seeds).
 """
 
 from __future__ import annotations
@@ -29,15 +35,60 @@ LEGACY_NAMES = {
 (``experiments/sensitivity/run.py`` renames them when it reads saved results)."""
 
 
-def problem(cfg, names: list[str] | None = None) -> dict:
-    """SALib problem for the configured parameters (all, or ``names`` in config order)."""
-    params = cfg.parameters
-    chosen = [k for k in params if names is None or k in names]
+def base_config(cfg):
+    """The composed config every run starts from: ``cfg.common``, the priors group
+    (``cfg.priors_group``) and the base seed."""
+    from sim.runner.config import compose
+
+    return compose([*cfg.common, f"priors={cfg.priors_group}", f"seed={cfg.base_seed}"])
+
+
+def study_priors(cfg, base=None) -> list:
+    """The priors the study varies (:class:`sim.runner.priors.Prior`, in the group's order):
+    every prior of the group, or those whose paths ``cfg.parameters`` lists.
+
+    Raises:
+        ValueError: ``cfg.parameters`` names a path that is not a prior of the group.
+    """
+    from sim.runner.priors import load_priors
+
+    priors = load_priors(base if base is not None else base_config(cfg))
+    chosen = [str(p) for p in cfg.parameters]
+    unknown = sorted(set(chosen) - {p.path for p in priors})
+    if unknown:
+        raise ValueError(f"parameters {unknown} are not priors of priors={cfg.priors_group}")
+    return [p for p in priors if not chosen or p.path in chosen]
+
+
+def defaults(base, priors) -> dict[str, float]:
+    """Each prior's value in the composed config ``base`` (the model's default)."""
+    return {p.path: float(OmegaConf.select(base, p.path)) for p in priors}
+
+
+def problem(priors, names: list[str] | None = None) -> dict:
+    """SALib problem for the priors (all, or ``names``, in the priors' order): their paths,
+    ranges and scales."""
+    chosen = [p for p in priors if names is None or p.path in names]
     return {
         "num_vars": len(chosen),
-        "names": chosen,
-        "bounds": [[float(params[k].bounds[0]), float(params[k].bounds[1])] for k in chosen],
+        "names": [p.path for p in chosen],
+        "bounds": [[p.low, p.high] for p in chosen],
+        "scales": [p.scale for p in chosen],
     }
+
+
+def unit(prob: dict) -> dict:
+    """The SALib problem on the unit cube that the designs are drawn on (see :func:`to_values`)."""
+    k = prob["num_vars"]
+    return {"num_vars": k, "names": list(prob["names"]), "bounds": [[0.0, 1.0]] * k}
+
+
+def to_values(priors, prob: dict, u: np.ndarray) -> np.ndarray:
+    """Map a design on the unit cube onto the priors of ``prob`` (column by column, as
+    :meth:`sim.runner.priors.Prior.from_unit` maps a draw: uniform or log-uniform)."""
+    by_path = {p.path: p for p in priors}
+    u = np.asarray(u, float)
+    return np.column_stack([by_path[n].from_unit(u[:, j]) for j, n in enumerate(prob["names"])])
 
 
 def check_problem(prob: dict, defaults: dict[str, float] | None = None) -> None:
@@ -206,8 +257,10 @@ def sobol_table(cfg, prob: dict, points: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Analysis:
-    """Both stages: designs, runs, per-point outcomes and indices."""
+    """Both stages: designs, runs, per-point outcomes and indices, and the priors varied."""
 
+    priors: list
+    defaults: dict
     x_morris: np.ndarray
     runs_morris: pd.DataFrame
     points_morris: pd.DataFrame
@@ -244,12 +297,17 @@ def analyse(cfg, workers: int, saved: dict | None = None) -> Analysis:
     today's names: :data:`LEGACY_NAMES`) nothing is run.
 
     Raises:
-        ValueError: ``saved`` was made with another Morris or Sobol design.
+        ValueError: ``saved`` was made with another Morris or Sobol design; a parameter that is
+            not a prior; a prior's range that does not hold the model's default.
     """
-    full = problem(cfg)
-    check_problem(full, {k: float(v.default) for k, v in cfg.parameters.items()})
+    base = base_config(cfg)
+    priors = study_priors(cfg, base)
+    full = problem(priors)
+    values = defaults(base, priors)
+    check_problem(full, values)
     m = cfg.morris
-    x_m = morris_design(full, int(m.trajectories), int(m.levels), int(m.sample_seed))
+    u_m = morris_design(unit(full), int(m.trajectories), int(m.levels), int(m.sample_seed))
+    x_m = to_values(priors, full, u_m)
     if saved is not None:
         runs = saved["runs"]
         runs_m, runs_s = (
@@ -259,14 +317,17 @@ def analyse(cfg, workers: int, saved: dict | None = None) -> Analysis:
         check_design(points_m, full, x_m)
     else:
         runs_m, points_m = evaluate("morris", full, x_m, cfg, int(m.seeds), workers)
-    morris_t = morris_table(cfg, full, x_m, points_m)
+    morris_t = morris_table(cfg, unit(full), u_m, points_m)
     kept = top_parameters(morris_t, full["names"], int(cfg.sobol.top_k))
-    sub = problem(cfg, kept)
-    x_s = sobol_design(sub, int(cfg.sobol.n), int(cfg.sobol.sample_seed))
+    sub = problem(priors, kept)
+    u_s = sobol_design(unit(sub), int(cfg.sobol.n), int(cfg.sobol.sample_seed))
+    x_s = to_values(priors, sub, u_s)
     if saved is not None:
         points_s = saved["sobol_design"]
         check_design(points_s, sub, x_s)
     else:
         runs_s, points_s = evaluate("sobol", sub, x_s, cfg, int(cfg.sobol.seeds), workers)
-    sobol_t = sobol_table(cfg, sub, points_s)
-    return Analysis(x_m, runs_m, points_m, morris_t, kept, x_s, runs_s, points_s, sobol_t)
+    sobol_t = sobol_table(cfg, unit(sub), points_s)
+    return Analysis(
+        priors, values, x_m, runs_m, points_m, morris_t, kept, x_s, runs_s, points_s, sobol_t
+    )

@@ -125,12 +125,12 @@ def report(cfg, analysis: Analysis, stats: dict, elapsed: float, quick: bool) ->
     outcomes = labels(cfg)
     a = analysis
     lines = [
-        *_done(cfg, a.kept, stats, elapsed, quick),
+        *_done(cfg, a, stats, elapsed, quick),
         *_results(outcomes, a.morris, a.sobol, stats),
-        *_morris_table(cfg, outcomes, a.morris),
+        *_morris_table(a, outcomes),
         *_sobol_table(outcomes, a.kept, a.sobol),
-        *_ranges(cfg),
-        *_reading(cfg),
+        *_ranges(cfg, a),
+        *_reading(cfg, a),
     ]
     return "\n".join(lines) + "\n"
 
@@ -140,9 +140,9 @@ def labels(cfg) -> dict[str, str]:
     return {o.name: o.label for o in study_outcomes(cfg.outcomes)}
 
 
-def _done(cfg, kept: list[str], stats: dict, elapsed: float, quick: bool) -> list[str]:
+def _done(cfg, a: Analysis, stats: dict, elapsed: float, quick: bool) -> list[str]:
     """The title and what was done."""
-    n_morris, n_sobol = stats["morris_runs"], stats["sobol_runs"]
+    n_morris, n_sobol, kept = stats["morris_runs"], stats["sobol_runs"], a.kept
     return [
         "# Global sensitivity analysis of the key outcomes",
         "",
@@ -155,14 +155,22 @@ def _done(cfg, kept: list[str], stats: dict, elapsed: float, quick: bool) -> lis
         "",
         f"Every run is the Asian NATO experiment's offer at USD "
         f"{stats['dose']:g} bn a year (`{' '.join(cfg.common)}`), a dose where the outcome is "
-        "not degenerate (`experiments/asian_nato_question/report.md`: probability 0.01 at USD 30 "
-        "bn, 0.96 at 50 bn). Each parameter point runs over the same replicate seeds of "
+        f"not degenerate ({cfg.dose_note}). Each parameter point runs over the same replicate "
+        "seeds of "
         f"`SeedSequence({cfg.base_seed})`, and its outcomes are the share of seeds in which an "
         "Asian NATO formed within the horizon, and the means of the US burden share in the last "
         "year and of the change in China's defence share of GDP (points; the change in USD is "
         "mostly the configured GDP growth).",
         "",
-        f"1. **Morris screening** of all {len(cfg.parameters)} judgement parameters: "
+        f"The parameters and their ranges are the {len(a.priors)} priors of "
+        f"`configs/priors/{cfg.priors_group}.yaml`"
+        + (" named in `config.yaml: parameters`" if len(cfg.parameters) else "")
+        + " (the table at the end): one place for each judgement parameter's range, shared with "
+        "`run.uncertainty=priors` and the Asian NATO experiment's priors part. Both designs are "
+        "drawn on the unit cube and mapped onto each prior as its draws are (uniform, or "
+        "log-uniform for a log scale).",
+        "",
+        f"1. **Morris screening** of all {len(a.priors)} judgement parameters: "
         f"{cfg.morris.trajectories} trajectories on {cfg.morris.levels} levels, "
         f"{stats['morris_points']} points x {cfg.morris.seeds} seeds = {n_morris} runs.",
         f"2. **Sobol indices** of the {len(kept)} parameters that the screen ranks highest on any "
@@ -201,15 +209,16 @@ def _results(outcomes: dict, morris_t, sobol_t, stats: dict) -> list[str]:
     return lines
 
 
-def _morris_table(cfg, outcomes: dict, morris_t) -> list[str]:
+def _morris_table(a: Analysis, outcomes: dict) -> list[str]:
     """Morris indices of every parameter."""
+    morris_t = a.morris
     lines = [
         "### Morris (all parameters)",
         "",
         "| parameter | " + " | ".join(f"{k}: mu* [+-95 %], sigma" for k in outcomes) + " |",
         "|---|" + "---|" * len(outcomes),
     ]
-    for p in cfg.parameters:
+    for p in (prior.path for prior in a.priors):
         cells = []
         for k in outcomes:
             r = morris_t[(morris_t["outcome"] == k) & (morris_t["parameter"] == p)].iloc[0]
@@ -239,27 +248,56 @@ def _sobol_table(outcomes: dict, kept: list[str], sobol_t) -> list[str]:
     return [*lines, ""]
 
 
-def _ranges(cfg) -> list[str]:
-    """Every parameter's default, range and why."""
+def _ranges(cfg, a: Analysis) -> list[str]:
+    """Every parameter's default, range, scale and why (the priors group's notes)."""
     lines = [
         "## Ranges and why",
+        "",
+        f"From `sim/configs/priors/{cfg.priors_group}.yaml`; the default is the value in "
+        "`configs/model` or `configs/world`.",
         "",
         "| parameter | default | range | why |",
         "|---|---:|---|---|",
     ]
-    for p, spec in cfg.parameters.items():
-        lo, hi = spec.bounds
-        lines.append(f"| `{p}` | {spec.default:g} | {lo:g} to {hi:g} | {spec.why} |")
+    for p in a.priors:
+        scale = " (log-uniform)" if p.scale == "log" else ""
+        why = " ".join(p.note.split()).replace("|", "/")
+        lines.append(
+            f"| `{p.path}` | {a.defaults[p.path]:g} | {p.low:g} to {p.high:g}{scale} | {why} |"
+        )
     return [*lines, ""]
 
 
-def _reading(cfg) -> list[str]:
+def _inert(a: Analysis) -> list[str]:
+    """A bullet naming the parameters that changed no run at all (mu* 0 on every outcome)."""
+    top = a.morris.groupby("parameter", sort=False)["mu_star"].max()
+    inert = [p for p, v in top.items() if v == 0]
+    if not inert:
+        return []
+    why = (
+        " (`model.alignment.side_payment_weight` values aid received as budget support, and "
+        "the offer sends none: its channels are capability, interoperability and credibility, "
+        "`configs/scenario/injection_1p5b.yaml`)"
+        if "model.alignment.side_payment_weight" in inert
+        else ""
+    )
+    return [
+        "- Parameters whose mu* is 0 on every outcome moved no outcome at any step of the screen: "
+        + ", ".join(f"`{p}`" for p in inert)
+        + ". They act only through parts of the model this scenario does not use"
+        + why
+        + "."
+    ]
+
+
+def _reading(cfg, a: Analysis) -> list[str]:
     """How to read the indices, and what they assume."""
     return [
         "## How to read this, and what it assumes",
         "",
         "- mu* is the mean absolute change of an outcome when one parameter moves across its range "
-        "by one grid step (in the outcome's units, per step of 1/(levels-1) of the range); sigma "
+        "by one grid step (in the outcome's units, per step of 1/(levels-1) of the range, of its "
+        "logarithm for a log-uniform prior); sigma "
         "large against mu* means the effect depends on the other parameters (interactions or a "
         "threshold). Intervals are bootstrap 95 % half-widths.",
         "- S1 is the share of the outcome's variance over the sampled box that one parameter "
@@ -271,12 +309,13 @@ def _reading(cfg) -> list[str]:
         "that no parameter explains; it lowers S1 and ST alike, and the probability of an Asian "
         "NATO per point is coarse (steps of 1/seeds). Common seeds across points keep it small "
         "for differences.",
-        "- `model.alignment.coercion_weight` and `world.coercion_propensity.CHN` enter the "
-        "coercion cost as a product (`docs/ODD.md` 7.7), so for China's coercion they are one "
-        "lever; the screen ranks them alike and Sobol carries only one of them.",
-        "- The budget parameter `model.budget.private_benefit_share` sets how strongly budgets "
-        "respond to threat (the calibrated security share of the marginal value is 1 minus it); "
-        "the budget outcomes hang on it, the alliance outcome hardly at all.",
+        "- `model.alignment.coercion_weight`, `model.alignment.coercion_value_added_share` and "
+        "`world.coercion_propensity.CHN` enter what China's coercion can take as a product "
+        "(`sim/core/payoffs.py: coercion_exposure`), so for China's coercion they are one lever "
+        "with three handles, of different ranges.",
+        "- The budget parameters (`model.budget.*`) set how strongly and how fast budgets "
+        "respond to threat; the budget outcomes are where to look for them.",
+        *_inert(a),
         "- Sobol indices with a base sample this small have wide intervals; read the ranking, not "
         "the second digit. A negative S1 within its interval of 0 is 0.",
         "- Everything is reproducible: `results/morris_design.csv` and `results/sobol_design.csv` "
