@@ -155,7 +155,7 @@ def _calibration(cfg, best: dict, grid_table: pd.DataFrame, near: pd.DataFrame) 
         + f" ({len(grid_table)} grid points, {cfg.calibration_seeds} seed each). The in-sample "
         f"MAE is flat: it spans {grid_table['in_mae'].min():.3f} to "
         f"{grid_table['in_mae'].max():.3f} over the whole grid, and the "
-        f"{len(near)} best points lie within {near['in_mae'].max() - near['in_mae'].min():.3f} "
+        f"{len(near)} best points lie within {near['in_mae'].max() - near['in_mae'].min():.2g} "
         "of each other, so five years of small moves identify the parameters poorly. Run to "
         f"{cfg.last_year}, those {len(near)} points score {near['out_mae'].min():.3f} to "
         f"{near['out_mae'].max():.3f} out of sample (`results/robustness.csv`)"
@@ -244,9 +244,10 @@ def _setup(cfg, stats: dict) -> list[str]:
         f"multiplied again by the ratio of Russia's 2024 spending (SIPRI, USD "
         f"{stats['russia_2024']:.0f} bn) to its 2014 figure (USD "
         f"{stats['russia_2014']:.0f} bn): the invasion's size is fixed from outside, since "
-        "2015-2019 holds nothing to learn it from. Events cannot make a state more hostile, so a "
-        "rise in threat is carried by Russia's capability (an event kind that shifts affinity "
-        "would let the scenario raise hostility itself; the model has none yet).",
+        "2015-2019 holds nothing to learn it from. The rise in threat is carried by Russia's "
+        "capability alone: the `affinity_shift` event (since the model revision c3eae60) could "
+        "raise hostility itself, but its size would be one more parameter for five years of "
+        "figures to pin, and the back-test does not use it.",
         f"- **Calibration**: the grid in `config.yaml`, scored by the MAE over every ally-year "
         f"2015-{cfg.last_in_sample}; the code cuts the actual table to those years before "
         "scoring and runs the model only to "
