@@ -402,17 +402,6 @@ def test_ally_availability_public_private_and_mixed():
     )
 
 
-def test_allied_capability_matches_loop():
-    rng = np.random.default_rng(5)
-    m, n = 4, 6
-    w, cred, reach = (rng.uniform(0, 1, size=(m, n)) for _ in range(3))
-    avail = rng.uniform(0, 500, size=n)
-    expected = [
-        sum(w[i, j] * cred[i, j] * reach[i, j] * avail[j] for j in range(n)) for i in range(m)
-    ]
-    np.testing.assert_allclose(payoffs.allied_capability(w, cred, reach, avail), expected)
-
-
 def test_allied_capability_publicness_matters():
     # state 0 relies on ally 1, which is committed to 4 partners
     cap = np.array([10.0, 200.0])
@@ -420,8 +409,8 @@ def test_allied_capability_publicness_matters():
     ones = np.ones((1, 2))
     public = payoffs.ally_availability(cap, np.array([1, 4]), 1.0)
     private = payoffs.ally_availability(cap, np.array([1, 4]), 0.0)
-    assert payoffs.allied_capability(w, ones, ones, public)[0] == pytest.approx(200.0)
-    assert payoffs.allied_capability(w, ones, ones, private)[0] == pytest.approx(50.0)
+    assert payoffs.allies_and_reliability(w * public, ones)[0][0] == pytest.approx(200.0)
+    assert payoffs.allies_and_reliability(w * private, ones)[0][0] == pytest.approx(50.0)
 
 
 def test_security_hand_values_and_limits():
@@ -901,7 +890,9 @@ def test_aid_conditional_on_level_with_donor_and_partners():
     got = payoffs.aid_by_donor(agents, rows, ctx)
     np.testing.assert_array_equal(got[:, 0], [10.0, 0.0, 0.0, 0.0])
     np.testing.assert_array_equal(got[:, 1:], 0.0)
-    np.testing.assert_array_equal(payoffs.candidate_aid(agents, rows, ctx), [10.0, 0, 0, 0])
+    np.testing.assert_array_equal(
+        payoffs.aid_by_donor(agents, rows, ctx).sum(axis=1), [10.0, 0, 0, 0]
+    )
     # the fraction earned by the ties among recipients alone, as if the tie with the donor held
     frac = payoffs.aid_by_donor(agents, rows, ctx, tie_to_donor=False)
     np.testing.assert_array_equal(frac[:, 0], [1.0, 0.0, 1.0, 0.0])
@@ -914,7 +905,7 @@ def test_aid_pro_rata_short_of_partners():
         donor_offers(5, 0, {1: 10.0, 2: 20.0, 3: 30.0, 4: 40.0}), [2, 0, 0, 0, 0], [2, 0, 0, 0, 0]
     )
     rows = np.array([[2, 0, 2, 1, 0], [3, 0, 2, 3, 3], [1, 0, 2, 3, 3], [2, 0, 0, 0, 0]])
-    got = payoffs.candidate_aid(np.array([1, 1, 1, 1]), rows, ctx)
+    got = payoffs.aid_by_donor(np.array([1, 1, 1, 1]), rows, ctx).sum(axis=1)
     np.testing.assert_allclose(got, [5.0, 10.0, 0.0, 0.0])
 
 
@@ -922,7 +913,9 @@ def test_aid_counts_partner_recipients_only():
     # donor 0 offers 1 and 2 only; 1 tied to 3 (not a recipient) does not count as a partner
     ctx = aid_context(donor_offers(4, 0, {1: 10.0, 2: 20.0}), [1, 0, 0, 0], [1, 0, 0, 0])
     rows = np.array([[1, 0, 0, 3], [1, 0, 1, 0]])
-    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 1]), rows, ctx), [0, 10.0])
+    np.testing.assert_array_equal(
+        payoffs.aid_by_donor(np.array([1, 1]), rows, ctx).sum(axis=1), [0, 10.0]
+    )
 
 
 def test_aid_does_not_count_oneself_as_partner():
@@ -931,10 +924,14 @@ def test_aid_does_not_count_oneself_as_partner():
     # (pro rata), not the full offer it would get if it counted itself.
     ctx = aid_context(donor_offers(3, 0, {1: 10.0, 2: 20.0}), [0, 0, 0], [2, 0, 0])
     rows = np.zeros((2, 3), dtype=int)
-    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [5.0, 10.0])
+    np.testing.assert_array_equal(
+        payoffs.aid_by_donor(np.array([1, 2]), rows, ctx).sum(axis=1), [5.0, 10.0]
+    )
     # one partner required: both paid
     ctx = aid_context(donor_offers(3, 0, {1: 10.0, 2: 20.0}), [0, 0, 0], [1, 0, 0])
-    np.testing.assert_array_equal(payoffs.candidate_aid(np.array([1, 2]), rows, ctx), [10.0, 20.0])
+    np.testing.assert_array_equal(
+        payoffs.aid_by_donor(np.array([1, 2]), rows, ctx).sum(axis=1), [10.0, 20.0]
+    )
 
 
 def test_aid_unconditional_and_multiple_donors():
@@ -947,13 +944,15 @@ def test_aid_unconditional_and_multiple_donors():
     np.testing.assert_array_equal(by_donor[0], [5.0, 0.0, 0.0, 0.0])
     np.testing.assert_array_equal(by_donor[1], [5.0, 3.0, 0.0, 0.0])
     np.testing.assert_array_equal(by_donor[2], 0.0)  # nobody offers state 0 anything
-    np.testing.assert_array_equal(payoffs.candidate_aid(agents, rows, ctx), [5.0, 8.0, 0.0])
+    np.testing.assert_array_equal(
+        payoffs.aid_by_donor(agents, rows, ctx).sum(axis=1), [5.0, 8.0, 0.0]
+    )
 
 
-def test_candidate_aid_without_offers_is_zero():
+def test_no_aid_without_offers():
     ctx = random_context(np.random.default_rng(1), 4, aid=False)
     rows = random_levels(np.random.default_rng(2), 4)
-    np.testing.assert_array_equal(payoffs.candidate_aid(np.arange(4), rows, ctx), 0.0)
+    np.testing.assert_array_equal(payoffs.aid_by_donor(np.arange(4), rows, ctx).sum(axis=1), 0.0)
     for flow in payoffs.aid_flows(np.arange(4), rows, ctx):
         np.testing.assert_array_equal(flow, 0.0)
 
@@ -1004,7 +1003,9 @@ def test_aid_matches_loop(case):
             [cap_in[m], cash_in[m], paid[m]], expected, rtol=1e-12, atol=1e-12
         )
     expected = [loop_aid_by_donor(i, levels[i], ctx).sum() for i in range(n)]
-    np.testing.assert_allclose(payoffs.aid_received(levels, ctx), expected)
+    np.testing.assert_allclose(
+        payoffs.aid_by_donor(np.arange(n), levels, ctx).sum(axis=1), expected
+    )
     fraction = payoffs.aid_fraction(levels, ctx)
     for d in range(n):
         for i in range(n):

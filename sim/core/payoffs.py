@@ -51,15 +51,7 @@ TERMS = (
 )
 """Names of the utility terms, in the order they are reported (columns ``u_<term>``)."""
 
-ALIGNMENT_TERMS = (
-    "security",
-    "entrapment",
-    "autonomy",
-    "coercion",
-    "affinity",
-    "relationship",
-    "side_payments",
-)
+ALIGNMENT_TERMS = tuple(t for t in TERMS if t not in ("consumption", "target"))
 """The terms that change when a commitment changes (budget held fixed)."""
 
 
@@ -150,27 +142,6 @@ def ally_availability(
     """
     private = capability / np.maximum(1.0, n_commitments)
     return publicness * capability + (1.0 - publicness) * private
-
-
-def allied_capability(
-    commitment: np.ndarray, credibility: np.ndarray, reach: np.ndarray, available: np.ndarray
-) -> np.ndarray:
-    """Allies' capability that counts for each state's defence.
-
-    Args:
-        commitment: (m, n) commitment weight ``w(L_ij)`` (0-1) of row-state i's ties with each j.
-        credibility: (m, n) credibility (0-1) of j's commitment as seen by i.
-        reach: (m, n) ``reach[j, i]`` for each row's state i (columns j).
-        available: (n,) capability each j makes available to partners, USD bn.
-
-    Returns:
-        (m,) allied capability, USD bn.
-
-    References:
-        Olson & Zeckhauser (1966): allies' forces add to a state's own defence, the public
-            good from which free riding follows.
-    """
-    return (commitment * credibility * reach) @ available
 
 
 def containment_reach(
@@ -699,19 +670,6 @@ def aid_by_donor(
         else:
             out[:, d] = (offers[:, d] > 0) * fraction
     return out
-
-
-def candidate_aid(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
-    """Total side payments (USD bn per year) each candidate's state would receive; see
-    ``aid_by_donor`` for the conditions."""
-    if not ctx.aid_offer.any():
-        return np.zeros(len(agents))
-    return aid_by_donor(agents, rows, ctx).sum(axis=1)
-
-
-def aid_received(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
-    """(n,) side payments each state receives under a commitment matrix, USD bn per year."""
-    return candidate_aid(np.arange(levels.shape[0]), levels, ctx)
 
 
 def aid_flows(agents: np.ndarray, rows: np.ndarray, ctx: AlignmentContext):

@@ -10,7 +10,7 @@ shift), or an act of aggression or a rapprochement (an affinity shift). The rest
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -32,24 +32,25 @@ def _others(world: World, spec: Any, state: int, where: str) -> tuple[int, ...]:
     return others
 
 
-@register("credibility_shift")
 @dataclass
-class CredibilityShift(Event):
-    """The credibility of ``state``'s commitments in the eyes of ``recipients`` (default: every
-    other state) changes by ``change`` (-1 to 1) in the start year, within 0-1: doubts about
-    a guarantor (negative) or a reassurance (positive). Credibility then moves on with the
-    guarantor's capability and commitments (``sim.core.payoffs.credibility_factor``)."""
+class Shift(Event):
+    """What both shifts share: the state, the states the change applies towards, the change,
+    and acting once, in the start year."""
 
     state: int = 0
     recipients: tuple[int, ...] = ()
     change: float = 0.0
+    max_change: ClassVar[float] = 2.0  # the largest |change| the kind accepts
 
     @classmethod
-    def from_config(cls, name: str, spec: Any, world: World) -> CredibilityShift:
+    def from_config(cls, name: str, spec: Any, world: World) -> Shift:
         where = event_key(name)
         state = one_state(world, spec.state, f"{where}.state")
-        if not -1 <= spec.change <= 1:
-            raise UserError(f"{where}.change must lie between -1 and 1 (got {spec.change})")
+        limit = cls.max_change
+        if not -limit <= spec.change <= limit:
+            raise UserError(
+                f"{where}.change must lie between -{limit:g} and {limit:g} (got {spec.change})"
+            )
         return cls(
             **cls.timing(name, spec),
             state=state,
@@ -58,11 +59,27 @@ class CredibilityShift(Event):
         )
 
     def post(self, state: WorldState) -> None:
-        if state.year != self.start_year or not self.recipients:
-            return
-        r = np.array(self.recipients)
-        state.credibility[r, self.state] = np.clip(
-            state.credibility[r, self.state] + self.change, 0.0, 1.0
+        if state.year == self.start_year and self.recipients:
+            self.shift(state, np.array(self.recipients))
+
+    def shift(self, state: WorldState, recipients: np.ndarray) -> None:
+        """Apply the change towards ``recipients`` (once, in the start year)."""
+        raise NotImplementedError
+
+
+@register("credibility_shift")
+@dataclass
+class CredibilityShift(Shift):
+    """The credibility of ``state``'s commitments in the eyes of ``recipients`` (default: every
+    other state) changes by ``change`` (-1 to 1) in the start year, within 0-1: doubts about
+    a guarantor (negative) or a reassurance (positive). Credibility then moves on with the
+    guarantor's capability and commitments (``sim.core.payoffs.credibility_factor``)."""
+
+    max_change: ClassVar[float] = 1.0
+
+    def shift(self, state: WorldState, recipients: np.ndarray) -> None:
+        state.credibility[recipients, self.state] = np.clip(
+            state.credibility[recipients, self.state] + self.change, 0.0, 1.0
         )
 
     def describe(self, iso3: list[str]) -> str:
@@ -74,33 +91,15 @@ class CredibilityShift(Event):
 
 @register("affinity_shift")
 @dataclass
-class AffinityShift(Event):
+class AffinityShift(Shift):
     """Affinity between ``state`` and each of ``recipients`` (default: every other state)
     changes by ``change`` (-2 to 2) in the start year, within -1..1: an act of aggression
     (negative: hostility rises, and with it threat, Walt 1987) or a rapprochement."""
 
-    state: int = 0
-    recipients: tuple[int, ...] = ()
-    change: float = 0.0
-
-    @classmethod
-    def from_config(cls, name: str, spec: Any, world: World) -> AffinityShift:
-        where = event_key(name)
-        state = one_state(world, spec.state, f"{where}.state")
-        return cls(
-            **cls.timing(name, spec),
-            state=state,
-            recipients=_others(world, spec, state, where),
-            change=float(spec.change),
-        )
-
-    def post(self, state: WorldState) -> None:
-        if state.year != self.start_year or not self.recipients:
-            return
-        r = np.array(self.recipients)
-        moved = np.clip(state.affinity[self.state, r] + self.change, -1.0, 1.0)
-        state.affinity[self.state, r] = moved
-        state.affinity[r, self.state] = moved
+    def shift(self, state: WorldState, recipients: np.ndarray) -> None:
+        moved = np.clip(state.affinity[self.state, recipients] + self.change, -1.0, 1.0)
+        state.affinity[self.state, recipients] = moved
+        state.affinity[recipients, self.state] = moved
 
     def describe(self, iso3: list[str]) -> str:
         return (
