@@ -128,6 +128,10 @@ class WorldConfig:
     data_overrides: dict[str, dict[str, float]] = per_state(0, USD_BN_MAX)  # USD bn
     regime: dict[str, float] = per_state(-1, 1)
     gdp_growth: dict[str, float] = per_state(-0.5, 1)  # nominal growth a year
+    # actual GDP, USD bn: state -> {year: figure}; where none, GDP grows at gdp_growth. The
+    # figures are typed Any because OmegaConf refuses an int (300) in a nested dict of floats;
+    # sim.validate still checks each is a finite number in the range
+    gdp_path: dict[str, dict[int, Any]] = per_state(0, USD_BN_MAX, lo_open=True)
     projection_range_km: dict[str, float] = per_state(0, 100_000, lo_open=True)
     credibility: dict[str, float] = per_state(0, 1)
     coercion_propensity: dict[str, float] = per_state(0, 1)
@@ -181,6 +185,8 @@ class EventConfig:
     courting_gain: float = ranged(0.0, 0, 2)
     # credibility_shift, affinity_shift (a one-off change in the start year)
     change: float = ranged(0.0, -2, 2)
+    # accession (``state`` joins this treaty of the world in the start year)
+    treaty: str | None = None
 
 
 @dataclass

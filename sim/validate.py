@@ -231,6 +231,7 @@ NOTES = {
     "world.data_overrides": "USD bn, per state: gdp_usd_bn, defence_usd_bn",
     "world.affinity": "pairwise adjustments; affinities end in [-1, 1]",
     "world.gdp_growth": "nominal growth a year, per state",
+    "world.gdp_path": "actual GDP, USD bn, per state and year: `FIN: {2025: 300.0}`",
     "scenario.events.*.amount_usd_bn": "USD bn a year",
     "scenario.events.*.spending_usd_bn": "USD bn",
     "run.replicates": "seeds per job",

@@ -12,6 +12,7 @@ from sim.errors import UserError
 from sim.world.builder import build_world
 from sim.world.events import (
     EVENT_KINDS,
+    Accession,
     AffinityShift,
     BudgetShock,
     CredibilityShift,
@@ -37,7 +38,7 @@ def world():
     return build_world(compose(["world=classroom5"]).world)
 
 
-def test_registry_holds_the_seven_kinds_in_order():
+def test_registry_holds_the_eight_kinds_in_order():
     assert list(EVENT_KINDS.items()) == [
         ("side_payment", SidePayment),
         ("budget_shock", BudgetShock),
@@ -46,6 +47,7 @@ def test_registry_holds_the_seven_kinds_in_order():
         ("rival_response", RivalResponse),
         ("credibility_shift", CredibilityShift),
         ("affinity_shift", AffinityShift),
+        ("accession", Accession),
     ]
 
 

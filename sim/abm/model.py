@@ -1,7 +1,9 @@
 """The alliance model: the world, its yearly step, and what it records.
 
 Each step is one year:
-1. GDP grows; the scenario events post this year's offers, targets, shocks and affinity changes;
+1. GDP grows (or follows ``world.gdp_path``); the accessions the scenario states take effect
+   (``_scenario_accessions``); the scenario events post this year's offers, targets, shocks and
+   affinity changes;
 2. the year's payoff context is computed once (threat, costs of commitment: sim.core.payoffs);
 3. the alignment rule fixes what holds for the year (``prepare``); every state, in random order
    drawn from the model's generator, takes its budget decision and its alignment decision
@@ -128,8 +130,9 @@ class AllianceModel(mesa.Model):
         """Advance one year."""
         s = self.state
         s.year += 1
-        s.gdp = s.gdp * (1 + self.world.growth)
+        s.gdp = self.world.gdp_in(s.year, s.gdp)  # the actual path where given, else growth
         s.reset_year()
+        self._scenario_accessions()
         s.apply_treaty_targets(self.params.budget.target_weight)
         for event in self.events:
             if event.active(s.year):
@@ -221,23 +224,81 @@ class AllianceModel(mesa.Model):
         if not a.calibrate_ties:
             return 0
         margin = a.rest_margin * a.temperature_pct_gdp / 100
-
-        def gains(i: int, partners: np.ndarray, new_levels: np.ndarray) -> np.ndarray:
-            d = payoffs.tie_change_deltas(i, self.levels[i], partners, new_levels, self.ctx)
-            return self.decision_value(d)
-
         self.relationship, short = calibration.relationship_values(
-            gains, self.levels, self.treaty_levels, self.level_weight, a.tie_change_cost, margin
+            self.tie_gains,
+            self.levels,
+            self.treaty_levels,
+            self.level_weight,
+            a.tie_change_cost,
+            margin,
         )
         self.ctx = self._context()
         for name in self.treaty_names:
             exit_gain = np.full(self.world.n, -np.inf)
             for i in self.state.treaty(name).members:
-                row = self.row_without_treaty(i, name)
-                d = payoffs.row_change_deltas(i, self.levels[i], row[None, :], self.ctx)
-                exit_gain[i] = self.decision_value(d)[0] - a.treaty_exit_cost
+                exit_gain[i] = self.exit_gain(i, name)
             self.membership_value[name] = calibration.membership_values(exit_gain, margin)
         return int(short.sum())
+
+    def tie_gains(self, i: int, partners: np.ndarray, new_levels: np.ndarray) -> np.ndarray:
+        """(m,) what state i gains now by moving its tie with each partner to each new level,
+        before the cost of the change (the rule's value; ``calibration.relationship_values``)."""
+        d = payoffs.tie_change_deltas(i, self.levels[i], partners, new_levels, self.ctx)
+        return self.decision_value(d)
+
+    def exit_gain(self, i: int, name: str) -> float:
+        """What state i would gain now by leaving treaty ``name``, after the treaty exit cost
+        and before its membership value, fraction of GDP (the rule's value of the change)."""
+        row = self.row_without_treaty(i, name)
+        d = payoffs.row_change_deltas(i, self.levels[i], row[None, :], self.ctx)
+        return float(self.decision_value(d)[0]) - self.params.alignment.treaty_exit_cost
+
+    def _scenario_accessions(self) -> None:
+        """The accessions the scenario states as facts this year (``accession`` events), at the
+        start of the year, before the treaties' targets and the year's events post.
+
+        The treaty arrays are refreshed (the new member's ties to the members come from the
+        treaty). The new member chose to join, so it is calibrated by revealed preference as the
+        members of the base year were (``_calibrate_ties``): the pairs the accession tied get
+        their relationship values again at their new level (0 for a pair a formal treaty holds,
+        which has no move left; the values of before, set to hold the state back from these
+        ties, would now push it out), and the new member its membership value, so that leaving
+        loses the margin now. Each accession is logged."""
+        s, a = self.state, self.params.alignment
+        joined = [j for e in self.events if e.active(s.year) for j in e.restructure(s)]
+        if not joined:
+            return
+        before = self.levels
+        self.ties_changed(treaties=True)
+        self.ctx = self._context()
+        margin = a.rest_margin * a.temperature_pct_gdp / 100
+        if a.calibrate_ties:
+            # the pairs the accession tied: calibrated again at their new level, as the base
+            # year's pairs were (a pair a formal treaty holds has no move left: value 0)
+            moved = self.levels != before
+            top = len(self.level_weight) - 1
+            rho, _ = calibration.relationship_values(
+                self.tie_gains,
+                np.where(moved, self.levels, top),  # the other pairs: no move to calibrate
+                np.where(moved, self.treaty_levels, top),
+                self.level_weight,
+                a.tie_change_cost,
+                margin,
+            )
+            self.relationship = np.where(moved, rho, self.relationship)
+            self.ctx = self._context()
+        for i, name in joined:
+            if a.calibrate_ties:
+                value = self.membership_value.setdefault(name, np.zeros(self.world.n))
+                gain = np.array([self.exit_gain(i, name)])
+                value[i] = calibration.membership_values(gain, margin)[0]
+            iso = self.world.iso3[i]
+            self.log(
+                "accession",
+                actor=iso,
+                alliance=name,
+                reason=f"{iso} joined {name} (scenario accession, no consent procedure)",
+            )
 
     def _preferences(self) -> tuple[np.ndarray, np.ndarray]:
         """Value of security and of the private benefit of own defence, per state: by revealed

@@ -53,6 +53,7 @@ OPEN_DICTS = {
         "data_overrides",
         "regime",
         "gdp_growth",
+        "gdp_path",
         "projection_range_km",
         "credibility",
         "coercion_propensity",
@@ -227,6 +228,11 @@ def explain(exc: Exception) -> str:
     if conv:
         where = full_key.group(1) if full_key else "a setting"
         return f"{where}: '{conv.group(1)}' is not a valid {conv.group(2).lower()}"
+    if "world.gdp_path" in text or "to Dict[int, Any]" in text:  # keys are years (int)
+        return (
+            "world.gdp_path maps each state to its figures by year, written as a mapping: "
+            "+world.gdp_path.FIN={2025: 300.0, 2026: 310.0}"
+        )
     if "Missing mandatory value" in text and full_key:
         return f"{full_key.group(1)} must be set (e.g. {full_key.group(1)}=VALUE)"
     if (

@@ -8,7 +8,7 @@ either a 2024 figure from the shipped tables or a judgement from the config (whi
 ``build_world`` is a sequence of small steps, each checking what it reads: the table of states
 (``read_states``) and its overrides (``apply_data_overrides``); the actors and the states
 simulated before aggregation (``check_actors``, ``aggregate_members``, ``simulated_states``,
-``check_figures``); the per-state settings (``state_settings``: config values with a
+``check_figures``); the actual GDP path (``gdp_path_table``); the per-state settings (``state_settings``: config values with a
 'default', replaced by the table's own columns); the treaties' members (``treaty_states``); the
 pairwise matrices (``base_affinity`` and ``adjust_affinity``, ``trade_matrix``, ``ties_matrix``);
 and the merge into the final actors (``Groups.agg_vec``/``agg_pairs``, ``capital_coordinates``,
@@ -17,6 +17,7 @@ and the merge into the final actors (``Groups.agg_vec``/``agg_pairs``, ``capital
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -73,6 +74,7 @@ class World:
     ties: np.ndarray
     treaties: list[Treaty]
     aggregate_of: dict[str, str] = field(default_factory=dict)
+    gdp_path: np.ndarray | None = None  # (years, n) actual GDP from base_year + 1, NaN = none
 
     @property
     def n(self) -> int:
@@ -83,6 +85,15 @@ class World:
     def share(self) -> np.ndarray:
         """Defence share of GDP, 0-1."""
         return self.spending / self.gdp
+
+    def gdp_in(self, year: int, previous: np.ndarray) -> np.ndarray:
+        """(n,) GDP in ``year`` (USD bn): the actual figure where ``world.gdp_path`` has one for
+        the state and year, else ``previous`` (last year's GDP) grown at the state's rate."""
+        grown = previous * (1 + self.growth)
+        k = year - self.base_year - 1  # row of the path (its first row is the base year + 1)
+        if self.gdp_path is None or not 0 <= k < len(self.gdp_path):
+            return grown
+        return np.where(np.isnan(self.gdp_path[k]), grown, self.gdp_path[k])
 
     @cached_property
     def distance(self) -> np.ndarray:
@@ -229,6 +240,53 @@ def apply_data_overrides(base: pd.DataFrame, overrides: Mapping | None) -> None:
                     "(defence shares are fractions of it)"
                 )
             base.loc[code, col] = float(value)
+
+
+def gdp_path_table(
+    path: Mapping | None, base: pd.DataFrame, base_year: int, pos: Mapping[str, int]
+) -> np.ndarray:
+    """(years, len(pos)) the actual GDP figures of ``world.gdp_path`` (USD bn) for the years
+    after ``base_year``, one column per simulated state, NaN where the path has none.
+
+    The path's keys are states of the data (as for ``world.data_overrides``; a known state this
+    world leaves out is skipped), each mapping years to figures; a year up to the base year is
+    ignored (the base year's GDP is the world's).
+
+    Raises:
+        UserError: an unknown state, a year that is not a whole calendar year, or a figure that
+            is not a positive finite amount.
+    """
+    from sim.schema import USD_BN_MAX, YEAR_MAX, YEAR_MIN, Range
+
+    amounts = Range(0, USD_BN_MAX, lo_open=True)
+    rows: dict[tuple[int, int], float] = {}
+    for code, figures in (path or {}).items():
+        if code not in base.index:
+            raise UserError(
+                f"unknown state '{code}' in world.gdp_path; use the iso3 code of a state in the "
+                "data (for an aggregate, its members)"
+            )
+        if not isinstance(figures, Mapping):
+            raise UserError(
+                f"world.gdp_path.{code} must map years to GDP figures in USD bn, "
+                f"e.g. {{2015: 232.5}} (got {figures!r})"
+            )
+        for year, value in figures.items():
+            key = f"world.gdp_path.{code}.{year}"
+            if isinstance(year, bool) or not str(year).isdigit():
+                raise UserError(f"{key}: the keys of a GDP path are calendar years, e.g. 2015")
+            y = int(year)
+            if not YEAR_MIN <= y <= YEAR_MAX:
+                raise UserError(f"{key}: the year must lie in [{YEAR_MIN}, {YEAR_MAX}]")
+            number = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+            if not number or value not in amounts:  # NaN is in no range
+                raise UserError(f"{key} must be a GDP in USD bn in {amounts} (got {value!r})")
+            if code in pos and y > base_year:
+                rows[y - base_year - 1, pos[code]] = float(value)
+    table = np.full((1 + max((k for k, _ in rows), default=-1), len(pos)), np.nan)
+    for (k, j), value in rows.items():
+        table[k, j] = value
+    return table
 
 
 def aggregate_members(aggregates: Mapping, base: pd.DataFrame) -> dict[str, list[str]]:
@@ -595,6 +653,7 @@ def build_world(cfg) -> World:
     gdp = base.loc[full, "gdp_usd_bn"].to_numpy(float)
     spending = base.loc[full, "defence_usd_bn"].to_numpy(float)
     settings = state_settings(cfg, base, full, known | set(aggregates))
+    gdp_path = gdp_path_table(getattr(cfg, "gdp_path", None), base, int(cfg.base_year), pos)
     treaty_members = treaty_states(treaty_cfgs, known | set(aggregates), pos)
     affinity = base_affinity(cfg, settings["regime"], full)
     affinity = adjust_affinity(affinity, cfg.affinity, pos, treaty_members, known)
@@ -627,4 +686,8 @@ def build_world(cfg) -> World:
         ties=groups.agg_pairs(ties, "max").astype(np.int8),
         treaties=treaties,
         aggregate_of={m: code for code, members in members_of.items() for m in members},
+        # an aggregate follows the path in a year where every member has a figure (their sum)
+        gdp_path=np.array([groups.agg_vec(row, "sum") for row in gdp_path]).reshape(
+            len(gdp_path), len(actors)
+        ),
     )

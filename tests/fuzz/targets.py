@@ -25,6 +25,8 @@ coercion weight's prior)."""
 SCENARIO_OF = {"scenario.events.": "scenario=injection_1p5b"}
 PAIR_DICTS = ("world.affinity", "world.trade_exposure_pct_gdp")
 """Dictionaries keyed by pairs of states."""
+YEAR_DICTS = ("world.gdp_path",)
+"""Dictionaries of states, each a mapping of years to figures."""
 AFFORDABLE = {"run.replicates": 3, "model.horizon": 30}
 """Largest value a fuzzed run may take where the range allows far more work than a test can
 afford (the largest horizon has its own test)."""
@@ -45,6 +47,8 @@ class Target:
     def override(self, value: str) -> str:
         if self.container == "list":
             return f"{self.setting}=[{value}]"
+        if self.key in YEAR_DICTS:  # keyed by year: a state's figures as a mapping
+            return f"{self.setting}={{2025: {value}}}"
         return f"{self.setting}={value}"
 
 

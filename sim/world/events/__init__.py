@@ -10,9 +10,14 @@ applies each active event every year in two phases:
 * ``settle_aid(state, paid)`` at the end of the year: what the aid actually paid buys (paid
   depends on the year's decisions, through the conditions on commitment).
 
+An ``accession`` acts earlier, through ``restructure(state)``: at the start of the year, before
+the treaties' targets and the other events post, a state joins a treaty as a fact of the
+scenario; the model refreshes its treaty arrays and calibrates the new member.
+
 One module per kind: ``side_payment``, ``budget_shock``, ``spending_target``, ``exercise``,
-``rival_response``, ``credibility_shift`` and ``affinity_shift`` (``shift``). A new kind is one
-new class with ``@register("kind")`` in a module imported here (docs/extending.md).
+``rival_response``, ``credibility_shift`` and ``affinity_shift`` (``shift``), ``accession``. A
+new kind is one new class with ``@register("kind")`` in a module imported here
+(docs/extending.md).
 """
 
 from __future__ import annotations
@@ -32,12 +37,14 @@ from sim.world.events.spending_target import SpendingTarget
 from sim.world.events.exercise import Exercise
 from sim.world.events.rival_response import RivalResponse
 from sim.world.events.shift import AffinityShift, CredibilityShift
+from sim.world.events.accession import Accession
 # isort: on
 
 __all__ = [
     "ALLOCATIONS",
     "CHANNELS",
     "EVENT_KINDS",
+    "Accession",
     "AffinityShift",
     "BudgetShock",
     "CredibilityShift",

@@ -72,6 +72,16 @@ class Event:
     def post(self, state: WorldState) -> None:
         """Start-of-year effect (default none)."""
 
+    def restructure(self, state: WorldState) -> list[tuple[int, str]]:
+        """Start-of-year change to treaty membership, made before the treaties' targets and the
+        events' ``post`` (default none; ``accession``).
+
+        Returns:
+            The ``(state, treaty name)`` accessions made, for the model to refresh its treaty
+            arrays, calibrate the new members and log them (``AllianceModel``).
+        """
+        return []
+
     def years(self) -> str:
         """'from 2025' or '2025-2029' or 'in 2025'."""
         if self.end_year is None:
