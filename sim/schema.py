@@ -172,6 +172,9 @@ class EventConfig:
     target_pct_gdp: float = ranged(0.0, 0, 100, hi_open=True)
     by_year: int | None = ranged(None, YEAR_MIN, YEAR_MAX)
     weight: float = ranged(0.3, 0, WEIGHT_MAX)
+    abandonment_risk: float = ranged(0.0, 0, 1)  # per point of shortfall
+    deadline_year: int | None = ranged(None, YEAR_MIN, YEAR_MAX)
+    deadline_gain: float = ranged(0.0, 0, WEIGHT_MAX)
     # exercise
     participants: list[str] = field(default_factory=list)
     affinity_gain: float = ranged(0.0, 0, 2)  # a year; affinity spans [-1, 1]
@@ -185,7 +188,10 @@ class EventConfig:
     courting_gain: float = ranged(0.0, 0, 2)
     # credibility_shift, affinity_shift (a one-off change in the start year)
     change: float = ranged(0.0, -2, 2)
-    # accession (``state`` joins this treaty of the world in the start year)
+    gradient_km: float | None = ranged(None, 0, 100_000, lo_open=True)  # affinity_shift only
+    borders: list[str] = field(default_factory=list)  # affinity_shift: at distance 0
+    # accession (``state`` joins this treaty of the world in the start year); spending_target
+    # (the target applies to the treaty's members of each year, instead of ``members``)
     treaty: str | None = None
 
 
@@ -209,6 +215,9 @@ class BudgetConfig:
     theta: float = ranged(1.0, 0, WEIGHT_MAX, lo_open=True)
     private_benefit_share: float = ranged(MISSING, 0, 1, hi_open=True)
     background_threat_share: float = ranged(MISSING, 0, WEIGHT_MAX)
+    gap_half_pct_points: float = ranged(0.0, 0, 100)  # 0 = constant adjustment speed
+    target_smoothing_pct_points: float = ranged(0.0, 0, 100)  # 0 = kinked target penalty
+    target_abandonment_risk: float = ranged(0.0, 0, 1)  # per point of shortfall
 
 
 @dataclass
@@ -219,6 +228,8 @@ class SecurityConfig:
     credibility_budget_elasticity: float = ranged(MISSING, 0, WEIGHT_MAX)
     credibility_overstretch_elasticity: float = ranged(MISSING, 0, WEIGHT_MAX)
     max_credibility: float = ranged(MISSING, 0, 1)
+    threat_flow_weight: float = ranged(0.0, 0, 1)  # 0 = threat from capability stocks alone
+    crisis_threat_elasticity: float = ranged(0.0, 0, 5)  # 0: theta independent of threat
 
 
 @dataclass

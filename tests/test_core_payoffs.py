@@ -1301,14 +1301,23 @@ def test_more_credible_partners_are_worth_more(case, pick):
 # --------------------------------------------------------------------------------------------
 
 
-def test_consumption_utility_and_target_penalty():
+def test_consumption_utility():
     np.testing.assert_allclose(
         payoffs.consumption_utility(np.array([0.0, 0.02, 0.5])),
         [0.0, math.log(0.98), math.log(0.5)],
     )
-    pen = payoffs.target_penalty(np.array([0.01, 0.02, 0.03]), np.array([0.02] * 3), 0.3)
-    np.testing.assert_allclose(pen, [-0.003, 0.0, 0.0], atol=1e-15)
-    assert payoffs.target_penalty(np.array([0.0]), np.array([0.0]), 0.3)[0] == 0.0
+
+
+def test_perceived_power_moves_from_the_stock_to_what_spending_sustains():
+    k, spend = np.array([100.0, 100.0]), np.array([10.0, 17.5])
+    np.testing.assert_array_equal(payoffs.perceived_power(k, spend, 0.1, 0.0), k)
+    np.testing.assert_allclose(payoffs.perceived_power(k, spend, 0.1, 1.0), [100.0, 175.0])
+    # in a steady state (K = spending / depreciation) the weight does not matter
+    for w in (0.0, 0.3, 1.0):
+        assert payoffs.perceived_power(k, spend, 0.1, w)[0] == pytest.approx(100.0, rel=1e-15)
+    # a rise in spending raises perceived power, more with more weight on the flow
+    p = [payoffs.perceived_power(k, spend, 0.1, w)[1] for w in (0.0, 0.25, 0.5, 1.0)]
+    assert p == sorted(p) and p[0] < p[-1]
 
 
 # --------------------------------------------------------------------------------------------

@@ -71,19 +71,21 @@ def test_calibrated_world_starts_at_its_best_responses(compose_cfg):
     prepared = prepare(compose_cfg())
     m = AllianceModel(prepared.world, prepared.params, [], rng=0)
     s = m.state
+    assert (s.target_share > 0).any() and (m.target_weight_now > s.target_weight).any()
     for i in range(prepared.world.n):
-        allied, probs = m.allied_lottery(i)
+        b = m.view.budget_inputs(i)
         br = budget.best_response_scalar(
-            m.theta[i],
-            allied,
-            m.ctx.threat[i],
-            s.gdp[i] / prepared.params.security.depreciation,
-            m.lower[i],
-            m.upper[i],
-            s.target_share[i],
-            s.target_weight[i],
-            m.private[i],
-            probs,
+            b.theta,
+            b.allied,
+            b.threat,
+            b.capability_per_share,
+            b.lower,
+            b.upper,
+            b.target_share,
+            b.target_weight,
+            b.private,
+            b.probs,
+            b.smoothing,
         )
         assert br == pytest.approx(s.share[i], abs=2e-6), prepared.world.iso3[i]
 

@@ -76,6 +76,7 @@ class StateAgent(mesa.Agent):
             b.target_weight,
             b.private,
             b.probs,
+            b.smoothing,
         )
         if b.push is not None:
             desired = float(np.clip(desired + b.push, b.lower, b.upper))
@@ -84,7 +85,9 @@ class StateAgent(mesa.Agent):
             why = f"budget set by scenario to USD {new * b.gdp:.0f} bn (fiscal ceiling applies)"
         else:
             new = float(
-                budget.adjust_share(b.share, desired, b.speed, b.max_change, b.lower, b.upper)
+                budget.adjust_share(
+                    b.share, desired, b.speed, b.max_change, b.lower, b.upper, b.gap_half
+                )
             )
             why = (
                 f"best response {100 * desired:.2f}% of GDP (threat USD {b.threat:,.0f} bn, "

@@ -29,7 +29,7 @@ from sim.abm.agents import StateAgent
 from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
 from sim.core import calibration, coalitions, payoffs
-from sim.core.budget import calibrate_preferences
+from sim.core.budget import calibrate_preferences, target_penalty
 from sim.core.geography import projection_weights
 from sim.outcomes import data_collector_reporters
 from sim.rules import get_rule
@@ -98,14 +98,16 @@ class AllianceModel(mesa.Model):
         self.treaty_names: list[str] = [t.name for t in world.treaties]
         self._treaty_arrays()
         self.levels = self.state.levels()
-        self.state.apply_treaty_targets(b.target_weight)
+        self.state.apply_treaty_targets(b.target_weight, b.target_abandonment_risk)
         self.capability_2024 = self.state.capability.copy()
         self.commitments_2024 = self.level_weight[self.levels].sum(axis=1)
         self.relationship = np.zeros((n, n))
         self.membership_value: dict[str, np.ndarray] = {}
+        self.threat_base: np.ndarray | None = None  # the base year's threat (set by _context)
         self.ctx = self._context(theta=np.ones(n))  # the threat and allies that calibration needs
         self.theta, self.private = self._preferences()
         self.ctx = self._context()
+        self.target_weight_now = self.target_weights()
         self.rest_point_shortfall = self._calibrate_ties()
         for i in range(n):
             StateAgent(self, i)
@@ -133,13 +135,16 @@ class AllianceModel(mesa.Model):
         s.gdp = self.world.gdp_in(s.year, s.gdp)  # the actual path where given, else growth
         s.reset_year()
         self._scenario_accessions()
-        s.apply_treaty_targets(self.params.budget.target_weight)
+        s.apply_treaty_targets(
+            self.params.budget.target_weight, self.params.budget.target_abandonment_risk
+        )
         for event in self.events:
             if event.active(s.year):
                 event.post(s)
                 if s.year == event.start_year:
                     self.log("scenario", reason=event.describe(self.world.iso3))
         self.ctx = self._context()
+        self.target_weight_now = self.target_weights()
         self._richardson_reference()
         self.rule.prepare(self.view)
         self.agents.shuffle_do("step")
@@ -163,7 +168,11 @@ class AllianceModel(mesa.Model):
         s, a, sec = self.state, self.params.alignment, self.params.security
         k = s.capability
         hostility = payoffs.hostility(s.affinity)
-        threat = payoffs.threat(k, hostility, self.reach) + self.background_threat
+        power = payoffs.perceived_power(k, s.spending, sec.depreciation, sec.threat_flow_weight)
+        threat = payoffs.threat(power, hostility, self.reach) + self.background_threat
+        if self.threat_base is None:
+            self.threat_base = threat.copy()
+        likelier = payoffs.crisis_factor(threat, self.threat_base, sec.crisis_threat_elasticity)
         n_commit = (self.levels > 0).sum(axis=1)
         reach_to = payoffs.containment_reach(self.reach, hostility, k, self.background_threat)
         available = payoffs.ally_availability(k, n_commit, sec.publicness)
@@ -190,7 +199,7 @@ class AllianceModel(mesa.Model):
             a.coercion_weight,
         )
         return payoffs.AlignmentContext(
-            theta=self.theta if theta is None else theta,
+            theta=(self.theta if theta is None else theta) * likelier,
             own=k,
             threat=threat,
             base=reach_to * available[None, :],
@@ -318,7 +327,26 @@ class AllianceModel(mesa.Model):
             self.state.target_weight,
             b.private_benefit_share,
             probs=probs,
+            smoothing=b.target_smoothing_pct_points / 100,
+            weight_per_theta=self.target_weight_per_theta(),
         )
+
+    def target_weight_per_theta(self) -> np.ndarray:
+        """(n,) the part of each state's target weight that grows with its value of security:
+        ``100 * target_risk * v``, where ``v`` is what its allies are worth to it now per unit of
+        theta (``payoffs.allies_value``). A shortfall of one point of GDP puts ``target_risk`` of
+        that value at risk: the leader's pressure for burden sharing weighs on an ally in
+        proportion to what the leader's protection is worth to it (Blankenship 2023)."""
+        s = self.state
+        if not s.target_risk.any():
+            return np.zeros(self.world.n)
+        v = payoffs.allies_value(self.ctx, np.arange(self.world.n), self.levels)
+        return 100.0 * s.target_risk * np.where(s.target_share > 0, v, 0.0)
+
+    def target_weights(self) -> np.ndarray:
+        """(n,) each state's weight on its spending target this year: the fixed part posted by
+        treaties and events plus the part that grows with the value of its allies."""
+        return self.state.target_weight + self.ctx.theta * self.target_weight_per_theta()
 
     def terms_of(self, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Alignment terms (fraction of GDP) of candidate commitment rows (sim.core.payoffs)."""
@@ -385,7 +413,12 @@ class AllianceModel(mesa.Model):
         out[:, 0] = align[:, 0] + private
         out[:, 1] = payoffs.consumption_utility(s.share)
         out[:, 2:8] = align[:, 1:7]
-        out[:, 8] = payoffs.target_penalty(s.share, s.target_share, s.target_weight)
+        out[:, 8] = target_penalty(
+            s.share,
+            s.target_share,
+            self.target_weights(),
+            self.params.budget.target_smoothing_pct_points / 100,
+        )
         return out
 
     # --- commitments --------------------------------------------------------------------------
@@ -586,6 +619,8 @@ class BudgetInputs:
     fixed_spending: float
     speed: float
     max_change: float
+    smoothing: float
+    gap_half: float
 
 
 class AllianceView:
@@ -760,7 +795,7 @@ class AllianceView:
         return BudgetInputs(
             share=float(s.share[i]),
             gdp=float(s.gdp[i]),
-            theta=float(m.theta[i]),
+            theta=float(m.ctx.theta[i]),
             allied=allied,
             probs=probs,
             threat=float(m.ctx.threat[i]),
@@ -768,12 +803,14 @@ class AllianceView:
             lower=float(m.lower[i]),
             upper=float(m.upper[i]),
             target_share=float(s.target_share[i]),
-            target_weight=float(s.target_weight[i]),
+            target_weight=float(m.target_weight_now[i]),
             private=float(m.private[i]),
             push=push,
             fixed_spending=float(s.fixed_spending[i]),
             speed=p.adjustment_speed,
             max_change=p.max_change_pct_points / 100,
+            smoothing=p.target_smoothing_pct_points / 100,
+            gap_half=p.gap_half_pct_points / 100,
         )
 
     def set_budget(self, i: int, share: float, best_response: float, reason: str = "") -> None:

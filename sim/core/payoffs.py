@@ -88,6 +88,69 @@ def hostility(affinity: np.ndarray) -> np.ndarray:
     return h
 
 
+def perceived_power(
+    capability: np.ndarray, spending: np.ndarray, depreciation: float, flow_weight: float
+) -> np.ndarray:
+    """The power a rival is seen to have: its capability stock, moved towards the stock its
+    current spending would sustain.
+
+    ``(1 - w) * K + w * spending / depreciation``. A stock that depreciates by a tenth a year
+    answers a sudden rise in spending slowly (a 75 % rise in spending adds about 20 % to the
+    stock within three years), while states read a rival's spending as a signal of its
+    intentions and of the forces it is buying at once (Walt 1987 counts aggregate power and
+    offensive intentions; Richardson 1960 has states react to rivals' spending). ``w`` = 0 is
+    the stock alone, ``w`` = 1 the sustained stock of today's spending. In a steady state
+    (capability equal to spending / depreciation, as in the base year) both agree, so the base
+    year's calibration does not depend on ``w``.
+
+    Args:
+        capability: (n,) capability stocks, USD bn.
+        spending: (n,) defence spending this year, USD bn.
+        depreciation: yearly depreciation of capability, 0-1.
+        flow_weight: ``w``, 0-1 (``model.security.threat_flow_weight``).
+
+    Examples:
+        A stock of 100 whose spending has just risen from 10 to 17.5 a year:
+
+        >>> perceived_power(np.array([100.0]), np.array([17.5]), 0.1, 0.5).tolist()
+        [137.5]
+    """
+    capability = np.asarray(capability, dtype=float)
+    if flow_weight <= 0:
+        return capability
+    return (1.0 - flow_weight) * capability + flow_weight * np.asarray(spending) / depreciation
+
+
+def crisis_factor(threat_: np.ndarray, threat_base: np.ndarray, elasticity: float) -> np.ndarray:
+    """How much more security is worth than in the base year because a crisis is likelier:
+    ``(T / T_base) ** elasticity``, which multiplies the calibrated value of security theta.
+
+    The security term values the outcome of a crisis (``security_value``); how often a state's
+    security is put to the test rises with the threat it perceives, hostile power within reach
+    and hostile intentions (Walt 1987). Without this factor a state facing a threat far larger
+    than its own forces values its forces at about ``theta / K`` whatever the size of the
+    threat (the log contest-success ratio saturates), so its budget would not answer a rise in
+    threat at all. The factor is 1 in the base year, so the calibration is unchanged; an
+    elasticity of 1 makes the probability of a crisis proportional to the threat, 0 switches
+    the factor off (``model.security.crisis_threat_elasticity``; estimated in the NATO
+    back-test, experiments/backtest_nato). Empirical demand-for-military-expenditure studies
+    find spending rising with rivals' spending (Smith 1995; Dunne & Perlo-Freeman 2003).
+
+    Examples:
+        A threat 50 % above its base-year level, with elasticity 0, 0.5 and 1:
+
+        >>> [round(float(crisis_factor(np.array([1.5]), np.array([1.0]), e)[0]), 4)
+        ...  for e in (0.0, 0.5, 1.0)]
+        [1.0, 1.2247, 1.5]
+    """
+    if elasticity == 0:
+        return np.ones_like(np.asarray(threat_, dtype=float))
+    ratio = np.asarray(threat_, dtype=float) / np.maximum(
+        np.asarray(threat_base, dtype=float), 1e-12
+    )
+    return np.maximum(ratio, 0.0) ** elasticity
+
+
 def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> np.ndarray:
     """Hostile capability that reaches each state (Walt 1987: power, proximity, intentions).
 
@@ -626,6 +689,17 @@ class AlignmentContext:
         return allied * reliability
 
 
+def allies_value(ctx: AlignmentContext, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """What each state's allies are worth to it in security, per unit of theta: the expected
+    log security of ``security_lottery`` with the allies of ``rows`` minus that of standing
+    alone, at its capability stock now (>= 0; multiply by theta for a fraction of GDP).
+    """
+    allied, reliability = ctx.allies(agents, rows)
+    own, threat_ = ctx.own[agents], ctx.threat[agents]
+    value = security_lottery(1.0, own, threat_, allied, reliability)
+    return np.maximum(0.0, value - security_value(1.0, own, threat_))
+
+
 def aid_fraction(levels: np.ndarray, ctx: AlignmentContext) -> np.ndarray:
     """``frac[d, i]``: the share of d's offer that i's ties with d's other recipients earn
     (1 when d asks for none), under the levels in force; see ``aid_by_donor``."""
@@ -785,14 +859,3 @@ def tie_change_deltas(
 def consumption_utility(share: np.ndarray) -> np.ndarray:
     """Utility of consumption, fraction of GDP: ``log(1 - x)`` for defence share x (0-1)."""
     return np.log1p(-share)
-
-
-def target_penalty(share: np.ndarray, target: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Soft penalty for missing a spending target, fraction of GDP (<= 0).
-
-    Args:
-        share: defence share of GDP, 0-1.
-        target: target share, 0-1 (0 = none).
-        weight: cost per unit shortfall (e.g. 0.3: each point short costs 0.3 points).
-    """
-    return -weight * np.maximum(0.0, target - share)

@@ -8,11 +8,12 @@ either a 2024 figure from the shipped tables or a judgement from the config (whi
 ``build_world`` is a sequence of small steps, each checking what it reads: the table of states
 (``read_states``) and its overrides (``apply_data_overrides``); the actors and the states
 simulated before aggregation (``check_actors``, ``aggregate_members``, ``simulated_states``,
-``check_figures``); the actual GDP path (``gdp_path_table``); the per-state settings (``state_settings``: config values with a
-'default', replaced by the table's own columns); the treaties' members (``treaty_states``); the
-pairwise matrices (``base_affinity`` and ``adjust_affinity``, ``trade_matrix``, ``ties_matrix``);
-and the merge into the final actors (``Groups.agg_vec``/``agg_pairs``, ``capital_coordinates``,
-``build_treaties``, ``actor_name``, ``actor_region``).
+``check_figures``); the actual GDP path (``gdp_path_table``); the per-state settings
+(``state_settings``: config values with a 'default', replaced by the table's own columns); the
+treaties' members (``treaty_states``); the pairwise matrices (``base_affinity`` and
+``adjust_affinity``, ``trade_matrix``, ``ties_matrix``); and the merge into the final actors
+(``Groups.agg_vec``/``agg_pairs``, ``capital_coordinates``, ``build_treaties``, ``actor_name``,
+``actor_region``).
 """
 
 from __future__ import annotations

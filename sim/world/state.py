@@ -39,6 +39,8 @@ class WorldState:
         aid_weight: (n,) per donor, USD bn offered this year (the weights of that average).
         aid_affinity_per_usd_bn, aid_credibility_per_usd_bn: (n,) per donor.
         target_share, target_weight: (n,) soft spending targets this year.
+        target_risk: (n,) share of the value of a state's allies put at risk by each point of GDP
+            it falls short of its target (the leader's pressure; ``sim.abm.model``).
         (Offers, targets, shocks, coercion propensity and reactions are reset every year and
         posted again by the events active that year.)
         fixed_spending: (n,) USD bn imposed by a budget shock this year (NaN = none).
@@ -66,6 +68,7 @@ class WorldState:
     aid_credibility_per_usd_bn: np.ndarray = field(init=False)
     target_share: np.ndarray = field(init=False)
     target_weight: np.ndarray = field(init=False)
+    target_risk: np.ndarray = field(init=False)
     fixed_spending: np.ndarray = field(init=False)
     reaction: np.ndarray = field(init=False)
     reaction_reference: np.ndarray = field(init=False)
@@ -120,6 +123,7 @@ class WorldState:
         self.aid_credibility_per_usd_bn = np.zeros(n)
         self.target_share = np.zeros(n)
         self.target_weight = np.zeros(n)
+        self.target_risk = np.zeros(n)
         self.fixed_spending = np.full(n, np.nan)
         self.coercion_propensity = self.world.coercion_propensity.copy()
         self.reaction = np.zeros(n)
@@ -156,8 +160,10 @@ class WorldState:
                 return t
         return None
 
-    def apply_treaty_targets(self, default_weight: float) -> None:
-        """Post the spending targets of the treaties each state belongs to (the highest wins)."""
+    def apply_treaty_targets(self, default_weight: float, default_risk: float = 0.0) -> None:
+        """Post the spending targets of the treaties each state belongs to (the highest wins),
+        with the model's abandonment risk of a shortfall
+        (``model.budget.target_abandonment_risk``)."""
         for t in self.treaties:
             if t.target_share <= 0:
                 continue
@@ -165,3 +171,4 @@ class WorldState:
             w = default_weight if t.target_weight is None else t.target_weight
             self.target_share[m] = np.maximum(self.target_share[m], t.target_share)
             self.target_weight[m] = np.maximum(self.target_weight[m], w)
+            self.target_risk[m] = np.maximum(self.target_risk[m], default_risk)

@@ -94,15 +94,47 @@ class CredibilityShift(Shift):
 class AffinityShift(Shift):
     """Affinity between ``state`` and each of ``recipients`` (default: every other state)
     changes by ``change`` (-2 to 2) in the start year, within -1..1: an act of aggression
-    (negative: hostility rises, and with it threat, Walt 1987) or a rapprochement."""
+    (negative: hostility rises, and with it threat, Walt 1987) or a rapprochement.
+
+    With ``gradient_km`` the change fades with distance from ``state``'s capital: recipient
+    ``i`` at ``d`` km moves by ``change * exp(-(d / gradient_km)^2)``. An aggression tells most
+    to those within its reach: states near an aggressor revise their view of its intentions
+    more than distant ones (Walt 1987 on proximity; the decay has the Gaussian form of the
+    model's loss-of-strength gradient, Boulding 1962, ``sim.core.geography``). Distance is
+    between capitals, except for the states listed in ``borders`` (those that share a land
+    border with ``state``), which are at distance 0: a capital far from the aggressor's does
+    not make a state with a common border distant from it (Warsaw is 1,150 km from Moscow, but
+    Poland borders Russia's Kaliningrad region)."""
+
+    gradient_km: float | None = None
+    scale: np.ndarray | None = None  # (len(recipients),) the fade of each recipient
+
+    @classmethod
+    def from_config(cls, name: str, spec: Any, world: World) -> AffinityShift:
+        event = super().from_config(name, spec, world)
+        km = spec.gradient_km
+        if spec.borders and km is None:
+            raise UserError(f"{event_key(name)}.borders needs gradient_km (the fade with distance)")
+        if km is not None:
+            if not km > 0:
+                raise UserError(f"{event_key(name)}.gradient_km must be positive (got {km})")
+            recipients = np.array(event.recipients, dtype=int)
+            d = world.distance[event.state, recipients].copy()
+            near = present_states(world, list(spec.borders), f"{event_key(name)}.borders")
+            d[np.isin(recipients, near)] = 0.0
+            event.gradient_km = float(km)
+            event.scale = np.exp(-((d / km) ** 2))
+        return event
 
     def shift(self, state: WorldState, recipients: np.ndarray) -> None:
-        moved = np.clip(state.affinity[self.state, recipients] + self.change, -1.0, 1.0)
+        change = self.change if self.scale is None else self.change * self.scale
+        moved = np.clip(state.affinity[self.state, recipients] + change, -1.0, 1.0)
         state.affinity[self.state, recipients] = moved
         state.affinity[recipients, self.state] = moved
 
     def describe(self, iso3: list[str]) -> str:
+        fade = "" if self.gradient_km is None else f", fading over {self.gradient_km:,.0f} km"
         return (
             f"{self.name}: affinity of {iso3[self.state]} with {len(self.recipients)} state(s) "
-            f"{self.change:+g} in {self.start_year}"
+            f"{self.change:+g} in {self.start_year}{fade}"
         )
