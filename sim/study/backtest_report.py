@@ -4,263 +4,603 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from sim.plots._common import new_figure
 from sim.study.backtest import Fit, Scores
 
+SPLIT_COLOURS = ("tab:red", "tab:purple", "tab:orange", "tab:brown")
 
-def figure_allies(sim, actual, naive, last_in_sample: int):
-    """Small multiples: actual, simulated and naive share per ally."""
-    allies = sorted(actual["iso3"].unique())
-    cols = 8
-    rows = math.ceil(len(allies) / cols)
-    fig = new_figure(18, 2.3 * rows + 0.8, layout=None)
-    axes = fig.subplots(rows, cols, sharex=True)
-    for ax in axes.flat[len(allies) :]:
-        ax.set_visible(False)
-    for ax, code in zip(axes.flat, allies, strict=False):
-        a = actual[actual["iso3"] == code]
-        s = sim[sim["iso3"] == code]
-        n = naive[naive["iso3"] == code]
-        ax.axvspan(last_in_sample + 0.5, a["year"].max() + 0.5, color="0.93")
-        ax.plot(a["year"], a["share_pct"], "k-o", ms=2.5, lw=1.2, label="actual")
-        ax.plot(s["year"], s["share_pct"], "-", color="tab:red", lw=1.4, label="simulated")
-        ax.plot(n["year"], n["share_pct"], ":", color="tab:blue", lw=1.2, label="naive (2014)")
-        top = max(a["share_pct"].max(), s["share_pct"].max())
-        ax.set_ylim(0, top * 1.15)
-        ax.set_title(code, fontsize=9, pad=2)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xticks([2014, 2019, 2024])
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=3, fontsize=9)
+
+def _colour(i: int) -> str:
+    return SPLIT_COLOURS[i % len(SPLIT_COLOURS)]
+
+
+def _splits(fit: Fit) -> list[tuple[str, int]]:
+    return [(sf.split.name, sf.split.last_in_sample) for sf in fit.splits]
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def figure_errors(by_year: pd.DataFrame, splits: list[tuple[str, int]]):
+    """MAE and Spearman's rho by year, one column per split: the model against the naive and
+    the drift forecast, the out-of-sample years shaded."""
+    fig = new_figure(6.2 * len(splits), 7.6, layout=None)
+    axes = np.atleast_2d(fig.subplots(2, len(splits), sharex=True, sharey="row"))
+    if axes.shape[0] != 2:
+        axes = axes.T
+    for j, (name, last_in) in enumerate(splits):
+        t = by_year[by_year["split"] == name]
+        for i, (key, label) in enumerate(
+            (
+                ("mae", "mean absolute error (points of GDP)"),
+                ("spearman", "Spearman's rho across allies"),
+            )
+        ):
+            ax = axes[i, j]
+            for who, style, colour in (
+                ("model", "-o", _colour(j)),
+                ("naive", "--s", "tab:blue"),
+                ("drift", ":^", "tab:green"),
+            ):
+                f = t[t["forecast"] == who]
+                ax.plot(f["year"], f[key], style, color=colour, label=who, ms=4)
+            ax.axvspan(last_in + 0.5, t["year"].max() + 0.5, color="0.93", zorder=0)
+            for x, text in (
+                (last_in + 0.6, "out of sample"),
+                (t["year"].min() - 0.4, "in sample (estimation)"),
+            ):
+                ax.text(x, 0.02, text, transform=ax.get_xaxis_transform(), fontsize=8, color="0.35")
+            ax.grid(alpha=0.3)
+            if j == 0:
+                ax.set_ylabel(label)
+            if i == 0:
+                ax.set_title(f"{name}: estimated to {last_in}", fontsize=11)
+                ax.set_ylim(bottom=0)
+                ax.legend(loc="center left", fontsize=9)
+            else:
+                ax.set_xlabel("year")
+        axes[1, j].set_xlim(t["year"].min() - 0.5, t["year"].max() + 0.5)
     fig.suptitle(
-        "Defence, % of GDP: actual (NATO) vs simulated (calibrated on 2015-2019; "
-        "grey = out of sample)",
-        x=0.01,
-        ha="left",
+        "Error by year: the estimated model, 'every share stays at its first value' (naive), "
+        "'first value plus the common in-sample trend' (drift)",
+        fontsize=11,
     )
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
 
-def figure_errors(by_year: pd.DataFrame, last_in_sample: int):
-    """MAE and Spearman's rho by year, model against the naive forecast."""
-    fig = new_figure(12, 4.4, layout=None)
-    axes = fig.subplots(1, 2)
-    for ax, key, label in (
-        (axes[0], "mae", "mean absolute error (points of GDP)"),
-        (axes[1], "spearman", "Spearman's rho across allies"),
-    ):
-        for who, style, colour in (
-            ("model", "-o", "tab:red"),
-            ("naive", "--s", "tab:blue"),
-            ("drift", ":^", "tab:green"),
-        ):
-            t = by_year[by_year["forecast"] == who]
-            ax.plot(t["year"], t[key], style, color=colour, label=who, ms=4)
-        ax.axvspan(last_in_sample + 0.5, by_year["year"].max() + 0.5, color="0.93")
-        for x, text in (
-            (last_in_sample + 0.6, "out of sample"),
-            (by_year["year"].min() - 0.4, "in sample (calibration)"),
-        ):
-            ax.text(x, 0.02, text, transform=ax.get_xaxis_transform(), fontsize=8, color="0.35")
-        ax.set_xlabel("year")
-        ax.set_ylabel(label)
+def _ally_panel(ax, sim: pd.DataFrame, code: str, splits, band: bool, small: bool) -> float:
+    """One ally: actual shares as points, each split's model as a line (with its bootstrap band
+    when ``band``), the split's last in-sample year as a tick line; returns the panel's top."""
+    top = 0.0
+    a = sim[(sim["iso3"] == code) & (sim["split"] == splits[0][0])]
+    for j, (name, last_in) in enumerate(splits):
+        s = sim[(sim["iso3"] == code) & (sim["split"] == name)]
+        colour = _colour(j)
+        if band and s["model_boot_lo"].notna().any():
+            ax.fill_between(
+                s["year"], s["model_boot_lo"], s["model_boot_hi"], color=colour, alpha=0.15, lw=0
+            )
+            top = max(top, s["model_boot_hi"].max())
+        width = 1.3 if small else 1.8
+        ax.plot(
+            s["year"],
+            s["model"],
+            "-",
+            color=colour,
+            lw=width,
+            label=f"model estimated to {last_in}",
+        )
+        ax.axvline(last_in + 0.5, color=colour, ls=":", lw=0.9)
+        top = max(top, s["model"].max())
+    size = 2.8 if small else 4.5
+    ax.plot(a["year"], a["actual"], "o", color="k", ms=size, label="actual (NATO)", zorder=5)
+    return max(top, a["actual"].max())
+
+
+def figure_allies(simulated: pd.DataFrame, splits: list[tuple[str, int]]):
+    """Small multiples, one panel per ally: actual shares as points, the model estimated on
+    each split as lines (with the bootstrap band)."""
+    allies = sorted(simulated["iso3"].unique())
+    cols = 8
+    rows = math.ceil(len(allies) / cols)
+    fig = new_figure(18, 2.2 * rows + 1.0, layout=None)
+    axes = np.atleast_2d(fig.subplots(rows, cols, sharex=True))
+    for ax in axes.flat[len(allies) :]:
+        ax.set_visible(False)
+    years = sorted(simulated["year"].unique())
+    for ax, code in zip(axes.flat, allies, strict=False):
+        top = _ally_panel(ax, simulated, code, splits, band=True, small=True)
+        ax.set_ylim(0, top * 1.15)
+        ax.set_title(code, fontsize=9, pad=2)
+        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-        ax.legend(loc="center left")
-    axes[0].set_ylim(bottom=0)
+    for i, ax in enumerate(axes.flat[: len(allies)]):
+        if i + cols >= len(allies):  # the lowest panel of its column
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xticks([years[0], (years[0] + years[-1]) // 2, years[-1]])
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9)
     fig.suptitle(
-        "Error by year: the calibrated model, 'every share stays at 2014' (naive) and "
-        "'2014 plus the common in-sample trend' (drift)"
+        "Defence, % of GDP: actual (points) and the model (lines; band: 90 % of the bootstrap "
+        "fits; dotted: last in-sample year)",
+        x=0.01,
+        ha="left",
+        fontsize=11,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig
+
+
+def figure_frontline(
+    simulated: pd.DataFrame, splits: list[tuple[str, int]], frontline, tolerance: float
+):
+    """The frontline allies' paths, larger: actual as points, the model per split as lines
+    with their bootstrap bands; a bar of +-``tolerance`` around the actual last-year share."""
+    codes = [c for c in frontline if c in set(simulated["iso3"])]
+    fig = new_figure(3.3 * len(codes) + 0.6, 4.4, layout=None)
+    axes = np.atleast_1d(fig.subplots(1, len(codes), sharey=True))
+    last = int(simulated["year"].max())
+    top = 0.0
+    for ax, code in zip(axes, codes, strict=True):
+        top = max(top, _ally_panel(ax, simulated, code, splits, band=True, small=False))
+        a = simulated[(simulated["iso3"] == code) & (simulated["year"] == last)]["actual"].iloc[0]
+        ax.errorbar(
+            [last + 0.25],
+            [a],
+            yerr=[[tolerance], [tolerance]],
+            fmt="none",
+            ecolor="0.4",
+            capsize=4,
+            lw=1.2,
+            label=f"actual {last} \u00b1 {tolerance:g}",
+        )
+        top = max(top, a + tolerance)
+        ax.axhline(2.0, color="0.6", ls="--", lw=0.8, label="2 % of GDP")
+        ax.set_title(code, fontsize=11)
+        ax.set_xlabel("year")
+        ax.grid(alpha=0.3)
+    for ax in axes:
+        ax.set_ylim(0, top * 1.08)
+    axes[0].set_ylabel("defence, % of GDP")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9)
+    fig.suptitle(
+        f"Frontline allies: actual (points) and the model (lines; band: 90 % of the bootstrap "
+        f"fits); the check: the model's {last} share within {tolerance:g} points of the actual",
+        fontsize=11,
+    )
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return fig
+
+
+# --- the report -----------------------------------------------------------------------------
 
 
 def report(cfg, fit: Fit, scores: Scores, elapsed: float, quick: bool) -> str:
     """The Markdown report."""
     lines = [
-        *_answer(cfg, scores.summary, scores.stats, elapsed, quick),
-        *_calibration(cfg, fit.best, fit.grid, fit.near),
-        *_fit_by_year(cfg, scores.by_year),
-        *_allies(scores.allies),
-        *_setup(cfg, scores.stats),
+        *_title(cfg, fit, scores, elapsed, quick),
+        *_verdict(cfg, fit, scores),
+        *_numbers(cfg, fit, scores),
+        *_estimation(cfg, fit, scores),
+        *_fit_by_year(cfg, fit, scores),
+        *_allies(cfg, fit, scores),
+        *_setup(cfg, fit, scores),
     ]
     return "\n".join(lines) + "\n"
 
 
-def _answer(cfg, summary: pd.DataFrame, stats: dict, elapsed: float, quick: bool) -> list[str]:
-    """The title and the answer: the model against the naive and the drift forecast."""
-    s = summary.set_index(["forecast", "period"])
-    out_m, out_n = s.loc[("model", "out")], s.loc[("naive", "out")]
-    in_m, in_n = s.loc[("model", "in")], s.loc[("naive", "in")]
-    out_d, in_d = s.loc[("drift", "out")], s.loc[("drift", "in")]
-    beats_drift = out_m["mae"] < out_d["mae"]
-    beats = out_m["mae"] < out_n["mae"]
-    verdict = (
-        "The calibrated model beats the naive forecast out of sample"
-        if beats
-        else "The calibrated model loses to the naive forecast out of sample"
-    )
+def _pct(level) -> str:
+    return f"{100 * float(level):.0f} %"
+
+
+def _s(n) -> str:
+    return "" if int(n) == 1 else "s"
+
+
+def _f(x: float, digits: int = 3) -> str:
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _iv(lo: float, hi: float, digits: int = 3) -> str:
+    if any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+        return ""
+    return f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def _yes(flag) -> str:
+    return "**yes**" if bool(flag) else "no"
+
+
+def _title(cfg, fit: Fit, scores: Scores, elapsed: float, quick: bool) -> list[str]:
+    ev = fit.evaluations
+    n_est = int((ev["stage"] == "estimate").sum())
+    n_boot = int((ev["stage"] == "bootstrap").sum())
+    b = int(cfg.bootstrap.replicates)
+    k = len(fit.splits)
     return [
-        "# Back-test: NATO allies' defence shares, 2014-2024",
+        f"# Back-test: NATO allies' defence shares, {cfg.first_year}-{cfg.last_year}",
         "",
         "*Generated by `experiments/backtest_nato/run.py`"
-        + (" in quick mode (a tiny grid: do not cite)" if quick else "")
-        + f" from `config.yaml` ({stats['runs']} runs, {elapsed / 60:.1f} min). "
-        "Do not edit by hand.*",
-        "",
-        "## Answer",
-        "",
-        f"**{verdict}** on the mean absolute error: {out_m['mae']:.3f} against "
-        f"{out_n['mae']:.3f} points of GDP over 2020-2024 ({stats['allies']} allies; Spearman's "
-        f"rho across allies {out_m['spearman']:.2f} against {out_n['spearman']:.2f}). In sample "
-        f"(2015-2019, where it was calibrated) the MAE is {in_m['mae']:.3f} against "
-        f"{in_n['mae']:.3f} for the naive forecast (rho {in_m['spearman']:.2f} against "
-        f"{in_n['spearman']:.2f}). From 2014 to 2024 the allies' shares rose by "
-        f"{stats['actual_rise']:+.2f} points on average; the model's rose by "
-        f"{stats['sim_rise']:+.2f}.",
-        "",
-        f"A second benchmark, every ally's 2014 share plus the allies' mean in-sample trend "
-        f"({stats['drift_per_year']:+.3f} points a year, estimated on 2014-"
-        f"{cfg.last_in_sample} figures only), scores {out_d['mae']:.3f} out of sample (in "
-        f"sample {in_d['mae']:.3f}, worse than the naive forecast there): the model "
-        + ("beats it" if beats_drift else "does **not** beat it")
-        + ". "
-        + (
-            "The model adds accuracy over a common trend out of sample."
-            if beats_drift
-            else "Most of the model's gain over the naive forecast is therefore a common upward "
-            "drift, which a one-number trend captures as well or better."
-        )
-        + f" Where the model does carry some signal is in who rises more: across allies, the "
-        f"rank correlation of its 2014-{cfg.last_year} change with the actual change is "
-        f"{stats['rho_change']:.2f}.",
+        + (" in quick mode (a tiny estimation and bootstrap: do not cite)" if quick else "")
+        + f" from `config.yaml`: {fit.runs:,} model runs ({n_est:,} evaluations of the "
+        f"in-sample error for the point estimates, {n_boot:,} for the {b} bootstrap replicates "
+        f"of each of the {k} splits, {cfg.calibration_seeds} seed{_s(cfg.calibration_seeds)} "
+        f"each; then {cfg.seeds} seed{_s(cfg.seeds)} for each of the {k * (b + 1)} fits run "
+        f"to {cfg.last_year}), {elapsed / 60:.1f} min on "
+        f"{fit.jobs} process{'es' if fit.jobs > 1 else ''}. Do not edit by hand.*",
         "",
     ]
 
 
-def _calibration(cfg, best: dict, grid_table: pd.DataFrame, near: pd.DataFrame) -> list[str]:
-    """What the calibration found, and how flat the in-sample error is."""
-    return [
-        "Calibrated (grid on the in-sample MAE): "
-        + ", ".join(
-            f"`{k}` = {v:g}"
-            + (" (at the edge of its grid)" if v in (min(cfg.grid[k]), max(cfg.grid[k])) else "")
-            for k, v in best.items()
-        )
-        + f" ({len(grid_table)} grid points, {cfg.calibration_seeds} seed each). The in-sample "
-        f"MAE is flat: it spans {grid_table['in_mae'].min():.3f} to "
-        f"{grid_table['in_mae'].max():.3f} over the whole grid, and the "
-        f"{len(near)} best points lie within {near['in_mae'].max() - near['in_mae'].min():.2g} "
-        "of each other, so five years of small moves identify the parameters poorly. Run to "
-        f"{cfg.last_year}, those {len(near)} points score {near['out_mae'].min():.3f} to "
-        f"{near['out_mae'].max():.3f} out of sample (`results/robustness.csv`)"
-        + (
-            "; the grid was not widened past the edges where the best point sits, since the "
-            "differences there are far below what five years of data can tell apart."
-            if any(v in (min(cfg.grid[k]), max(cfg.grid[k])) for k, v in best.items())
-            else "."
-        ),
-        "",
+def _verdict(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """The acceptance checks, one column per split."""
+    v = scores.verdict
+    names = [sf.split.name for sf in fit.splits]
+    first, last = int(cfg.first_year), int(cfg.last_year)
+    level = _pct(cfg.bootstrap.level)
+    head = [
+        f"{sf.split.name}: estimated {first + 1}-{sf.split.last_in_sample}, scored "
+        f"{sf.split.last_in_sample + 1}-{last}"
+        for sf in fit.splits
     ]
-
-
-def _fit_by_year(cfg, by_year: pd.DataFrame) -> list[str]:
-    """What the model is, and the error of each forecast by year."""
     lines = [
-        "What the model is: a yearly best-response budget model. Each ally moves part of the way "
-        "towards the share that balances consumption against security and a private benefit, "
-        "given the threat within reach and its allies' capability (`sim/core/budget.py`), with "
-        "preferences fitted so that 2014 shares are best responses. It has no elections, no "
-        "fiscal cycle, no GDP shock (the 2020 jump in the actual shares is mostly the fall of "
-        "GDP in the pandemic) and no news: the threat changes only through the scenario.",
+        "## Verdict",
         "",
+        "| check | " + " | ".join(head) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+
+    def cell(split: str, check_start: str, subject: str = "all allies") -> pd.Series:
+        r = v[
+            (v["split"] == split)
+            & v["check"].str.startswith(check_start)
+            & (v["subject"] == subject)
+        ]
+        return r.iloc[0]
+
+    def row(label: str, cells: list[str]) -> None:
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+
+    row(
+        f"out-of-sample MAE of the model [{level} bootstrap interval]",
+        [
+            _f(cell(n, "out-of-sample MAE below the naive")["model"])
+            + _iv(*cell(n, "out-of-sample MAE below the naive")[["model_boot_lo", "model_boot_hi"]])
+            for n in names
+        ],
+    )
+    row(
+        "... of the naive forecast",
+        [_f(cell(n, "out-of-sample MAE below the naive")["reference"]) for n in names],
+    )
+    trend = {n: scores.stats["splits"][n]["drift_per_year"] for n in names}
+    row(
+        "... of the drift forecast (its common trend, points a year)",
+        [
+            f"{_f(cell(n, 'out-of-sample MAE below the drift')['reference'])} ({trend[n]:+.3f})"
+            for n in names
+        ],
+    )
+    row(
+        "model beats the naive forecast",
+        [_yes(cell(n, "out-of-sample MAE below the naive")["pass"]) for n in names],
+    )
+    row(
+        "model beats the drift forecast",
+        [_yes(cell(n, "out-of-sample MAE below the drift")["pass"]) for n in names],
+    )
+    row(
+        "**model beats both**",
+        [_yes(cell(n, "out-of-sample MAE below both")["pass"]) for n in names],
+    )
+    start, end = int(cfg.checks.change_from), int(cfg.checks.change_to)
+    rho_min = float(cfg.checks.change_rho_min)
+    rho = [cell(n, "rank correlation") for n in names]
+    row(
+        f"Spearman's rho across allies, modelled vs actual {start}-{end} change [{level}]",
+        [_f(r["model"], 2) + _iv(r["model_boot_lo"], r["model_boot_hi"], 2) for r in rho],
+    )
+    row(f"... above {rho_min:g}", [_yes(r["pass"]) for r in rho])
+    tol = float(cfg.checks.tolerance_pts)
+    for code in cfg.checks.frontline:
+        cs = [cell(n, f"{last} share within", str(code)) for n in names]
+        row(
+            f"{code} {last}: model [{level}] / actual, within {tol:g}",
+            [
+                f"{_f(c['model'], 2)}{_iv(c['model_boot_lo'], c['model_boot_hi'], 2)} / "
+                f"{_f(c['reference'], 2)}: {_yes(c['pass'])}"
+                for c in cs
+            ],
+        )
+    front = v[v["check"].str.contains("share within")]
+    row(
+        f"frontline allies within {tol:g} points in {last}",
+        [
+            f"{int(front[front['split'] == n]['pass'].sum())} of {len(cfg.checks.frontline)}"
+            for n in names
+        ],
+    )
+    lines += ["", *_verdict_text(cfg, fit, scores), ""]
+    return lines
+
+
+def _verdict_text(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """The checks in words, whatever they say."""
+    v = scores.verdict
+    out = []
+    tol = float(cfg.checks.tolerance_pts)
+    for sf in fit.splits:
+        n = sf.split.name
+        t = v[v["split"] == n]
+        naive = t[t["check"].str.contains("naive")].iloc[0]
+        drift = t[t["check"].str.contains("drift")].iloc[0]
+        both = bool(t[t["check"].str.contains("both")]["pass"].iloc[0])
+        rho = t[t["check"].str.startswith("rank correlation")].iloc[0]
+        front = t[t["check"].str.contains("share within")]
+        if both:
+            beats = "beats both benchmarks"
+        elif naive["pass"]:
+            beats = "beats the naive forecast but **not** the drift forecast"
+        elif drift["pass"]:
+            beats = "beats the drift forecast but **not** the naive forecast"
+        else:
+            beats = "beats **neither** benchmark"
+        boot = scores.bootstrap[scores.bootstrap["split"] == n]
+        wins = ""
+        if len(boot) and "drift_out_mae_drawn" in boot:
+            k_n = int((boot["out_mae_drawn"] < boot["naive_out_mae_drawn"]).sum())
+            k_d = int((boot["out_mae_drawn"] < boot["drift_out_mae_drawn"]).sum())
+            wins = (
+                f" Over the {len(boot)} bootstrap draws of allies (each re-estimated, and scored "
+                f"on the allies drawn) the model beats the naive forecast in {k_n} and the drift "
+                f"forecast in {k_d}."
+            )
+        missed = front[~front["pass"]]
+        gaps = ", ".join(
+            f"{r['subject']} {r['model'] - r['reference']:+.2f}" for _, r in missed.iterrows()
+        )
+        out.append(
+            f"- **{n}** (estimated to {sf.split.last_in_sample}): out of sample the model {beats} "
+            f"(MAE {naive['model']:.3f} against {naive['reference']:.3f} naive and "
+            f"{drift['reference']:.3f} drift).{wins} Across allies, the rank correlation of the "
+            f"modelled change with the actual one is {rho['model']:.2f}. "
+            f"{int(front['pass'].sum())} of {len(front)} frontline allies end within {tol:g} "
+            "points of their actual share"
+            + (f"; the model's miss (model minus actual) for the others: {gaps}." if gaps else ".")
+        )
+    return out
+
+
+def _numbers(cfg, fit: Fit, scores: Scores) -> list[str]:
+    level = _pct(cfg.bootstrap.level)
+    b = int(cfg.bootstrap.replicates)
+    return [
+        "What the numbers are: the mean absolute error (MAE, points of GDP) over every ally-year "
+        f"after the split's last in-sample year ({scores.stats['allies']} allies). The model is "
+        f"the point estimate run from {cfg.first_year} to {cfg.last_year}, the mean over "
+        f"{cfg.seeds} replicate seed{_s(cfg.seeds)}. The naive forecast keeps every share at its "
+        f"{cfg.first_year} value; the drift forecast adds to it the allies' mean yearly change "
+        "over the split's in-sample years (one common trend, from in-sample figures only). "
+        f"From {cfg.first_year} to {cfg.last_year} the allies' shares rose by "
+        f"{scores.stats['actual_rise']:+.2f} points on average. "
+        f"Intervals are the central {level} of {b} bootstrap fits: allies resampled with "
+        "replacement, the parameters re-estimated on the draw (from the point estimate, a "
+        "smaller evaluation budget), then run to the last year over the same seeds and scored "
+        "on every ally. They show how well the allies' figures pin the parameters, not the "
+        f"model's structural error. With {b} replicates their ends are rough; and since each "
+        f"replicate's search is short ({cfg.bootstrap.max_evaluations} evaluations) and starts "
+        "at the point estimate, they may be narrower than a full re-estimation would give "
+        "where the error is flat (the estimation tables below show how flat). The rank "
+        "correlation is Spearman's rho across allies of the modelled change "
+        f"{cfg.checks.change_from}-{cfg.checks.change_to} with the actual one (naive and drift "
+        "give every ally the same change, so they have none). The verdict is in "
+        "`results/verdict.csv`.",
+        "",
+    ]
+
+
+def _estimation(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """What the estimation found per split: estimates, intervals, how flat the error is."""
+    o = cfg.optimiser
+    level = _pct(cfg.bootstrap.level)
+    lines = [
+        "## Estimation",
+        "",
+        f"Each split is estimated on its own in-sample years by `scipy.optimize.minimize` "
+        f"({o.method}, bounded, in the unit cube of the bounds below) on the in-sample MAE over "
+        f"ally-years, from {o.starts} start{'s' if int(o.starts) > 1 else ''} (the config's start"
+        + (
+            ", then points of a Latin hypercube seeded from the base seed"
+            if int(o.starts) > 1
+            else ""
+        )
+        + f"), at most {o.max_evaluations} evaluations each; the best is kept. Every evaluation "
+        f"runs the model over the same {cfg.calibration_seeds} seed"
+        f"{'s' if int(cfg.calibration_seeds) > 1 else ''} (common random numbers), so the "
+        "objective is deterministic. The bootstrap re-estimates from the point estimate with at "
+        f"most {cfg.bootstrap.max_evaluations} evaluations. Every evaluation is in "
+        "`results/evaluations.csv`; the estimates in `results/estimates.csv`, the bootstrap "
+        "fits in `results/bootstrap.csv`.",
+        "",
+    ]
+    fixed = dict(fit.space.fixed)
+    if fixed:
+        lines += [
+            "Held at judgement values: "
+            + ", ".join(f"`{k}` = {v}" for k, v in fixed.items())
+            + ".",
+            "",
+        ]
+    for sf in fit.splits:
+        n = sf.split.name
+        est = scores.estimates[scores.estimates["split"] == n]
+        ev = fit.evaluations[
+            (fit.evaluations["split"] == n) & (fit.evaluations["stage"] == "estimate")
+        ]
+        best = sf.point.in_mae
+        near = ev[ev["in_mae"] <= best * 1.01]
+        start_mae = ev[(ev["run"] == 0) & (ev["evaluation"] == 0)]["in_mae"]
+        lines += [
+            f"### {n}: estimated {int(cfg.first_year) + 1}-{sf.split.last_in_sample}",
+            "",
+            f"| parameter | bounds | start | estimate | {level} bootstrap | range within 1 % of "
+            "the best in-sample MAE |",
+            "|---|---|---:|---:|---|---|",
+        ]
+        for _, r in est.iterrows():
+            k = r["parameter"]
+            lines.append(
+                f"| `{k}` | [{r['lower']:g}, {r['upper']:g}] | {r['start']:g} | "
+                f"{r['estimate']:.3g}{' (at a bound)' if r['at_bound'] else ''} | "
+                f"{_iv(r['boot_lo'], r['boot_hi'], 3).strip() or 'n/a'} | "
+                f"{near[k].min():.3g} to {near[k].max():.3g} |"
+            )
+        per_start = ", ".join(f"{e.in_mae:.4f} ({e.runs})" for e in sf.starts)
+        lines += [
+            "",
+            f"In-sample MAE {best:.4f} at the estimate"
+            + (f", {start_mae.iloc[0]:.4f} at the config's start" if len(start_mae) else "")
+            + f"; {len(ev)} evaluations over {len(sf.starts)} start"
+            + f"{'s' if len(sf.starts) > 1 else ''}, best of each (evaluations): {per_start}. "
+            f"{len(near)} of the evaluated points lie within 1 % of the best in-sample MAE; the "
+            "last column gives the range of each parameter over them (a wide range: the "
+            "in-sample years pin that parameter poorly).",
+            "",
+        ]
+    return lines
+
+
+def _fit_by_year(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """The error of each forecast by year, both splits."""
+    splits = _splits(fit)
+    by = scores.by_year
+    lines = [
         "## Fit by year",
         "",
         "![error by year](results/error_by_year.png)",
         "",
-        "| year | sample | model MAE | naive MAE | drift MAE | model rho | naive rho | drift rho |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    wide = by_year.pivot(index="year", columns="forecast", values=["mae", "spearman"])
-    for y, r in wide.iterrows():
-        sample = "in" if y <= int(cfg.last_in_sample) else "out"
-        lines.append(
-            f"| {y} | {sample} | {r[('mae', 'model')]:.3f} | {r[('mae', 'naive')]:.3f} | "
-            f"{r[('mae', 'drift')]:.3f} | {r[('spearman', 'model')]:.2f} | "
-            f"{r[('spearman', 'naive')]:.2f} | {r[('spearman', 'drift')]:.2f} |"
+        "| year | naive MAE | "
+        + " | ".join(
+            f"drift MAE, to {li} | model MAE, to {li} | model rho, to {li}" for _, li in splits
         )
+        + " | naive rho |",
+        "|---:|---:|" + "---:|---:|---:|" * len(splits) + "---:|",
+    ]
+    naive = by[(by["split"] == splits[0][0]) & (by["forecast"] == "naive")].set_index("year")
+    for y in naive.index:
+        cells = [_f(naive.loc[y, "mae"])]
+        for name, last_in in splits:
+            t = by[(by["split"] == name) & (by["year"] == y)].set_index("forecast")
+            mark = "*" if y <= last_in else ""
+            cells += [
+                f"{mark}{_f(t.loc['drift', 'mae'])}{mark}",
+                f"{mark}{_f(t.loc['model', 'mae'])}{mark}",
+                f"{mark}{_f(t.loc['model', 'spearman'], 2)}{mark}",
+            ]
+        cells.append(_f(naive.loc[y, "spearman"], 2))
+        lines.append(f"| {y} | " + " | ".join(cells) + " |")
     lines += [
         "",
-        "MAE in points of GDP over the allies in the year; rho is Spearman's rank correlation "
-        "across allies. The drift forecast shifts every ally by the same amount, so its rho "
-        "equals the naive one.",
+        "In italics: in-sample years of that split (where it was estimated). MAE in points of GDP "
+        "over the allies in the year; rho is Spearman's rank correlation across allies. The drift "
+        "forecast shifts every ally by the same amount, so its rho equals the naive one. The "
+        "mean over the period's years and the in-sample scores are in `results/summary.csv`.",
         "",
     ]
     return lines
 
 
-def _allies(ally_table: pd.DataFrame) -> list[str]:
-    """Ally by ally: shares and out-of-sample errors."""
+def _allies(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """Ally by ally: shares and out-of-sample errors, both splits."""
+    splits = _splits(fit)
+    last, first = int(cfg.last_year), int(cfg.first_year)
+    a = scores.allies
     lines = [
         "## Ally by ally",
         "",
         "![simulated vs actual per ally](results/allies.png)",
         "",
-        "| ally | 2014 | actual 2019 | model 2019 | actual 2024 | model 2024 "
-        "| out-of-sample MAE model | naive |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for _, r in ally_table.iterrows():
-        lines.append(
-            f"| {r['iso3']} | {r['start']:.2f} | {r['actual_mid']:.2f} | {r['model_mid']:.2f} | "
-            f"{r['actual_end']:.2f} | {r['model_end']:.2f} | {r['out_mae_model']:.3f} | "
-            f"{r['out_mae_naive']:.3f} |"
+        "![frontline allies](results/frontline.png)",
+        "",
+        f"| ally | {first} | actual {last} | "
+        + " | ".join(
+            f"model {last}, to {li} | out MAE model / naive / drift, to {li}" for _, li in splits
         )
+        + " |",
+        "|---|---:|---:|" + "---:|---|" * len(splits),
+    ]
+    for code in sorted(a["iso3"].unique()):
+        rows = {n: a[(a["split"] == n) & (a["iso3"] == code)].iloc[0] for n, _ in splits}
+        r0 = rows[splits[0][0]]
+        cells = [f"{r0['start']:.2f}", f"{r0['actual_end']:.2f}"]
+        for n, _ in splits:
+            r = rows[n]
+            cells += [
+                f"{r['model_end']:.2f}",
+                f"{r['out_mae_model']:.3f} / {r['out_mae_naive']:.3f} / {r['out_mae_drift']:.3f}",
+            ]
+        lines.append(f"| {code} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
-def _setup(cfg, stats: dict) -> list[str]:
-    """The set-up: world, scenario, calibration, scores and files."""
+def _setup(cfg, fit: Fit, scores: Scores) -> list[str]:
+    """The set-up: world, scenario, parameters, scores and files."""
+    final = fit.splits[0].final_cfg
+    allies = sorted(scores.allies["iso3"].unique())
+    treaty = cfg.scenario.pledge.members_from
+    members = set(final.world.treaties[treaty].members)
+    outside = [c for c in allies if c not in members]
+    events = final.scenario.events
+    ev_lines = [
+        f"  - `{name}` ({e.kind}, from {e.start_year}"
+        + (f" for {e.duration_years} years" if e.get("duration_years") else "")
+        + f"): {e.get('note', '')}"
+        for name, e in events.items()
+    ]
+    space = fit.space
+    par_lines = [
+        f"  - `{k}` in [{lo:g}, {hi:g}], start {x0:g}"
+        + (": model setting" if k.startswith("model.") else ": shapes the scenario")
+        + (f"; {space.notes[k]}" if k in space.notes else "")
+        for k, lo, hi, x0 in zip(space.keys, space.lower, space.upper, space.start, strict=True)
+    ]
+    st = scores.stats
     return [
         "## The set-up",
         "",
-        "- **World 2014** (`config.yaml: world`, built by `sim.world.builder` through "
-        "`world.data_overrides`): the NATO allies and Russia, with the default world's judgement "
-        "values (regime, ranges, affinities). Each ally starts at its 2014 GDP (current USD) and "
-        "NATO's headline share of GDP, so step 0 equals the naive forecast exactly. Russia's "
-        "2014 figures are a judgement (not in the project's data). Iceland has no figures and is "
-        "left out of the scores. The 28 members of 2014 form the treaty; Montenegro, North "
-        "Macedonia, Finland and Sweden are simulated outside it throughout (the model cannot "
-        "schedule an accession). Outside the treaty they get no pledge, and in the model their "
-        "shares drift down where the actual ones rose sharply after 2022.",
-        f"- **Scenario** (events): the Wales pledge, a 2 % target for the 28 from 2015 with a "
-        f"calibrated weight; after Crimea, Russia's effective spending is its 2014 figure times "
-        f"(1 + `threat_change`) from 2015 (calibrated); from {cfg.scenario.invasion_year} it is "
-        f"multiplied again by the ratio of Russia's 2024 spending (SIPRI, USD "
-        f"{stats['russia_2024']:.0f} bn) to its 2014 figure (USD "
-        f"{stats['russia_2014']:.0f} bn): the invasion's size is fixed from outside, since "
-        "2015-2019 holds nothing to learn it from. The rise in threat is carried by Russia's "
-        "capability alone: the `affinity_shift` event (since the model revision c3eae60) could "
-        "raise hostility itself, but its size would be one more parameter for five years of "
-        "figures to pin, and the back-test does not use it.",
-        f"- **Calibration**: the grid in `config.yaml`, scored by the MAE over every ally-year "
-        f"2015-{cfg.last_in_sample}; the code cuts the actual table to those years before "
-        "scoring and runs the model only to "
-        f"{cfg.last_in_sample} (tested in `tests/test_backtest.py`). Other parameters keep "
-        "`configs/model/default.yaml`; GDP grows at the default world's judgement rates, not the "
-        "actual ones.",
-        f"- **Scores**: the actual share is NATO's headline ratio (`defence_pct_gdp`); the "
-        f"simulated one is the mean over {cfg.seeds} replicate seeds of "
-        f"`SeedSequence({cfg.base_seed})` (alignment choices are random; budgets barely differ "
-        "between seeds). MAE is over ally-years; rho is Spearman's rank correlation across allies "
-        "in a year, averaged over the period's years.",
-        "- Files: `results/simulated.csv` (every ally-year: actual, model, naive), "
-        "`results/by_year.csv`, `results/allies.csv`, `results/grid.csv` (every grid point and "
-        "its in-sample score), `results/config_resolved.yaml`, `results/seeds.csv`, "
-        "`results/manifest.json` (code version).",
+        f"- **World {cfg.first_year}** (`config.yaml: world`, built by `sim.world.builder` "
+        "through `world.data_overrides`): the allies and Russia, with the default world's "
+        f"judgement values. Each ally starts at its {cfg.first_year} GDP (current USD) and NATO's "
+        "headline share of GDP, so the first year equals the naive forecast exactly. Russia's "
+        f"{cfg.first_year} figures are a judgement (USD {st['russia_first']:.0f} bn; its 2024 "
+        f"spending, SIPRI, is USD {st['russia_2024']:.0f} bn). Left out of the scores: "
+        f"{', '.join(cfg.exclude) or 'none'}. Allies outside the `{treaty}` treaty in the "
+        f"simulated world: {', '.join(outside) or 'none'}.",
+        "- **Scenario**: the events `sim.study.backtest.with_params` builds from a parameter "
+        f"point (here at the {fit.splits[0].split.name} estimate; a run for the in-sample years "
+        "gets no event after its last year):",
+        *ev_lines,
+        "- **Estimated parameters** (`config.yaml: estimate`; `model.*` keys are set on the "
+        "model config, the others shape the scenario); every other setting keeps "
+        "`configs/model/default.yaml`:",
+        *par_lines,
+        "- **No look-ahead**: the estimation cuts the actual table to the split's in-sample "
+        "years before scoring and runs the model only to the last in-sample year; replacing "
+        "every later figure by garbage leaves the estimate identical (tested for each split in "
+        "`tests/test_backtest.py`).",
+        f"- **Seeds**: every run uses replicates 0, 1, ... of `SeedSequence({cfg.base_seed})` "
+        "(`results/seeds.csv`), the same at every parameter point; the bootstrap draws and the "
+        "extra starts are seeded from the base seed and their place (split, replicate), so the "
+        "results do not depend on the number of processes (`--jobs`).",
+        "- **Files**: `results/verdict.csv`, `results/summary.csv` (split x forecast x period), "
+        "`results/by_year.csv`, `results/simulated.csv` (every ally-year: actual, model with its "
+        "bootstrap band, naive, drift), `results/allies.csv`, `results/estimates.csv`, "
+        "`results/bootstrap.csv`, `results/evaluations.csv` (every evaluation of the in-sample "
+        "error), `results/config_resolved.yaml`, `results/seeds.csv`, `results/manifest.json` "
+        "(code version).",
     ]
