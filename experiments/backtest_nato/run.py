@@ -42,6 +42,7 @@ TABLES = (
     "estimates",
     "bootstrap",
     "evaluations",
+    "full_sample",
 )
 FIGURES = ("error_by_year.png", "allies.png", "frontline.png")
 OUTPUTS = (*(f"{t}.csv" for t in TABLES), *FIGURES, "seeds.csv", "config_resolved.yaml")
@@ -89,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         scores.estimates,
         scores.bootstrap,
         fit.evaluations,
+        report.full_sample_table(cfg, fit),
     )
     out.write_tables(results, dict(zip(TABLES, tables, strict=True)))
     out.write_seeds(results, out.replicate_seeds(cfg.base_seed, cfg.seeds))
@@ -116,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     text = report.report(cfg, fit, scores, elapsed, args.quick)
     out.write_text(args.out / "report.md", text)
     estimates = {sf.split.name: sf.point.values for sf in fit.splits}
+    if fit.full is not None:
+        estimates["full_sample"] = fit.full.values
     out.write_manifest(
         results,
         STUDY,

@@ -445,13 +445,20 @@ def russia_2024() -> float:
     return float(builtin_states().loc["RUS", "defence_usd_bn"])
 
 
-def base_config(cfg, actual: pd.DataFrame):
-    """The composed first-year world (no scenario events yet); it reads only the first year's
-    figures of ``actual``."""
+def base_config(cfg, actual: pd.DataFrame, last_year: int | None = None):
+    """The composed first-year world (no scenario events yet).
+
+    It reads the first year's figures of ``actual`` (GDP and share of every ally) and, with
+    ``gdp_path`` set in the experiment's config, the allies' actual GDP of the years after it up
+    to ``last_year`` (default ``cfg.last_year``) as ``world.gdp_path``: a run for the in-sample
+    years is given no later figure.
+    """
     from sim.runner.config import compose
 
+    first_year = int(cfg.first_year)
+    last_year = int(cfg.last_year if last_year is None else last_year)
     base = compose([*cfg.compose, f"seed={cfg.base_seed}"])
-    first = actual[actual["year"] == int(cfg.first_year)].set_index("iso3")
+    first = actual[actual["year"] == first_year].set_index("iso3")
     world = OmegaConf.to_container(cfg.world, resolve=True)
     overrides = dict(world.pop("data_overrides", {}))
     for code in world["actors"]:
@@ -462,10 +469,19 @@ def base_config(cfg, actual: pd.DataFrame):
                 "defence_usd_bn": gdp * float(first.loc[code, "share_pct"]) / 100,
             }
     overrides.setdefault("ISL", {})["defence_usd_bn"] = 0.0
+    path: dict[str, dict[int, float]] = {}
+    if bool(cfg.get("gdp_path", False)):
+        later = actual[(actual["year"] > first_year) & (actual["year"] <= last_year)]
+        for code, rows in later.groupby("iso3"):
+            if code in world["actors"]:
+                path[str(code)] = {
+                    int(y): float(g) for y, g in zip(rows["year"], rows["gdp_usd_bn"], strict=True)
+                }
     with open_dict(base):  # the experiment's world adds pairs the default lacks
         merged = OmegaConf.merge(base, {"world": world})
         # assigned, not merged (OmegaConf cannot merge into its nested typed dict)
         merged.world.data_overrides = overrides
+        merged.world.gdp_path = path
     merged.scenario.name = cfg.scenario.name
     return merged
 
@@ -487,6 +503,14 @@ def with_params(base, cfg, params: Mapping[str, object], horizon: int):
     """The base config with one parameter point: the one place that turns parameters into the
     run's config and the scenario's events.
 
+    The scenario (``cfg.scenario``): the Wales pledge, a target on the treaty's members of each
+    year that tightens towards its deadline (``pledge_deadline_gain``), with the weight and the
+    abandonment risk of the model's own targets (``model.budget.target_weight``,
+    ``model.budget.target_abandonment_risk``); Russia's aggressions (Crimea, the full-scale
+    invasion), each an affinity shift of the same size (``aggression_shift``) fading with
+    distance (``aggression_gradient_km``), bordering states in full; Russia's spending from the
+    invasion on; the accessions on their dates.
+
     Args:
         base: the first-year world (:func:`base_config`).
         cfg: the experiment's config (``scenario``, ``world``).
@@ -502,36 +526,46 @@ def with_params(base, cfg, params: Mapping[str, object], horizon: int):
             number = isinstance(value, int | float) and not isinstance(value, bool)
             OmegaConf.update(run, key, float(value) if number else value, merge=False)
     sc = cfg.scenario
-    russia = float(cfg.world.data_overrides.RUS.defence_usd_bn)
-    crimea = russia * (1 + float(params.get("threat_change", 0.0)))
-    invasion = crimea * russia_2024() / russia
-    start, invaded = int(sc.pledge.start_year), int(sc.invasion_year)
-    members = [m for m in base.world.treaties[sc.pledge.members_from].members]
-    events = {
+    b = run.model.budget
+    pledge = sc.pledge
+    events: dict[str, dict] = {
         "wales_pledge": {
             "kind": "spending_target",
-            "members": members,
-            "target_pct_gdp": float(sc.pledge.target_pct_gdp),
-            "start_year": start,
-            "weight": float(params.get("pledge_weight", 0.0)),
+            "treaty": str(pledge.treaty),
+            "target_pct_gdp": float(pledge.target_pct_gdp),
+            "start_year": int(pledge.start_year),
+            "weight": float(b.target_weight),
+            "abandonment_risk": float(b.target_abandonment_risk),
+            "deadline_year": int(pledge.deadline_year),
+            "deadline_gain": float(params.get("pledge_deadline_gain", 0.0)),
             "note": "Wales summit 2014: move towards 2 % of GDP within a decade",
         },
-        "russia_after_crimea": {
+        "russia_invasion_spending": {
             "kind": "budget_shock",
-            "state": "RUS",
-            "spending_usd_bn": crimea,
-            "start_year": start,
-            "duration_years": invaded - start,
-            "note": "threat after Crimea: Russia's effective spending",
-        },
-        "russia_invasion": {
-            "kind": "budget_shock",
-            "state": "RUS",
-            "spending_usd_bn": invasion,
-            "start_year": invaded,
-            "note": "full-scale invasion of Ukraine",
+            "state": str(sc.aggressor),
+            "spending_usd_bn": russia_2024(),
+            "start_year": int(sc.invasion_year),
+            "note": "Russia's spending from the full-scale invasion on (its 2024 figure)",
         },
     }
+    for name, year in sc.aggressions.items():
+        events[f"aggression_{name}"] = {
+            "kind": "affinity_shift",
+            "state": str(sc.aggressor),
+            "change": -float(params.get("aggression_shift", 0.0)),
+            "gradient_km": float(params.get("aggression_gradient_km", 1000.0)),
+            "borders": list(sc.borders),
+            "start_year": int(year),
+            "note": f"Russia's aggression ({name}): hostility rises, most near it",
+        }
+    for code, year in sc.accessions.items():
+        events[f"accession_{code}"] = {
+            "kind": "accession",
+            "state": str(code),
+            "treaty": str(pledge.treaty),
+            "start_year": int(year),
+            "note": f"{code} joins {pledge.treaty}",
+        }
     last = int(base.world.base_year) + int(horizon)
     run.scenario.events = {k: v for k, v in events.items() if v["start_year"] <= last}
     return run
@@ -555,12 +589,16 @@ def simulate_shares(run_cfg, seeds: int, world) -> pd.DataFrame:
 _CONTEXTS: dict[str, tuple] = {}  # per process: config and figures -> (base config, world)
 
 
-def _context(cfg, actual: pd.DataFrame) -> tuple:
-    key = hashlib.sha256((OmegaConf.to_yaml(cfg) + actual.to_csv()).encode()).hexdigest()
+def _context(cfg, actual: pd.DataFrame, last_year: int | None = None) -> tuple:
+    """The first-year config and world for runs to ``last_year`` (default the last year),
+    built once per process."""
+    last_year = int(cfg.last_year if last_year is None else last_year)
+    text = OmegaConf.to_yaml(cfg) + actual.to_csv() + str(last_year)
+    key = hashlib.sha256(text.encode()).hexdigest()
     if key not in _CONTEXTS:
         from sim.world.builder import build_world
 
-        base = base_config(cfg, actual)
+        base = base_config(cfg, actual, last_year)
         check_model_keys(base, parameter_space(cfg))
         _CONTEXTS[key] = (base, build_world(base.world))  # parameters never change the world
     return _CONTEXTS[key]
@@ -570,11 +608,11 @@ def model_simulator(cfg, actual: pd.DataFrame, seeds: int | None = None) -> Simu
     """The model as a :data:`SimulateFn`: the first-year world of ``actual`` (built once per
     process), the scenario of :func:`with_params`, the mean over ``seeds`` replicates (default
     ``calibration_seeds``)."""
-    base, world = _context(cfg, actual)
     first = int(cfg.first_year)
     n = int(cfg.calibration_seeds if seeds is None else seeds)
 
     def simulate_fn(params: dict, last_year: int) -> pd.DataFrame:
+        base, world = _context(cfg, actual, last_year)
         return simulate_shares(with_params(base, cfg, params, last_year - first), n, world)
 
     return simulate_fn
@@ -684,6 +722,7 @@ class Fit:
     evaluations: pd.DataFrame  # every model evaluation of every estimation
     runs: int  # model runs in all (each evaluation is calibration_seeds runs)
     jobs: int
+    full: Estimate | None = None  # the estimate on every year (``full_sample``), if asked
 
 
 def fit(cfg, actual: pd.DataFrame, jobs: int = 1) -> Fit:
@@ -695,10 +734,13 @@ def fit(cfg, actual: pd.DataFrame, jobs: int = 1) -> Fit:
     splits = splits_of(cfg)
     base, _ = _context(cfg, actual)  # checks the keys before any process starts
     starts = start_points(space, int(cfg.optimiser.starts), int(cfg.base_seed))
-    tasks = [(cfg, actual, s, x0) for s in splits for x0 in starts]
+    full = full_split(cfg, len(splits))
+    tasks = [(cfg, actual, s, x0) for s in [*splits, *full] for x0 in starts]
     done = run_tasks(estimate_task, tasks, min(jobs, len(tasks)), "estimates")
     by_split = [done[i * len(starts) : (i + 1) * len(starts)] for i in range(len(splits))]
     points = [min(ests, key=lambda e: e.in_mae) for ests in by_split]  # first of equal minima
+    full_ests = done[len(splits) * len(starts) :]
+    full_point = min(full_ests, key=lambda e: e.in_mae) if full_ests else None
 
     b = int(cfg.bootstrap.replicates)
     tasks = [
@@ -722,11 +764,22 @@ def fit(cfg, actual: pd.DataFrame, jobs: int = 1) -> Fit:
             rows.append(
                 bf.estimate.evaluations.assign(split=s.name, stage="bootstrap", run=bf.replicate)
             )
+    for k, e in enumerate(full_ests):
+        rows.append(e.evaluations.assign(split=full[0].name, stage="estimate", run=k))
     evaluations = pd.concat(rows, ignore_index=True)
     evaluations = evaluations[["split", "stage", "run", "evaluation", *space.keys, "in_mae"]]
     seeds, cal = int(cfg.seeds), int(cfg.calibration_seeds)
     runs = len(evaluations) * cal + len(splits) * (b + 1) * seeds
-    return Fit(space, fits, evaluations, runs, jobs)
+    return Fit(space, fits, evaluations, runs, jobs, full_point)
+
+
+def full_split(cfg, index: int) -> list[Split]:
+    """The estimate on every year after the first (``full_sample: true``), with nothing held
+    out: the values the model's defaults take (``configs/model/default.yaml``). Empty when the
+    config does not ask for it."""
+    if not bool(cfg.get("full_sample", False)):
+        return []
+    return [Split(index, "full_sample", int(cfg.last_year))]
 
 
 # --- scores ---------------------------------------------------------------------------------

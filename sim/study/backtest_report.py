@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from omegaconf import OmegaConf
 
 from sim.plots._common import new_figure
 from sim.study.backtest import Fit, Scores
@@ -187,6 +188,7 @@ def report(cfg, fit: Fit, scores: Scores, elapsed: float, quick: bool) -> str:
         *_verdict(cfg, fit, scores),
         *_numbers(cfg, fit, scores),
         *_estimation(cfg, fit, scores),
+        *_defaults(cfg, fit),
         *_fit_by_year(cfg, fit, scores),
         *_allies(cfg, fit, scores),
         *_setup(cfg, fit, scores),
@@ -475,6 +477,52 @@ def _estimation(cfg, fit: Fit, scores: Scores) -> list[str]:
     return lines
 
 
+def full_sample_table(cfg, fit: Fit) -> pd.DataFrame:
+    """The estimate on every year (``fit.full``) beside the value each ``model.*`` parameter
+    has in ``configs/model/default.yaml`` (the package's defaults, which it supplies)."""
+    if fit.full is None:
+        return pd.DataFrame(columns=["parameter", "estimate", "default", "in_mae"])
+    from sim.runner.config import compose
+
+    defaults = compose([])
+    rows = []
+    for key, value in fit.full.values.items():
+        default = OmegaConf.select(defaults, key) if key.startswith("model.") else None
+        rows.append(
+            {
+                "parameter": key,
+                "estimate": value,
+                "default": np.nan if default is None else float(default),
+                "in_mae": fit.full.in_mae,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _defaults(cfg, fit: Fit) -> list[str]:
+    """The full-sample estimate and the package's defaults."""
+    table = full_sample_table(cfg, fit)
+    if table.empty:
+        return []
+    last = int(cfg.last_year)
+    lines = [
+        f"## The estimate on every year ({int(cfg.first_year) + 1}-{last}): the model's defaults",
+        "",
+        f"Estimated the same way on every year, with nothing held out (in-sample MAE "
+        f"{_f(fit.full.in_mae)}, {fit.full.runs} evaluations). The `model.*` values are "
+        "the package's defaults in `configs/model/default.yaml`, which the scenarios run on "
+        "(rounded there); the others shape this back-test's scenario only. Where the two "
+        "columns differ beyond rounding, the defaults were set from an earlier run.",
+        "",
+        "| parameter | full-sample estimate | `configs/model/default.yaml` |",
+        "|---|---:|---:|",
+    ]
+    for r in table.itertuples():
+        d = "" if np.isnan(r.default) else f"{r.default:.4g}"
+        lines.append(f"| `{r.parameter}` | {r.estimate:.4g} | {d} |")
+    return [*lines, ""]
+
+
 def _fit_by_year(cfg, fit: Fit, scores: Scores) -> list[str]:
     """The error of each forecast by year, both splits."""
     splits = _splits(fit)
@@ -552,7 +600,7 @@ def _setup(cfg, fit: Fit, scores: Scores) -> list[str]:
     """The set-up: world, scenario, parameters, scores and files."""
     final = fit.splits[0].final_cfg
     allies = sorted(scores.allies["iso3"].unique())
-    treaty = cfg.scenario.pledge.members_from
+    treaty = cfg.scenario.pledge.treaty
     members = set(final.world.treaties[treaty].members)
     outside = [c for c in allies if c not in members]
     events = final.scenario.events
@@ -579,8 +627,15 @@ def _setup(cfg, fit: Fit, scores: Scores) -> list[str]:
         "headline share of GDP, so the first year equals the naive forecast exactly. Russia's "
         f"{cfg.first_year} figures are a judgement (USD {st['russia_first']:.0f} bn; its 2024 "
         f"spending, SIPRI, is USD {st['russia_2024']:.0f} bn). Left out of the scores: "
-        f"{', '.join(cfg.exclude) or 'none'}. Allies outside the `{treaty}` treaty in the "
-        f"simulated world: {', '.join(outside) or 'none'}.",
+        f"{', '.join(cfg.exclude) or 'none'}. Allies outside the `{treaty}` treaty in "
+        f"{cfg.first_year}: {', '.join(outside) or 'none'} (each joins on its date, an "
+        "`accession` event). "
+        + (
+            "GDP follows the allies' actual figures (current USD, the data file), each run "
+            "given those up to its own last year only."
+            if cfg.get("gdp_path", False)
+            else "GDP grows at the default world's judgement rates."
+        ),
         "- **Scenario**: the events `sim.study.backtest.with_params` builds from a parameter "
         f"point (here at the {fit.splits[0].split.name} estimate; a run for the in-sample years "
         "gets no event after its last year):",
