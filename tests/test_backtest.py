@@ -272,11 +272,45 @@ def test_config_splits_and_checks(quick_cfg, nato):
         ("shock_out_of_sample", 2021),
     ]
     space = bt.parameter_space(full)
-    assert set(space.keys) >= {"model.budget.adjustment_speed", "threat_change"}
+    assert set(space.keys) >= {
+        "model.budget.adjustment_speed",
+        "model.security.crisis_threat_elasticity",
+        "aggression_shift",
+        "pledge_deadline_gain",
+    }
+    assert [s.name for s in bt.full_split(full, 2)] == ["full_sample"]
+    assert bt.full_split(OmegaConf.merge(full, {"full_sample": False}), 2) == []
     assert set(full.checks.frontline) <= set(nato["iso3"])
     bad = OmegaConf.merge(full, {"splits": [{"name": "x", "last_in_sample": 2024}]})
     with pytest.raises(ValueError):
         bt.splits_of(bad)
+
+
+def test_the_gdp_path_stops_at_the_run_s_last_year(quick_cfg, nato):
+    """Each run is given the allies' actual GDP only up to its own last year."""
+    for last in (2019, 2024):
+        path = bt.base_config(quick_cfg, nato, last).world.gdp_path
+        years = {int(y) for code in path for y in path[code]}
+        assert years == set(range(2015, last + 1))
+        pol = nato[(nato["iso3"] == "POL") & (nato["year"] == 2016)]["gdp_usd_bn"].iloc[0]
+        assert path["POL"][2016] == pytest.approx(pol)
+
+
+def test_the_scenario_holds_the_pledge_aggressions_and_accessions(quick_cfg, nato):
+    base = bt.base_config(quick_cfg, nato)
+    space = bt.parameter_space(quick_cfg)
+    params = {**space.params(space.start_values()), "aggression_shift": 0.2}
+    run = bt.with_params(base, quick_cfg, params, 10)
+    ev = run.scenario.events
+    assert ev.wales_pledge.treaty == "NATO" and ev.wales_pledge.deadline_year == 2024
+    assert ev.wales_pledge.weight == pytest.approx(run.model.budget.target_weight)
+    shifts = [e for e in ev.values() if e.kind == "affinity_shift"]
+    assert sorted(int(e.start_year) for e in shifts) == [2015, 2022]
+    assert all(e.change == pytest.approx(-0.2) and "POL" in e.borders for e in shifts)
+    joins = {e.state: int(e.start_year) for e in ev.values() if e.kind == "accession"}
+    assert joins == {"MNE": 2017, "MKD": 2020, "FIN": 2023, "SWE": 2024}
+    early = bt.with_params(base, quick_cfg, params, 2019 - 2014).scenario.events
+    assert {e.state for e in early.values() if e.kind == "accession"} == {"MNE"}
 
 
 def test_with_params_builds_nothing_after_the_horizon(quick_cfg, nato):
