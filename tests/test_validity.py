@@ -91,7 +91,7 @@ def test_a_rivals_rival_is_no_ally(compose_cfg):
     m = _model(compose_cfg)
     iso = m.world.iso3
     est, chn, pol = (iso.index(c) for c in ("EST", "CHN", "POL"))
-    background = m.background_threat[est] / m.ctx.threat[est]
+    background = m.background_base[est] / m.ctx.threat[est]  # the base year: GDP as in 2024
     assert background < 0.01
     available = payoffs.ally_availability(
         m.state.capability, (m.levels > 0).sum(axis=1), m.params.security.publicness

@@ -92,7 +92,8 @@ class AllianceModel(mesa.Model):
         self.upper = np.where(np.isnan(world.max_share), b.max_pct_gdp / 100, world.max_share)
         self.lower = np.minimum(self.lower, self.state.share)
         self.upper = np.maximum(self.upper, self.state.share)
-        self.background_threat = b.background_threat_share * self.state.capability
+        self.background_base = b.background_threat_share * self.state.capability
+        self.gdp_base = self.state.gdp.copy()
         self.best_response = self.state.share.copy()
         self.sides = np.zeros(n, dtype=np.uint8)
         self.treaty_names: list[str] = [t.name for t in world.treaties]
@@ -100,6 +101,7 @@ class AllianceModel(mesa.Model):
         self.levels = self.state.levels()
         self.state.apply_treaty_targets(b.target_weight, b.target_abandonment_risk)
         self.capability_2024 = self.state.capability.copy()
+        self.share_2024 = self.state.share.copy()
         self.commitments_2024 = self.level_weight[self.levels].sum(axis=1)
         self.relationship = np.zeros((n, n))
         self.membership_value: dict[str, np.ndarray] = {}
@@ -169,16 +171,20 @@ class AllianceModel(mesa.Model):
         k = s.capability
         hostility = payoffs.hostility(s.affinity)
         power = payoffs.perceived_power(k, s.spending, sec.depreciation, sec.threat_flow_weight)
-        threat = payoffs.threat(power, hostility, self.reach) + self.background_threat
+        # unmodelled threats keep their size relative to the economy (nominal GDP grows)
+        background = self.background_base * s.gdp / self.gdp_base
+        threat = payoffs.threat(power, hostility, self.reach) + background
         if self.threat_base is None:
             self.threat_base = threat.copy()
-        likelier = payoffs.crisis_factor(threat, self.threat_base, sec.crisis_threat_elasticity)
+        # how likely a crisis is: hostile intentions within reach, at the base year's power
+        intent = payoffs.threat(self.capability_2024, hostility, self.reach) + self.background_base
+        likelier = payoffs.crisis_factor(intent, self.threat_base, sec.crisis_threat_elasticity)
         n_commit = (self.levels > 0).sum(axis=1)
-        reach_to = payoffs.containment_reach(self.reach, hostility, k, self.background_threat)
+        reach_to = payoffs.containment_reach(self.reach, hostility, k, background)
         available = payoffs.ally_availability(k, n_commit, sec.publicness)
         factor = payoffs.credibility_factor(
-            k,
-            self.capability_2024,
+            s.share,  # effort: the share of GDP against 2024's (neutral to nominal growth)
+            self.share_2024,
             self.level_weight[self.levels].sum(axis=1),
             self.commitments_2024,
             sec.credibility_budget_elasticity,

@@ -121,34 +121,41 @@ def perceived_power(
     return (1.0 - flow_weight) * capability + flow_weight * np.asarray(spending) / depreciation
 
 
-def crisis_factor(threat_: np.ndarray, threat_base: np.ndarray, elasticity: float) -> np.ndarray:
+def crisis_factor(intent: np.ndarray, threat_base: np.ndarray, elasticity: float) -> np.ndarray:
     """How much more security is worth than in the base year because a crisis is likelier:
-    ``(T / T_base) ** elasticity``, which multiplies the calibrated value of security theta.
+    ``(I / T_base) ** elasticity``, which multiplies the calibrated value of security theta.
 
-    The security term values the outcome of a crisis (``security_value``); how often a state's
-    security is put to the test rises with the threat it perceives, hostile power within reach
-    and hostile intentions (Walt 1987). Without this factor a state facing a threat far larger
-    than its own forces values its forces at about ``theta / K`` whatever the size of the
-    threat (the log contest-success ratio saturates), so its budget would not answer a rise in
-    threat at all. The factor is 1 in the base year, so the calibration is unchanged; an
-    elasticity of 1 makes the probability of a crisis proportional to the threat, 0 switches
-    the factor off (``model.security.crisis_threat_elasticity``; estimated in the NATO
-    back-test, experiments/backtest_nato). Empirical demand-for-military-expenditure studies
-    find spending rising with rivals' spending (Smith 1995; Dunne & Perlo-Freeman 2003).
+    The security term values the outcome of a crisis (``security_value``), which depends on
+    power: own, allied and hostile capability. How often a crisis comes depends on intentions:
+    ``I`` is the threat with every state's capability held at its base-year level (``threat``
+    of the base year's capabilities, this year's hostility), so it moves only when hostility
+    does, an act of aggression or a rapprochement (Walt 1987 separates aggressive intentions
+    from aggregate power). Without the factor a state facing a threat far larger than its forces
+    values them at about ``theta / K`` whatever the threat (the log contest-success ratio
+    saturates), so its budget hardly answers a rise in hostility. Holding capabilities at their
+    base level keeps an arms race from feeding itself through the factor: rivals' spending
+    enters through the outcome of a crisis only, where the ratio saturates. The factor is 1 in
+    the base year, so the calibration is unchanged; elasticity 0 switches it off
+    (``model.security.crisis_threat_elasticity``, estimated in the NATO back-test,
+    experiments/backtest_nato). Studies of the demand for military spending find it rising with
+    rivals' spending and hostility (Smith 1995; Dunne & Perlo-Freeman 2003).
+
+    Args:
+        intent: (n,) this year's threat at the base year's capabilities, USD bn.
+        threat_base: (n,) the base year's threat, USD bn.
+        elasticity: the factor's elasticity, >= 0.
 
     Examples:
-        A threat 50 % above its base-year level, with elasticity 0, 0.5 and 1:
+        Hostility 50 % above its base-year level, with elasticity 0, 0.5 and 1:
 
         >>> [round(float(crisis_factor(np.array([1.5]), np.array([1.0]), e)[0]), 4)
         ...  for e in (0.0, 0.5, 1.0)]
         [1.0, 1.2247, 1.5]
     """
     if elasticity == 0:
-        return np.ones_like(np.asarray(threat_, dtype=float))
-    ratio = np.asarray(threat_, dtype=float) / np.maximum(
-        np.asarray(threat_base, dtype=float), 1e-12
-    )
-    return np.maximum(ratio, 0.0) ** elasticity
+        return np.ones_like(np.asarray(intent, dtype=float))
+    base = np.maximum(np.asarray(threat_base, dtype=float), 1e-12)
+    return np.maximum(np.asarray(intent, dtype=float) / base, 0.0) ** elasticity
 
 
 def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> np.ndarray:
@@ -271,8 +278,8 @@ def containment_reach(
 
 
 def credibility_factor(
-    capability: np.ndarray,
-    capability_2024: np.ndarray,
+    effort: np.ndarray,
+    effort_2024: np.ndarray,
     commitments: np.ndarray,
     commitments_2024: np.ndarray,
     budget_elasticity: float,
@@ -280,11 +287,14 @@ def credibility_factor(
 ) -> np.ndarray:
     """How a guarantor's promises gain or lose credibility with its means and its commitments.
 
-    ``(K_j / K_j,2024) ** budget_elasticity * (N_j,2024 / N_j) ** overstretch_elasticity``,
-    with ``N_j`` the weighted number of j's commitments (the sum of its level weights): a
-    guarantor that arms is more credible (a USD 1 trillion budget raises it), one that promises
-    more with the same means less so (overstretch). Equal to 1 in 2024, so the observed
-    credibility is where the model starts.
+    ``(x_j / x_j,2024) ** budget_elasticity * (N_j,2024 / N_j) ** overstretch_elasticity``,
+    with ``x_j`` its defence effort (the model passes its share of GDP) and ``N_j`` the
+    weighted number of its commitments (the sum of its level weights): a guarantor that arms is
+    more credible (a USD 1 trillion budget raises it), one that promises more with the same
+    means less so (overstretch). Equal to 1 in 2024, so the observed credibility is where the
+    model starts. Effort is a share of GDP, not a capability stock: with nominal GDP growing,
+    a stock (which lags growth) or an amount (which grows with it) would move credibility with
+    no change of policy, and the baseline's budgets drifted with it.
 
     References:
         Press (2005): credibility judged from the guarantor's power and interests at stake,
@@ -292,16 +302,14 @@ def credibility_factor(
         Kennedy (1987): strategic overstretch, commitments outrunning the means to honour them.
 
     Examples:
-        A guarantor whose capability doubled (elasticity 0.5), with a third more commitments
+        A guarantor whose effort doubled (elasticity 0.5), with a third more commitments
         (elasticity 0.3):
 
         >>> round(float(credibility_factor(np.array([2.0]), np.array([1.0]), np.array([4.0]),
         ...       np.array([3.0]), 0.5, 0.3)[0]), 4)
         1.2973
     """
-    cap = np.where(
-        capability_2024 > 0, capability / np.where(capability_2024 > 0, capability_2024, 1.0), 1.0
-    )
+    cap = np.where(effort_2024 > 0, effort / np.where(effort_2024 > 0, effort_2024, 1.0), 1.0)
     stretch = np.where(
         (commitments > 0) & (commitments_2024 > 0),
         commitments_2024 / np.where(commitments > 0, commitments, 1.0),
