@@ -324,3 +324,18 @@ def test_a_pledge_on_a_treaty_binds_its_members_of_each_year_and_tightens_to_its
         build_event("hague", {**spec, "treaty": "SEATO"}, world)
     with pytest.raises(UserError, match="deadline_year is before start_year"):
         build_event("hague", {**spec, "deadline_year": 2020}, world)
+
+
+def test_the_baseline_stays_near_the_2024_budgets(compose_cfg, run_tables):
+    """Nothing happens after 2024 in the baseline; what moves is GDP (nominal growth at each
+    state's judgement rate). The dynamics are neutral to nominal growth (unmodelled threats grow
+    with GDP, a guarantor's credibility follows its share, the crisis factor its hostility), so
+    over twenty years budgets stay close to 2024's: no state moves by more than a point of GDP
+    and the median by under a tenth. (With a credibility that followed the capability stock,
+    allies' budgets fell by up to 1.3 points by 2044; with a crisis factor that followed power,
+    Russia's rose to 14 % of GDP.)"""
+    states = run_tables(compose_cfg("model.horizon=20"), 0)["states"]
+    shares = states.pivot(index="iso3", columns="year", values="defence_pct_gdp")
+    move = (shares[2044] - shares[2024]).abs()
+    assert move.max() < 1.0, move.sort_values().tail(3).to_dict()
+    assert move.median() < 0.1

@@ -101,6 +101,7 @@ def test_draws_lie_in_their_ranges_and_are_log_uniform_where_asked():
     assert log_priors == {
         "model.alignment.temperature_pct_gdp",
         "model.alignment.tie_change_cost",
+        "model.budget.adjustment_speed",
     }
     for j, p in enumerate(priors):
         x = values[:, j]
