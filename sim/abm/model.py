@@ -422,7 +422,7 @@ class AllianceModel(mesa.Model):
         out[:, 8] = target_penalty(
             s.share,
             s.target_share,
-            self.target_weights(),
+            self.target_weight_now,  # the weight the year's budget decisions used
             self.params.budget.target_smoothing_pct_points / 100,
         )
         return out

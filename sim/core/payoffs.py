@@ -151,11 +151,19 @@ def crisis_factor(intent: np.ndarray, threat_base: np.ndarray, elasticity: float
         >>> [round(float(crisis_factor(np.array([1.5]), np.array([1.0]), e)[0]), 4)
         ...  for e in (0.0, 0.5, 1.0)]
         [1.0, 1.2247, 1.5]
+
+        A state that faced no threat at all in the base year keeps the factor 1:
+
+        >>> crisis_factor(np.array([5.0, 0.0]), np.array([0.0, 0.0]), 4.9).tolist()
+        [1.0, 1.0]
     """
+    intent = np.asarray(intent, dtype=float)
+    base = np.asarray(threat_base, dtype=float)
     if elasticity == 0:
-        return np.ones_like(np.asarray(intent, dtype=float))
-    base = np.maximum(np.asarray(threat_base, dtype=float), 1e-12)
-    return np.maximum(np.asarray(intent, dtype=float) / base, 0.0) ** elasticity
+        return np.ones_like(intent)
+    positive = base > 0  # no threat in the base year: no base to compare with, factor 1
+    ratio = np.where(positive, intent / np.where(positive, base, 1.0), 1.0)
+    return np.maximum(ratio, 0.0) ** elasticity
 
 
 def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> np.ndarray:
