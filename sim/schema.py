@@ -218,7 +218,6 @@ class BudgetConfig:
     gap_half_pct_points: float = ranged(0.0, 0, 100)  # 0 = constant adjustment speed
     target_smoothing_pct_points: float = ranged(0.0, 0, 100)  # 0 = kinked target penalty
     target_abandonment_risk: float = ranged(0.0, 0, 1)  # per point of shortfall
-    pledge_deadline_gain: float = ranged(0.0, 0, WEIGHT_MAX)  # read by scenarios' pledges
 
 
 @dataclass

@@ -339,3 +339,46 @@ def test_the_baseline_stays_near_the_2024_budgets(compose_cfg, run_tables):
     move = (shares[2044] - shares[2024]).abs()
     assert move.max() < 1.0, move.sort_values().tail(3).to_dict()
     assert move.median() < 0.1
+
+
+def test_the_defaults_are_the_back_test_s_full_sample_estimate():
+    """configs/model/default.yaml holds the estimate on NATO's budgets of 2015-2024
+    (experiments/backtest_nato/results/full_sample.csv), rounded to three figures."""
+    from pathlib import Path
+
+    import pandas as pd
+    from omegaconf import OmegaConf
+
+    from sim.runner.config import compose
+
+    root = Path(__file__).resolve().parents[1]
+    table = pd.read_csv(root / "experiments/backtest_nato/results/full_sample.csv")
+    model = table[table["parameter"].str.startswith("model.")]
+    assert len(model) >= 8
+    defaults = compose([])
+    for key, estimate in zip(model["parameter"], model["estimate"], strict=True):
+        assert OmegaConf.select(defaults, key) == pytest.approx(estimate, rel=0.01), key
+
+
+def test_the_crisis_factor_follows_hostility_not_power(compose_cfg):
+    """A rival that doubles its spending leaves the value of security unchanged (it acts through
+    the outcome of a crisis); an aggression raises it for the states near the aggressor."""
+    from sim.runner.simulate import prepare
+
+    rus = "+scenario.events.e"
+    armed = compose_cfg(f"{rus}.kind=budget_shock", f"{rus}.state=RUS", f"{rus}.pct_gdp=14")
+    hostile = compose_cfg(
+        f"{rus}.kind=affinity_shift", f"{rus}.state=RUS", f"{rus}.change=-0.2",
+        f"{rus}.gradient_km=1500",
+    )  # fmt: skip
+    factors = {}
+    for name, cfg in (("armed", armed), ("hostile", hostile)):
+        prepared = prepare(cfg)
+        m = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
+        m.step()
+        m.step()  # the shock's spending is in the capability stocks by now
+        factors[name] = m.ctx.theta / m.theta
+        iso = prepared.world.iso3
+    np.testing.assert_allclose(factors["armed"], 1.0, rtol=1e-12)
+    assert factors["hostile"][iso.index("EST")] > 1.5
+    assert factors["hostile"][iso.index("EST")] > factors["hostile"][iso.index("PRT")] >= 1.0

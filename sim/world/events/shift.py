@@ -73,7 +73,7 @@ class CredibilityShift(Shift):
     """The credibility of ``state``'s commitments in the eyes of ``recipients`` (default: every
     other state) changes by ``change`` (-1 to 1) in the start year, within 0-1: doubts about
     a guarantor (negative) or a reassurance (positive). Credibility then moves on with the
-    guarantor's capability and commitments (``sim.core.payoffs.credibility_factor``)."""
+    guarantor's effort and commitments (``sim.core.payoffs.credibility_factor``)."""
 
     max_change: ClassVar[float] = 1.0
 
