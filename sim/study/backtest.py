@@ -968,6 +968,29 @@ def ally_scores(table: pd.DataFrame, allies, first: int, last_in: int, last: int
     return pd.DataFrame(rows)
 
 
+def _frontline_rows(name: str, sim: pd.DataFrame, codes, last: int, tol: float) -> list[dict]:
+    """The check that each frontline ally's last-year share is within ``tol`` of the actual."""
+    rows = []
+    for code in codes:
+        row = sim[(sim["iso3"] == code) & (sim["year"] == last)]
+        if row.empty:
+            raise ValueError(f"checks.frontline: no {last} figures for {code}")
+        r = row.iloc[0]
+        rows.append(
+            {
+                "split": name,
+                "check": f"{last} share within {tol:g} points of the actual",
+                "subject": str(code),
+                "model": r["model"],
+                "model_boot_lo": r["model_boot_lo"],
+                "model_boot_hi": r["model_boot_hi"],
+                "reference": r["actual"],
+                "pass": bool(abs(r["model"] - r["actual"]) <= tol),
+            }
+        )
+    return rows
+
+
 def verdict(cfg, actual: pd.DataFrame, scores: Scores) -> pd.DataFrame:
     """The acceptance checks, per split: out-of-sample MAE of the model against the naive and
     the drift forecast (and both at once); the rank correlation across allies of the modelled
@@ -1031,23 +1054,7 @@ def verdict(cfg, actual: pd.DataFrame, scores: Scores) -> pd.DataFrame:
                 "pass": bool(rho > float(c.change_rho_min)),
             }
         )
-        for code in c.frontline:
-            row = sim[(sim["iso3"] == code) & (sim["year"] == last)]
-            if row.empty:
-                raise ValueError(f"checks.frontline: no {last} figures for {code}")
-            r = row.iloc[0]
-            rows.append(
-                {
-                    "split": name,
-                    "check": f"{last} share within {tol:g} points of the actual",
-                    "subject": str(code),
-                    "model": r["model"],
-                    "model_boot_lo": r["model_boot_lo"],
-                    "model_boot_hi": r["model_boot_hi"],
-                    "reference": r["actual"],
-                    "pass": bool(abs(r["model"] - r["actual"]) <= tol),
-                }
-            )
+        rows += _frontline_rows(name, sim, list(c.frontline), last, tol)
     cols = [
         "split",
         "check",

@@ -239,96 +239,99 @@ def _title(cfg, fit: Fit, scores: Scores, elapsed: float, quick: bool) -> list[s
     ]
 
 
+def _cell(v: pd.DataFrame, split: str, check_start: str, subject: str = "all allies") -> pd.Series:
+    """The verdict row of one split, check and subject."""
+    pick = (v["split"] == split) & (v["subject"] == subject)
+    return v[pick & v["check"].str.startswith(check_start)].iloc[0]
+
+
+def _row(label: str, cells: list[str]) -> str:
+    return f"| {label} | " + " | ".join(cells) + " |"
+
+
 def _verdict(cfg, fit: Fit, scores: Scores) -> list[str]:
     """The acceptance checks, one column per split."""
-    v = scores.verdict
     names = [sf.split.name for sf in fit.splits]
     first, last = int(cfg.first_year), int(cfg.last_year)
-    level = _pct(cfg.bootstrap.level)
     head = [
         f"{sf.split.name}: estimated {first + 1}-{sf.split.last_in_sample}, scored "
         f"{sf.split.last_in_sample + 1}-{last}"
         for sf in fit.splits
     ]
-    lines = [
+    return [
         "## Verdict",
         "",
         "| check | " + " | ".join(head) + " |",
         "|---|" + "---:|" * len(names),
+        *_verdict_error_rows(cfg, scores, names),
+        *_verdict_change_rows(cfg, scores, names),
+        "",
+        *_verdict_text(cfg, fit, scores),
+        "",
     ]
 
-    def cell(split: str, check_start: str, subject: str = "all allies") -> pd.Series:
-        r = v[
-            (v["split"] == split)
-            & v["check"].str.startswith(check_start)
-            & (v["subject"] == subject)
-        ]
-        return r.iloc[0]
 
-    def row(label: str, cells: list[str]) -> None:
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+def _verdict_error_rows(cfg, scores: Scores, names: list[str]) -> list[str]:
+    """The out-of-sample errors against the two benchmarks."""
+    v, level = scores.verdict, _pct(cfg.bootstrap.level)
+    naive = [_cell(v, n, "out-of-sample MAE below the naive") for n in names]
+    drift = [_cell(v, n, "out-of-sample MAE below the drift") for n in names]
+    both = [_cell(v, n, "out-of-sample MAE below both") for n in names]
+    trend = [scores.stats["splits"][n]["drift_per_year"] for n in names]
+    return [
+        _row(
+            f"out-of-sample MAE of the model [{level} bootstrap interval]",
+            [_f(c["model"]) + _iv(c["model_boot_lo"], c["model_boot_hi"]) for c in naive],
+        ),
+        _row("... of the naive forecast", [_f(c["reference"]) for c in naive]),
+        _row(
+            "... of the drift forecast (its common trend, points a year)",
+            [f"{_f(c['reference'])} ({t:+.3f})" for c, t in zip(drift, trend, strict=True)],
+        ),
+        _row("model beats the naive forecast", [_yes(c["pass"]) for c in naive]),
+        _row("model beats the drift forecast", [_yes(c["pass"]) for c in drift]),
+        _row("**model beats both**", [_yes(c["pass"]) for c in both]),
+    ]
 
-    row(
-        f"out-of-sample MAE of the model [{level} bootstrap interval]",
-        [
-            _f(cell(n, "out-of-sample MAE below the naive")["model"])
-            + _iv(*cell(n, "out-of-sample MAE below the naive")[["model_boot_lo", "model_boot_hi"]])
-            for n in names
-        ],
-    )
-    row(
-        "... of the naive forecast",
-        [_f(cell(n, "out-of-sample MAE below the naive")["reference"]) for n in names],
-    )
-    trend = {n: scores.stats["splits"][n]["drift_per_year"] for n in names}
-    row(
-        "... of the drift forecast (its common trend, points a year)",
-        [
-            f"{_f(cell(n, 'out-of-sample MAE below the drift')['reference'])} ({trend[n]:+.3f})"
-            for n in names
-        ],
-    )
-    row(
-        "model beats the naive forecast",
-        [_yes(cell(n, "out-of-sample MAE below the naive")["pass"]) for n in names],
-    )
-    row(
-        "model beats the drift forecast",
-        [_yes(cell(n, "out-of-sample MAE below the drift")["pass"]) for n in names],
-    )
-    row(
-        "**model beats both**",
-        [_yes(cell(n, "out-of-sample MAE below both")["pass"]) for n in names],
-    )
+
+def _verdict_change_rows(cfg, scores: Scores, names: list[str]) -> list[str]:
+    """The rank correlation of the change and the frontline allies' last year."""
+    v, level = scores.verdict, _pct(cfg.bootstrap.level)
+    last = int(cfg.last_year)
     start, end = int(cfg.checks.change_from), int(cfg.checks.change_to)
     rho_min = float(cfg.checks.change_rho_min)
-    rho = [cell(n, "rank correlation") for n in names]
-    row(
-        f"Spearman's rho across allies, modelled vs actual {start}-{end} change [{level}]",
-        [_f(r["model"], 2) + _iv(r["model_boot_lo"], r["model_boot_hi"], 2) for r in rho],
-    )
-    row(f"... above {rho_min:g}", [_yes(r["pass"]) for r in rho])
+    rho = [_cell(v, n, "rank correlation") for n in names]
+    rows = [
+        _row(
+            f"Spearman's rho across allies, modelled vs actual {start}-{end} change [{level}]",
+            [_f(r["model"], 2) + _iv(r["model_boot_lo"], r["model_boot_hi"], 2) for r in rho],
+        ),
+        _row(f"... above {rho_min:g}", [_yes(r["pass"]) for r in rho]),
+    ]
     tol = float(cfg.checks.tolerance_pts)
     for code in cfg.checks.frontline:
-        cs = [cell(n, f"{last} share within", str(code)) for n in names]
-        row(
-            f"{code} {last}: model [{level}] / actual, within {tol:g}",
-            [
-                f"{_f(c['model'], 2)}{_iv(c['model_boot_lo'], c['model_boot_hi'], 2)} / "
-                f"{_f(c['reference'], 2)}: {_yes(c['pass'])}"
-                for c in cs
-            ],
+        cs = [_cell(v, n, f"{last} share within", str(code)) for n in names]
+        rows.append(
+            _row(
+                f"{code} {last}: model [{level}] / actual, within {tol:g}",
+                [
+                    f"{_f(c['model'], 2)}{_iv(c['model_boot_lo'], c['model_boot_hi'], 2)} / "
+                    f"{_f(c['reference'], 2)}: {_yes(c['pass'])}"
+                    for c in cs
+                ],
+            )
         )
     front = v[v["check"].str.contains("share within")]
-    row(
-        f"frontline allies within {tol:g} points in {last}",
-        [
-            f"{int(front[front['split'] == n]['pass'].sum())} of {len(cfg.checks.frontline)}"
-            for n in names
-        ],
+    rows.append(
+        _row(
+            f"frontline allies within {tol:g} points in {last}",
+            [
+                f"{int(front[front['split'] == n]['pass'].sum())} of {len(cfg.checks.frontline)}"
+                for n in names
+            ],
+        )
     )
-    lines += ["", *_verdict_text(cfg, fit, scores), ""]
-    return lines
+    return rows
 
 
 def _verdict_text(cfg, fit: Fit, scores: Scores) -> list[str]:
