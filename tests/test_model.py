@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from sim.abm.model import AllianceModel
-from sim.core import budget
 from sim.runner.simulate import prepare, replicate_seed, run_model
 from sim.world.events import build_events
 
@@ -73,20 +72,7 @@ def test_calibrated_world_starts_at_its_best_responses(compose_cfg):
     s = m.state
     assert (s.target_share > 0).any() and (m.target_weight_now > s.target_weight).any()
     for i in range(prepared.world.n):
-        b = m.view.budget_inputs(i)
-        br = budget.best_response_scalar(
-            b.theta,
-            b.allied,
-            b.threat,
-            b.capability_per_share,
-            b.lower,
-            b.upper,
-            b.target_share,
-            b.target_weight,
-            b.private,
-            b.probs,
-            b.smoothing,
-        )
+        br = m.view.budget_inputs(i).best_response()
         assert br == pytest.approx(s.share[i], abs=2e-6), prepared.world.iso3[i]
 
 

@@ -65,19 +65,7 @@ class StateAgent(mesa.Agent):
         """Move the defence share part of the way to the best response (sim.core.budget)."""
         view = self.model.view
         b = view.budget_inputs(self.index)
-        desired = budget.best_response_scalar(
-            b.theta,
-            b.allied,
-            b.threat,
-            b.capability_per_share,
-            b.lower,
-            b.upper,
-            b.target_share,
-            b.target_weight,
-            b.private,
-            b.probs,
-            b.smoothing,
-        )
+        desired = b.best_response()
         if b.push is not None:
             desired = float(np.clip(desired + b.push, b.lower, b.upper))
         if not np.isnan(b.fixed_spending):

@@ -29,7 +29,7 @@ from sim.abm.agents import StateAgent
 from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
 from sim.core import calibration, coalitions, payoffs
-from sim.core.budget import calibrate_preferences, target_penalty
+from sim.core.budget import best_response_scalar, calibrate_preferences, target_penalty
 from sim.core.geography import projection_weights
 from sim.outcomes import data_collector_reporters
 from sim.rules import get_rule
@@ -627,6 +627,23 @@ class BudgetInputs:
     max_change: float
     smoothing: float
     gap_half: float
+
+    def best_response(self) -> float:
+        """The best-response share for these inputs (``sim.core.budget.best_response_scalar``),
+        before any Richardson push or scenario shock."""
+        return best_response_scalar(
+            self.theta,
+            self.allied,
+            self.threat,
+            self.capability_per_share,
+            self.lower,
+            self.upper,
+            self.target_share,
+            self.target_weight,
+            self.private,
+            self.probs,
+            self.smoothing,
+        )
 
 
 class AllianceView:
