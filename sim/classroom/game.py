@@ -87,6 +87,11 @@ class Game(Protocol):
         """Every seat, in the order students are given them."""
         ...
 
+    def seat_for(self, k: int) -> str:
+        """The seat of the k-th student to join (k = 0, 1, ...): the model game deals the states
+        round-robin (teams of a state), a game in pairs fills pair after pair."""
+        ...
+
     def seat_name(self, seat: str) -> str:
         """A seat's display name."""
         ...
@@ -107,10 +112,24 @@ class Game(Protocol):
         ...
 
     def board(self) -> dict:
-        """What the teacher's dashboard shows after the last resolved turn: ``{"headline":
-        str, "lines": [str], "figure_png": bytes | None}``."""
+        """What the teacher's dashboard shows after the last resolved turn, as JSON-able data
+        the dashboard draws itself (so that its text can be sized for a projector):
+
+        ``{"headline": str, "lines": [str], "events": [str], "nodes": [...], "edges": [...],
+        "bars": [...], "table": {"columns": [str], "rows": [[...]]} | None}``; a node is
+        ``{"id", "name", "x", "y", "group"}`` with x, y in 0..1 and ``group`` its bloc (or "");
+        an edge ``{"a", "b", "level", "label"}``; a bar ``{"id", "name", "value", "unit",
+        "reference"}`` (e.g. a defence share and its 2024 value). Games without a network
+        leave ``nodes`` and ``edges`` empty."""
         ...
 
     def config(self) -> dict:
         """Everything needed to rebuild the game (written to the session folder)."""
         ...
+
+
+# Each game's module also has a function
+#     debrief_tables(records: pandas.DataFrame, config: dict) -> list[tuple[str, DataFrame]]
+# that turns a session folder's records (and the game's ``config()``) into the debrief's tables:
+# students against the agents in their seats and against the equilibrium. It reads nothing but
+# its arguments, so reopening a folder redraws the same debrief.
