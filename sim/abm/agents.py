@@ -16,7 +16,7 @@ import numpy as np
 from sim.core import budget
 
 if TYPE_CHECKING:
-    from sim.abm.model import AllianceModel
+    from sim.abm.model import AllianceModel, BudgetInputs
 
 BUDGET_EVENT_THRESHOLD = 0.001
 """Budget changes of at least this share of GDP (0.1 point) are logged as events."""
@@ -63,8 +63,14 @@ class StateAgent(mesa.Agent):
 
     def decide_budget(self) -> None:
         """Move the defence share part of the way to the best response (sim.core.budget)."""
-        view = self.model.view
-        b = view.budget_inputs(self.index)
+        b = self.model.view.budget_inputs(self.index)
+        new, desired, why = self.budget_choice(b)
+        self.set_budget(b, new, desired, why)
+
+    @staticmethod
+    def budget_choice(b: BudgetInputs) -> tuple[float, float, str]:
+        """The agent's budget decision for inputs ``b``: the new share, the desired share (the
+        best response, with any Richardson push) and why, in words."""
         desired = b.best_response()
         if b.push is not None:
             desired = float(np.clip(desired + b.push, b.lower, b.upper))
@@ -83,6 +89,11 @@ class StateAgent(mesa.Agent):
                 + (f", target {100 * b.target_share:.1f}%" if b.target_share > 0 else "")
                 + ")"
             )
+        return new, desired, why
+
+    def set_budget(self, b: BudgetInputs, new: float, desired: float, why: str) -> None:
+        """Set the new share through the model's view, logged as an event when it moves by
+        at least ``BUDGET_EVENT_THRESHOLD``."""
         old = b.share
         reason = ""
         if abs(new - old) >= BUDGET_EVENT_THRESHOLD:
@@ -91,7 +102,7 @@ class StateAgent(mesa.Agent):
                 f"{self.iso3} {verb} defence from {100 * old:.2f}% to {100 * new:.2f}% "
                 f"of GDP: {why}"
             )
-        view.set_budget(self.index, new, desired, reason)
+        self.model.view.set_budget(self.index, new, desired, reason)
 
     def decide_alignment(self) -> None:
         """By the alignment rule in force (a class from ``sim.rules``, chosen by config

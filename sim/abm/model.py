@@ -61,6 +61,9 @@ class AllianceModel(mesa.Model):
         scenario: the scenario's name (recorded in the outputs).
     """
 
+    agent_class: type[StateAgent] = StateAgent
+    """The class of the states' agents (the class game seats students in a subclass)."""
+
     def __init__(
         self,
         world: World,
@@ -112,7 +115,7 @@ class AllianceModel(mesa.Model):
         self.target_weight_now = self.target_weights()
         self.rest_point_shortfall = self._calibrate_ties()
         for i in range(n):
-            StateAgent(self, i)
+            self.agent_class(self, i)
         self.by_index = sorted(self.agents, key=lambda a: a.index)
         self.rule.start(self.view)
         pred = params.predicates
@@ -131,7 +134,15 @@ class AllianceModel(mesa.Model):
 
     # --- the year -----------------------------------------------------------------------------
     def step(self) -> None:
-        """Advance one year."""
+        """Advance one year: the year opens (``begin_year``), every state takes its decisions
+        in an order drawn from the model's generator, and the year closes (``end_year``)."""
+        self.begin_year()
+        self.agents.shuffle_do("step")
+        self.end_year()
+
+    def begin_year(self) -> None:
+        """Open the next year: GDP, the year's treaties, pledges and scenario events, and the
+        payoff context every decision of the year starts from."""
         s = self.state
         s.year += 1
         s.gdp = self.world.gdp_in(s.year, s.gdp)  # the actual path where given, else growth
@@ -149,7 +160,10 @@ class AllianceModel(mesa.Model):
         self.target_weight_now = self.target_weights()
         self._richardson_reference()
         self.rule.prepare(self.view)
-        self.agents.shuffle_do("step")
+
+    def end_year(self) -> None:
+        """Close the year: capabilities, aid, blocs and the year's records."""
+        s = self.state
         dep = self.params.security.depreciation
         s.capability = (1 - dep) * s.capability + s.spending
         self.aid_paid = self._aid_paid()

@@ -62,14 +62,25 @@ class ExpectedUtility(AlignmentRule):
 
     def decide(self, view: ModelView, i: int) -> None:
         """Score every option, draw one by the nested logit (one draw), and carry it out."""
-        partners, new_levels, exits, joins, deltas, gains = self.options(view, i)
-        if deltas.shape[0] == 0:
+        options = self.options(view, i)
+        if options[4].shape[0] == 0:
             return
-        n_ties, n_exits = len(partners), len(exits)
-        row = view.levels[i]
-        choice = alignment.logit_choice(gains * 100, self.config.temperature_pct_gdp, view.rng)
+        self.carry_out(view, i, self.choose(view, i, options), options)
+
+    def choose(self, view: ModelView, i: int, options: tuple) -> int:
+        """The option state i takes (an index into ``options``, or ``alignment.KEEP``): one
+        draw of the nested logit over the options' gains."""
+        gains = options[5]
+        return alignment.logit_choice(gains * 100, self.config.temperature_pct_gdp, view.rng)
+
+    def carry_out(self, view: ModelView, i: int, choice: int, options: tuple) -> None:
+        """Carry out option ``choice`` of ``options`` (what ``options`` returned) for state i:
+        propose a deeper tie, loosen one, leave a treaty or apply to join one."""
         if choice == alignment.KEEP:
             return
+        partners, new_levels, exits, joins, deltas, _ = options
+        n_ties, n_exits = len(partners), len(exits)
+        row = view.levels[i]
         delta = self.terms(deltas[choice])
         if choice < n_ties:
             j, new_level = int(partners[choice]), int(new_levels[choice])

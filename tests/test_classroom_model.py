@@ -1,0 +1,223 @@
+"""The full model as a class game (sim/classroom/model_game.py): teams in the states' seats.
+
+What must hold: a session in which no student submits is the plain model's run; a team's budget
+and move are what its students chose (median, plurality, majority on offers); what the agent
+would have chosen is the agent's own draw; bad submissions get one clear line; the records carry
+the protocol's columns and the debrief is a function of the records alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.abm.model import AllianceModel
+from sim.classroom.game import RECORD_COLUMNS
+from sim.classroom.model_game import DEFAULT_OVERRIDES, KEEP, ModelGame, debrief_tables
+from sim.errors import UserError
+from sim.runner.config import compose
+from sim.runner.simulate import prepare, replicate_seed
+
+
+def plain_model(seed: int) -> AllianceModel:
+    """The model the class game wraps, built as ``simulate`` builds it."""
+    p = prepare(compose([*DEFAULT_OVERRIDES, f"seed={seed}"]))
+    return AllianceModel(
+        p.world, p.params, p.events, rng=replicate_seed(seed, 0), scenario_name=p.scenario
+    )
+
+
+def nobody(game: ModelGame) -> dict:
+    """Every seat held by one student who did not submit."""
+    return {f"s{k}": (seat, None) for k, seat in enumerate(game.seats())}
+
+
+def submit(game: ModelGame, seat: str, **fields) -> dict:
+    """A checked submission: the card's defaults, with ``fields`` changed."""
+    card = game.card(seat)
+    raw = {c.name: c.default for c in card.controls}
+    raw.update(fields)
+    return game.check(seat, raw)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_session_nobody_plays_is_the_plain_model(seed):
+    game, plain = ModelGame(turns=5, seed=seed), plain_model(seed)
+    for _ in range(5):
+        game.advance(nobody(game))
+        plain.step()
+    g, p = game.model, plain
+    assert g.state.year == p.state.year
+    np.testing.assert_array_equal(g.state.share, p.state.share)
+    np.testing.assert_array_equal(g.levels, p.levels)
+    assert [e["reason"] for e in g.recorder.events] == [e["reason"] for e in p.recorder.events]
+
+
+def test_a_team_choosing_what_its_agent_does_leaves_the_run_unchanged():
+    """The draws stay in step: a team that plays, each year, exactly what the agent in its
+    seat played in the plain run (its move and its budget) gives the plain run. The team accepts
+    no offer, so the seed is one where no state makes Japan an offer (asserted)."""
+    seed, seat = 3, "JPN"
+    plain = ModelGame(turns=5, seed=seed)
+    plan = []
+    for _ in range(5):
+        row = next(r for r in plain.advance(nobody(plain)) if r["seat"] == seat)
+        plan.append((row["team_move"], row["team_budget_pct"]))
+    asked = [
+        e
+        for e in plain.model.recorder.events
+        if (e["kind"] == "tie_deepened" and e["partner"] == seat)
+        or (e["kind"] == "offer_declined" and e["actor"] == seat)
+    ]
+    assert not asked, "choose a seed in which no state makes Japan an offer"
+    assert any(move != KEEP for move, _ in plan) or len({b for _, b in plan}) > 1
+    game = ModelGame(turns=5, seed=seed)
+    for move, budget in plan:
+        game.advance({"s0": (seat, {"budget_pct": budget, "move": move, "accept": []})})
+    np.testing.assert_allclose(game.model.state.share, plain.model.state.share, rtol=1e-12)
+    np.testing.assert_array_equal(game.model.levels, plain.model.levels)
+    kinds = [(e["year"], e["kind"], e["actor"], e["partner"]) for e in game.model.recorder.events]
+    assert kinds == [
+        (e["year"], e["kind"], e["actor"], e["partner"]) for e in plain.model.recorder.events
+    ]
+
+
+def test_team_plan_is_median_budget_plurality_move_majority_accept():
+    decisions = [
+        {"budget_pct": 1.0, "move": "tie:KOR:2", "accept": ["KOR", "USA"]},
+        {"budget_pct": 2.0, "move": KEEP, "accept": ["KOR"]},
+        {"budget_pct": 4.0, "move": "tie:KOR:2", "accept": ["USA"]},
+        {"budget_pct": 3.0, "move": KEEP, "accept": ["KOR"]},
+    ]
+    keys = [KEEP, "tie:KOR:2"]
+    plan = ModelGame.team_plan(decisions, keys, fixed=False)
+    assert plan.share == pytest.approx(0.025)
+    assert plan.move == KEEP  # two each: the move listed first
+    assert plan.accept == frozenset({"KOR"})  # 3 of 4; USA 2 of 4 is not more than half
+    assert ModelGame.team_plan(decisions, keys[::-1], fixed=True).move == "tie:KOR:2"
+    assert ModelGame.team_plan(decisions, keys, fixed=True).share is None
+
+
+def test_teams_budget_is_applied_and_the_agent_alternative_recorded():
+    game = ModelGame(turns=2, seed=1)
+    card = game.card("KOR")
+    budget = next(c for c in card.controls if c.name == "budget_pct")
+    records = game.advance(
+        {
+            "a": ("KOR", submit(game, "KOR", budget_pct=budget.high)),
+            "b": ("KOR", submit(game, "KOR", budget_pct=budget.high)),
+            "c": ("KOR", submit(game, "KOR", budget_pct=budget.low)),
+        }
+    )
+    k = game.model.world.iso3.index("KOR")
+    assert 100 * game.model.state.share[k] == pytest.approx(budget.high)
+    rows = [r for r in records if r["seat"] == "KOR"]
+    assert [r["student"] for r in rows] == ["a", "b", "c"]
+    assert all(r["agent_budget_pct"] == pytest.approx(budget.default, abs=0.006) for r in rows)
+    assert {r["role"] for r in records if r["seat"] != "KOR"} == {"agent"}
+    assert all(set(RECORD_COLUMNS) - {"session", "game"} <= set(r) for r in records)
+
+
+@pytest.mark.parametrize("accepts", [True, False])
+def test_an_offer_between_two_teams_follows_the_partner_team(accepts):
+    game = ModelGame(turns=1, seed=2)
+    move = next(k for k, _ in game.card("KOR").controls[1].options if k.startswith("tie:JPN:"))
+    level = int(move.split(":")[2])
+    j, k = (game.model.world.iso3.index(c) for c in ("JPN", "KOR"))
+    before = int(game.model.levels[j, k])
+    assert level == before + 1
+    game.advance(
+        {
+            "kor": ("KOR", submit(game, "KOR", move=move)),
+            "jpn": ("JPN", submit(game, "JPN", move=KEEP, accept=["KOR"] if accepts else [])),
+        }
+    )
+    assert int(game.model.levels[j, k]) == (level if accepts else before)
+
+
+def test_payoff_is_the_gain_of_the_played_move_on_the_card():
+    game = ModelGame(turns=1, seed=4)
+    options = {o["move"]: o["gain_pct_gdp"] for o in game.card("CHN").options}
+    worst = min(options, key=options.get)
+    records = game.advance({"x": ("CHN", submit(game, "CHN", move=worst))})
+    row = next(r for r in records if r["seat"] == "CHN")
+    assert row["team_move"] == worst
+    # China acts after others in the year: its gain is scored when its turn comes
+    assert row["payoff"] == pytest.approx(row["own_gain_pct_gdp"])
+    assert row["payoff"] <= row["best_gain_pct_gdp"]
+    assert 0 <= row["agent_probability_of_own"] <= 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"budget_pct": -1.0}, "outside this year's range"),
+        ({"budget_pct": "lots"}, "must be a number"),
+        ({"budget_pct": float("nan")}, "must be a number"),
+        ({"move": "tie:RUS:3"}, "is not open to JPN"),
+        ({"accept": ["XXX"]}, "unknown state"),
+        ({"accept": "KOR"}, "must be a list"),
+        ({"spend": 2}, "unknown field"),
+    ],
+)
+def test_bad_submissions_get_one_line(fields, message):
+    game = ModelGame(turns=1, seed=0)
+    raw = {c.name: c.default for c in game.card("JPN").controls}
+    raw.update(fields)
+    with pytest.raises(UserError, match=message) as err:
+        game.check("JPN", raw)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_seat_and_bad_settings_are_user_errors():
+    game = ModelGame(turns=1, seed=0)
+    with pytest.raises(UserError, match="unknown seat"):
+        game.card("ATLANTIS")
+    with pytest.raises(UserError, match="at least one year"):
+        ModelGame(turns=0)
+    with pytest.raises(UserError, match="default alignment rule"):
+        ModelGame(overrides=["model.alignment.rule=landscape"])
+    game.advance({})
+    with pytest.raises(UserError, match="session is over"):
+        game.advance({})
+
+
+def test_board_shows_the_year_played_and_its_ties():
+    game = ModelGame(turns=2, seed=0)
+    start = game.board()
+    assert start["headline"].startswith(str(game.model.world.base_year))
+    game.advance({})
+    board = game.board()
+    assert board["headline"].startswith(str(game.model.world.base_year + 1))
+    assert {n["id"] for n in board["nodes"]} == set(game.seats())
+    levels = game.model.levels
+    iso = game.model.world.iso3
+    assert len(board["edges"]) == int((np.triu(levels, 1) > 0).sum())
+    for e in board["edges"]:
+        assert e["level"] == levels[iso.index(e["a"]), iso.index(e["b"])]
+    assert all(0 <= n["x"] <= 1 and 0 <= n["y"] <= 1 for n in board["nodes"])
+
+
+def test_debrief_is_a_function_of_the_records(tmp_path):
+    game = ModelGame(turns=3, seed=5)
+    rows = []
+    for _ in range(3):
+        decisions = {f"s{k}": (game.seat_for(k), None) for k in range(10)}
+        decisions["s1"] = ("JPN", submit(game, "JPN", move=KEEP))
+        decisions["s6"] = ("JPN", submit(game, "JPN"))
+        rows += game.advance(decisions)
+    records = pd.DataFrame(rows)
+    path = tmp_path / "decisions.csv"
+    records.to_csv(path, index=False)
+    again = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    first = debrief_tables(records, game.config())
+    second = debrief_tables(again, game.config())
+    assert [t for t, _ in first] == [t for t, _ in second]
+    for (_, a), (_, b) in zip(first, second, strict=True):
+        pd.testing.assert_frame_equal(
+            a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False
+        )
+    per_student = first[2][1]
+    assert set(per_student["student"]) == {"s1", "s6"}
+    assert (per_student["years"] == 3).all()
