@@ -1,0 +1,240 @@
+// The student's page: join with the code and a nickname, then show the seat's card for the
+// open year (polled every 1.5 s), submit the decision, and say when the year has closed.
+// Every text from the server is set as text (never as HTML).
+"use strict";
+
+const TOKEN_KEY = "alliance-sim-class-token";
+const POLL_MS = 1500;
+let token = localStorage.getItem(TOKEN_KEY);
+let shownTurn = null; // the turn of the card on screen
+let controls = []; // the controls of the card on screen
+let timer = null;
+let closedNote = ""; // "Year n closed. " once the teacher has moved on from the card shown
+
+function byId(id) { return document.getElementById(id); }
+
+function element(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  return node;
+}
+
+function showError(message) {
+  const box = byId("error");
+  box.textContent = message || "";
+  box.hidden = !message;
+}
+
+function setStatus(text, kind) {
+  const box = byId("status");
+  box.textContent = text;
+  box.className = kind || "";
+}
+
+async function api(path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers["X-Student-Token"] = token;
+  const options = body === undefined ? { headers } :
+    { method: "POST", headers, body: JSON.stringify(body) };
+  const response = await fetch(path, options);
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = { error: "unreadable answer" }; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function showJoin(message) {
+  if (timer) { clearInterval(timer); timer = null; }
+  byId("play").hidden = true;
+  byId("join").hidden = false;
+  const code = new URLSearchParams(location.search).get("code");
+  if (code && !byId("code").value) byId("code").value = code;
+  showError(message);
+}
+
+async function join(event) {
+  event.preventDefault();
+  const button = byId("join-button");
+  button.disabled = true;
+  try {
+    const answer = await api("/api/join", {
+      code: byId("code").value.trim(), nickname: byId("nickname").value.trim(),
+    });
+    if (!answer.ok) { showError(answer.data.error); return; }
+    token = answer.data.token;
+    localStorage.setItem(TOKEN_KEY, token);
+    showError("");
+    startPlay();
+  } catch (e) {
+    showError("No connection to the teacher's computer; check the address and try again.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function startPlay() {
+  byId("join").hidden = true;
+  byId("play").hidden = false;
+  poll();
+  if (!timer) timer = setInterval(poll, POLL_MS);
+}
+
+async function poll() {
+  let answer;
+  try {
+    answer = await api("/api/me");
+  } catch (e) {
+    setStatus("Connection lost; retrying...", "closed");
+    return;
+  }
+  if (answer.status === 403) {
+    token = null;
+    localStorage.removeItem(TOKEN_KEY);
+    showJoin(answer.data.error);
+    return;
+  }
+  if (answer.ok) render(answer.data);
+}
+
+function render(view) {
+  byId("heading").textContent = view.title;
+  byId("who").textContent =
+    `${view.nickname} · ${view.seat_name} · year ${Math.min(view.turn, view.turns)} of ${view.turns}`;
+  const card = byId("card");
+  if (view.state === "ended") {
+    card.hidden = true;
+    shownTurn = null;
+    setStatus("The session is over. Thank you for playing!", "done");
+    return;
+  }
+  if (view.state === "closing") {
+    card.hidden = true;
+    setStatus(`Year ${view.turn} is closed: the teacher is resolving it.`, "closed");
+    return;
+  }
+  if (shownTurn !== view.turn) {
+    const previous = shownTurn;
+    renderCard(view.card);
+    shownTurn = view.turn;
+    closedNote = previous !== null ? `Year ${previous} closed. ` : "";
+    if (previous !== null) showError("");
+    if (view.submission) fill(view.submission);
+  }
+  card.hidden = false;
+  if (view.state === "submitted") {
+    setStatus(`Submitted, waiting for the teacher. You may change it until year ${view.turn} closes.`,
+      "done");
+    byId("submit-button").textContent = "Submit again";
+  } else {
+    setStatus(`${closedNote}Year ${view.turn} is open: choose, then submit.`, "");
+    byId("submit-button").textContent = "Submit";
+  }
+}
+
+function renderCard(card) {
+  byId("card-title").textContent = card.title;
+  const lines = byId("card-lines");
+  lines.replaceChildren(...card.lines.map((line) => element("p", line)));
+  byId("card-options").replaceChildren(optionsTable(card.options || []));
+  controls = card.controls;
+  byId("card-controls").replaceChildren(...controls.map(renderControl));
+}
+
+function optionsTable(rows) {
+  if (!rows.length) return document.createTextNode("");
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const table = element("table");
+  const head = element("tr");
+  columns.forEach((c) => head.append(element("th", c)));
+  table.append(head);
+  for (const row of rows) {
+    const tr = element("tr");
+    columns.forEach((c) => tr.append(element("td", row[c] === null ? "" : row[c])));
+    table.append(tr);
+  }
+  return table;
+}
+
+function renderControl(control) {
+  if (control.kind === "number") {
+    const box = element("div");
+    box.append(element("label", control.label, { for: `ctl-${control.name}` }));
+    const row = element("div", null, { class: "number-row" });
+    const limits = { min: control.low, max: control.high, step: control.step || "any" };
+    const range = element("input", null, { type: "range", ...limits, "aria-label": control.label });
+    const number = element("input", null, { type: "number", id: `ctl-${control.name}`,
+      inputmode: "decimal", ...limits });
+    range.value = number.value = control.default ?? control.low;
+    range.addEventListener("input", () => { number.value = range.value; });
+    number.addEventListener("input", () => { range.value = number.value; });
+    row.append(range, number, element("span", control.unit || ""));
+    box.append(row);
+    return box;
+  }
+  const box = element("fieldset", null, { id: `ctl-${control.name}` });
+  box.append(element("legend", control.label));
+  const multi = control.kind === "multi";
+  const chosen = multi ? (control.default || []) : [control.default];
+  control.options.forEach(([value, label], i) => {
+    const id = `ctl-${control.name}-${i}`;
+    const row = element("div", null, { class: "option" });
+    const input = element("input", null, { type: multi ? "checkbox" : "radio",
+      name: control.name, value, id });
+    input.checked = chosen.includes(value);
+    row.append(input, element("label", label, { for: id }));
+    box.append(row);
+  });
+  return box;
+}
+
+function fill(decision) {
+  for (const control of controls) {
+    const value = decision[control.name];
+    if (value === undefined) continue;
+    if (control.kind === "number") {
+      byId(`ctl-${control.name}`).value = value;
+      continue;
+    }
+    const chosen = Array.isArray(value) ? value : [value];
+    document.querySelectorAll(`input[name="${CSS.escape(control.name)}"]`)
+      .forEach((input) => { input.checked = chosen.includes(input.value); });
+  }
+}
+
+function collect() {
+  const decision = {};
+  for (const control of controls) {
+    if (control.kind === "number") {
+      const text = byId(`ctl-${control.name}`).value;
+      decision[control.name] = text === "" ? null : Number(text);
+      continue;
+    }
+    const checked = [...document.querySelectorAll(
+      `input[name="${CSS.escape(control.name)}"]:checked`)].map((input) => input.value);
+    decision[control.name] = control.kind === "multi" ? checked : (checked[0] ?? null);
+  }
+  return decision;
+}
+
+async function submitCard(event) {
+  event.preventDefault();
+  const button = byId("submit-button");
+  button.disabled = true;
+  try {
+    const answer = await api("/api/submit", { turn: shownTurn, decision: collect() });
+    if (!answer.ok) {
+      showError(answer.data.error);
+    } else {
+      showError("");
+      await poll();
+    }
+  } catch (e) {
+    showError("Not sent: no connection to the teacher's computer. Try again.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+byId("join").addEventListener("submit", join);
+byId("card").addEventListener("submit", submitCard);
+if (token) startPlay(); else showJoin("");

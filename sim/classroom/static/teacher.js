@@ -1,0 +1,228 @@
+// The teacher's dashboard: polls the session every second and draws who has submitted, the
+// timer and the board (network, bars, events) from the game's data. Sizes are in CSS pixels
+// for a 1920x1080 projector; the network's SVG uses one unit per pixel so that its labels are
+// as tall as their font size says. Every text from the server is set as text.
+"use strict";
+
+const KEY = new URLSearchParams(location.search).get("key") || "";
+const POLL_MS = 1000;
+const SVG = "http://www.w3.org/2000/svg";
+const NODE_RADIUS = 26;
+const LABEL_PX = 26;
+const EDGE_LABEL_PX = 22;
+const PALETTE = ["#1f4e9c", "#b00020", "#2e7d32", "#8e24aa", "#d98c00", "#00838f"];
+let lastBoard = "";
+let board = null;
+
+function byId(id) { return document.getElementById(id); }
+
+function element(tag, text, attrs) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  return node;
+}
+
+function svgElement(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+async function api(path, body) {
+  const headers = { "Content-Type": "application/json", "X-Teacher-Key": KEY };
+  const options = body === undefined ? { headers } :
+    { method: "POST", headers, body: JSON.stringify(body) };
+  const response = await fetch(path, options);
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = { error: "unreadable answer" }; }
+  return { ok: response.ok, status: response.status, data };
+}
+
+function say(message) { byId("message").textContent = message || ""; }
+
+async function loadJoin() {
+  const answer = await api("/api/teacher/join");
+  if (!answer.ok) { say(answer.data.error); return; }
+  byId("join-code").textContent = answer.data.code;
+  byId("join-url").textContent = answer.data.url;
+  // The QR code is SVG that segno drew on the server from the session's own address.
+  byId("qr").innerHTML = answer.data.qr_svg;
+}
+
+async function poll() {
+  let answer;
+  try { answer = await api("/api/teacher/status"); } catch (e) {
+    say("No answer from the session's server (was it stopped?)");
+    return;
+  }
+  if (!answer.ok) { say(answer.data.error); return; }
+  render(answer.data);
+}
+
+function render(status) {
+  byId("title").textContent = status.title;
+  const ended = status.state === "ended";
+  byId("turn").textContent = ended ? `All ${status.turns} years played` :
+    `Year ${status.turn} of ${status.turns}` + (status.state === "closing" ? " (closing...)" : "");
+  byId("submitted").textContent = `${status.submitted}/${status.students} submitted`;
+  byId("missing").textContent = status.missing.length ?
+    `Waiting for: ${status.missing.join(", ")}` : (status.students ? "Everyone has submitted." :
+      "Nobody has joined yet.");
+  const timer = byId("timer");
+  const left = status.timer.remaining;
+  if (left === null || ended) {
+    timer.textContent = "";
+    timer.className = "";
+  } else if (left > 0) {
+    timer.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")} left`;
+    timer.className = "";
+  } else {
+    timer.textContent = "Time is up: advance when ready";
+    timer.className = "up";
+  }
+  byId("advance").disabled = status.state !== "open";
+  byId("debrief").hidden = !status.played;
+  byId("debrief-link").textContent = ended ? "The session is over: open the debrief" :
+    "Open the debrief so far";
+  const text = JSON.stringify(status.board);
+  if (text !== lastBoard) {
+    lastBoard = text;
+    board = status.board;
+    drawBoard();
+  }
+}
+
+function drawBoard() {
+  if (!board) return;
+  byId("headline").textContent = board.headline || "";
+  byId("lines").replaceChildren(...(board.lines || []).map((line) => element("p", line)));
+  byId("events").replaceChildren(...(board.events || []).map((e) => element("li", e)));
+  byId("events-box").hidden = !(board.events || []).length;
+  drawNetwork(board.nodes || [], board.edges || []);
+  drawBars(board.bars || []);
+  drawTable(board.table);
+}
+
+function groupColour(group, groups) {
+  if (!group) return "#777";
+  return PALETTE[groups.indexOf(group) % PALETTE.length];
+}
+
+function drawNetwork(nodes, edges) {
+  const svg = byId("network");
+  byId("network-box").hidden = !nodes.length;
+  if (!nodes.length) { svg.replaceChildren(); return; }
+  const width = svg.clientWidth || 800;
+  const height = svg.clientHeight || 600;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  const margin = { x: 90, y: 50 };
+  const place = {};
+  for (const n of nodes) {
+    place[n.id] = { x: margin.x + n.x * (width - 2 * margin.x),
+      y: margin.y + n.y * (height - 2 * margin.y - LABEL_PX) };
+  }
+  const groups = [...new Set(nodes.map((n) => n.group).filter(Boolean))].sort();
+  const parts = [];
+  for (const e of edges) {
+    const a = place[e.a];
+    const b = place[e.b];
+    if (!a || !b) continue;
+    parts.push(svgElement("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: "#556",
+      "stroke-width": 2 + 3 * Math.max(0, Number(e.level) || 0), "stroke-linecap": "round" }));
+  }
+  for (const e of edges) {
+    const a = place[e.a];
+    const b = place[e.b];
+    if (!a || !b || !e.label) continue;
+    parts.push(svgElement("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2,
+      "text-anchor": "middle", "dominant-baseline": "middle", "font-size": EDGE_LABEL_PX,
+      class: "edge-label" }, e.label));
+  }
+  for (const n of nodes) {
+    const p = place[n.id];
+    parts.push(svgElement("circle", { cx: p.x, cy: p.y, r: NODE_RADIUS,
+      fill: groupColour(n.group, groups), stroke: "#fff", "stroke-width": 3 }));
+    parts.push(svgElement("text", { x: p.x, y: p.y + NODE_RADIUS + 6, "text-anchor": "middle",
+      "dominant-baseline": "hanging", "font-size": LABEL_PX, "font-weight": 700,
+      class: "node-label" }, n.name || n.id));
+  }
+  svg.replaceChildren(...parts);
+}
+
+function number(value) {
+  if (value === null || value === undefined) return "";
+  const v = Number(value);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
+}
+
+function drawBars(bars) {
+  const box = byId("bars");
+  if (!bars.length) { box.replaceChildren(); return; }
+  const top = Math.max(...bars.map((b) => Math.max(Number(b.value) || 0,
+    Number(b.reference) || 0))) || 1;
+  const rows = bars.map((b) => {
+    const row = element("div", null, { class: "bar-row" });
+    const name = element("div", null, { class: "bar-name" });
+    const ref = b.reference === null || b.reference === undefined ? "" :
+      ` (ref. ${number(b.reference)})`;
+    name.append(element("span", b.name), element("span", `${number(b.value)} ${b.unit || ""}${ref}`));
+    const track = element("div", null, { class: "bar-track" });
+    const fill = element("div", null, { class: "bar-fill" });
+    fill.style.width = `${Math.max(0, 100 * (Number(b.value) || 0) / top)}%`;
+    track.append(fill);
+    if (ref) {
+      const mark = element("div", null, { class: "bar-ref" });
+      mark.style.left = `${100 * Number(b.reference) / top}%`;
+      track.append(mark);
+    }
+    row.append(name, track);
+    return row;
+  });
+  box.replaceChildren(...rows);
+}
+
+function drawTable(table) {
+  const box = byId("table");
+  if (!table || !table.columns) { box.replaceChildren(); return; }
+  const t = element("table");
+  const head = element("tr");
+  table.columns.forEach((c) => head.append(element("th", c)));
+  t.append(head);
+  for (const row of table.rows) {
+    const tr = element("tr");
+    row.forEach((cell) => tr.append(element("td", typeof cell === "number" ? number(cell) : cell)));
+    t.append(tr);
+  }
+  box.replaceChildren(t);
+}
+
+async function advance() {
+  const button = byId("advance");
+  button.disabled = true;
+  say("");
+  try {
+    const answer = await api("/api/teacher/advance", {});
+    if (!answer.ok) say(answer.data.error);
+  } catch (e) {
+    say("No answer from the session's server");
+  }
+  await poll();
+}
+
+async function startTimer(event) {
+  event.preventDefault();
+  const seconds = Number(byId("seconds").value);
+  const answer = await api("/api/teacher/timer", { seconds: Math.round(seconds) });
+  say(answer.ok ? "" : answer.data.error);
+  await poll();
+}
+
+byId("debrief-link").href = `/debrief?key=${encodeURIComponent(KEY)}`;
+byId("advance").addEventListener("click", advance);
+byId("timer-form").addEventListener("submit", startTimer);
+window.addEventListener("resize", drawBoard);
+loadJoin();
+poll();
+setInterval(poll, POLL_MS);
