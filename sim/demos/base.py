@@ -39,6 +39,8 @@ class DemoResult:
         numbers: the key numbers by name (equilibria, thresholds, correlations), for tests and
             notebooks.
         figures: the PNG files written.
+        drawn: the matplotlib figures the demo drew itself, in the order of ``figures`` (a
+            figure drawn by ``sim.plots`` is written but not kept), for checks of their text.
     """
 
     name: str
@@ -46,6 +48,7 @@ class DemoResult:
     sections: list[tuple[str, str]]
     numbers: dict[str, Any] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
+    drawn: list[Any] = field(default_factory=list, repr=False)
 
     def text(self) -> str:
         """The explanation as printed by the command line, figure paths last."""

@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from sim.demos.base import DemoResult
-from sim.demos.figures import COLOURS, new_figure, panel_title, save_all
+from sim.demos.figures import COLOURS, Panel, legend, panel_title, place_labels, render
 from sim.errors import UserError
 from sim.runner.config import config_dir
 from sim.world.tables import builtin_states
@@ -83,112 +83,100 @@ def olson_zeckhauser_test(
     return float(result.statistic), float(result.pvalue), len(data)
 
 
-def _label_points(ax, xs, ys, labels, highlight: set[str]) -> None:
-    for x, y, label in zip(xs, ys, labels, strict=True):
-        ax.annotate(
-            label,
-            (x, y),
-            xytext=(3, 3),
-            textcoords="offset points",
-            fontsize=8.5 if label in highlight else 7,
-            fontweight="bold" if label in highlight else "normal",
-        )
+def _meets_guideline(data: pd.DataFrame) -> pd.Series:
+    """Whether each member spends at least the guideline share of GDP (the one colour code of
+    both panels: green meets it, red is below)."""
+    return data["defence_pct_gdp"] >= GUIDELINE_PCT
 
 
-def _draw(table: pd.DataFrame, rho: float, p_value: float, n: int):
-    fig = new_figure(14, 6)
-    fig.suptitle(
-        "NATO burden sharing 2024: the US pays more than its share of GDP, but across allies "
-        "size does not predict effort; frontline states spend the most",
-        fontsize=12,
-    )
-    ax_s, ax_b = fig.subplots(1, 2)
-    _draw_size_panel(ax_s, table.dropna(subset=["defence_pct_gdp"]), rho, p_value, n)
-    _draw_burden_panel(ax_b, table)
-    return fig
-
-
-def _draw_size_panel(ax, data: pd.DataFrame, rho: float, p_value: float, n: int) -> None:
-    """Panel (a): defence % of GDP against GDP, the 2 % guideline and the rank correlation."""
-    below = data["defence_pct_gdp"] < GUIDELINE_PCT
-    ax.scatter(
-        data.loc[~below, "gdp_usd_bn"],
-        data.loc[~below, "defence_pct_gdp"],
-        s=40,
-        color=COLOURS["cooperate"],
-        label=f"at or above {GUIDELINE_PCT:g}% of GDP",
-    )
-    ax.scatter(
-        data.loc[below, "gdp_usd_bn"],
-        data.loc[below, "defence_pct_gdp"],
-        s=40,
-        color=COLOURS["defect"],
-        label=f"below {GUIDELINE_PCT:g}% (free riding?)",
-    )
-    ax.axhline(GUIDELINE_PCT, color="black", ls="--", lw=1)
-    ax.text(
-        data["gdp_usd_bn"].max(),
-        GUIDELINE_PCT,
-        f"NATO guideline {GUIDELINE_PCT:g}% ",
-        va="top",
-        ha="right",
-        fontsize=8.5,
-    )
-    _label_points(ax, data["gdp_usd_bn"], data["defence_pct_gdp"], list(data.index), HIGHLIGHT)
-    ax.set_xscale("log")
-    ax.set_xlabel("GDP 2024 (USD bn, log scale)")
-    ax.set_ylabel("defence spending (% of GDP, NATO estimate)")
-    ax.legend(fontsize=8.5, loc="upper left")
-    ax.text(
-        0.98,
-        0.97,
-        f"Spearman rank correlation\nrho = {rho:+.2f} (p = {p_value:.2f}, "
-        f"n = {n})\nOlson & Zeckhauser predict rho > 0",
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=9,
-        bbox={"facecolor": "white", "edgecolor": "0.7"},
-    )
-    panel_title(ax, "a", "Do bigger economies spend a larger share? (Olson & Zeckhauser 1966)")
-
-
-def _draw_burden_panel(ax, table: pd.DataFrame) -> None:
-    """Panel (b): each spending member's burden ratio against its share of NATO GDP."""
-    shares = table[table["defence_usd_bn"] > 0]
-    pays_more = shares["burden_ratio"] > 1
-    for mask, colour, label in (
-        (pays_more, COLOURS["cooperate"], "pays more than its GDP share"),
-        (~pays_more, COLOURS["defect"], "pays less than its GDP share"),
+def _scatter_by_guideline(ax, xs: pd.Series, ys: pd.Series, meets: pd.Series, style) -> None:
+    """Members as points, green circles at or above the guideline, red triangles below."""
+    size = 3.2 * style.marker**2 / 7
+    for mask, colour, marker, label in (
+        (meets, COLOURS["cooperate"], "o", f"spends at least {GUIDELINE_PCT:g}% of GDP"),
+        (~meets, COLOURS["defect"], "v", f"spends under {GUIDELINE_PCT:g}% of GDP"),
     ):
-        ax.scatter(
-            100 * shares.loc[mask, "gdp_share"],
-            shares.loc[mask, "burden_ratio"],
-            s=40,
-            color=colour,
-            label=label,
+        ax.scatter(xs[mask], ys[mask], s=size, color=colour, marker=marker, label=label, zorder=3)
+
+
+def _labeller(xs: pd.Series, ys: pd.Series):
+    """The ``after`` step of a panel: label every point without overprinting, the
+    highlighted members in bold."""
+    codes = list(xs.index)
+    order = sorted(range(len(codes)), key=lambda k: codes[k] not in HIGHLIGHT)
+
+    def after(ax, style) -> None:
+        place_labels(
+            ax,
+            [xs.iloc[k] for k in order],
+            [ys.iloc[k] for k in order],
+            [codes[k] for k in order],
+            fontsize=style.small,
+            bold=[codes[k] in HIGHLIGHT for k in order],
         )
-    ax.axhline(1.0, color="black", lw=1, ls="--")
-    ax.text(
-        100 * shares["gdp_share"].max(),
-        1.0,
-        "pays exactly its GDP share ",
-        ha="right",
-        va="bottom",
-        fontsize=8.5,
-    )
-    _label_points(
-        ax, 100 * shares["gdp_share"], shares["burden_ratio"], list(shares.index), HIGHLIGHT
-    )
-    ax.set_xscale("log")
-    ax.set_xlabel("share of NATO GDP (%, log scale)")
-    ax.set_ylabel("share of NATO spending / share of NATO GDP")
-    ax.legend(fontsize=8.5, loc="upper left")
-    panel_title(ax, "b", "Burden relative to economic weight (spending share / GDP share)")
+
+    return after
 
 
-def run(out_dir: Path) -> DemoResult:
+def _panels(table: pd.DataFrame, rho: float, p_value: float, n: int) -> list[Panel]:
+    """Panel (a): defence % of GDP against GDP; (b): burden ratio against share of GDP."""
+    data = table.dropna(subset=["defence_pct_gdp"])
+    meets = _meets_guideline(data)
+
+    def size_panel(ax, style):
+        _scatter_by_guideline(ax, data["gdp_usd_bn"], data["defence_pct_gdp"], meets, style)
+        ax.axhline(GUIDELINE_PCT, color="black", ls="--", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlim(data["gdp_usd_bn"].min() / 2, data["gdp_usd_bn"].max() * 3)
+        top = data["defence_pct_gdp"].max()
+        ax.set_ylim(data["defence_pct_gdp"].min() - 0.25, top + 0.3 * (top - GUIDELINE_PCT))
+        ax.set_xlabel("GDP 2024 (USD bn, log scale)")
+        ax.set_ylabel("defence spending (% of GDP)")
+        legend(ax, style, loc="upper left", title=f"NATO guideline (dashed): {GUIDELINE_PCT:g}%")
+        ax.get_legend().get_title().set_fontsize(style.legend)
+        ax.text(
+            0.98,
+            0.97,
+            f"Spearman rank correlation\nrho = {rho:+.2f} (p = {p_value:.2f}, "
+            f"n = {n})\nOlson & Zeckhauser predict rho > 0",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=style.note,
+            bbox={"facecolor": "white", "edgecolor": "0.7"},
+        )
+        panel_title(
+            ax, "a", "Do bigger economies spend a larger share? (Olson & Zeckhauser)", style
+        )
+        return _labeller(data["gdp_usd_bn"], data["defence_pct_gdp"])
+
+    shares = data[data["defence_usd_bn"] > 0]
+
+    def burden_panel(ax, style):
+        x, y = 100 * shares["gdp_share"], shares["burden_ratio"]
+        _scatter_by_guideline(ax, x, y, _meets_guideline(shares), style)
+        ax.axhline(1.0, color="black", lw=1, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlim(x.min() / 2, x.max() * 3)
+        ax.set_ylim(y.min() - 0.1, y.max() + 0.35)
+        ax.set_xlabel("share of NATO GDP (%, log scale)")
+        ax.set_ylabel("spending share / GDP share\n(above 1: pays more than its weight)")
+        legend(ax, style, loc="upper left", title="dotted: pays exactly its GDP share")
+        ax.get_legend().get_title().set_fontsize(style.legend)
+        panel_title(
+            ax, "b", "Burden relative to economic weight (spending share / GDP share)", style
+        )
+        return _labeller(x, y)
+
+    return [Panel("a", size_panel), Panel("b", burden_panel)]
+
+
+def run(out_dir: Path, *, projector: bool = False) -> DemoResult:
     """Compute the burden-sharing figures for NATO 2024; draw and explain them.
+
+    Both panels colour the members the same way: green at or above the 2% guideline, red
+    below it. ``projector=True`` writes one 16:9 figure per panel in large type
+    (``burden_sharing_a.png``, ``burden_sharing_b.png``) instead of ``burden_sharing.png``.
 
     Returns:
         The result; ``numbers`` holds ``spearman_rho``, ``spearman_p``, ``n``,
@@ -198,7 +186,15 @@ def run(out_dir: Path) -> DemoResult:
     table = nato_table()
     rho, p_value, n = olson_zeckhauser_test(table)
     rho_x, p_x, _ = olson_zeckhauser_test(table, exclude=("USA",))
-    figures = save_all([(_draw(table, rho, p_value, n), "burden_sharing.png")], out_dir)
+    figures, drawn = render(
+        NAME,
+        _panels(table, rho, p_value, n),
+        out_dir,
+        projector=projector,
+        title="NATO burden sharing 2024: the US pays more than its share of GDP, but across "
+        "allies size does not predict effort; frontline states spend the most",
+        size=(15, 6.5),
+    )
 
     data = table.dropna(subset=["defence_pct_gdp"])
     below = data[data["defence_pct_gdp"] < GUIDELINE_PCT].sort_values("defence_pct_gdp")
@@ -254,4 +250,4 @@ def run(out_dir: Path) -> DemoResult:
         "below_guideline": list(below.index),
         "table": table,
     }
-    return DemoResult(NAME, "Burden sharing in NATO, 2024", sections, numbers, figures)
+    return DemoResult(NAME, "Burden sharing in NATO, 2024", sections, numbers, figures, drawn)

@@ -21,7 +21,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.demos.base import DemoResult
-from sim.demos.figures import COLOURS, draw_payoff_matrix, new_figure, panel_title, save_all
+from sim.demos.figures import (
+    COLOURS,
+    Panel,
+    Style,
+    draw_payoff_matrix,
+    legend,
+    panel_title,
+    render,
+)
 from sim.demos.games import describe, nash_equilibria, pure_cells
 from sim.errors import UserError
 
@@ -83,76 +91,82 @@ def discounted_streams(
     return np.cumsum(weight * restrain), np.cumsum(weight * deviate)
 
 
-def _draw(
+def _panels(
     row: NDArray[np.float64],
     equilibria: list,
     critical: float,
     critical_tft: float,
     deltas: tuple[float, float],
-):
+) -> list[Panel]:
+    """The demo's three panels: the payoff matrix, restraint against the discount factor and
+    the payoff streams."""
     temptation, reward, punishment = row[1, 0], row[0, 0], row[1, 1]
-    fig = new_figure(15, 4.8)
-    fig.suptitle(
-        "Security dilemma: arming is the only equilibrium of one round; "
-        f"patient rivals (discount factor >= {critical:.2f}) can sustain restraint",
-        fontsize=12,
-    )
-    ax_m, ax_d, ax_s = fig.subplots(1, 3, width_ratios=[0.8, 1, 1])
 
-    # (a) the payoff matrix with the equilibrium cell
-    draw_payoff_matrix(ax_m, row, row.T, ACTIONS, pure_cells(equilibria))
-    panel_title(ax_m, "a", "One round: payoffs (A, B)")
+    def matrix(ax, style: Style) -> None:
+        draw_payoff_matrix(ax, row, row.T, ACTIONS, pure_cells(equilibria), style=style)
+        panel_title(ax, "a", "One round: payoffs (A, B)", style)
 
-    # (b) the per-year value of restraint vs deviation as a function of delta
-    delta = np.linspace(0, 0.99, 200)
-    ax_d.axhline(reward, color=COLOURS["cooperate"], lw=2, label="keep restraining: R every year")
-    ax_d.plot(
-        delta,
-        (1 - delta) * temptation + delta * punishment,
-        color=COLOURS["defect"],
-        lw=2,
-        label="arm now, then a race for ever",
-    )
-    ax_d.axvspan(
-        critical,
-        1,
-        color=COLOURS["cooperate"],
-        alpha=0.12,
-        label="restraint sustainable (grim trigger)",
-    )
-    ax_d.set_ylim(punishment - 0.2, temptation + 1.2)
-    ax_d.axvline(critical, color="black", ls="--", lw=1)
-    ax_d.axvline(critical_tft, color="black", ls=":", lw=1)
-    ax_d.text(critical, punishment + 0.1, f" grim trigger\n δ* = {critical:.2f}", fontsize=9)
-    ax_d.text(critical_tft, punishment + 0.6, f" tit-for-tat\n δ = {critical_tft:.2f}", fontsize=9)
-    ax_d.set_xlabel("discount factor δ (weight of next year's payoff)")
-    ax_d.set_ylabel("average payoff per year")
-    ax_d.set_xlim(0, 1)
-    ax_d.legend(loc="upper right", fontsize=8.5, framealpha=1)
-    panel_title(ax_d, "b", "Repeated game: when does restraint pay?")
-
-    # (c) payoff streams at a low and a high delta
-    rounds = 15
-    years = np.arange(1, rounds + 1)
-    for d, style in zip(deltas, ("-", "--"), strict=True):
-        coop, dev = discounted_streams(d, rounds, temptation, reward, punishment)
-        ax_s.plot(
-            years, coop, style, color=COLOURS["cooperate"], lw=2, label=f"restrain, δ = {d:g}"
+    def repeated(ax, style: Style) -> None:
+        delta = np.linspace(0, 0.99, 200)
+        lw = style.line
+        ax.axhline(reward, color=COLOURS["cooperate"], lw=lw, label="keep restraining: R a year")
+        ax.plot(
+            delta,
+            (1 - delta) * temptation + delta * punishment,
+            color=COLOURS["defect"],
+            lw=lw,
+            label="arm now, then a race for ever",
         )
-        ax_s.plot(years, dev, style, color=COLOURS["defect"], lw=2, label=f"arm first, δ = {d:g}")
-    ax_s.set_xlabel("year")
-    ax_s.set_ylabel("cumulative discounted payoff")
-    ax_s.legend(fontsize=8.5, loc="upper left")
-    verdicts = [
-        f"{'restraint' if d >= critical else 'arming first'} pays at δ = {d:g}" for d in deltas
-    ]
-    panel_title(ax_s, "c", "Against a grim-trigger rival: " + ",\n".join(verdicts))
-    return fig
+        ax.axvspan(critical, 1, color=COLOURS["cooperate"], alpha=0.12, label="restraint pays")
+        ax.set_ylim(punishment - 0.2, temptation + 0.3)
+        ax.axvline(critical, color="black", ls="--", lw=1)
+        ax.axvline(critical_tft, color="black", ls=":", lw=1.5)
+        ax.text(
+            critical,
+            temptation,
+            f"grim trigger \nδ* = {critical:.2f} ",
+            fontsize=style.note,
+            va="top",
+            ha="right",
+        )
+        ax.text(
+            critical_tft,
+            0.5 * (temptation + reward),
+            f" tit-for-tat\n δ = {critical_tft:.2f}",
+            fontsize=style.note,
+            va="center",
+        )
+        ax.set_xlabel("discount factor δ (weight of next year)")
+        ax.set_ylabel("average payoff per year")
+        ax.set_xlim(0, 1)
+        legend(ax, style, loc="lower left", framealpha=1)
+        panel_title(ax, "b", "Repeated game: when does restraint pay?", style)
+
+    def streams(ax, style: Style) -> None:
+        rounds = 15
+        years = np.arange(1, rounds + 1)
+        for d, dash in zip(deltas, ("-", "--"), strict=True):
+            coop, dev = discounted_streams(d, rounds, temptation, reward, punishment)
+            lw = style.line
+            ax.plot(
+                years, coop, dash, color=COLOURS["cooperate"], lw=lw, label=f"restrain, δ = {d:g}"
+            )
+            ax.plot(years, dev, dash, color=COLOURS["defect"], lw=lw, label=f"arm first, δ = {d:g}")
+        ax.set_xlabel("year")
+        ax.set_ylabel("cumulative discounted payoff")
+        legend(ax, style, loc="upper left")
+        verdicts = [
+            f"{'restraint' if d >= critical else 'arming first'} pays at δ = {d:g}" for d in deltas
+        ]
+        panel_title(ax, "c", "Against a grim-trigger rival: " + ", ".join(verdicts), style)
+
+    return [Panel("a", matrix), Panel("b", repeated), Panel("c", streams)]
 
 
 def run(
     out_dir: Path,
     *,
+    projector: bool = False,
     temptation: float = 5.0,
     reward: float = 3.0,
     punishment: float = 1.0,
@@ -160,6 +174,9 @@ def run(
     deltas: tuple[float, float] = (0.3, 0.8),
 ) -> DemoResult:
     """Compute the equilibria and the critical discount factors; draw and explain them.
+
+    ``projector=True`` writes one 16:9 figure per panel in large type
+    (``security_dilemma_a.png`` ...) instead of ``security_dilemma.png``.
 
     Returns:
         The result; ``numbers`` holds ``equilibria`` (list of (row, column) strategies),
@@ -170,8 +187,15 @@ def run(
     critical = critical_discount_grim(temptation, reward, punishment)
     critical_tft = critical_discount_tit_for_tat(temptation, reward, punishment, sucker)
     eq_text = ", ".join(describe(e, ACTIONS) for e in equilibria)
-    figures = save_all(
-        [(_draw(row, equilibria, critical, critical_tft, deltas), "security_dilemma.png")], out_dir
+    figures, drawn = render(
+        NAME,
+        _panels(row, equilibria, critical, critical_tft, deltas),
+        out_dir,
+        projector=projector,
+        title="Security dilemma: arming is the only equilibrium of one round; patient rivals "
+        f"(discount factor >= {critical:.2f}) can sustain restraint",
+        size=(15, 4.8),
+        width_ratios=[0.8, 1, 1],
     )
     sections = [
         (
@@ -209,4 +233,5 @@ def run(
             "critical_delta_tit_for_tat": critical_tft,
         },
         figures=figures,
+        drawn=drawn,
     )

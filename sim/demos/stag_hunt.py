@@ -25,7 +25,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.demos.base import DemoResult
-from sim.demos.figures import COLOURS, draw_payoff_matrix, new_figure, panel_title, save_all
+from sim.demos.figures import (
+    COLOURS,
+    Panel,
+    Style,
+    draw_payoff_matrix,
+    legend,
+    panel_title,
+    render,
+)
 from sim.demos.games import describe, is_pure, nash_equilibria, pure_cells
 from sim.errors import UserError
 
@@ -134,61 +142,68 @@ def cooperative_basins(
     return np.mean((x > 0.5) & (y > 0.5), axis=1)
 
 
-def _draw(patron0, partner0, equilibria0, payments, thresholds, basins, s_dom, checks, p_star):
-    fig = new_figure(15, 4.9)
-    fig.suptitle(
-        "Stag hunt: commitment is an equilibrium but so is hedging; a side payment to the "
-        "reluctant partner makes commitment ever more likely",
-        fontsize=12,
-    )
-    ax_m, ax_t, ax_b = fig.subplots(1, 3, width_ratios=[0.8, 1, 1])
-    draw_payoff_matrix(ax_m, patron0, partner0, ACTIONS, pure_cells(equilibria0), players=PLAYERS)
-    panel_title(ax_m, "a", "No side payment: payoffs (patron, partner)")
+def _panels(patron0, partner0, equilibria0, payments, thresholds, basins, s_dom, checks, p_star):
+    """The demo's three panels: the payoff matrix, the thresholds and the basin, against the
+    side payment."""
 
-    ax_t.plot(
-        payments,
-        thresholds,
-        color=COLOURS["cooperate"],
-        lw=2,
-        label="partner commits if P(patron commits) above this",
-    )
-    ax_t.axhline(
-        p_star,
-        color=COLOURS["side_a"],
-        lw=2,
-        ls="--",
-        label="patron commits if P(partner commits) above this",
-    )
-    ax_t.plot(
-        checks[:, 0],
-        checks[:, 1],
-        "o",
-        color="black",
-        ms=5,
-        label="mixed equilibrium (nashpy): P(patron commits)",
-    )
-    ax_t.axvline(s_dom, color="black", ls=":", lw=1)
-    ax_t.text(s_dom, 0.45, f" commit dominant\n for the partner\n (s >= {s_dom:g})", fontsize=9)
-    ax_t.set_xlabel("side payment s (paid to the partner when it commits)")
-    ax_t.set_ylabel("threshold probability")
-    ax_t.set_ylim(-0.02, 1.15)
-    ax_t.legend(fontsize=8.5, loc="upper right")
-    panel_title(ax_t, "b", "How sure must each side be of the other?")
+    def matrix(ax, style: Style) -> None:
+        cells = pure_cells(equilibria0)
+        draw_payoff_matrix(ax, patron0, partner0, ACTIONS, cells, players=PLAYERS, style=style)
+        panel_title(ax, "a", "No side payment: payoffs (patron, partner)", style)
 
-    ax_b.plot(payments, basins, color=COLOURS["cooperate"], lw=2)
-    ax_b.fill_between(payments, 0, basins, color=COLOURS["cooperate"], alpha=0.15)
-    ax_b.axvline(s_dom, color="black", ls=":", lw=1)
-    ax_b.set_xlabel("side payment s")
-    ax_b.set_ylabel("share of starting mixes ending in (commit, commit)")
-    ax_b.text(s_dom, 0.1, " commit dominant\n for the partner", fontsize=9)
-    ax_b.set_ylim(0, 1.02)
-    panel_title(ax_b, "c", "Basin of the alliance equilibrium (replicator dynamics)")
-    return fig
+    def thresholds_panel(ax, style: Style) -> None:
+        ax.plot(
+            payments,
+            thresholds,
+            color=COLOURS["cooperate"],
+            lw=style.line,
+            label="partner commits if P(patron commits)\nis above this",
+        )
+        ax.axhline(
+            p_star,
+            color=COLOURS["side_a"],
+            lw=style.line,
+            ls="--",
+            label="patron commits if P(partner commits)\nis above this",
+        )
+        ax.plot(
+            checks[:, 0],
+            checks[:, 1],
+            "o",
+            color="black",
+            ms=style.marker * 0.7,
+            label="mixed equilibrium (nashpy):\nP(patron commits)",
+        )
+        ax.axvline(s_dom, color="black", ls=":", lw=1.5)
+        ax.text(
+            s_dom,
+            0.3,
+            " commit dominant\n for the partner\n (s >= " + f"{s_dom:g})",
+            fontsize=style.note,
+        )
+        ax.set_xlabel("side payment s (paid to the partner when it commits)")
+        ax.set_ylabel("threshold probability")
+        ax.set_ylim(-0.02, 1.02)
+        legend(ax, style, outside=True)
+        panel_title(ax, "b", "How sure must each side be of the other?", style)
+
+    def basin(ax, style: Style) -> None:
+        ax.plot(payments, basins, color=COLOURS["cooperate"], lw=style.line)
+        ax.fill_between(payments, 0, basins, color=COLOURS["cooperate"], alpha=0.15)
+        ax.axvline(s_dom, color="black", ls=":", lw=1.5)
+        ax.set_xlabel("side payment s")
+        ax.set_ylabel("share of starting mixes\nending in (commit, commit)")
+        ax.text(s_dom, 0.1, " commit dominant\n for the partner", fontsize=style.note)
+        ax.set_ylim(0, 1.02)
+        panel_title(ax, "c", "Basin of the alliance equilibrium (replicator dynamics)", style)
+
+    return [Panel("a", matrix), Panel("b", thresholds_panel), Panel("c", basin)]
 
 
 def run(
     out_dir: Path,
     *,
+    projector: bool = False,
     stag: float = 4.0,
     hare_vs_stag: float = 3.0,
     hare: float = 2.0,
@@ -196,6 +211,9 @@ def run(
     max_payment: float = 3.0,
 ) -> DemoResult:
     """Compute the equilibria with and without side payments; draw and explain them.
+
+    ``projector=True`` writes one 16:9 figure per panel in large type (``stag_hunt_a.png``
+    ...) instead of ``stag_hunt.png``.
 
     Returns:
         The result; ``numbers`` holds ``equilibria`` (no payment), ``mixed_probability`` (each
@@ -213,10 +231,19 @@ def run(
     basins = cooperative_basins(np.array([g[0] for g in games]), np.array([g[1] for g in games]))
     checks_arr = _mixed_checks(payments, s_dom, params)
     p_star = patron_threshold(**params)
-    fig = _draw(
+    panels = _panels(
         patron0, partner0, equilibria0, payments, thresholds, basins, s_dom, checks_arr, p_star
     )
-    figures = save_all([(fig, "stag_hunt.png")], out_dir)
+    figures, drawn = render(
+        NAME,
+        panels,
+        out_dir,
+        projector=projector,
+        title="Stag hunt: commitment is an equilibrium but so is hedging; a side payment to the "
+        "reluctant partner makes commitment ever more likely",
+        size=(16, 5.2),
+        width_ratios=[0.8, 1.25, 1],
+    )
     sections = _sections(
         params, equilibria0, mixed[0][0][0], payments, thresholds, basins, s_dom, p_star
     )
@@ -234,6 +261,7 @@ def run(
             "dominance_payment": s_dom,
         },
         figures=figures,
+        drawn=drawn,
     )
 
 
