@@ -1,0 +1,167 @@
+"""The debrief and the dashboard of the burden-sharing game, from its records and its
+``config()`` alone: contributions per round against the Nash equilibrium and the social
+optimum, students' payoffs against the agent rule and equilibrium play, and each group's totals.
+
+Contributions are in % of the member's endowment, so large members and allies compare.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.classroom.rounds.pair_debrief import json_rows
+
+MEMBERS = ("large", "ally")
+
+
+def _reference(config: dict, key: str, member: str) -> float:
+    """A member kind's contribution in ``config[key]`` ("nash", "optimum"), % of endowment."""
+    position = 0 if member == "large" else 1
+    return 100 * config[key][position] / config["endowments"][position]
+
+
+def contributions_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Per round and member kind: students, their mean contribution, the agent rule's in the
+    same seats, the Nash and the optimal contribution (all % of endowment)."""
+    students = records[records["role"] == "student"]
+    rows = []
+    for (turn, member), frame in students.groupby(["turn", "member"], sort=True):
+        agent = pd.to_numeric(frame["agent_choice"]) / frame["endowment"]
+        rows.append(
+            {
+                "round": int(turn),
+                "member": member,
+                "students": len(frame),
+                "students: % given": 100
+                * float((frame["contribution"] / frame["endowment"]).mean()),
+                "agent rule: % given": 100 * float(agent.mean()),
+                "Nash: % given": _reference(config, "nash", member),
+                "optimum: % given": _reference(config, "optimum", member),
+            }
+        )
+    columns = [
+        "round",
+        "member",
+        "students",
+        "students: % given",
+        "agent rule: % given",
+        "Nash: % given",
+        "optimum: % given",
+    ]
+    table = pd.DataFrame(rows, columns=columns)
+    table = table.sort_values(["round", "member"], key=_member_order, kind="stable")
+    return table.reset_index(drop=True).round(1)
+
+
+def _member_order(column: pd.Series) -> pd.Series:
+    """Sort key: the large member before the allies; other columns as they are."""
+    return column.map(MEMBERS.index) if column.name == "member" else column
+
+
+def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Per round and in total (mean per student): students' payoffs, what the agent rule and
+    the Nash contribution would have earned against the others' actual contributions, and
+    what the whole group's Nash play and optimal play would have paid."""
+    students = records[records["role"] == "student"]
+    columns = {
+        "payoff": "students",
+        "agent_payoff": "agent rule in their seats",
+        "equilibrium_payoff": "Nash contribution",
+        "nash_payoff": "whole group in Nash",
+        "optimum_payoff": "whole group at the optimum",
+    }
+    if students.empty:
+        return pd.DataFrame(columns=["round", *columns.values()])
+    per_round = students.groupby("turn", sort=True)[list(columns)].mean()
+    per_round.index = [f"round {int(t)}" for t in per_round.index]
+    totals = students.groupby("student")[list(columns)].sum().mean()
+    table = pd.concat([per_round, totals.to_frame("total per student").T])
+    return table.rename(columns=columns).reset_index(names="round").round(2)
+
+
+def groups_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Per group and round: how many seats students held, the total given, the large
+    member's share of it (%), and the Nash and optimal totals."""
+    seats = records.drop_duplicates(["turn", "seat"])
+    rows = []
+    for (group, turn), frame in seats.groupby(["group", "turn"], sort=True):
+        total = float(frame["contribution"].sum())
+        large = float(frame.loc[frame["member"] == "large", "contribution"].sum())
+        held = records[(records["group"] == group) & (records["turn"] == turn)]
+        rows.append(
+            {
+                "group": int(group),
+                "round": int(turn),
+                "student seats": int(held.loc[held["role"] == "student", "seat"].nunique()),
+                "total given": total,
+                "large member's share %": 100 * large / total if total > 0 else 0.0,
+                "Nash total": float(sum(config["nash"])),
+                "Nash: large member's share %": 100 * config["nash"][0] / sum(config["nash"]),
+                "optimum total": float(sum(config["optimum"])),
+            }
+        )
+    return pd.DataFrame(rows).round(2)
+
+
+def burden_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, pd.DataFrame]]:
+    """The debrief's tables of the burden-sharing game (titles and tables)."""
+    return [
+        (
+            "Contributions per round, % of endowment: students against the agent rule "
+            f"({config['agent_rule_text']}), the Nash equilibrium and the optimum",
+            contributions_per_round(records, config),
+        ),
+        ("Payoffs per student (points)", payoffs_per_round(records, config)),
+        ("Every group's contributions per round (points)", groups_per_round(records, config)),
+    ]
+
+
+def burden_board(records: pd.DataFrame, config: dict) -> dict:
+    """The dashboard's data after the last resolved round (see ``Game.board``)."""
+    table = contributions_per_round(records, config)
+    nash = {m: _reference(config, "nash", m) for m in MEMBERS}
+    optimum = {m: _reference(config, "optimum", m) for m in MEMBERS}
+    reference = (
+        f"Nash: large {nash['large']:.0f} %, allies {nash['ally']:.0f} %; "
+        f"optimum: {optimum['large']:.0f} % and {optimum['ally']:.0f} %"
+    )
+    bars = []
+    if table.empty:
+        headline = f"Round 1: waiting for contributions; {reference}"
+    else:
+        last = table[table["round"] == table["round"].max()].set_index("member")
+        given = {m: float(last.loc[m, "students: % given"]) for m in last.index}
+        said = ", ".join(
+            f"{'large members' if m == 'large' else 'allies'} gave {given[m]:.0f} %"
+            for m in MEMBERS
+            if m in given
+        )
+        headline = f"Round {int(table['round'].max())}: {said} of their points; {reference}"
+        bars = [
+            {"id": m, "name": f"{m}: % given", "value": given[m], "unit": "%", "reference": nash[m]}
+            for m in MEMBERS
+            if m in given
+        ]
+    nash_share = 100 * config["nash"][0] / sum(config["nash"])
+    gain = 100 * (sum(config["optimum_payoffs"]) / sum(config["nash_payoffs"]) - 1)
+    large_gain, ally_gain = (
+        config["optimum_payoffs"][p] - config["nash_payoffs"][p] for p in (0, 1)
+    )
+    lines = [
+        f"In the Nash equilibrium the large member gives {nash_share:.0f} % of its group's "
+        "defence (Olson & Zeckhauser 1966: the large carry the small); with a known last round "
+        "it is also the equilibrium of every round.",
+        f"The optimum would pay the group {gain:.1f} % more than the Nash equilibrium: "
+        f"{large_gain:+.2f} points a round for the large member, {ally_gain:+.2f} for each ally.",
+        f"Agents play {config['agent_rule_text']}.",
+        *config["parameters"],
+    ]
+    return {
+        "headline": headline,
+        "lines": lines,
+        "events": [],
+        "nodes": [],
+        "edges": [],
+        "bars": bars,
+        "table": {"columns": list(table.columns), "rows": json_rows(table)},
+    }
