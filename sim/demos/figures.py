@@ -170,10 +170,16 @@ def legend(ax: Axes, style: Style, *, loc: str = "best", outside: bool = False, 
 def annotate_point(
     ax: Axes, x: float, y: float, label: str, *, colour: str = "black", style: Style = ORDINARY
 ) -> None:
-    """Mark a point with a dot and a short label offset up and to the right."""
+    """Mark a point with a dot and a short label offset down and to the right."""
     ax.plot([x], [y], "o", color=colour, ms=style.marker, zorder=5)
     ax.annotate(
-        label, (x, y), xytext=(8, 8), textcoords="offset points", fontsize=style.note, color=colour
+        label,
+        (x, y),
+        xytext=(10, -10),
+        textcoords="offset points",
+        va="top",
+        fontsize=style.note,
+        color=colour,
     )
 
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from matplotlib.patches import Patch
+from matplotlib.lines import Line2D
 from numpy.typing import NDArray
 
 from sim.core import landscape as engine
 from sim.demos.base import DemoResult
-from sim.demos.figures import COLOURS, new_figure, panel_title, save_all
+from sim.demos.figures import COLOURS, Panel, Style, legend, panel_title, render
 from sim.errors import UserError
 
 NAME = "landscape"
@@ -208,96 +208,106 @@ def _side_text(names: Sequence[str], sides: NDArray[np.uint8]) -> str:
     return "{" + ", ".join(a) + "} vs {" + ", ".join(b) + "}" if b else "{" + ", ".join(a) + "}"
 
 
-def _draw(
+def _panels(
     actors: Actors, table: pd.DataFrame, minima_sides, minima_energy, path, movers, start, final
-):
-    fig = new_figure(15, 5.6)
-    n_min = len(minima_sides)
-    fig.suptitle(
-        f"Landscape theory - {actors.title}: of {len(table)} two-sided alignments, {n_min} "
-        f"{'is' if n_min == 1 else 'are'} stable (local minim{'um' if n_min == 1 else 'a'} of "
-        "energy)",
-        fontsize=12,
-    )
-    ax_e, ax_m, ax_d = fig.subplots(1, 3, width_ratios=[1.1, 0.9, 1])
-    _draw_energies(ax_e, actors.names, table)
-    _draw_frustration(ax_m, actors, minima_sides[int(np.argmin(minima_energy))])
-    _draw_descent(ax_d, actors.names, path, movers, start, final)
-    return fig
+) -> list[Panel]:
+    """The demo's three panels: every alignment's energy, each actor's frustration in the
+    lowest one, and the descent."""
+    best = minima_sides[int(np.argmin(minima_energy))]
+    return [
+        Panel("a", lambda ax, style: _draw_energies(ax, actors.names, table, style)),
+        Panel("b", lambda ax, style: _draw_frustration(ax, actors, best, style)),
+        Panel(
+            "c",
+            lambda ax, style: _draw_descent(ax, actors.names, path, movers, start, final, style),
+        ),
+    ]
 
 
-def _draw_energies(ax, names: Sequence[str], table: pd.DataFrame) -> None:
+def _draw_energies(ax, names: Sequence[str], table: pd.DataFrame, style: Style) -> None:
     """Panel (a): the energy of every alignment, lowest first, with the local minima starred."""
     order = np.argsort(table["energy"].to_numpy(), kind="stable")
     energies = table["energy"].to_numpy()[order]
     is_min = table["local_minimum"].to_numpy()[order]
     rank = np.arange(1, len(order) + 1)
-    ax.plot(rank, energies, ".", color=COLOURS["neutral"], ms=4, label="alignment")
+    ax.plot(rank, energies, ".", color=COLOURS["neutral"], ms=style.marker * 0.6, label="alignment")
     ax.plot(
         rank[is_min],
         energies[is_min],
         "*",
         color=COLOURS["highlight"],
-        ms=16,
+        ms=style.marker * 2.2,
         markeredgecolor="black",
         label="local minimum (stable)",
     )
     for r, e in zip(rank[is_min][:4], energies[is_min][:4], strict=False):
         k = int(table.index[order][r - 1])
+        sides = _side_text(names, engine.sides_from_index(k, len(names)))
         ax.annotate(
-            _side_text(names, engine.sides_from_index(k, len(names))),
+            sides.replace(" vs ", "\nvs "),
             (r, e),
-            xytext=(10, -4),
+            xytext=(14, 0),
             textcoords="offset points",
-            fontsize=8,
-            va="top",
+            fontsize=style.note,
+            va="bottom",
         )
     ax.set_xscale("log" if len(order) > 200 else "linear")
     ax.set_xlabel("alignments, sorted from lowest to highest energy")
     ax.set_ylabel("energy (size x size x propensity)")
-    ax.legend(fontsize=8.5, loc="upper left")
-    panel_title(ax, "a", "Energy of every alignment (lower = more stable)")
+    legend(ax, style, loc="upper left")
+    panel_title(ax, "a", "Energy of every alignment (lower = more stable)", style)
 
 
-def _draw_frustration(ax, actors: Actors, best: NDArray[np.uint8]) -> None:
-    """Panel (b): each actor's frustration in the lowest alignment, coloured by its side."""
-    names = actors.names
+def _draw_frustration(ax, actors: Actors, best: NDArray[np.uint8], style: Style) -> None:
+    """Panel (b): each actor's frustration in the lowest alignment, as a dot on a scale that
+    runs from content (left) to frustrated (right), most frustrated actor on top."""
     frustration = engine.frustration(best, actors.sizes, actors.propensity)
-    colours = [COLOURS["side_a"] if side == 0 else COLOURS["side_b"] for side in best]
-    ypos = np.arange(len(names))[::-1]
-    ax.barh(ypos, frustration, color=colours)
-    ax.set_yticks(ypos, names)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("frustration F_i (size x propensity; < 0: content)")
-    ax.legend(
+    order = np.argsort(frustration, kind="stable")  # most frustrated last = on top
+    ypos = np.arange(len(order))
+    colours = [COLOURS["side_a"] if best[i] == 0 else COLOURS["side_b"] for i in order]
+    ax.grid(axis="y", color="0.88", lw=1, zorder=0)
+    ax.scatter(frustration[order], ypos, s=3 * style.marker**2, color=colours, zorder=3)
+    ax.set_yticks(ypos, [actors.names[i] for i in order])
+    low, high = frustration.min(), max(frustration.max(), 0.0)
+    ax.set_xlim(low - 0.08 * (high - low + 1), high + 0.12 * (high - low + 1))
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("frustration F_i (further right = more frustrated;\nbelow 0 = content)")
+    legend(
+        ax,
+        style,
+        loc="upper left",
         handles=[
-            Patch(color=COLOURS["side_a"], label="side A"),
-            Patch(color=COLOURS["side_b"], label="side B"),
+            Line2D(
+                [], [], ls="", marker="o", ms=style.marker, color=COLOURS["side_a"], label="side A"
+            ),
+            Line2D(
+                [], [], ls="", marker="o", ms=style.marker, color=COLOURS["side_b"], label="side B"
+            ),
         ],
-        fontsize=8.5,
-        loc="lower left",
     )
-    panel_title(ax, "b", "Frustration of each actor in the lowest alignment")
+    panel_title(ax, "b", "How frustrated is each actor in the lowest alignment?", style)
 
 
-def _draw_descent(ax, names: Sequence[str], path, movers, start, final) -> None:
+def _draw_descent(ax, names: Sequence[str], path, movers, start, final, style: Style) -> None:
     """Panel (c): the energy after each single-actor switch from the start to a minimum."""
     steps = np.arange(len(path))
-    ax.plot(steps, path, "-o", color=COLOURS["side_a"], lw=2)
+    ax.plot(steps, path, "-o", color=COLOURS["side_a"], lw=style.line, ms=style.marker)
     ax.set_xticks(steps, ["start"] + [f"{k}\n{names[m]}" for k, m in enumerate(movers, 1)])
     ax.set_xlabel("move: the actor that switches sides")
     ax.set_ylabel("energy")
     low, high = min(path), max(path)
     ax.set_ylim(low - 0.08 * (high - low + 1), high + 0.3 * (high - low + 1))
-    panel_title(ax, "c", "Descent from the start, one actor at a time")
+    ax.set_xlim(-0.3, len(path) - 0.7)
+    panel_title(ax, "c", "Descent from the start, one actor at a time", style)
     ax.text(
-        0.98,
-        0.98,
+        0.03,
+        0.03,
         f"start: {_side_text(names, start)}\nend: {_side_text(names, final)}",
         transform=ax.transAxes,
-        fontsize=8.5,
-        va="top",
-        ha="right",
+        fontsize=style.note,
+        va="bottom",
+        ha="left",
+        wrap=False,
         bbox={"facecolor": "white", "edgecolor": "0.7"},
     )
 
@@ -308,6 +318,7 @@ def run(
     actors: Actors | None = None,
     start: Sequence[str] | None = None,
     seed: int = 0,
+    projector: bool = False,
 ) -> DemoResult:
     """Enumerate the landscape, list its minima and descend from a start; draw and explain.
 
@@ -317,6 +328,8 @@ def run(
         start: names of the actors on side B at the start (default: none - everyone together,
             energy 0).
         seed: seed of the descent's visiting order.
+        projector: write one 16:9 figure per panel in large type (``landscape_a.png`` ...)
+            instead of ``landscape.png``.
 
     Returns:
         The result; ``numbers`` holds ``names``, ``minima`` (list of 0/1 arrays, actor 0 on
@@ -333,8 +346,18 @@ def run(
     minima_energy = [float(e) for e in table["energy"].to_numpy()[is_min]]
     global_energy = float(table["energy"].min())
     final, path, movers = descent_with_moves(actors, first, seed)
-    fig = _draw(actors, table, minima_sides, minima_energy, path, movers, first, final)
-    figures = save_all([(fig, "landscape.png")], out_dir)
+    n_min = len(minima_sides)
+    figures, drawn = render(
+        NAME,
+        _panels(actors, table, minima_sides, minima_energy, path, movers, first, final),
+        out_dir,
+        projector=projector,
+        title=f"Landscape theory - {actors.title}: of {len(table)} two-sided alignments, {n_min} "
+        f"{'is' if n_min == 1 else 'are'} stable (local minim{'um' if n_min == 1 else 'a'} of "
+        "energy)",
+        size=(16, 6),
+        width_ratios=[1.1, 0.9, 1],
+    )
 
     names = actors.names
     minima_lines = "\n".join(
@@ -378,4 +401,4 @@ def run(
         "descent_movers": [names[i] for i in movers],
         "final": final,
     }
-    return DemoResult(NAME, "Landscape theory of aggregation", sections, numbers, figures)
+    return DemoResult(NAME, "Landscape theory of aggregation", sections, numbers, figures, drawn)

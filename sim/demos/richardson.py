@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from sim.core import richardson as engine
 from sim.demos.base import DemoResult
-from sim.demos.figures import COLOURS, annotate_point, new_figure, panel_title, save_all
+from sim.demos.figures import COLOURS, Panel, Style, annotate_point, legend, panel_title, render
 
 NAME = "richardson"
 
@@ -79,7 +79,8 @@ def analyse(case: ArmsRace, years: float = YEARS, dt: float = DT) -> dict:
     }
 
 
-def _phase_plane(ax, case: ArmsRace, result: dict, limit: float) -> None:
+def _phase_plane(ax, case: ArmsRace, result: dict, limit: float, style: Style) -> None:
+    """A phase plane: the flow, both reaction lines, the trajectory and the fixed point."""
     (k, l_), (a, b), (g, h) = case.reaction, case.fatigue, case.grievance
     grid = np.linspace(0, limit, 21)
     xx, yy = np.meshgrid(grid, grid)
@@ -88,85 +89,129 @@ def _phase_plane(ax, case: ArmsRace, result: dict, limit: float) -> None:
         yy,
         k * yy - a * xx + g,
         l_ * xx - b * yy + h,
-        color="0.75",
+        color="0.8",
         density=0.8,
         linewidth=0.7,
         arrowsize=0.8,
     )
     xs = np.linspace(0, limit, 100)
+    lw = style.line
     ax.plot(
-        xs, (a * xs - g) / k, color=COLOURS["side_a"], lw=2, label="X's reaction line (dx/dt = 0)"
+        xs, (a * xs - g) / k, color=COLOURS["side_a"], lw=lw, label="X's reaction line\n(dx/dt = 0)"
     )
     ax.plot(
-        xs, (l_ * xs + h) / b, color=COLOURS["side_b"], lw=2, label="Y's reaction line (dy/dt = 0)"
+        xs,
+        (l_ * xs + h) / b,
+        color=COLOURS["side_b"],
+        lw=lw,
+        label="Y's reaction line\n(dy/dt = 0)",
     )
     path = result["path"]
-    ax.plot(path[:, 0], path[:, 1], color="black", lw=1.8, label="trajectory")
-    ax.plot(*path[0], "s", color="black", ms=6, label="start")
+    ax.plot(path[:, 0], path[:, 1], color="black", lw=lw * 0.8, label="trajectory")
+    ax.plot(*path[0], "s", color="black", ms=style.marker, label="start")
     x_star, y_star = result["fixed_point"]
     if x_star >= 0 and y_star >= 0:
-        annotate_point(ax, x_star, y_star, f"fixed point ({x_star:.2f}, {y_star:.2f})")
+        annotate_point(ax, x_star, y_star, f"fixed point ({x_star:.2f}, {y_star:.2f})", style=style)
     else:
         ax.text(
-            0.03,
             0.97,
+            0.03,
             f"lines cross at ({x_star:.1f}, {y_star:.1f}):\nno equilibrium with budgets >= 0",
             transform=ax.transAxes,
-            va="top",
-            fontsize=9,
+            va="bottom",
+            ha="right",
+            fontsize=style.note,
             bbox={"facecolor": "white", "edgecolor": "0.7"},
         )
     ax.set_xlim(0, limit)
     ax.set_ylim(0, limit)
     ax.set_xlabel("X's budget (USD bn)")
     ax.set_ylabel("Y's budget (USD bn)")
-    ax.legend(fontsize=8, loc="lower right")
+    legend(ax, style, outside=True)
 
 
-def _draw(cases: list[ArmsRace], results: list[dict]):
-    fig = new_figure(12, 9.5)
-    fig.suptitle(
-        "Richardson arms race: when fatigue outweighs fear (ab > kl) budgets settle where the "
-        "reaction lines cross;\notherwise they run away",
-        fontsize=12,
-    )
-    axes = fig.subplots(2, 2)
+def _budgets(ax, case: ArmsRace, result: dict, style: Style) -> None:
+    """Both budgets over the years, with the fixed point (stable) or on a log scale (runaway)."""
+    path, time = result["path"], result["time"]
+    ax.plot(time, path[:, 0], color=COLOURS["side_a"], lw=style.line, label="X's budget")
+    ax.plot(time, path[:, 1], color=COLOURS["side_b"], lw=style.line, label="Y's budget")
+    x_star, y_star = result["fixed_point"]
+    if result["stable"]:
+        ax.axhline(x_star, color=COLOURS["side_a"], ls="--", lw=1.5, label=f"x* = {x_star:.2f}")
+        ax.axhline(y_star, color=COLOURS["side_b"], ls="--", lw=1.5, label=f"y* = {y_star:.2f}")
+        ax.set_ylabel("defence budget (USD bn)")
+    else:
+        ax.set_yscale("log")
+        ax.set_ylabel("defence budget (USD bn, log scale)")
+    ax.set_xlabel("year")
+    legend(ax, style, outside=True)
+
+
+def _panels(cases: list[ArmsRace], results: list[dict]) -> list[Panel]:
+    """Four panels: the budgets over time of each case (a, b), then their phase planes (c, d)."""
+    top, bottom = [], []
     for col, (case, result) in enumerate(zip(cases, results, strict=True)):
         (k, l_), (a, b) = case.reaction, case.fatigue
         params = f"k = {k:g}, l = {l_:g}, a = {a:g}, b = {b:g}"
         verdict = "ab > kl: stable" if result["stable"] else "ab < kl: runaway"
-        ax = axes[0, col]
-        path, time = result["path"], result["time"]
-        ax.plot(time, path[:, 0], color=COLOURS["side_a"], lw=2, label="X's budget")
-        ax.plot(time, path[:, 1], color=COLOURS["side_b"], lw=2, label="Y's budget")
+        name = case.label.capitalize()
         x_star, y_star = result["fixed_point"]
-        if result["stable"]:
-            ax.axhline(x_star, color=COLOURS["side_a"], ls="--", lw=1, label=f"x* = {x_star:.2f}")
-            ax.axhline(y_star, color=COLOURS["side_b"], ls="--", lw=1, label=f"y* = {y_star:.2f}")
-        else:
-            ax.set_yscale("log")
-            ax.set_ylabel("defence budget (USD bn, log scale)")
-        ax.set_xlabel("year")
-        if result["stable"]:
-            ax.set_ylabel("defence budget (USD bn)")
-        ax.legend(fontsize=8.5, loc="upper left" if not result["stable"] else "right")
-        letter = "ab"[col]
-        panel_title(ax, letter, f"{case.label.capitalize()} case ({params}; {verdict})")
         limit = 1.6 * max(abs(x_star), abs(y_star), *case.start) if result["stable"] else 40.0
-        _phase_plane(axes[1, col], case, result, limit)
-        panel_title(axes[1, col], "cd"[col], f"{case.label.capitalize()} case: phase plane")
-    return fig
+
+        def budgets(
+            ax,
+            style,
+            case=case,
+            result=result,
+            title=f"{name} case ({params}; {verdict})",
+            letter="ab"[col],
+        ):
+            _budgets(ax, case, result, style)
+            panel_title(ax, letter, title, style)
+
+        def plane(
+            ax,
+            style,
+            case=case,
+            result=result,
+            limit=limit,
+            title=f"{name} case: phase plane",
+            letter="cd"[col],
+        ):
+            _phase_plane(ax, case, result, limit, style)
+            panel_title(ax, letter, title, style)
+
+        top.append(Panel("ab"[col], budgets))
+        bottom.append(Panel("cd"[col], plane))
+    return top + bottom
 
 
-def run(out_dir: Path, *, cases: tuple[ArmsRace, ArmsRace] = (STABLE, RUNAWAY)) -> DemoResult:
+def run(
+    out_dir: Path,
+    *,
+    cases: tuple[ArmsRace, ArmsRace] = (STABLE, RUNAWAY),
+    projector: bool = False,
+) -> DemoResult:
     """Simulate the cases, compute their fixed points; draw and explain them.
+
+    ``projector=True`` writes one 16:9 figure per panel in large type (``richardson_a.png``
+    ...) instead of ``richardson.png``.
 
     Returns:
         The result; ``numbers`` holds, per case label, ``fixed_point``, ``stable``,
         ``condition`` and ``final`` (the budgets after ``YEARS`` years).
     """
     results = [analyse(c) for c in cases]
-    figures = save_all([(_draw(list(cases), results), "richardson.png")], out_dir)
+    figures, drawn = render(
+        NAME,
+        _panels(list(cases), results),
+        out_dir,
+        projector=projector,
+        title="Richardson arms race: when fatigue outweighs fear (ab > kl) budgets settle where "
+        "the reaction lines cross;\notherwise they run away",
+        size=(15, 10),
+        grid=(2, 2),
+    )
     lines = []
     for case, r in zip(cases, results, strict=True):
         (k, l_), (a, b), (g, h) = case.reaction, case.fatigue, case.grievance
@@ -204,4 +249,6 @@ def run(out_dir: Path, *, cases: tuple[ArmsRace, ArmsRace] = (STABLE, RUNAWAY)) 
         }
         for c, r in zip(cases, results, strict=True)
     }
-    return DemoResult(NAME, "Richardson arms race", sections, numbers=numbers, figures=figures)
+    return DemoResult(
+        NAME, "Richardson arms race", sections, numbers=numbers, figures=figures, drawn=drawn
+    )
