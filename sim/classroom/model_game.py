@@ -220,7 +220,7 @@ class ModelGame:
 
     def seat_name(self, seat: str) -> str:
         """The state's name."""
-        return self.names[self._index(seat)] if seat in self.names else seat
+        return self.names.get(seat, seat)
 
     def _index(self, seat: str) -> int:
         if seat not in self.names:
