@@ -26,6 +26,8 @@ def debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, pd.Da
     key = config.get("game")
     if key not in GAMES:
         raise UserError(f"unknown game {key!r} in the config: expected one of {', '.join(GAMES)}")
+    if records.empty:  # before the first round: the tables' headers
+        records = pd.DataFrame(columns=GAMES[key].columns())
     if key == BurdenSharingRounds.key:
         return burden_debrief_tables(records, config)
     return pair_debrief_tables(records, config)

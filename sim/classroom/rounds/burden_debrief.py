@@ -107,8 +107,8 @@ def burden_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str
     """The debrief's tables of the burden-sharing game (titles and tables)."""
     return [
         (
-            "Contributions per round, % of endowment: students against the agent rule "
-            f"({config['agent_rule_text']}), the Nash equilibrium and the optimum",
+            "Contributions per round, % of endowment: students, the agent rule in their seats "
+            f"({config['agent_rule'].replace('_', '-')}), the Nash equilibrium and the optimum",
             contributions_per_round(records, config),
         ),
         ("Payoffs per student (points)", payoffs_per_round(records, config)),

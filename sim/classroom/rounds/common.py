@@ -1,7 +1,7 @@
 """What the textbook games a class plays in rounds share: seats grouped into tables (pairs,
 groups of four), seats filled table after table in join order, tables no student sits at left
-unplayed, seats held by several students (a team) resolved into one move, agents in the empty
-seats of a played table, and one tidy record per student (or agent-held seat) per round.
+unplayed, a seat several students' decisions name (a team) resolved into one move, agents in
+the empty seats of a played table, and one tidy record per student (or agent seat) per round.
 
 A game built on :class:`RoundsGame` says how a table's seats are labelled, what the agent rule
 would choose in a seat, how a team's submissions become one move, what the moves pay and which
@@ -90,10 +90,11 @@ class RoundsGame:
         self.history: dict[int, list[tuple[Move, ...]]] = {t: [] for t in range(1, self.tables + 1)}
         self.records: list[dict] = []
 
-    def columns(self) -> tuple[str, ...]:
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
         """A record's columns: ``RECORD_COLUMNS``, the student's own ``submission`` (in words,
         "" if none; it differs from ``choice`` only in a team) and the game's own columns."""
-        return (*RECORD_COLUMNS, "submission", *self.extra_columns)
+        return (*RECORD_COLUMNS, "submission", *cls.extra_columns)
 
     # --- seats
 
@@ -106,10 +107,18 @@ class RoundsGame:
         return list(self._seats)
 
     def seat_for(self, k: int) -> str:
-        """The seat of the k-th student to join: tables fill one after the other; past the last
-        seat the deal starts again, so that later students join earlier seats as teams."""
+        """The seat of the k-th student to join: tables fill one after the other.
+
+        Raises:
+            UserError: every seat is taken (``k`` is past the last seat).
+        """
         k = checked_count(k, "the student's place in the join order", 0)
-        seat = self._seats[k % len(self._seats)]
+        if k >= len(self._seats):
+            raise UserError(
+                f"all {len(self._seats)} seats of {self.title} are taken; start the session "
+                "with room for more students"
+            )
+        seat = self._seats[k]
         self._held.add(seat)
         return seat
 

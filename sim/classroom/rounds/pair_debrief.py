@@ -125,6 +125,7 @@ def outcomes_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     counts = pd.crosstab(moves.index.get_level_values("turn"), pd.Series(kinds, name="outcome"))
     order = [f"both {first}", "one each", f"both {second}"]
     counts = counts.reindex(columns=order, fill_value=0)
+    counts.columns.name = None
     counts.index = [f"round {int(t)}" for t in counts.index]
     return counts.reset_index(names="round")
 
@@ -134,13 +135,16 @@ def pair_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, 
     first = config["actions"][0]
     return [
         (
-            f"Choices per round: students against the agent rule and the equilibrium "
-            f"({config['equilibria']}; agents: {config['agent_rule_text']})",
+            f"Choices per round: students, the agent rule in their seats "
+            f"({config['agent_rule'].replace('_', '-')}) and the equilibrium",
             choices_per_round(records, config),
         ),
         (f"Payoffs per student ({config['title']}, points)", payoffs_per_round(records, config)),
         (f"Outcomes of the pairs per round ({first} or not)", outcomes_per_round(records, config)),
-        ("Every pair's moves (A / B) and totals", pair_moves(records, config)),
+        (
+            f"Every pair's moves ({' / '.join(config['sides'])}) and totals",
+            pair_moves(records, config),
+        ),
     ]
 
 
