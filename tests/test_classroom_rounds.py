@@ -440,3 +440,26 @@ def test_security_dilemma_debrief_counts():
     total = payoffs.set_index("round").loc["total per student"]
     assert total["students"] == pytest.approx(records.groupby("student")["payoff"].sum().mean())
     assert total["both in equilibrium"] == 2 * game.row[1, 1]
+
+
+def test_side_payment_is_in_the_config_the_card_and_the_payoffs():
+    game = GAMES["stag_hunt"](side_payment=1.5)
+    assert game.config()["payoffs"]["side_payment"] == 1.5
+    text = " ".join(game.card("pair 1 / B").lines)
+    assert "pays the partner 1.5 points" in text
+    plain = " ".join(GAMES["stag_hunt"]().card("pair 1 / B").lines)
+    assert "pays the partner" not in plain
+    records = pd.DataFrame(play(game, 2, lambda k, t, s: {"choice": "commit"}, rounds=1))
+    partner = records.loc[records["seat"] == "pair 1 / B", "payoff"].item()
+    assert partner == stag_hunt.payoff_matrices(side_payment=1.5)[1][0, 0]
+
+
+@pytest.mark.parametrize("key", GAMES)
+def test_before_the_first_round_board_and_debrief_are_empty_but_whole(key):
+    game = GAMES[key]()
+    board = game.board()
+    assert board["headline"].startswith("Round 1: waiting") and board["table"]["rows"] == []
+    for title, table in debrief_tables(pd.DataFrame(), game.config()):
+        assert title and table.empty
+    with pytest.raises(UserError, match="unknown game"):
+        debrief_tables(pd.DataFrame(), {"game": "chess"})

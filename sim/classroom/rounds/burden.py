@@ -14,7 +14,6 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
-import pandas as pd
 
 from sim.classroom.game import Card, Control
 from sim.classroom.rounds.burden_debrief import burden_board, burden_debrief_tables
@@ -108,9 +107,8 @@ class BurdenSharingRounds(RoundsGame):
     @classmethod
     def settings(cls, config: dict) -> dict:
         """The constructor's arguments from a ``config()`` (to rebuild the game)."""
-        keys = ("turns", "seed", "max_students", "agent_rule", "group_size", "ally_endowment")
-        out = {k: config[k] for k in keys}
-        out |= {k: config[k] for k in ("public_weight", "private_weight")}
+        keys = ("group_size", "ally_endowment", "public_weight", "private_weight")
+        out = cls.base_settings(config) | {k: config[k] for k in keys}
         out["large_endowment"] = None if config["large_from_data"] else config["large_endowment"]
         return out
 
@@ -284,18 +282,13 @@ class BurdenSharingRounds(RoundsGame):
     def board(self) -> dict:
         """The dashboard's data: headline, contributions per round against Nash and the
         optimum, bars of the last round's contributions."""
-        return burden_board(pd.DataFrame(self.records, columns=self.columns()), self.config())
+        return burden_board(self.records_frame(), self.config())
 
     def config(self) -> dict:
         """The game's settings, every parameter with its source, the equilibrium and the
         optimum (what the debrief reads)."""
         return {
-            "game": self.key,
-            "title": self.title,
-            "turns": self.turns,
-            "seed": self.seed,
-            "max_students": self.max_students,
-            "agent_rule": self.rule_name,
+            **self.base_config(),
             "agent_rule_text": BURDEN_RULES[self.rule_name],
             "group_size": len(self.positions),
             "positions": list(self.positions),

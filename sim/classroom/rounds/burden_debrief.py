@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.classroom.rounds.pair_debrief import json_rows
+from sim.classroom.rounds.tables import board_data, per_round_and_total, student_records
 
 MEMBERS = ("large", "ally")
 
@@ -23,7 +23,7 @@ def _reference(config: dict, key: str, member: str) -> float:
 def contributions_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per round and member kind: students, their mean contribution, the agent rule's in the
     same seats, the Nash and the optimal contribution (all % of endowment)."""
-    students = records[records["role"] == "student"]
+    students = student_records(records)
     rows = []
     for (turn, member), frame in students.groupby(["turn", "member"], sort=True):
         agent = pd.to_numeric(frame["agent_choice"]) / frame["endowment"]
@@ -62,7 +62,7 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per round and in total (mean per student): students' payoffs, what the agent rule and
     the Nash contribution would have earned against the others' actual contributions, and
     what the whole group's Nash play and optimal play would have paid."""
-    students = records[records["role"] == "student"]
+    students = student_records(records)
     columns = {
         "payoff": "students",
         "agent_payoff": "agent rule in their seats",
@@ -70,13 +70,7 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
         "nash_payoff": "whole group in Nash",
         "optimum_payoff": "whole group at the optimum",
     }
-    if students.empty:
-        return pd.DataFrame(columns=["round", *columns.values()])
-    per_round = students.groupby("turn", sort=True)[list(columns)].mean()
-    per_round.index = [f"round {int(t)}" for t in per_round.index]
-    totals = students.groupby("student")[list(columns)].sum().mean()
-    table = pd.concat([per_round, totals.to_frame("total per student").T])
-    return table.rename(columns=columns).reset_index(names="round").round(2)
+    return per_round_and_total(students, columns)
 
 
 def groups_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -156,12 +150,4 @@ def burden_board(records: pd.DataFrame, config: dict) -> dict:
         f"Agents play {config['agent_rule_text']}.",
         *config["parameters"],
     ]
-    return {
-        "headline": headline,
-        "lines": lines,
-        "events": [],
-        "nodes": [],
-        "edges": [],
-        "bars": bars,
-        "table": {"columns": list(table.columns), "rows": json_rows(table)},
-    }
+    return board_data(headline, lines, bars, table)

@@ -14,6 +14,7 @@ import math
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 
 from sim.classroom.game import RECORD_COLUMNS
 from sim.errors import UserError, printable
@@ -73,6 +74,7 @@ class RoundsGame:
     unit_word = "table"
     positions: tuple[str, ...] = ()
     extra_columns: tuple[str, ...] = ()
+    rule_name = ""
 
     def __init__(self, turns: int = 5, seed: int = 0, max_students: int = 60) -> None:
         """A game of ``turns`` rounds with enough tables for ``max_students`` students."""
@@ -95,6 +97,26 @@ class RoundsGame:
         """A record's columns: ``RECORD_COLUMNS``, the student's own ``submission`` (in words,
         "" if none; it differs from ``choice`` only in a team) and the game's own columns."""
         return (*RECORD_COLUMNS, "submission", *cls.extra_columns)
+
+    def base_config(self) -> dict:
+        """The settings every game in rounds writes into its ``config()``."""
+        return {
+            "game": self.key,
+            "title": self.title,
+            "turns": self.turns,
+            "seed": self.seed,
+            "max_students": self.max_students,
+            "agent_rule": self.rule_name,
+        }
+
+    @staticmethod
+    def base_settings(config: dict) -> dict:
+        """The constructor arguments every game in rounds takes, from its ``config()``."""
+        return {k: config[k] for k in ("turns", "seed", "max_students", "agent_rule")}
+
+    def records_frame(self) -> pd.DataFrame:
+        """The records so far as a table (with every column, also before the first round)."""
+        return pd.DataFrame(self.records, columns=self.columns())
 
     # --- seats
 

@@ -10,10 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def _students(records: pd.DataFrame) -> pd.DataFrame:
-    """The records of students' seats (one per student and round)."""
-    return records[records["role"] == "student"]
+from sim.classroom.rounds.tables import board_data, per_round_and_total, student_records
 
 
 def _reference_share(frame: pd.DataFrame, config: dict) -> pd.Series:
@@ -27,7 +24,7 @@ def choices_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     have chosen the first action in their seats, the % whose choice was the best reply to
     their partner's actual move, and the % choosing the first action in equilibrium."""
     first, second = config["actions"]
-    students = _students(records)
+    students = student_records(records)
     rows = []
     for turn, frame in students.groupby("turn", sort=True):
         rows.append(
@@ -67,7 +64,7 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     """Per round and in total (mean per student): students' payoffs, what the agent rule and
     the best reply would have earned against the same partners' moves, and what equilibrium
     play by both sides would have paid."""
-    students = _students(records).copy()
+    students = student_records(records).copy()
     students["both_equilibrium"] = [equilibrium_value(config, s) for s in students["side"]]
     columns = {
         "payoff": "students",
@@ -75,12 +72,7 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
         "equilibrium_payoff": "best reply to the partner",
         "both_equilibrium": "both in equilibrium",
     }
-    per_round = students.groupby("turn", sort=True)[list(columns)].mean()
-    per_round.index = [f"round {int(t)}" for t in per_round.index]
-    totals = students.groupby("student")[list(columns)].sum().mean()
-    table = pd.concat([per_round, totals.to_frame("total per student").T])
-    table = table.rename(columns=columns).reset_index(names="round")
-    return table.round(2) if len(students) else table.iloc[0:0]
+    return per_round_and_total(students, columns)
 
 
 def pair_moves(records: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -148,14 +140,6 @@ def pair_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, 
     ]
 
 
-def json_rows(table: pd.DataFrame) -> list[list]:
-    """A table's rows as plain Python values (for JSON)."""
-    return [
-        [v.item() if hasattr(v, "item") else v for v in row]
-        for row in table.itertuples(index=False)
-    ]
-
-
 def short_equilibria(config: dict) -> str:
     """The one-shot equilibria in a few words for the headline, e.g. 'equilibrium: arm' or
     'equilibria: commit, hedge, or commit with probability 0.67'."""
@@ -205,12 +189,4 @@ def pair_board(records: pd.DataFrame, config: dict) -> dict:
             }
             for action in config["actions"]
         ]
-    return {
-        "headline": headline,
-        "lines": lines,
-        "events": [],
-        "nodes": [],
-        "edges": [],
-        "bars": bars,
-        "table": {"columns": list(table.columns), "rows": json_rows(table)},
-    }
+    return board_data(headline, lines, bars, table)

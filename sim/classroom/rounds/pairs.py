@@ -14,7 +14,6 @@ import inspect
 from types import ModuleType
 
 import numpy as np
-import pandas as pd
 
 from sim.classroom.game import Card, Control
 from sim.classroom.rounds.agents import pair_rule
@@ -108,13 +107,7 @@ class PairGame(RoundsGame):
     @classmethod
     def settings(cls, config: dict) -> dict:
         """The constructor's arguments from a ``config()`` (to rebuild the game)."""
-        return {
-            "turns": config["turns"],
-            "seed": config["seed"],
-            "max_students": config["max_students"],
-            "agent_rule": config["agent_rule"],
-            **config["payoffs"],
-        }
+        return {**cls.base_settings(config), **config["payoffs"]}
 
     # --- the one-shot game
 
@@ -133,6 +126,10 @@ class PairGame(RoundsGame):
     def repeated_lines(self) -> list[str]:
         """What can be sustained when the game is repeated, in words (with sources)."""
         raise NotImplementedError
+
+    def card_notes(self) -> list[str]:
+        """Lines of a card that explain the payoffs (none by default)."""
+        return []
 
     # --- RoundsGame
 
@@ -214,7 +211,7 @@ class PairGame(RoundsGame):
             )
             total = sum(self.payoff(position, m[position], m[other]) for m in history)
             lines.append(f"Your total so far: {total:g} points after {len(history)} rounds.")
-        lines += self._payoff_lines(position)
+        lines += self.card_notes() + self._payoff_lines(position)
         options = [
             {"your move": self.actions[a]}
             | {
@@ -246,17 +243,12 @@ class PairGame(RoundsGame):
     def board(self) -> dict:
         """The dashboard's data: headline, the class's choices per round against the
         equilibrium, bars of the last round's shares."""
-        return pair_board(pd.DataFrame(self.records, columns=self.columns()), self.config())
+        return pair_board(self.records_frame(), self.config())
 
     def config(self) -> dict:
         """The game's settings, its payoffs and its equilibria (what the debrief reads)."""
         return {
-            "game": self.key,
-            "title": self.title,
-            "turns": self.turns,
-            "seed": self.seed,
-            "max_students": self.max_students,
-            "agent_rule": self.rule_name,
+            **self.base_config(),
             "agent_rule_text": self.rule_text,
             "payoffs": dict(self.params),
             "actions": list(self.actions),
@@ -305,6 +297,16 @@ class StagHuntRounds(PairGame):
     demo = stag_hunt
     side_names = tuple(stag_hunt.PLAYERS)
     default_rule = "best_response"
+
+    def card_notes(self) -> list[str]:
+        """The side payment, if there is one."""
+        payment = self.params["side_payment"]
+        if not payment:
+            return []
+        return [
+            f"The patron pays the partner {payment:g} points whenever the partner commits "
+            "(counted in the payoffs below)."
+        ]
 
     def repeated_lines(self) -> list[str]:
         """The one-shot equilibria, the thresholds of the mixed one, repeated play."""
