@@ -113,9 +113,8 @@ def report(
         lines += [
             "",
             f"No box on PRIM's trajectory reaches a density of {cfg.min_density:g} at "
-            f"{doses}; the densest is reported. Over the significant parameters, PRIM found no "
-            "region holding at least 5 % of the runs (its minimum mass) where formation is "
-            "that likely.",
+            f"{doses}; the densest is reported. Over the significant parameters, PRIM's "
+            "peeling stopped there: no further peel raised the density.",
         ]
     lines += [
         "",
