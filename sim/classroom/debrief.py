@@ -28,6 +28,7 @@ GAME_MODULES = {
 }
 """The module of each game key, whose ``debrief_tables`` draws the game's part of the debrief."""
 
+NAN = float("nan")
 STYLE = """
 body { font-family: system-ui, sans-serif; font-size: 20px; margin: 2em auto; max-width: 70em;
        padding: 0 1em; color: #111; }
@@ -104,10 +105,10 @@ def seat_table(records: pd.DataFrame) -> pd.DataFrame:
                 seat,
                 students["student"].nunique(),
                 len(students),
-                students["submitted"].astype(bool).mean() if len(students) else None,
-                same if len(sent) else None,
-                students["payoff"].astype(float).mean() if len(students) else None,
-                agents["payoff"].astype(float).mean() if len(agents) else None,
+                students["submitted"].astype(bool).mean() if len(students) else NAN,
+                same if len(sent) else NAN,
+                students["payoff"].astype(float).mean() if len(students) else NAN,
+                agents["payoff"].astype(float).mean() if len(agents) else NAN,
             ]
         )
     return pd.DataFrame(rows, columns=columns)

@@ -27,6 +27,7 @@ import json
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -89,6 +90,10 @@ def guarded(handler: Handler) -> Handler:
             return error(exc.status, str(exc))
         except UserError as exc:
             return error(400, str(exc))
+        except Exception as exc:  # a bug: the traceback for the teacher's terminal, a line here
+            traceback.print_exc()
+            name = type(exc).__name__
+            return error(500, f"the session's server failed ({name}); tell the teacher")
 
     return endpoint
 
@@ -174,6 +179,7 @@ def create_app(session: Session, student_url: str) -> Starlette:
 
     routes = [
         Route("/", guarded(student_page)),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/teacher", guarded(teacher_page)),
         Route("/debrief", guarded(debrief_page)),
         Route("/api/join", guarded(join), methods=["POST"]),

@@ -408,6 +408,7 @@ class Session:
             records = [dict(r) for r in self.game.advance(decisions)]
             for record in records:
                 record["session"] = self.id
+                record.setdefault("game", self.game.key)
             board, cards = jsonable(self.game.board()), self._draw_cards()
         except BaseException:
             with self._lock:

@@ -5,6 +5,7 @@
 
 const TOKEN_KEY = "alliance-sim-class-token";
 const POLL_MS = 1500;
+const HIDDEN_KEYS = new Set(["move", "key", "id"]); // codes, not words, when a label says it
 let token = localStorage.getItem(TOKEN_KEY);
 let shownTurn = null; // the turn of the card on screen
 let controls = []; // the controls of the card on screen
@@ -141,18 +142,21 @@ function renderCard(card) {
 }
 
 function optionsTable(rows) {
-  if (!rows.length) return document.createTextNode("");
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const table = element("table");
-  const head = element("tr");
-  columns.forEach((c) => head.append(element("th", c)));
-  table.append(head);
+  // What each move gains, one block per move (a wide table would not fit a phone): the move's
+  // label as its heading, then the other columns in words.
+  const list = element("div", null, { class: "options" });
   for (const row of rows) {
-    const tr = element("tr");
-    columns.forEach((c) => tr.append(element("td", row[c] === null ? "" : row[c])));
-    table.append(tr);
+    const heading = row.label ?? Object.values(row)[0];
+    const block = element("div", null, { class: "option-card" });
+    block.append(element("p", heading, { class: "option-title" }));
+    for (const [key, value] of Object.entries(row)) {
+      if (key === "label" || (row.label !== undefined && HIDDEN_KEYS.has(key))) continue;
+      if (value === null || value === "") continue;
+      block.append(element("p", `${key.replaceAll("_", " ")}: ${value}`));
+    }
+    list.append(block);
   }
-  return table;
+  return list;
 }
 
 function renderControl(control) {

@@ -110,6 +110,28 @@ function groupColour(group, groups) {
   return PALETTE[groups.indexOf(group) % PALETTE.length];
 }
 
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function placeLabel(label, a, b, taken) {
+  // An edge's label at the first place along it (middle first, then beside the line) where it
+  // overlaps no node, node label or other edge label drawn so far.
+  const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  const normal = { x: -(b.y - a.y) / length, y: (b.x - a.x) / length };
+  for (const offset of [0, 20, -20, 40, -40]) {
+    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      label.setAttribute("x", a.x + t * (b.x - a.x) + offset * normal.x);
+      label.setAttribute("y", a.y + t * (b.y - a.y) + offset * normal.y);
+      const box = label.getBBox();
+      if (!taken.some((other) => overlaps(box, other))) { taken.push(box); return; }
+    }
+  }
+  label.setAttribute("x", (a.x + b.x) / 2);
+  label.setAttribute("y", (a.y + b.y) / 2);
+  taken.push(label.getBBox());
+}
+
 function drawNetwork(nodes, edges) {
   const svg = byId("network");
   byId("network-box").hidden = !nodes.length;
@@ -117,38 +139,50 @@ function drawNetwork(nodes, edges) {
   const width = svg.clientWidth || 800;
   const height = svg.clientHeight || 600;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  const margin = { x: 90, y: 50 };
+  const margin = { x: 110, y: NODE_RADIUS + LABEL_PX + 16 };
   const place = {};
   for (const n of nodes) {
     place[n.id] = { x: margin.x + n.x * (width - 2 * margin.x),
-      y: margin.y + n.y * (height - 2 * margin.y - LABEL_PX) };
+      y: margin.y + n.y * (height - 2 * margin.y) };
   }
   const groups = [...new Set(nodes.map((n) => n.group).filter(Boolean))].sort();
-  const parts = [];
-  for (const e of edges) {
+  svg.replaceChildren();
+  const ties = edges.filter((e) => place[e.a] && place[e.b]);
+  for (const e of ties) {
     const a = place[e.a];
     const b = place[e.b];
-    if (!a || !b) continue;
-    parts.push(svgElement("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: "#556",
+    svg.append(svgElement("line", { x1: a.x, y1: a.y, x2: b.x, y2: b.y, stroke: "#556",
       "stroke-width": 2 + 3 * Math.max(0, Number(e.level) || 0), "stroke-linecap": "round" }));
   }
-  for (const e of edges) {
-    const a = place[e.a];
-    const b = place[e.b];
-    if (!a || !b || !e.label) continue;
-    parts.push(svgElement("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2,
-      "text-anchor": "middle", "dominant-baseline": "middle", "font-size": EDGE_LABEL_PX,
-      class: "edge-label" }, e.label));
-  }
+  const taken = [];
   for (const n of nodes) {
     const p = place[n.id];
-    parts.push(svgElement("circle", { cx: p.x, cy: p.y, r: NODE_RADIUS,
+    svg.append(svgElement("circle", { cx: p.x, cy: p.y, r: NODE_RADIUS,
       fill: groupColour(n.group, groups), stroke: "#fff", "stroke-width": 3 }));
-    parts.push(svgElement("text", { x: p.x, y: p.y + NODE_RADIUS + 6, "text-anchor": "middle",
-      "dominant-baseline": "hanging", "font-size": LABEL_PX, "font-weight": 700,
-      class: "node-label" }, n.name || n.id));
+    const above = n.y < 0.5; // a label on the side away from the middle, where the ties run
+    const label = svgElement("text", { x: p.x, y: above ? p.y - NODE_RADIUS - 6 :
+      p.y + NODE_RADIUS + 6, "text-anchor": "middle",
+      "dominant-baseline": above ? "text-after-edge" : "text-before-edge",
+      "font-size": LABEL_PX, "font-weight": 700, class: "node-label" }, n.name || n.id);
+    svg.append(label);
+    taken.push({ x: p.x - NODE_RADIUS, y: p.y - NODE_RADIUS, width: 2 * NODE_RADIUS,
+      height: 2 * NODE_RADIUS }, label.getBBox());
   }
-  svg.replaceChildren(...parts);
+  for (const e of ties) {
+    if (!e.label) continue;
+    const label = svgElement("text", { "text-anchor": "middle", "dominant-baseline": "middle",
+      "font-size": EDGE_LABEL_PX, class: "edge-label" }, e.label);
+    svg.append(label);
+    placeLabel(label, place[e.a], place[e.b], taken);
+  }
+  if (groups.length) {
+    groups.forEach((g, i) => {
+      const y = height - 10 - (groups.length - 1 - i) * (LABEL_PX + 8);
+      svg.append(svgElement("circle", { cx: 16, cy: y - LABEL_PX / 2 + 2, r: 10,
+        fill: groupColour(g, groups) }));
+      svg.append(svgElement("text", { x: 34, y, "font-size": EDGE_LABEL_PX, class: "legend" }, g));
+    });
+  }
 }
 
 function number(value) {

@@ -1,0 +1,290 @@
+"""The class session end to end in headless Chromium: 40 phones join one session of the full
+model on the class world, submit a year, and one is told the year is closed; a forged request
+for another seat is refused; the teacher's dashboard is readable on a 1920x1080 projector; and a
+five-year session leaves a folder whose debrief reloads identically, also after ``--reopen``.
+
+The session's server runs in this process (uvicorn in a background thread, on a free port of
+127.0.0.1); Playwright drives Debian's chromium as tests/test_page.py does (one browser for the
+module, a context per student). The tests share the session and run in file order. The
+dashboard's screenshot is kept as ``tests/artifacts/class_dashboard.png`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+
+import pandas as pd
+import pytest
+from test_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
+
+from sim.classroom import cli
+from sim.classroom.debrief import write_debrief
+from sim.classroom.server import create_app, start_in_thread
+from sim.classroom.session import Session, prepare_folder
+
+pytestmark = pytest.mark.slow
+
+STUDENTS = 40
+YEARS = 5
+PHONE = {"width": 390, "height": 844}
+PROJECTOR = {"width": 1920, "height": 1080}
+TIMEOUT = 20_000  # ms, for a page to show what it should
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, headless (skipped when it is not installed)."""
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory):
+    """A session of the full model on the class world, served on a free port of 127.0.0.1;
+    yields the session and the students' address."""
+    from sim.classroom.model_game import ModelGame
+
+    folder = tmp_path_factory.mktemp("class") / "session"
+    game = ModelGame(turns=YEARS, seed=0)
+    session = Session(game, prepare_folder(folder), seed=0, years=YEARS, on_turn=write_debrief)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    server, thread = start_in_thread(create_app(session, url), sock)
+    yield session, url
+    server.should_exit = True
+    thread.join(timeout=15)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard(browser, classroom):
+    """The teacher's dashboard at 1920x1080."""
+    session, url = classroom
+    context = browser.new_context(viewport=PROJECTOR)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}teacher?key={session.teacher_key}")
+    page.locator("#join-code").get_by_text(session.code).wait_for()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phones(browser, classroom):
+    """40 phone-sized contexts, each joined with the code and showing its seat's card."""
+    session, url = classroom
+    contexts, pages = [], []
+    for k in range(STUDENTS):
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(url)
+        page.fill("#code", session.code)
+        page.fill("#nickname", f"Student {k + 1:02d}")
+        page.click("#join-button")
+        contexts.append(context)
+        pages.append(page)
+    for page in pages:
+        page.locator("#card-title").wait_for(state="visible")
+    yield pages
+    for context in contexts:
+        context.close()
+
+
+def dashboard_count(page) -> str:
+    """The dashboard's "n/N submitted"."""
+    return page.locator("#submitted").inner_text()
+
+
+def wait_until(condition, timeout: float, what: str) -> float:
+    """Poll ``condition`` until true; returns the time it took (fails after ``timeout`` s)."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            pytest.fail(f"{what} did not happen within {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def advanced(session, turn: int) -> bool:
+    """Whether the session has resolved ``turn`` and written its files."""
+    return session.game.turn > turn and session.state() != "closing"
+
+
+def test_forty_phones_join_submit_a_year_and_a_late_one_is_told_it_is_closed(
+    classroom, phones, dashboard
+):
+    session, _ = classroom
+    seats = [s.seat for s in session.roster()]
+    assert len(seats) == STUDENTS
+    assert {seat: seats.count(seat) for seat in set(seats)} == dict.fromkeys(
+        session.game.seats(), STUDENTS // len(session.game.seats())
+    )
+    for page, student in zip(phones, session.roster(), strict=True):
+        assert session.game.seat_name(student.seat) in page.locator("#who").inner_text()
+    dashboard.get_by_text(f"0/{STUDENTS} submitted").wait_for()
+
+    start = time.monotonic()
+    for page in phones:
+        page.click("#submit-button")
+    wait_until(lambda: session.dashboard()["submitted"] == STUDENTS, 10.0, "40 submissions")
+    last = time.monotonic()
+    accepted = last - start
+    dashboard.get_by_text(f"{STUDENTS}/{STUDENTS} submitted").wait_for(timeout=2_000)
+    shown = time.monotonic() - last
+    print(f"\n40 phones' submissions accepted {accepted:.2f} s after the first tap; the dashboard")
+    print(f"showed 40/40 {shown:.2f} s after the last was accepted")
+    assert accepted < 10
+    assert shown < 2
+    for page in phones:
+        page.get_by_text("Submitted, waiting for the teacher").wait_for()
+
+    late = phones[-1]
+    late.evaluate("clearInterval(timer); timer = null")  # this phone stops refreshing its card
+    dashboard.click("#advance")
+    wait_until(lambda: advanced(session, 1), 30.0, "the year's advance")
+    late.click("#submit-button")
+    late.get_by_text("the year is closed").wait_for()
+    assert session.dashboard()["submitted"] == 0
+    phones[0].get_by_text("Year 1 closed. Year 2 is open").wait_for()
+
+
+def forged_submission(page, body: dict) -> dict:
+    """POST ``body`` as the page's student (their own token), as a forged request would."""
+    return page.evaluate(
+        """async (body) => {
+            const response = await fetch("/api/submit", {method: "POST",
+              headers: {"Content-Type": "application/json",
+                        "X-Student-Token": localStorage.getItem("alliance-sim-class-token")},
+              body: JSON.stringify(body)});
+            return {status: response.status, body: await response.json()};
+        }""",
+        body,
+    )
+
+
+def test_a_student_cannot_submit_for_another_seat(classroom, phones):
+    session, _ = classroom
+    me, other = session.roster()[0], session.roster()[1]
+    assert me.seat != other.seat
+    turn = session.game.turn
+    card = session.student_view(other.token)["card"]
+    decision = {c["name"]: c["default"] for c in card["controls"]}
+    other_body = {"turn": turn, "decision": decision}
+    assert session.submit(other.token, other_body) == session.game.check(other.seat, decision)
+    before = session.dashboard()
+    for forged in (
+        {"turn": turn, "seat": other.seat, "decision": decision},
+        {"turn": turn, "student": other.id, "decision": decision},
+        {"turn": turn - 1, "seat": other.seat, "decision": decision},
+    ):
+        answer = forged_submission(phones[0], forged)
+        assert answer["status"] == 403, answer
+        assert "your own seat" in answer["body"]["error"]
+    after = session.dashboard()
+    assert (after["submitted"], after["missing"]) == (before["submitted"], before["missing"])
+    assert me.nickname in after["missing"]
+
+
+TEXT_CHECK = """() => {
+  const small = [], texts = [], covers = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.trim()) continue;
+    const element = node.parentElement;
+    const style = getComputedStyle(element);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rect = range.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0 || style.visibility !== "visible") continue;
+    if (Number(style.opacity) === 0) continue;
+    texts.push({text: node.textContent.trim().slice(0, 40), rect, element});
+    const size = parseFloat(style.fontSize);
+    if (size < 20) small.push(`${node.textContent.trim().slice(0, 40)}: ${size}px`);
+  }
+  for (const element of document.querySelectorAll("*")) {
+    const position = getComputedStyle(element).position;
+    if (position !== "fixed" && position !== "sticky") continue;
+    const box = element.getBoundingClientRect();
+    for (const t of texts) {
+      if (element.contains(t.element)) continue;
+      const r = t.rect;
+      if (r.left < box.right && box.left < r.right && r.top < box.bottom && box.top < r.bottom)
+        covers.push(`${element.tagName}.${element.className} covers ${t.text}`);
+    }
+  }
+  const labels = [...document.querySelectorAll("#network text")].map(
+    (t) => ({text: t.textContent, height: t.getBoundingClientRect().height}));
+  return {small, covers, count: texts.length, labels};
+}"""
+
+
+def test_the_dashboard_is_readable_on_a_projector(classroom, dashboard):
+    session, _ = classroom
+    dashboard.locator("#network .node-label").first.wait_for()
+    assert dashboard.evaluate("[window.innerWidth, window.innerHeight]") == [1920, 1080]
+    found = dashboard.evaluate(TEXT_CHECK)
+    assert found["count"] > 20
+    assert found["small"] == []
+    assert found["covers"] == []
+    names = {session.game.seat_name(s) for s in session.game.seats()}
+    assert names <= {label["text"] for label in found["labels"]}
+    short = [label for label in found["labels"] if label["height"] < 20]
+    assert short == []
+    assert dashboard.locator("#qr svg").count() == 1
+    code = dashboard.locator("#join-code")
+    code_size = code.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert code_size >= 100
+    ARTIFACTS.mkdir(exist_ok=True)
+    dashboard.screenshot(path=str(ARTIFACTS / "class_dashboard.png"))
+
+
+def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
+    classroom, phones, dashboard
+):
+    session, _ = classroom
+    while session.state() == "open":
+        turn = session.game.turn
+        for page in phones[::4]:  # a few students submit each year; the others' agents play
+            page.click("#submit-button")
+        wait_until(lambda: session.dashboard()["submitted"] >= len(phones[::4]), 10.0, "submits")
+        dashboard.click("#advance")
+        wait_until(lambda t=turn: advanced(session, t), 30.0, "the year's advance")
+        if session.state() == "open":
+            for page in phones[::4]:
+                page.get_by_text(f"Year {turn + 1} is open").wait_for()
+    assert session.game.turn == YEARS + 1
+    phones[1].get_by_text("The session is over").wait_for()
+    folder = session.folder
+    for name in ("session.json", "roster.csv", "decisions.parquet", "decisions.csv"):
+        assert (folder / name).is_file(), name
+    records = pd.read_parquet(folder / "decisions.parquet")
+    assert sorted(records["turn"].unique()) == list(range(1, YEARS + 1))
+    assert (records["role"] == "student").sum() == STUDENTS * YEARS
+
+    link = dashboard.get_by_text("The session is over: open the debrief")
+    link.wait_for()
+    link.click()
+    dashboard.get_by_text("Students and agents, seat by seat").wait_for()
+    first = dashboard.content(), dashboard.inner_text("body")
+    dashboard.reload()
+    second = dashboard.content(), dashboard.inner_text("body")
+    assert first == second
+    assert f"{YEARS} of {YEARS} turns played" in first[1]
+    file_before = (folder / "debrief.html").read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["--reopen", str(folder), "--no-serve"])
+    assert stop.value.code == 0
+    assert (folder / "debrief.html").read_bytes() == file_before
+    dashboard.reload()
+    assert (dashboard.content(), dashboard.inner_text("body")) == first
