@@ -207,13 +207,27 @@ def test_asian_nato_runs_the_model_on_the_class_world(tmp_path):
     result = asian_nato.run(tmp_path, seeds=3)
     _pngs(result, tmp_path)
     assert {p.name for p in result.figures} == {"asian_nato.png", "example_run_coalitions.png"}
-    assert len(result.numbers) == 3
+    assert len(result.numbers) == len(asian_nato.ARMS) == 4
     pairs = {"-".join(p) for p in asian_nato.PAIRS}
     for arm in result.numbers.values():
         assert (arm["probability"] * 3) == int(arm["probability"] * 3)  # k of 3 runs
         assert set(arm["final_levels"]) == pairs
         assert all(0 <= level <= 3 for level in arm["final_levels"].values())
     assert result.numbers["baseline"]["aid_usd_bn"] == 0
+    assert "Panel (d) follows one run, replicate" in result.text()
+
+
+def test_asian_nato_example_is_the_first_run_where_the_bloc_forms():
+    arm = asian_nato.ARMS[3]  # Japan-Korea affinity raised: blocs form in some runs
+    result = asian_nato.run_arm(arm, 6)
+    formed = list(result["formed"])
+    assert any(formed), "the affinity scenario should form a bloc in some of 6 runs"
+    assert result["example_replicate"] == formed.index(True)
+    summary = result["example"]["summary"].iloc[0]
+    assert bool(summary["asian_nato_formed"]) and summary["replicate"] == formed.index(True)
+    # the shown run's Japan-Korea tie is formal in the year the bloc forms
+    levels = asian_nato._pair_levels(result["example"]["ties"], ("JPN", "KOR"))
+    assert levels.loc[int(summary["asian_nato_year"])] == 3
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -290,18 +304,56 @@ def test_cli_runs_a_demo_and_prints_its_figures(tmp_path, capsys):
     assert (out / "landscape.png").is_file()
 
 
+def test_cli_projector_writes_one_figure_per_panel(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["security_dilemma", "--projector", "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"security_dilemma_{c}.png" for c in "abc"]
+    assert all(str(out / n) in capsys.readouterr().out for n in names[:1])
+
+
 # --- notebook -------------------------------------------------------------------------------
 
+NOTEBOOK = ROOT / "docs" / "notebooks" / "classroom_demos.ipynb"
 
-def test_notebook_is_committed_without_outputs_and_runs(tmp_path, monkeypatch):
+
+def test_notebook_is_student_material_with_saved_outputs():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.outputs for c in code), "every code cell keeps its output"
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert NOTEBOOK.stat().st_size < 3_000_000
+    text = [c.source for c in nb.cells]
+    for name in DEMOS:
+        run_at = next(i for i, t in enumerate(text) if f"{name}.run(" in t)
+        predict = [
+            i
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "markdown" and "Predict first" in c.source and i < run_at
+        ]
+        assert predict, f"no 'Predict first' question before the {name} demo runs"
+        after = [c.source for c in nb.cells[run_at:] if c.cell_type == "markdown"]
+        assert any("Why" in t for t in after) and any("Exercise" in t for t in after), name
+        shown = [
+            o
+            for c in nb.cells[run_at:]
+            if c.cell_type == "code"
+            for o in c.outputs
+            if "image/png" in o.get("data", {})
+        ]
+        assert shown, f"no figure of the {name} demo saved in the notebook"
+
+
+@pytest.mark.slow
+def test_notebook_runs_from_scratch(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    path = ROOT / "docs" / "notebooks" / "classroom_demos.ipynb"
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(NOTEBOOK, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert not cell.outputs and cell.execution_count is None
+            cell.outputs, cell.execution_count = [], None
     # a kernel spec for this interpreter in a private folder: the test never depends on what
     # kernels the machine has installed
     spec_dir = tmp_path / "jupyter" / "kernels" / "alliance-sim-test"

@@ -129,7 +129,8 @@ def _panels(table: pd.DataFrame, rho: float, p_value: float, n: int) -> list[Pan
         ax.set_xscale("log")
         ax.set_xlim(data["gdp_usd_bn"].min() / 2, data["gdp_usd_bn"].max() * 3)
         top = data["defence_pct_gdp"].max()
-        ax.set_ylim(data["defence_pct_gdp"].min() - 0.25, top + 0.3 * (top - GUIDELINE_PCT))
+        low = data["defence_pct_gdp"].min() - 0.25
+        ax.set_ylim(low, top + 0.45 * (top - low))  # room at the top for the boxes
         ax.set_xlabel("GDP 2024 (USD bn, log scale)")
         ax.set_ylabel("defence spending (% of GDP)")
         legend(ax, style, loc="upper left", title=f"NATO guideline (dashed): {GUIDELINE_PCT:g}%")

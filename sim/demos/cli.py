@@ -1,12 +1,13 @@
 """``alliance-sim-demo NAME``: run one classroom demo, print its explanation and its figures.
 
-Errors in the user's input (an unknown demo, a bad option, an unreadable CSV, an ``--out``
-that cannot be written) print one line, ``alliance-sim-demo: error: ...``, and exit with status
-2, having written nothing; Ctrl-C prints one line and exits with 130, leaving no figure of the
+Errors in the user's input (an unknown demo, a bad option, an unreadable CSV, an ``--out`` that
+cannot be written) print one line, ``alliance-sim-demo: error: ...``, and exit with status 2,
+having written nothing; Ctrl-C prints one line and exits with 130, leaving no figure of the
 interrupted run. A demo writes its figures (PNG files named after what they show) into
-``--out``, replacing figures of the same names that an earlier run wrote there (each figure
-carries ``Software: alliance-sim``); a file of the user's with such a name stops the demo with
-one line, and other files in the folder are never touched.
+``--out`` (``--projector``: one 16:9 figure per panel, in large type), replacing figures of the
+same names that an earlier run wrote there (each figure carries ``Software: alliance-sim``); a
+file of the user's with such a name stops the demo with one line, and other files in the folder
+are never touched.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         "saves its figures.",
         epilog=f"demos:\n{listing}\n\nexamples:\n  {PROG} security_dilemma\n"
         f"  {PROG} landscape --actors A.csv --propensity P.csv --midpoint 3\n"
-        f"  {PROG} asian_nato --seeds 40 --out figures/",
+        f"  {PROG} asian_nato --seeds 40 --out figures/\n"
+        f"  {PROG} burden_sharing --projector",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", nargs="?", help="the demo to run (omit, or --list, to list them)")
@@ -43,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         help="folder for the figures (default outputs/demos/NAME/); figures of the same names "
         "from an earlier run are replaced; a file of yours with such a name stops the demo; "
         "other files are left alone",
+    )
+    parser.add_argument(
+        "--projector",
+        action="store_true",
+        help="for a lecture hall: one 16:9 figure per panel (NAME_a.png, NAME_b.png, ...), no "
+        "text under 16 pt, legends outside the plots",
     )
     group = parser.add_argument_group("landscape options")
     group.add_argument("--actors", type=Path, help="CSV of actors with columns name,size")
@@ -106,11 +114,12 @@ def run_demo(args: argparse.Namespace):
             actors = read_actors(args.actors, args.propensity, args.midpoint or 0.0)
         start = [s.strip() for s in args.start.split(",") if s.strip()] if args.start else None
         with outputs_or_nothing(out):
-            return module.run(out, actors=actors, start=start)
+            return module.run(out, actors=actors, start=start, projector=args.projector)
     with outputs_or_nothing(out):
         if args.name == "asian_nato":
-            return module.run(out, seeds=20 if args.seeds is None else args.seeds)
-        return module.run(out)
+            seeds = 20 if args.seeds is None else args.seeds
+            return module.run(out, seeds=seeds, projector=args.projector)
+        return module.run(out, projector=args.projector)
 
 
 def _main(argv: list[str] | None) -> int:
