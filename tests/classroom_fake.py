@@ -18,6 +18,7 @@ class FakeGame:
     key = "fake"
     title = "Fake game"
     payoff_unit = "points"
+    turn_name = "year"
 
     def __init__(self, turns: int = 3, seed: int = 0, delay: float = 0.0):
         self.turn = 1

@@ -84,6 +84,7 @@ def guarded(handler: Handler) -> Handler:
     """``handler`` with a session's refusals (and any user error) turned into JSON errors."""
 
     async def endpoint(request: Request) -> Response:
+        """The handler's answer, or ``{"error": one line}`` with the refusal's status."""
         try:
             return await handler(request)
         except RefusedError as exc:
@@ -103,92 +104,116 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
 
 
-def create_app(session: Session, student_url: str) -> Starlette:
-    """The web application of ``session``; ``student_url`` is the address students type (shown
-    with the join code and encoded in the QR code)."""
-    join_url = f"{student_url}?code={session.code}"
-    join_info = {"code": session.code, "url": student_url, "qr_svg": qr_svg(join_url)}
+def json_ok(data: object) -> JSONResponse:
+    """An answer of JSON data, never cached."""
+    return JSONResponse(data, headers=NO_STORE)
 
-    def json_ok(data: object) -> JSONResponse:
-        return JSONResponse(data, headers=NO_STORE)
 
-    def page(name: str) -> FileResponse:
-        return FileResponse(STATIC / name, headers=NO_STORE)
+def static_page(name: str) -> FileResponse:
+    """One of the static HTML pages, never cached."""
+    return FileResponse(STATIC / name, headers=NO_STORE)
 
-    def teacher(request: Request) -> None:
-        session.check_teacher(
-            request.headers.get("x-teacher-key") or request.query_params.get("key")
-        )
 
-    async def student_page(request: Request) -> Response:
-        return page("student.html")
+class Endpoints:
+    """The server's endpoints for one session; ``student_url`` is the address students type
+    (shown with the join code and encoded in the QR code)."""
 
-    async def teacher_page(request: Request) -> Response:
-        teacher(request)
-        return page("teacher.html")
+    def __init__(self, session: Session, student_url: str):
+        """The endpoints of ``session``, with its join details drawn once."""
+        self.session = session
+        join_url = f"{student_url}?code={session.code}"
+        self.join_info = {"code": session.code, "url": student_url, "qr_svg": qr_svg(join_url)}
 
-    async def debrief_page(request: Request) -> Response:
-        teacher(request)
-        path = session.folder / "debrief.html"
+    def teacher(self, request: Request) -> None:
+        """Refuse (403) a request without the teacher's key (header, or ``?key=`` on pages)."""
+        key = request.headers.get("x-teacher-key") or request.query_params.get("key")
+        self.session.check_teacher(key)
+
+    async def student_page(self, request: Request) -> Response:
+        """The student's page."""
+        return static_page("student.html")
+
+    async def teacher_page(self, request: Request) -> Response:
+        """The teacher's dashboard (with the key)."""
+        self.teacher(request)
+        return static_page("teacher.html")
+
+    async def debrief_page(self, request: Request) -> Response:
+        """The session folder's debrief (with the key)."""
+        self.teacher(request)
+        path = self.session.folder / "debrief.html"
         if not path.is_file():
             return HTMLResponse("<p>No year has been played yet.</p>", headers=NO_STORE)
-        return page_file(path)
-
-    def page_file(path: Path) -> Response:
         return HTMLResponse(path.read_text(encoding="utf-8"), headers=NO_STORE)
 
-    async def join(request: Request) -> Response:
+    async def join(self, request: Request) -> Response:
+        """A student joins: the token, the student's id and seat."""
         body = await read_json(request)
         if not isinstance(body, dict):
             raise RefusedError(400, 'send a JSON object {"code": ..., "nickname": ...}')
-        student = await run_in_threadpool(session.join, body.get("code"), body.get("nickname"))
-        seat_name = session.game.seat_name(student.seat)
+        student = await run_in_threadpool(self.session.join, body.get("code"), body.get("nickname"))
+        seat_name = self.session.game.seat_name(student.seat)
         answer = {"token": student.token, "student": student.id, "seat": student.seat}
         return json_ok({**answer, "seat_name": seat_name})
 
-    async def me(request: Request) -> Response:
+    async def me(self, request: Request) -> Response:
+        """What the token's student sees now."""
         token = request.headers.get("x-student-token")
-        return json_ok(await run_in_threadpool(session.student_view, token))
+        return json_ok(await run_in_threadpool(self.session.student_view, token))
 
-    async def submit(request: Request) -> Response:
+    async def submit(self, request: Request) -> Response:
+        """The token's student submits a decision for their own seat."""
         token = request.headers.get("x-student-token")
-        session.student(token)  # an unknown token is refused before the body is read
+        self.session.student(token)  # an unknown token is refused before the body is read
         body = await read_json(request)
-        checked = await run_in_threadpool(session.submit, token, body)
+        checked = await run_in_threadpool(self.session.submit, token, body)
         return json_ok({"ok": True, "decision": checked})
 
-    async def status(request: Request) -> Response:
-        teacher(request)
-        return json_ok(await run_in_threadpool(session.dashboard))
+    async def status(self, request: Request) -> Response:
+        """The dashboard's data."""
+        self.teacher(request)
+        return json_ok(await run_in_threadpool(self.session.dashboard))
 
-    async def join_details(request: Request) -> Response:
-        teacher(request)
-        return json_ok(join_info)
+    async def join_details(self, request: Request) -> Response:
+        """The join code, the students' address and its QR code."""
+        self.teacher(request)
+        return json_ok(self.join_info)
 
-    async def advance(request: Request) -> Response:
-        teacher(request)
-        records = await run_in_threadpool(session.advance)
-        return json_ok({"ok": True, "records": len(records), "turn": session.game.turn})
+    async def advance(self, request: Request) -> Response:
+        """Close the open year (the game resolves it in a worker thread)."""
+        self.teacher(request)
+        records = await run_in_threadpool(self.session.advance)
+        return json_ok({"ok": True, "records": len(records), "turn": self.session.game.turn})
 
-    async def timer(request: Request) -> Response:
-        teacher(request)
+    async def timer(self, request: Request) -> Response:
+        """Start (or stop, with 0) the timer."""
+        self.teacher(request)
         body = await read_json(request)
         seconds = body.get("seconds") if isinstance(body, dict) else None
-        await run_in_threadpool(session.set_timer, seconds)
+        await run_in_threadpool(self.session.set_timer, seconds)
         return json_ok({"ok": True})
 
+
+async def no_icon(request: Request) -> Response:
+    """No favicon (an empty answer, so that browsers do not log a missing file)."""
+    return Response(status_code=204)
+
+
+def create_app(session: Session, student_url: str) -> Starlette:
+    """The web application of ``session``; ``student_url`` is the address students type."""
+    e = Endpoints(session, student_url)
     routes = [
-        Route("/", guarded(student_page)),
-        Route("/favicon.ico", lambda request: Response(status_code=204)),
-        Route("/teacher", guarded(teacher_page)),
-        Route("/debrief", guarded(debrief_page)),
-        Route("/api/join", guarded(join), methods=["POST"]),
-        Route("/api/me", guarded(me)),
-        Route("/api/submit", guarded(submit), methods=["POST"]),
-        Route("/api/teacher/status", guarded(status)),
-        Route("/api/teacher/join", guarded(join_details)),
-        Route("/api/teacher/advance", guarded(advance), methods=["POST"]),
-        Route("/api/teacher/timer", guarded(timer), methods=["POST"]),
+        Route("/", guarded(e.student_page)),
+        Route("/favicon.ico", no_icon),
+        Route("/teacher", guarded(e.teacher_page)),
+        Route("/debrief", guarded(e.debrief_page)),
+        Route("/api/join", guarded(e.join), methods=["POST"]),
+        Route("/api/me", guarded(e.me)),
+        Route("/api/submit", guarded(e.submit), methods=["POST"]),
+        Route("/api/teacher/status", guarded(e.status)),
+        Route("/api/teacher/join", guarded(e.join_details)),
+        Route("/api/teacher/advance", guarded(e.advance), methods=["POST"]),
+        Route("/api/teacher/timer", guarded(e.timer), methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     return Starlette(routes=routes)
@@ -198,6 +223,7 @@ def serve_debrief_app(folder: Path) -> Starlette:
     """An application that serves a reopened session folder's ``debrief.html`` at ``/``."""
 
     async def debrief(request: Request) -> Response:
+        """The folder's debrief.html."""
         text = (Path(folder) / "debrief.html").read_text(encoding="utf-8")
         return HTMLResponse(text, headers=NO_STORE)
 

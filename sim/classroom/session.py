@@ -48,11 +48,18 @@ MAX_TIMER_SECONDS = 3600
 SUBMISSION_KEYS = {"turn", "decision", "seat", "student"}
 
 
+def turn_name(game: Game) -> str:
+    """What a turn is called: ``year`` in the model game, ``round`` in a textbook game (a game
+    may say otherwise with a ``turn_name`` attribute)."""
+    return getattr(game, "turn_name", "year" if game.key == "model" else "round")
+
+
 class RefusedError(UserError):
     """A request the session refuses, with the HTTP status the server answers with: 400 (bad
     input), 403 (not allowed), 404 (unknown), 409 (too late: the year is closed)."""
 
     def __init__(self, status: int, message: str):
+        """A refusal with its HTTP status and its one line."""
         super().__init__(message)
         self.status = status
 
@@ -177,6 +184,7 @@ class Session:
         on_turn: Callable[[Path], None] | None = None,
         code: str | None = None,
     ):
+        """Open the session at the game's first turn and write ``session.json``."""
         self.game = game
         self.folder = Path(folder)
         self.code = code or new_join_code()
@@ -222,6 +230,7 @@ class Session:
 
     @property
     def _roster(self) -> Path:
+        """The roster's path."""
         return self.folder / "roster.csv"
 
     def _write_decisions(self) -> None:
@@ -296,6 +305,7 @@ class Session:
                 "title": self.game.title,
                 "turn": self.game.turn,
                 "turns": self.game.turns,
+                "turn_name": turn_name(self.game),
                 "state": "submitted" if state == "open" and mine else state,
                 "card": self._cards.get(student.seat) if state == "open" else None,
                 "submission": mine[1] if mine else None,
@@ -327,12 +337,13 @@ class Session:
                 )
         turn, decision = body.get("turn"), body.get("decision")
         if not isinstance(turn, int) or isinstance(turn, bool):
-            raise RefusedError(400, "say which year the decision is for (turn: a whole number)")
+            raise RefusedError(400, "say which turn the decision is for (turn: a whole number)")
         if not isinstance(decision, dict):
             raise RefusedError(400, "decision must be an object of the card's controls")
         with self._lock:
             if self.state() != "open" or turn < self.game.turn:
-                raise RefusedError(409, "the year is closed; your decision was not recorded")
+                closed = f"the {turn_name(self.game)} is closed"
+                raise RefusedError(409, f"{closed}; your decision was not recorded")
             if turn != self.game.turn:
                 open_turn = self.game.turn
                 raise RefusedError(400, f"turn {turn} is not open (the open turn is {open_turn})")
@@ -378,6 +389,7 @@ class Session:
                 "title": self.game.title,
                 "turn": self.game.turn,
                 "turns": self.game.turns,
+                "turn_name": turn_name(self.game),
                 "state": self.state(),
                 "submitted": len(students) - len(missing),
                 "students": len(students),

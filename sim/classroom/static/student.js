@@ -97,10 +97,13 @@ async function poll() {
   if (answer.ok) render(answer.data);
 }
 
+function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }
+
 function render(view) {
+  const turn = view.turn_name || "year";
   byId("heading").textContent = view.title;
   byId("who").textContent =
-    `${view.nickname} · ${view.seat_name} · year ${Math.min(view.turn, view.turns)} of ${view.turns}`;
+    `${view.nickname} · ${view.seat_name} · ${turn} ${Math.min(view.turn, view.turns)} of ${view.turns}`;
   const card = byId("card");
   if (view.state === "ended") {
     card.hidden = true;
@@ -110,24 +113,24 @@ function render(view) {
   }
   if (view.state === "closing") {
     card.hidden = true;
-    setStatus(`Year ${view.turn} is closed: the teacher is resolving it.`, "closed");
+    setStatus(`${cap(turn)} ${view.turn} is closed: the teacher is resolving it.`, "closed");
     return;
   }
   if (shownTurn !== view.turn) {
     const previous = shownTurn;
     renderCard(view.card);
     shownTurn = view.turn;
-    closedNote = previous !== null ? `Year ${previous} closed. ` : "";
+    closedNote = previous !== null ? `${cap(turn)} ${previous} closed. ` : "";
     if (previous !== null) showError("");
     if (view.submission) fill(view.submission);
   }
   card.hidden = false;
   if (view.state === "submitted") {
-    setStatus(`Submitted, waiting for the teacher. You may change it until year ${view.turn} closes.`,
+    setStatus(`Submitted, waiting for the teacher. You may change it until ${turn} ${view.turn} closes.`,
       "done");
     byId("submit-button").textContent = "Submit again";
   } else {
-    setStatus(`${closedNote}Year ${view.turn} is open: choose, then submit.`, "");
+    setStatus(`${closedNote}${cap(turn)} ${view.turn} is open: choose, then submit.`, "");
     byId("submit-button").textContent = "Submit";
   }
 }

@@ -64,8 +64,12 @@ async function poll() {
 function render(status) {
   byId("title").textContent = status.title;
   const ended = status.state === "ended";
-  byId("turn").textContent = ended ? `All ${status.turns} years played` :
-    `Year ${status.turn} of ${status.turns}` + (status.state === "closing" ? " (closing...)" : "");
+  const turn = status.turn_name || "year";
+  byId("turn").textContent = ended ? `All ${status.turns} ${turn}s played` :
+    `${turn.charAt(0).toUpperCase() + turn.slice(1)} ${status.turn} of ${status.turns}` +
+    (status.state === "closing" ? " (closing...)" : "");
+  byId("advance").textContent = `Advance the ${turn}`;
+  byId("events-title").textContent = `This ${turn}'s events`;
   byId("submitted").textContent = `${status.submitted}/${status.students} submitted`;
   byId("missing").textContent = status.missing.length ?
     `Waiting for: ${status.missing.join(", ")}` : (status.students ? "Everyone has submitted." :
@@ -100,6 +104,7 @@ function drawBoard() {
   byId("lines").replaceChildren(...(board.lines || []).map((line) => element("p", line)));
   byId("events").replaceChildren(...(board.events || []).map((e) => element("li", e)));
   byId("events-box").hidden = !(board.events || []).length;
+  byId("board-top").classList.toggle("no-network", !(board.nodes || []).length);
   drawNetwork(board.nodes || [], board.edges || []);
   drawBars(board.bars || []);
   drawTable(board.table);
