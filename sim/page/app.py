@@ -1,70 +1,105 @@
-"""The classroom page: Mesa's SolaraViz around :class:`sim.page.model.ClassroomModel`.
+"""The classroom page: Mesa's SolaraViz controls around :class:`sim.page.model.ClassroomModel`.
 
 Start it with ``alliance-sim-page`` (:mod:`sim.page.cli`), which serves every front-end asset
-from the local install. The sidebar holds Step / Play / Reset and the settings a class argues
-about (world, scenario, injection, China's assertiveness, Japan-Korea animosity, coercion
-strength, bounded rationality, seed); settings take effect on Reset, which rebuilds the model
-through the project's configs. The main area shows the run so far: an overview with the
-equivalent command line, the alignment network of the current year, the key states' defence
-budgets and the event log with each decision's reasons.
+from the local install. The controls (Mesa's ``ModelController``: Reset, Play, Step; Mesa's
+``ModelCreator``: the settings a class argues about) sit in a column on the left; the settings
+take effect on Reset, which rebuilds the model through the project's configs, and a changed
+setting says so beside the Reset button. The main area shows the run so far: an overview with
+the equivalent command line, the alignment network of the current year, the event log with
+each decision's reasons (a decision repeated year after year is one row) and the key states'
+defence budgets. The figures are drawn at the size they are shown (:mod:`sim.page.figures`).
+
+The page is laid out by the page itself (a CSS grid), not by SolaraViz's draggable grid and
+tabs: on a phone the controls fold away behind a "Controls" button, and the projector mode
+(the "Projector" switch, or ``alliance-sim-page --projector``) hides them too and sets all type
+at 20 px or more for a hall.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 
-import mesa.visualization.solara_viz as mesa_viz
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import update_counter
 
+from sim.page.cli import PROJECTOR_ENV
 from sim.page.model import ClassroomModel, config_options, default_settings
 
 TITLE = "alliance-sim · classroom: would a US injection create an 'Asian NATO'?"
-# Grid units: 12 columns; a row is 30 px (plus 10 px between rows). The network and the budgets
-# on the left, the event log beside them, the overview above.
-LAYOUT = [
-    {"i": 0, "x": 0, "y": 0, "w": 12, "h": 6},  # overview
-    {"i": 1, "x": 0, "y": 6, "w": 8, "h": 13},  # network
-    {"i": 2, "x": 8, "y": 6, "w": 4, "h": 25},  # event log
-    {"i": 3, "x": 0, "y": 19, "w": 8, "h": 12},  # budgets
-]
-# Slider values stay visible (Vuetify shows them only while dragging by default).
+
+PLAY_INTERVAL_MS = 300  # pause between two years while playing
+NARROW_PX = 960  # below this width the controls fold away (Vuetify's mobile breakpoint)
 CSS = """
+/* Solara's badge ("This website runs on Solara") sits over the page's corner: not shown. */
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+.page-root { font-size: 16px; }
+.page-grid { display: grid; grid-template-columns: 380px minmax(0, 1fr); gap: 16px;
+    align-items: start; }
+.page-controls .v-card { margin-bottom: 12px; }
+.page-controls-toggle { display: none !important; }
+.page-main { display: grid; gap: 16px; align-items: start;
+    grid-template-columns: minmax(0, 1200px) minmax(340px, 1fr); }
+.page-main > .page-overview-card { grid-column: 1 / -1; }
+.page-main > .page-network { grid-column: 1; }
+.page-main > .page-log-card { grid-column: 2; grid-row: 2 / span 2; }
+.page-main > .page-budgets { grid-column: 1; }
+@media (max-width: 1500px) {
+    .page-main { grid-template-columns: minmax(0, 1fr); }
+    .page-main > .page-log-card { grid-column: 1; grid-row: auto; }
+}
+@media (max-width: 959px) {
+    .page-grid { grid-template-columns: minmax(0, 1fr); }
+    .page-root:not(.controls-open) .page-controls { display: none; }
+    .page-controls-toggle { display: inline-flex !important; }
+}
+/* Projector: the controls fold away (the "Controls" button opens them), all type 20 px up. */
+.page-root.projector { font-size: 22px; }
+.page-root.projector .page-grid { grid-template-columns: minmax(0, 1fr); }
+.page-root.projector:not(.controls-open) .page-controls { display: none; }
+.page-root.projector.controls-open .page-grid { grid-template-columns: 460px minmax(0, 1fr); }
+.page-root.projector .page-controls-toggle { display: inline-flex !important; }
+.page-root.projector .v-card__title { font-size: 28px; }
+.page-root.projector .v-label, .page-root.projector .v-select__selection,
+.page-root.projector .v-btn, .page-root.projector .v-slider__thumb-label,
+.page-root.projector .page-cue { font-size: 20px !important; }
+.page-root.projector .v-slider__thumb-label { width: 44px !important; height: 44px !important; }
+.v-application .v-app-bar .v-toolbar__title { font-size: 22px; }
+.page-bar { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; margin-bottom: 8px; }
+.page-bar .v-input { margin-top: 0; padding-top: 0; flex: 0 0 auto; }
+.page-bar .v-input .v-label { font-size: 1em; }
 /* Slider labels above the sliders, and the values always shown (Vuetify shows them only while
    dragging). */
 .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .v-input__slider .v-input__slot > .v-label {
     flex: 0 0 100%; max-width: 100%; white-space: normal; height: auto; line-height: 1.3;
-    margin: 14px 0 34px 0; font-size: 14px;
+    margin: 14px 0 40px 0; font-size: 15px;
 }
 .v-slider__thumb-label-container { display: block !important; }
-.v-slider__thumb-label { font-size: 11px; }
-.page-overview { font-size: 14px; line-height: 1.45; max-height: 195px; overflow-y: auto; }
-.page-figure { display: block; margin: 0 auto; object-fit: contain; }
-.page-network .page-figure { max-height: 440px; }
-.page-budgets .page-figure { max-height: 390px; }
-.page-overview h3 { font-size: 20px; font-weight: 500; margin: 0 0 6px 0; }
+.v-slider__thumb-label { font-size: 12px; }
+.page-cue { font-size: 15px; background: #fff3cd; border-left: 4px solid #e6a700;
+    padding: 6px 10px; margin-top: 10px; }
+.page-overview { font-size: 1em; line-height: 1.45; }
+.page-overview h3 { font-size: 1.3em; font-weight: 500; margin: 0 0 6px 0; }
 .page-overview p { margin: 0 0 4px 0; }
-.page-overview code { font-size: 13px; background: #f3f3f3; padding: 1px 4px; }
-.page-note { font-size: 12px; color: #555; margin: 4px 0 8px 0; }
-.page-event-log { height: 740px; overflow-y: auto; font-size: 13.5px; line-height: 1.35; }
+.page-overview code { font-size: 0.9em; background: #f3f3f3; padding: 1px 4px;
+    overflow-wrap: anywhere; }
+.page-figure { display: block; margin: 0 auto; max-width: 100%; width: auto; height: auto; }
+.page-legend { font-size: 1em; line-height: 1.4; margin-top: 6px; }
+.page-legend .dot { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 50%;
+    margin-right: 0.3em; vertical-align: baseline; }
+.page-legend span.item { margin-right: 1.2em; white-space: nowrap; }
+.page-note { font-size: 0.9em; color: #444; margin: 4px 0 8px 0; }
+.page-root.projector .page-note { font-size: 20px; }
+.page-event-log { max-height: 1200px; overflow-y: auto; font-size: 1em; line-height: 1.35; }
+.page-root.projector .page-event-log { font-size: 20px; }
 .page-event-log table { border-collapse: collapse; }
 .page-event-log td { vertical-align: top; padding: 4px 5px; border-bottom: 1px solid #e6e6e6; }
-.page-event-log td.year { color: #555; padding-right: 8px; }
+.page-event-log td.year { color: #444; padding-right: 8px; }
+.page-event-log .also { color: #444; font-style: italic; }
+.page-main .v-card__title { word-break: normal; }
 """
-
-
-def page_layout(n: int) -> list[dict]:
-    """The first layout of the components (SolaraViz's default is a grid of equal halves)."""
-    return [dict(item, moved=False) for item in LAYOUT[:n]] + [
-        {"i": i, "x": 0, "y": 40 + 12 * i, "w": 12, "h": 12, "moved": False}
-        for i in range(len(LAYOUT), n)
-    ]
-
-
-# SolaraViz takes its first layout from this module function; the page's components need other
-# sizes than its equal halves (they remain draggable and resizable).
-mesa_viz.make_initial_grid_layout = page_layout
 
 
 def model_params(defaults) -> dict:
@@ -143,17 +178,22 @@ def model_params(defaults) -> dict:
 
 
 def _yes_no(flag: bool) -> str:
+    """Bold "yes" or plain "no"."""
     return "<b>yes</b>" if flag else "no"
 
 
 def _html(text: object) -> str:
+    """``text`` escaped for HTML."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def overview(model: ClassroomModel):
+def overview_html(model: ClassroomModel) -> str:
     """Year, scenario, outcomes so far, the settings in use and the equivalent command.
 
-    (Plain HTML: solara's Markdown would fetch a maths renderer that the local assets lack.)
+    The headline's 'Asian NATO' is the run's own flag (the recorder's, with the predicate of
+    the run's config, :func:`sim.page.model.world_predicates`), stated beside the blocs it is
+    read from. (Plain HTML: solara's Markdown would fetch a maths renderer that the local
+    assets lack.)
     """
     s = model.settings
     blocs = [
@@ -179,48 +219,80 @@ def overview(model: ClassroomModel):
         f"Japan-Korea affinity {s.jpn_kor_affinity:g} · coercion strength "
         f"{s.coercion_weight:g} · temperature {s.temperature_pct_gdp:g} % of GDP · seed {s.seed}"
     )
-    html = f"""
+    return f"""
 <h3 class="page-year">Year {model.state.year} <small>({progress})</small></h3>
-<p><b>Scenario {_html(model.scenario_name)}</b>: {_html(model.cfg.scenario.description)}
- <b>World {_html(model.world.name)}</b>: {model.world.n} states.</p>
-<p><b>Asian NATO now:</b> {_yes_no(model.recorder.asian_nato_now)} ·
+<p class="page-scenario"><b>Scenario {_html(model.scenario_name)}</b>:
+ {_html(model.scenario_sentence())} <b>World {_html(model.world.name)}</b>:
+ {model.world.n} states.</p>
+<p class="page-headline"><b>Asian NATO now:</b> <span class="page-asian-nato">
+ {_yes_no(model.recorder.asian_nato_now)}</span> ({_html(model.asian_nato_rule())}) ·
  <b>NATO-Asia link:</b> {_yes_no(model.recorder.nato_asia_link_now)} ·
- <b>Formal blocs outside the treaties:</b> {_html("; ".join(blocs) if blocs else "none")}</p>
+ <b>Formal blocs outside the treaties:</b>
+ <span class="page-blocs">{_html("; ".join(blocs) if blocs else "none")}</span></p>
 <p class="page-settings"><b>Settings in use:</b> {_html(settings)}</p>
-<p>Same run on the command line: <code>{_html(model.command)}</code>. Change the settings in
- the sidebar, then press <b>Reset</b> to rebuild the model with them.</p>
+<p>Same run on the command line: <code>{_html(model.command)}</code>. Change the settings,
+ then press <b>Reset</b> to rebuild the model with them.</p>
 """
-    with solara.Card(margin=0) as card:
-        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["page-overview"])
-    return card
-
-
-def network_view(model: ClassroomModel):
-    """The alignment network this year (sim.plots.network): nodes coloured by camp."""
-    with solara.Card(
-        f"Alignment network in {model.state.year}", margin=0, classes=["page-network"]
-    ) as card:
-        solara.Image(model.figure_png("network"), width="100%", classes=["page-figure"])
-    return card
-
-
-def budget_view(model: ClassroomModel):
-    """The key states' defence spending over the years (sim.plots.budgets)."""
-    with solara.Card("Defence budgets so far", margin=0, classes=["page-budgets"]) as card:
-        solara.Image(model.figure_png("budgets"), width="100%", classes=["page-figure"])
-    return card
 
 
 @solara.component
-def event_log(model: ClassroomModel, year: int, steps: int):
+def overview_card(model: ClassroomModel, shown: tuple):
+    """The overview card."""
+    with solara.Card(margin=0, classes=["page-overview-card"]):
+        solara.HTML(tag="div", unsafe_innerHTML=overview_html(model), classes=["page-overview"])
+
+
+@solara.component
+def network_view(model: ClassroomModel, shown: tuple):
+    """The alignment network this year (:func:`sim.page.figures.network_figure`), and what its
+    colours and lines mean in HTML (the page's type size applies to it)."""
+    png, legend = model.network()
+    nodes = "".join(
+        f"<span class='item'><span class='dot' style='background:{colour}'></span>"
+        f"{_html(label)}</span> "
+        for colour, label in legend.nodes
+    )
+    lines = " · ".join(_html(line) for line in legend.lines)
+    with solara.Card(
+        f"Alignment network in {model.state.year}", margin=0, classes=["page-network"]
+    ):
+        solara.Image(png, classes=["page-figure", "page-network-image"])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<div>{nodes}</div><div>{lines}</div>",
+            classes=["page-legend"],
+        )
+
+
+@solara.component
+def budget_view(model: ClassroomModel, shown: tuple):
+    """The key states' defence spending over the years (:func:`sim.page.figures`)."""
+    with solara.Card("Defence budgets so far (% of GDP)", margin=0, classes=["page-budgets"]):
+        solara.Image(model.budgets_png(), classes=["page-figure", "page-budgets-image"])
+
+
+def log_html(rows: list[dict]) -> str:
+    """The event log's rows as an HTML table, a repeated event with the years it recurred."""
+    body = []
+    for r in rows:
+        also = f" <span class='also'>(also in {r['also']})</span>" if r["also"] else ""
+        body.append(
+            f"<tr><td class='year'>{r['year']}</td><td><b>{_html(r['head'])}</b>{also}"
+            f"{_html(r['rest'])}</td></tr>"
+        )
+    return f"<table>{''.join(body)}</table>"
+
+
+@solara.component
+def event_log(model: ClassroomModel, shown: tuple):
     """The decisions and events of the run, newest first, with their reasons in plain words.
 
-    ``year`` and ``steps`` change with every step, so the log is redrawn (the model object
+    ``shown`` (year and step) changes with every step, so the log is redrawn (the model object
     itself stays the same).
     """
     key_only, set_key_only = solara.use_state(True)
     rows = model.event_rows(focus_only=key_only)
-    with solara.Card("Event log", margin=0) as card:
+    with solara.Card("Event log", margin=0, classes=["page-log-card"]):
         solara.Checkbox(
             label="Only events among the key states and the great powers "
             f"({', '.join(model.focus_states)})",
@@ -239,21 +311,33 @@ def event_log(model: ClassroomModel, year: int, steps: int):
         if not rows:
             solara.Text("No events yet: press Step or Play.")
         else:
-            body = "".join(
-                f"<tr><td class='year'>{r['year']}</td><td><b>{_html(r['head'])}</b>"
-                f"{_html(r['rest'])}</td></tr>"
-                for r in rows
-            )
-            solara.HTML(
-                tag="div", unsafe_innerHTML=f"<table>{body}</table>", classes=["page-event-log"]
-            )
-    return card
+            solara.HTML(tag="div", unsafe_innerHTML=log_html(rows), classes=["page-event-log"])
 
 
-def event_log_view(model: ClassroomModel):
-    """SolaraViz calls this on every update; the log's own state (the filter) lives in
-    :func:`event_log`."""
-    return event_log(model, model.state.year, model.steps)
+@solara.component
+def run_views(model: ClassroomModel):
+    """The main area; redrawn after every step (Mesa's controller bumps ``update_counter``)."""
+    update_counter.get()
+    shown = (model.state.year, model.steps)  # a child is redrawn when its arguments change
+    with solara.Div(classes=["page-main"]):
+        overview_card(model, shown)
+        network_view(model, shown)
+        event_log(model, shown)
+        budget_view(model, shown)
+
+
+@solara.component
+def reset_cue(model: ClassroomModel, controls: dict):
+    """A note beside the Reset button while a control differs from the running model's
+    settings."""
+    changed = model.changed_settings(controls)
+    if changed:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<b>Press Reset</b> to run with the changed settings: "
+            + _html("; ".join(changed)),
+            classes=["page-cue"],
+        )
 
 
 @solara.component
@@ -261,16 +345,45 @@ def page():
     """One model per browser tab, built from the configs as they stand."""
     defaults = solara.use_memo(default_settings, [])
     params = solara.use_memo(lambda: model_params(defaults), [])
-    model = solara.use_memo(lambda: ClassroomModel(**asdict(defaults)), [])
+    first = solara.use_memo(lambda: ClassroomModel(**asdict(defaults)), [])
+    model = solara.use_reactive(first)
+    controls = solara.use_reactive({})
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    projector = solara.use_reactive(os.environ.get(PROJECTOR_ENV) == "1")
+    controls_open = solara.use_reactive(False)
     solara.Title("alliance-sim classroom")
     solara.Style(CSS)
-    SolaraViz(
-        model,
-        components=[overview, network_view, event_log_view, budget_view],
-        model_params=params,
-        name=TITLE,
-        play_interval=301,  # the slider's steps: 1, 11, ..., 301
-    )
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    classes = ["page-root"]
+    classes += ["projector"] if projector.value else []
+    classes += ["controls-open"] if controls_open.value else []
+    with solara.Div(classes=classes):
+        with solara.Div(classes=["page-bar"]):
+            solara.Button(
+                "Hide controls" if controls_open.value else "Controls",
+                on_click=lambda: controls_open.set(not controls_open.value),
+                color="primary",
+                outlined=True,
+                classes=["page-controls-toggle"],
+            )
+            solara.Switch(label="Projector (large type, controls folded)", value=projector)
+        with solara.Div(classes=["page-grid"]):
+            with solara.Div(classes=["page-controls"]):
+                with solara.Card("Run", margin=0):
+                    ModelController(
+                        model,
+                        model_parameters=controls,
+                        play_interval=play_interval,
+                        render_interval=render_interval,
+                        use_threads=use_threads,
+                    )
+                    reset_cue(model.value, controls.value)
+                with solara.Card("Settings (take effect on Reset)", margin=0):
+                    ModelCreator(model, params, model_parameters=controls)
+            run_views(model.value)
 
 
 Page = page  # the component solara serves

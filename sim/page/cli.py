@@ -9,7 +9,10 @@ at once instead of being fetched from the internet.
 
 Before solara starts, the launcher resolves ``--host`` and binds ``--port`` on it once: an
 unknown host name, an address this computer does not have or a port in use is refused with one
-line (exit status 2). It says it is serving only once the server answers on the port.
+line (exit status 2). It says it is serving only once the server answers on the port, and at an
+address a browser can reach: the host given, or for ``0.0.0.0`` (every interface) this
+computer's address on the local network (:func:`lan_address`), which students can type.
+``--projector`` starts the page in its projector mode (large type, controls folded).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sim.cli.args import OneLineParser, fail, run_main
 from sim.errors import UserError
 
 PROG = "alliance-sim-page"
+PROJECTOR_ENV = "ALLIANCE_SIM_PAGE_PROJECTOR"  # read by sim/page/app.py
 APP = Path(__file__).with_name("app.py")
 DEFAULT_PORT = 8765
 # Settings of solara 1.58 (solara.settings / solara.server.settings), as environment variables.
@@ -40,6 +44,7 @@ OFFLINE_ENV = {
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The launcher's options (``--help`` lists them)."""
     parser = OneLineParser(
         prog=PROG,
         description=(
@@ -63,6 +68,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--open", action="store_true", help="open the page in the default browser when ready"
+    )
+    parser.add_argument(
+        "--projector",
+        action="store_true",
+        help="start the page in projector mode: type of 20 px and more for a hall, controls "
+        "folded (a switch on the page turns it off)",
     )
     return parser.parse_args(argv)
 
@@ -117,9 +128,36 @@ def check_address(host: str, port: int) -> None:
             ) from None
 
 
+def lan_address() -> str | None:
+    """This computer's IPv4 address on the local network, or ``None`` when it has none.
+
+    Connecting a UDP socket sends nothing: it only asks the system which interface would carry
+    traffic to that address (a private one, so no route to the internet is needed).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("10.254.254.254", 1))
+            address = sock.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith(("0.", "127.")) else address
+
+
+def reachable_url(host: str, port: int) -> str:
+    """The page's address as a browser types it: the host given, or for every interface
+    (``0.0.0.0``, ``::`` or empty) this computer's address on the local network (127.0.0.1
+    when it has none)."""
+    if host in ("0.0.0.0", "", "::"):
+        host = lan_address() or "127.0.0.1"
+    if ":" in host:  # an IPv6 address goes in brackets
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def announce_when_up(host: str, port: int, timeout: float = 120.0) -> threading.Thread:
     """Print the page's address once the server accepts connections on it (a daemon thread)."""
     target = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    url = reachable_url(host, port)
 
     def wait() -> None:
         deadline = time.monotonic() + timeout
@@ -131,10 +169,7 @@ def announce_when_up(host: str, port: int, timeout: float = 120.0) -> threading.
                 time.sleep(0.2)
         else:
             return
-        print(
-            f"{PROG}: serving the classroom page at http://{host}:{port}/ (Ctrl+C stops it)",
-            flush=True,
-        )
+        print(f"{PROG}: serving the classroom page at {url} (Ctrl+C stops it)", flush=True)
 
     thread = threading.Thread(target=wait, name="announce", daemon=True)
     thread.start()
@@ -164,6 +199,7 @@ def _main(argv: list[str] | None) -> int | None:
         raise UserError(f"--port must be 0-65535 (got {args.port})")
     check_address(args.host, args.port)
     os.environ.update(OFFLINE_ENV)
+    os.environ[PROJECTOR_ENV] = "1" if args.projector else "0"
     if args.port == 0:
         args.port = free_port(args.host)
     # solara reads its settings when it is first imported: after the environment is set.

@@ -13,12 +13,9 @@ Nothing here imports solara, so the model can be used (and tested) without the p
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 
 from omegaconf import OmegaConf
 
@@ -41,6 +38,17 @@ EVENT_KINDS = {
     "offer_declined": "declined",
     "budget_move": "budget",
     "side_switch": "switched side",
+}
+SETTING_NAMES = {  # the page's controls in words, for the "press Reset" cue
+    "world_config": "world",
+    "scenario_config": "scenario",
+    "injection_usd_bn": "US injection (USD bn a year)",
+    "china_coercion": "China's assertiveness",
+    "china_reaction": "China's budget reaction",
+    "jpn_kor_affinity": "Japan-Korea affinity",
+    "coercion_weight": "coercion strength",
+    "temperature_pct_gdp": "choice noise (% of GDP)",
+    "seed": "seed",
 }
 
 
@@ -153,7 +161,30 @@ def page_overrides(settings: Settings) -> list[str]:
     for name, event in _events(base, "rival_response").items():
         if _differs(settings.china_reaction, event.reaction):
             out.append(f"scenario.events.{name}.reaction={_num(settings.china_reaction)}")
+    out += world_predicates(base)
     return out
+
+
+def world_predicates(cfg) -> list[str]:
+    """The overrides that fit the 'Asian NATO' predicate to the world of ``cfg``.
+
+    An 'Asian NATO' is a formal bloc of ``model.predicates.asian_nato_hub`` and at least
+    ``asian_nato_min`` of ``asian_nato_candidates`` (3 of Japan, South Korea, Australia and the
+    Philippines in ``configs/model/default.yaml``). A world that holds fewer of the candidates,
+    but at least two (the class world ``classroom5``: Japan and Korea), could never form one; it
+    takes all the candidates it holds as the threshold, as the class demo does
+    (``sim/demos/asian_nato.py``: ``model.predicates.asian_nato_min=2``). The override goes into
+    the run's command, so the page, its headline and the command line's outputs use the same
+    predicate.
+    """
+    actors = cfg.world.get("actors")
+    pred = cfg.model.predicates
+    if actors is None:
+        return []
+    present = [c for c in pred.asian_nato_candidates if c in set(actors)]
+    if 2 <= len(present) < int(pred.asian_nato_min):
+        return [f"model.predicates.asian_nato_min={len(present)}"]
+    return []
 
 
 def default_settings(world: str = "default", scenario: str = "injection_1p5b") -> Settings:
@@ -268,8 +299,62 @@ class ClassroomModel(AllianceModel):
         pattern = r"\b(" + "|".join(map(re.escape, names)) + r")\b"
         return re.sub(pattern, lambda m: names[m.group(1)], text)
 
+    def scenario_sentence(self) -> str:
+        """What the scenario does in this run: each of its events as built for this world with
+        the settings in use (the amount of the slider, only the recipients the world holds),
+        names for codes; the scenario's description when it has no events."""
+        parts = []
+        for event in self.events:
+            text = event.describe(list(self.world.iso3))
+            head, colon, rest = text.partition(": ")
+            parts.append(self.names_in(rest if colon and head == event.name else text))
+        if not parts:
+            return str(self.cfg.scenario.description)
+        return "; ".join(parts) + "."
+
+    def asian_nato_rule(self) -> str:
+        """The 'Asian NATO' predicate of this run in words (``model.predicates``)."""
+        pred = self.params.predicates
+        names = dict(zip(self.world.iso3, self.world.names, strict=True))
+        present = [names[c] for c in pred.asian_nato_candidates if c in names]
+        hub = names.get(pred.asian_nato_hub, pred.asian_nato_hub)
+        if len(present) < pred.asian_nato_min:
+            return (
+                f"a formal bloc of {hub} and {pred.asian_nato_min} of "
+                f"{', '.join(pred.asian_nato_candidates)}; this world holds "
+                f"{len(present)} of them, so it cannot form"
+            )
+        return f"a formal bloc of {hub} and at least {pred.asian_nato_min} of {', '.join(present)}"
+
+    def changed_settings(self, controls: Mapping[str, object]) -> list[str]:
+        """The controls whose values differ from the settings this model runs with.
+
+        Args:
+            controls: the sidebar's values by keyword (:class:`Settings` fields); a control the
+                scenario ignores (the injection in a scenario without one) does not count.
+
+        Returns:
+            One ``"name: in use -> chosen"`` per difference, in the order of :class:`Settings`.
+        """
+        out = []
+        for field in fields(Settings):
+            if field.name not in controls:
+                continue
+            chosen, used = controls[field.name], getattr(self.settings, field.name)
+            if used is None or chosen is None:
+                continue
+            if isinstance(used, str):
+                if str(chosen) != used:
+                    out.append(f"{SETTING_NAMES[field.name]}: {used} -> {chosen}")
+            elif abs(float(chosen) - float(used)) > 1e-9:
+                out.append(f"{SETTING_NAMES[field.name]}: {used:g} -> {float(chosen):g}")
+        return out
+
     def event_rows(self, focus_only: bool = True, limit: int = 200) -> list[dict]:
         """The logged events, newest first, with their reasons in plain words (names for codes).
+
+        An event repeated in later years (the same state declining the same tie every year)
+        is one row, in its newest year, that lists the other years (``also``).
 
         Args:
             focus_only: keep the events whose states are all among :attr:`focus_states` (the
@@ -279,57 +364,79 @@ class ClassroomModel(AllianceModel):
 
         Returns:
             Rows with ``year``, ``kind`` (in words), ``reason`` (the whole sentence), ``head``
-            (what happened) and ``rest`` (from the colon on: the payoff terms).
+            (what happened), ``rest`` (from the colon on: the payoff terms) and ``also`` (the
+            earlier years of the same event, oldest first, in words: "2025-2027, 2029"; empty
+            when it happened once).
         """
         focus = set(self.focus_states)
-        rows = []
+        rows: list[dict] = []
+        seen: dict[tuple[str, str], dict] = {}
         for e in reversed(self.recorder.events):
             involved = {e.get("actor", ""), e.get("partner", "")} - {""}
             if focus_only and not involved <= focus:
                 continue
             reason = self.names_in(str(e["reason"]))
             head, colon, rest = reason.partition(": ")
-            rows.append(
-                {
-                    "year": int(e["year"]),
-                    "kind": EVENT_KINDS.get(e["kind"], e["kind"].replace("_", " ")),
-                    "reason": reason,
-                    "head": head,
-                    "rest": colon + rest,
-                }
-            )
+            key = (str(e["kind"]), head)
+            if key in seen:
+                seen[key]["years"].append(int(e["year"]))
+                continue
             if len(rows) >= limit:
-                break
+                continue
+            row = {
+                "year": int(e["year"]),
+                "kind": EVENT_KINDS.get(e["kind"], e["kind"].replace("_", " ")),
+                "reason": reason,
+                "head": head,
+                "rest": colon + rest,
+                "years": [],
+            }
+            seen[key] = row
+            rows.append(row)
+        for row in rows:
+            row["also"] = year_ranges(sorted(set(row.pop("years")) - {row["year"]}))
         return rows
 
-    def figure_png(self, which: str) -> bytes:
-        """The run's figure ``which`` (``network`` for this year, or ``budgets``) as PNG bytes,
-        drawn by the project's plotting code (:mod:`sim.plots`)."""
-        key = (which, self.state.year)
-        if key in self.page_cache:
-            return self.page_cache[key]
-        from sim.plots import draw_budgets, draw_network
-        from sim.runner.run import spending_targets
+    def network(self):
+        """This year's network figure and its legend (:func:`sim.page.figures.network_figure`):
+        ``(png bytes, legend)``, computed once per year shown."""
+        key = ("network", self.state.year)
+        if key not in self.page_cache:
+            from sim.page.figures import network_figure, png_bytes
 
-        tables = self.tables()
-        title = f"{self.scenario_name} · world {self.world.name} · seed {self.cfg.seed}"
-        folder = Path(tempfile.mkdtemp(prefix="alliance-sim-page-"))
-        try:
-            if which == "network":
-                path = draw_network(tables, folder, [self.state.year], title=title)[0]
-            elif which == "budgets":
-                path = draw_budgets(
-                    tables,
-                    folder,
-                    key_states=self.key_states,
-                    spending_targets=spending_targets(self.prepared),
-                    title=title,
-                )
-            else:
-                raise ValueError(f"unknown figure {which!r}")
-            data = path.read_bytes()
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != which}
-        self.page_cache[key] = data
-        return data
+            fig, legend = network_figure(
+                self.tables(), self.state.year, self.focus_states, GREAT_POWERS
+            )
+            self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != "network"}
+            self.page_cache[key] = (png_bytes(fig), legend)
+        return self.page_cache[key]
+
+    def budgets_png(self) -> bytes:
+        """The key states' defence spending so far (:func:`sim.page.figures.budgets_figure`)
+        as PNG bytes, computed once per year shown."""
+        key = ("budgets", self.state.year)
+        if key not in self.page_cache:
+            from sim.page.figures import budgets_figure, png_bytes
+            from sim.plots._common import key_state_colours
+            from sim.runner.run import spending_targets
+
+            fig = budgets_figure(
+                self.tables(),
+                self.key_states,
+                spending_targets(self.prepared),
+                key_state_colours(self.key_states),
+            )
+            self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != "budgets"}
+            self.page_cache[key] = png_bytes(fig)
+        return self.page_cache[key]
+
+
+def year_ranges(years: Sequence[int]) -> str:
+    """Sorted years in words, runs of consecutive years as ranges: ``"2025-2027, 2029"``."""
+    spans: list[list[int]] = []
+    for year in years:
+        if spans and year == spans[-1][1] + 1:
+            spans[-1][1] = year
+        else:
+            spans.append([year, year])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
