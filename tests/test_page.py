@@ -157,7 +157,8 @@ def test_the_page_runs_the_command_lines_model():
         "alliance-sim world=classroom5 scenario=injection_1p5b seed=3 "
         "model.alignment.coercion_weight=2 model.alignment.temperature_pct_gdp=0.1 "
         "world.coercion_propensity.CHN=0.5 world.affinity.JPN-KOR=0.2 "
-        "scenario.events.us_indo_pacific_injection.amount_usd_bn=5"
+        "scenario.events.us_indo_pacific_injection.amount_usd_bn=5 "
+        "model.predicates.asian_nato_min=2"  # the class world holds 2 of the 4 candidates
     )
     while model.running:
         model.step()
@@ -169,7 +170,8 @@ def test_the_page_runs_the_command_lines_model():
     rows = model.event_rows(focus_only=False)
     assert rows and all(r["reason"] for r in rows)
     assert any("% of GDP" in r["reason"] for r in rows)
-    assert model.figure_png("network").startswith(b"\x89PNG")
+    assert model.network()[0].startswith(b"\x89PNG")
+    assert model.budgets_png().startswith(b"\x89PNG")
 
 
 def test_the_launcher_says_how_to_use_it(capsys):
@@ -186,6 +188,131 @@ def test_the_launcher_says_how_to_use_it(capsys):
     args = cli.parse_args([])
     assert args.host == "127.0.0.1"
     assert "--production" in cli.solara_args(args)
+
+
+def shown_blocs_hold_an_asian_nato(model) -> bool:
+    """Whether a bloc the overview lists holds the hub and enough candidates, by the run's own
+    predicate (``model.predicates``), counted from the blocs themselves."""
+    pred = model.params.predicates
+    for members in model.blocs:
+        codes = {model.world.iso3[j] for j in members}
+        enough = len(codes & set(pred.asian_nato_candidates)) >= pred.asian_nato_min
+        if pred.asian_nato_hub in codes and enough:
+            return True
+    return False
+
+
+def test_the_class_world_headline_agrees_with_the_blocs_it_shows():
+    """On the class world with Japan and Korea as friends and China not coercing, the US,
+    Japan and Korea form a bloc; every year the headline says 'yes' exactly when a bloc shown
+    beside it is an Asian NATO, and the command line's run agrees."""
+    from sim.page.app import overview_html
+    from sim.page.model import ClassroomModel
+    from sim.runner.config import compose
+    from sim.runner.simulate import simulate
+
+    model = ClassroomModel(world_config="classroom5", jpn_kor_affinity=1, china_coercion=0)
+    formed = []
+    while model.running:
+        model.step()
+        html = overview_html(model)
+        headline = html.split('class="page-asian-nato">')[1].split("</span>")[0]
+        shown = shown_blocs_hold_an_asian_nato(model)
+        assert ("yes" in headline) == shown, (model.state.year, headline, model.blocs)
+        if shown:
+            formed.append(model.state.year)
+            blocs = html.split('class="page-blocs">')[1].split("</span>")[0]
+            for name in ("United States", "Japan", "South Korea"):
+                assert name in blocs, blocs
+    assert formed, "no US-Japan-Korea bloc formed: the test must form one"
+    summary = simulate(compose(model.command.split()[1:]))["summary"]
+    assert bool(summary["asian_nato_formed"].iloc[0])
+    assert int(summary["asian_nato_year"].iloc[0]) == formed[0]
+
+
+def test_the_scenario_sentence_follows_the_settings_and_the_world():
+    from sim.page.model import ClassroomModel
+
+    small = ClassroomModel(world_config="classroom5", injection_usd_bn=15)
+    sentence = small.scenario_sentence()
+    assert "USD 15 bn a year" in sentence and "1.5" not in sentence, sentence
+    assert "Japan" in sentence and "Australia" not in sentence, sentence
+    assert "Philippines" not in sentence, sentence
+    full = ClassroomModel(injection_usd_bn=2.5).scenario_sentence()
+    assert "USD 2.5 bn a year" in full and "Australia" in full and "Philippines" in full, full
+
+
+def test_repeated_events_are_one_row_with_their_years():
+    from sim.page.model import ClassroomModel, year_ranges
+
+    assert year_ranges([2025, 2026, 2027, 2029, 2031, 2032]) == "2025-2027, 2029, 2031-2032"
+    assert year_ranges([]) == ""
+    model = ClassroomModel(world_config="classroom5", temperature_pct_gdp=0)
+    while model.running:
+        model.step()
+    rows = model.event_rows(focus_only=False)
+    heads = [(r["kind"], r["head"]) for r in rows]
+    assert len(heads) == len(set(heads)), "a repeated event has several rows"
+    assert any(r["also"] for r in rows), "this run repeats a refusal: some row must say so"
+    years = 0
+    for r in rows:
+        for part in filter(None, r["also"].split(", ")):
+            first, _, last = part.partition("-")
+            years += int(last or first) - int(first) + 1
+    assert len(rows) + years == len(model.recorder.events)  # every event counted once
+
+
+def test_a_changed_control_is_named_until_reset():
+    from dataclasses import asdict
+
+    from sim.page.model import ClassroomModel
+
+    model = ClassroomModel(world_config="classroom5")
+    controls = asdict(model.settings)
+    assert model.changed_settings(controls) == []
+    changed = model.changed_settings({**controls, "seed": 7, "world_config": "default"})
+    assert len(changed) == 2 and "seed" in changed[1] and "7" in changed[1], changed
+    # the injection slider means nothing in a scenario without an injection
+    baseline = ClassroomModel(scenario_config="baseline")
+    assert baseline.changed_settings({"injection_usd_bn": 15.0}) == []
+
+
+def test_the_page_figures_have_no_small_text():
+    from sim.page import figures
+    from sim.page.model import ClassroomModel
+    from sim.plots._common import key_state_colours
+    from sim.plots.camps import GREAT_POWERS
+    from sim.runner.run import spending_targets
+
+    model = ClassroomModel()
+    model.step()
+    tables = model.tables()
+    fig, legend = figures.network_figure(tables, model.state.year, model.focus_states, GREAT_POWERS)
+    sizes = figures.font_sizes(fig)
+    assert len(sizes) >= len(model.focus_states) and min(sizes) >= figures.LABEL_PT
+    assert set(legend.labelled) == set(model.focus_states)
+    assert legend.nodes and legend.lines
+    colours = key_state_colours(model.key_states)
+    targets = spending_targets(model.prepared)
+    fig = figures.budgets_figure(tables, model.key_states, targets, colours)
+    assert min(figures.font_sizes(fig)) >= figures.MIN_FONT_PT
+    assert figures.png_bytes(fig).startswith(b"\x89PNG")
+
+
+def test_the_launcher_prints_an_address_a_browser_can_reach(monkeypatch):
+    from sim.page import cli
+
+    assert cli.reachable_url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert cli.reachable_url("::1", 8765) == "http://[::1]:8765/"
+    monkeypatch.setattr(cli, "lan_address", lambda: "192.168.1.20")
+    assert cli.reachable_url("0.0.0.0", 8765) == "http://192.168.1.20:8765/"
+    monkeypatch.setattr(cli, "lan_address", lambda: None)
+    assert cli.reachable_url("0.0.0.0", 8765) == "http://127.0.0.1:8765/"
+    monkeypatch.undo()
+    found = cli.lan_address()
+    assert found is None or (not found.startswith(("0.", "127.")) and found.count(".") == 3)
+    assert cli.parse_args([]).projector is False
+    assert cli.parse_args(["--projector"]).projector is True
 
 
 # --- in the browser -------------------------------------------------------------------------
@@ -286,6 +413,200 @@ def test_a_slider_and_a_menu_take_effect_on_reset_and_play_runs(session, tmp_pat
     log = page.locator(".page-event-log").inner_text()
     assert "% of GDP" in log, log[:500]  # reasons with their payoff terms
     keep_screenshot(page, tmp_path, "page_classroom5.png")
+
+
+# Every text node drawn on screen: its font size, and whether what the browser shows at its
+# centre is the text (or its own element) rather than something laid over it (a fixed badge, a
+# sticky bar). Text scrolled out of its own scroll box is skipped (it is not on screen).
+TEXT_ON_SCREEN_JS = """
+() => {
+  const small = [], covered = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const inside = (r, x, y) => x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+  while (walker.nextNode()) {
+    const node = walker.currentNode, text = node.textContent.trim(), el = node.parentElement;
+    if (!text || !el || ['SCRIPT', 'STYLE', 'NOSCRIPT'].includes(el.tagName)) continue;
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+    if (!rects.length) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 20) small.push(`${size}px: ${text.slice(0, 60)}`);
+    for (const r of rects) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+      let clipped = false;
+      for (let a = el.parentElement; a; a = a.parentElement) {
+        const o = getComputedStyle(a).overflowY + getComputedStyle(a).overflowX;
+        if (/(auto|scroll|hidden)/.test(o) && !inside(a.getBoundingClientRect(), x, y)) {
+          clipped = true;
+          break;
+        }
+      }
+      if (clipped) continue;
+      const hit = document.elementFromPoint(x, y);
+      if (hit && !el.contains(hit) && !hit.contains(el)) {
+        covered.push(`'${text.slice(0, 40)}' under <${hit.tagName} class='${hit.className}'>`);
+      }
+    }
+  }
+  return {small, covered};
+}
+"""
+# The page's scroll box (the tallest element that scrolls), scrolled to a share of its height.
+SCROLL_JS = """
+share => {
+  const scrolls = d => /(auto|scroll)/.test(getComputedStyle(d).overflowY);
+  const boxes = [...document.querySelectorAll('div')].filter(
+    d => d.scrollHeight > d.clientHeight + 5 && scrolls(d));
+  boxes.sort((a, b) => b.scrollHeight - a.scrollHeight);
+  const box = boxes[0] || document.scrollingElement;
+  box.scrollTop = share * (box.scrollHeight - box.clientHeight);
+  return box.scrollHeight / box.clientHeight;
+}
+"""
+# The network figure's natural and displayed width.
+IMAGE_SIZE_JS = """
+sel => {
+  const node = document.querySelector(sel);
+  const img = node.tagName === 'IMG' ? node : node.querySelector('img');
+  return [img.naturalWidth, img.getBoundingClientRect().width];
+}
+"""
+MESA_LEFTOVERS = ("Page 0", "Use Threads", "Render Interval", "Play Interval", "Information")
+
+
+def text_problems(page) -> tuple[list[str], list[str]]:
+    """Small and covered text over the whole page, scrolled screen by screen."""
+    small: set[str] = set()
+    covered: set[str] = set()
+    screens = page.evaluate(SCROLL_JS, 0)
+    steps = max(1, int(screens) + 1)
+    for k in range(steps + 1):
+        page.evaluate(SCROLL_JS, k / steps)
+        page.wait_for_timeout(150)
+        found = page.evaluate(TEXT_ON_SCREEN_JS)
+        small |= set(found["small"])
+        covered |= set(found["covered"])
+    page.evaluate(SCROLL_JS, 0)
+    return sorted(small), sorted(covered)
+
+
+def network_label_px(page) -> float:
+    """The network labels' font size as shown: drawn size times displayed / natural width."""
+    from sim.page.figures import DPI, LABEL_PT
+
+    natural, shown = page.evaluate(IMAGE_SIZE_JS, ".page-network-image")
+    assert natural > 0 and shown > 0, (natural, shown)
+    return LABEL_PT * DPI / 72 * shown / natural
+
+
+@pytest.fixture(scope="module")
+def wide_tab(browser, server):
+    """A second tab at 1920x1080, the size of a classroom projector."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT)
+    page.goto(server)
+    page.get_by_text("Who did what, and why").wait_for(timeout=PAGE_TIMEOUT)
+    yield page
+    context.close()
+
+
+def test_at_1920_nothing_covers_text_and_network_labels_are_large(wide_tab, tmp_path):
+    page = wide_tab
+    body = page.locator("body").inner_text()
+    for leftover in MESA_LEFTOVERS:
+        assert leftover.lower() not in body.lower(), leftover
+    assert not page.get_by_text("This website runs on").is_visible()
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.locator(".page-year", has_text="Year 2025").wait_for()
+    _, covered = text_problems(page)
+    assert not covered, covered
+    # the check sees a fixed element laid over text (as the Solara badge was)
+    page.evaluate(
+        "() => { const b = document.createElement('div'); b.id = 'probe'; b.textContent = 'x';"
+        " const r = document.querySelector('.page-year').getBoundingClientRect();"
+        " b.style = `position:fixed; left:${r.left}px; top:${r.top}px; width:${r.width}px;"
+        " height:${r.height}px; background:white`; document.body.appendChild(b); }"
+    )
+    assert any("Year 2025" in c for c in text_problems(page)[1])
+    page.evaluate("() => document.getElementById('probe').remove()")
+    assert network_label_px(page) >= 20
+    keep_screenshot(page, tmp_path, "page_1920.png")
+
+
+def test_projector_mode_has_no_text_under_20_px(wide_tab, tmp_path):
+    page = wide_tab
+    page.get_by_text("Projector (large type").click()
+    page.locator(".page-root.projector").wait_for()
+    assert not page.get_by_role("button", name="Reset").is_visible()  # controls folded
+    page.wait_for_timeout(500)
+    small, covered = text_problems(page)
+    assert not small, small
+    assert not covered, covered
+    assert network_label_px(page) >= 20
+    shot = tmp_path / "page_projector.png"
+    page.screenshot(path=str(shot))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copyfile(shot, ARTIFACTS / shot.name)
+    page.get_by_role("button", name="Controls").click()  # the teacher can still reach them
+    page.get_by_role("button", name="Reset").wait_for()
+
+
+def test_on_a_phone_the_controls_fold_away(browser, server, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(STEP_TIMEOUT)
+    try:
+        page.goto(server)
+        page.locator(".page-year").wait_for(timeout=PAGE_TIMEOUT)
+        assert not page.get_by_role("button", name="Reset").is_visible()
+        year = page.locator(".page-year").bounding_box()
+        assert year and year["y"] < 844, year  # the run is on the first screen
+        page.get_by_role("button", name="Controls").click()
+        page.get_by_role("button", name="Reset").wait_for()
+        page.screenshot(path=str(tmp_path / "page_phone.png"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copyfile(tmp_path / "page_phone.png", ARTIFACTS / "page_phone.png")
+    finally:
+        context.close()
+
+
+def test_the_class_world_bloc_and_its_headline_in_the_browser(session):
+    """After the class-world test above: friends Japan and Korea, China not coercing, no choice
+    noise; the page asks for Reset until it is pressed, then the US-Japan-Korea bloc forms and
+    the headline says so."""
+    page, _ = session
+    for label, key in (
+        ("Japan-Korea affinity", "End"),
+        ("China's assertiveness", "Home"),
+        ("Bounded rationality", "Home"),
+    ):
+        slider = page.locator(".v-input__slider", has_text=label).get_by_role("slider")
+        slider.focus()
+        slider.press(key)
+    cue = page.locator(".page-cue")
+    cue.wait_for()
+    assert "Japan-Korea affinity" in cue.inner_text()
+    page.get_by_role("button", name="Reset").click()
+    page.locator(".page-overview", has_text="Japan-Korea affinity 1 ").wait_for()
+    cue.wait_for(state="detached")
+    for _ in range(20):
+        if "United States" in page.locator(".page-blocs").inner_text():
+            break
+        year = page.locator(".page-year").inner_text().split(" (")[0]
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(
+            "y => !document.querySelector('.page-year').innerText.startsWith(y)", arg=year
+        )
+    blocs = page.locator(".page-blocs").inner_text()
+    for name in ("United States", "Japan", "South Korea"):
+        assert name in blocs, blocs
+    assert page.locator(".page-asian-nato").inner_text().strip() == "yes"
+    heads = page.locator(".page-event-log td:not(.year) > b").all_inner_texts()
+    assert len(heads) == len(set(heads)), heads
 
 
 def test_no_request_leaves_localhost(session):

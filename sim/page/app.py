@@ -38,6 +38,7 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .page-grid { display: grid; grid-template-columns: 380px minmax(0, 1fr); gap: 16px;
     align-items: start; }
 .page-controls .v-card { margin-bottom: 12px; }
+.page-root .v-card__text { font-size: inherit; }
 .page-controls-toggle { display: none !important; }
 .page-main { display: grid; gap: 16px; align-items: start;
     grid-template-columns: minmax(0, 1200px) minmax(340px, 1fr); }
@@ -83,7 +84,8 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .page-overview { font-size: 1em; line-height: 1.45; }
 .page-overview h3 { font-size: 1.3em; font-weight: 500; margin: 0 0 6px 0; }
 .page-overview p { margin: 0 0 4px 0; }
-.page-overview code { font-size: 0.9em; background: #f3f3f3; padding: 1px 4px;
+.page-overview code { font-size: 0.95em !important; background: #f3f3f3; padding: 1px 4px;
+    display: inline !important; white-space: normal;
     overflow-wrap: anywhere; }
 .page-figure { display: block; margin: 0 auto; max-width: 100%; width: auto; height: auto; }
 .page-legend { font-size: 1em; line-height: 1.4; margin-top: 6px; }
