@@ -96,20 +96,25 @@ def time_runs(overrides: list[str], runs: int) -> list[float]:
 
 
 def part_run(runs: int) -> list[str]:
+    """One run of each config on each engine (``model.engine``), timed side by side."""
     rows = [
-        "| config | states | years | median | min | max |",
-        "|---|---|---|---|---|---|",
+        "| config | states | years | engine | median | min | max | reference / engine |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for label, overrides, states in (
         ("default, baseline", [], 40),
         ("default, injection_1p5b", ["scenario=injection_1p5b"], 40),
         ("classroom5, baseline", ["world=classroom5"], 5),
     ):
-        ms = [1000 * t for t in time_runs(overrides, runs)]
-        rows.append(
-            f"| {label} | {states} | 20 | {statistics.median(ms):.0f} ms | {min(ms):.0f} ms "
-            f"| {max(ms):.0f} ms |"
-        )
+        reference = None
+        for engine in ("reference", "compiled"):
+            ms = [1000 * t for t in time_runs([*overrides, f"model.engine={engine}"], runs)]
+            median = statistics.median(ms)
+            reference = reference or median
+            rows.append(
+                f"| {label} | {states} | 20 | {engine} | {median:.0f} ms | {min(ms):.0f} ms "
+                f"| {max(ms):.0f} ms | {reference / median:.2f}x |"
+            )
     return [f"One run, outputs in memory, {runs} runs after a warm-up:", "", *rows]
 
 

@@ -36,9 +36,10 @@ COST_WORDS = {
 
 
 def terms_json(delta: np.ndarray) -> str:
-    """The term changes (fraction of GDP) as JSON in % of GDP, rounded."""
+    """The term changes (fraction of GDP) as JSON in % of GDP, rounded (a change that rounds
+    to zero is written 0.0, whatever its sign)."""
     return json.dumps(
-        {t: round(float(v) * 100, 4) for t, v in zip(ALIGNMENT_TERMS, delta, strict=True)}
+        {t: round(float(v) * 100, 4) + 0.0 for t, v in zip(ALIGNMENT_TERMS, delta, strict=True)}
     )
 
 

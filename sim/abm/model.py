@@ -243,6 +243,7 @@ class AllianceModel(mesa.Model):
             gdp=s.gdp,
             depreciation=sec.depreciation,
             side_payment_weight=a.side_payment_weight,
+            engine=self.params.engine,
         )
 
     def _calibrate_ties(self) -> int:

@@ -667,6 +667,8 @@ class AlignmentContext:
         depreciation: capability depreciation per year (a yearly flow of c sustains c /
             depreciation of capability).
         side_payment_weight: value of one dollar of budget support received, in dollars of GDP.
+        engine: ``"reference"`` (these numpy functions) or ``"compiled"``: a state's candidate
+            rows are scored by ``sim.core.kernels.alignment_terms`` (``row_change_deltas``).
     """
 
     theta: np.ndarray
@@ -693,6 +695,7 @@ class AlignmentContext:
     gdp: np.ndarray
     depreciation: float = 0.1
     side_payment_weight: float = 1.0
+    engine: str = "reference"
 
     def allies(self, agents: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(allied, reliability) of candidate rows (``allies_and_reliability``)."""
@@ -847,8 +850,13 @@ def row_change_deltas(
     Returns:
         (k, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
-    agents = np.full(len(new_rows) + 1, agent)
-    terms = alignment_terms(agents, np.vstack([row[None, :], new_rows]), ctx)
+    rows = np.vstack([row[None, :], new_rows])
+    if ctx.engine == "compiled":
+        from sim.core import kernels
+
+        terms = kernels.alignment_terms(agent, rows, ctx)
+    else:
+        terms = alignment_terms(np.full(len(rows), agent), rows, ctx)
     return terms[1:] - terms[0]
 
 

@@ -101,6 +101,10 @@ def prepare(cfg, world: World | None = None) -> Prepared:
     return Prepared(world, events, params, cfg.scenario.name)
 
 
+ENGINES = ("reference", "compiled")
+"""``model.engine``: the numpy reference, or the compiled kernels (sim/core/kernels.py)."""
+
+
 def check_params(p) -> None:
     """Checks across parameters and of names (each number's own range is checked by
     ``sim.validate.check_numbers`` from the schema)."""
@@ -123,6 +127,10 @@ def check_params(p) -> None:
             f"model.alignment.rule '{a.rule}' is unknown; use one of {', '.join(rules.RULES)}",
         ),
         (len(a.landscape_thresholds) == 3, "model.alignment.landscape_thresholds needs 3 values"),
+        (
+            p.engine in ENGINES,
+            f"model.engine '{p.engine}' is unknown; use one of {', '.join(ENGINES)}",
+        ),
         (
             p.predicates.link_min_level in LEVELS,
             f"model.predicates.link_min_level must be one of {', '.join(LEVELS)}",

@@ -1,0 +1,187 @@
+"""The numba-compiled kernels behind ``sim.core.kernels`` (imported only when a kernel is first
+called: importing this module imports numba). Each function mirrors its numpy reference in
+``sim.core.payoffs``, as its docstring says.
+
+Examples:
+    Allies that come for sure add their capability (3 + 4 against 1: log 7/8):
+
+    >>> round(float(security(1.0, 3.0, 1.0, 4.0, 1.0)), 4)
+    -0.1335
+"""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners):
+    """``payoffs.aid_by_donor`` for one state's candidate rows: (m, donors) USD bn."""
+    m, n = rows.shape
+    donors = aid_offer.shape[0]
+    out = np.zeros((m, donors))
+    for d in range(donors):
+        offer = aid_offer[d, agent]
+        if offer == 0.0:
+            continue
+        level = aid_min_level[d]
+        need = aid_min_partners[d]
+        for k in range(m):
+            partners = 0
+            for j in range(n):
+                if rows[k, j] >= level and aid_offer[d, j] > 0:
+                    partners += 1
+            if rows[k, agent] >= level and aid_offer[d, agent] > 0:
+                partners -= 1
+            fraction = min(1.0, partners / need) if need > 0 else 1.0
+            tied = 1.0 if rows[k, d] >= level else 0.0
+            out[k, d] = offer * tied * fraction
+    return out
+
+
+@njit(cache=True)
+def aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners):
+    """``payoffs.aid_fraction``: (donors, n) the share of each offer the ties in force earn."""
+    n = levels.shape[0]
+    donors = aid_offer.shape[0]
+    frac = np.zeros((donors, n))
+    for d in range(donors):
+        if not (aid_offer[d] != 0.0).any():
+            continue
+        level = aid_min_level[d]
+        need = aid_min_partners[d]
+        for i in range(n):
+            partners = 0
+            for j in range(n):
+                if levels[i, j] >= level and aid_offer[d, j] > 0:
+                    partners += 1
+            if levels[i, i] >= level and aid_offer[d, i] > 0:
+                partners -= 1
+            fraction = min(1.0, partners / need) if need > 0 else 1.0
+            frac[d, i] = (1.0 if aid_offer[d, i] > 0 else 0.0) * fraction
+    return frac
+
+
+@njit(cache=True)
+def aid_flows(agent, rows, levels, aid_offer, aid_min_level, aid_min_partners, cap, cash):
+    """``payoffs.aid_flows`` for one state's candidate rows: capability in, cash in, paid."""
+    m = rows.shape[0]
+    cap_in = np.zeros(m)
+    cash_in = np.zeros(m)
+    paid = np.zeros(m)
+    if not (aid_offer != 0.0).any():
+        return cap_in, cash_in, paid
+    by_donor = aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners)
+    for k in range(m):
+        for d in range(aid_offer.shape[0]):
+            cap_in[k] += by_donor[k, d] * cap[d]
+            cash_in[k] += by_donor[k, d] * cash[d]
+    if (aid_offer[agent] != 0.0).any():
+        frac = aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners)
+        for k in range(m):
+            total = 0.0
+            for j in range(rows.shape[1]):
+                if rows[k, j] >= aid_min_level[agent]:
+                    total += aid_offer[agent, j] * frac[agent, j]
+            paid[k] = total
+    return cap_in, cash_in, paid
+
+
+@njit(cache=True)
+def security(theta, own, threat, allied, reliability):
+    """``payoffs.security_lottery`` for one row (allies come with probability reliability)."""
+    with_allies = max(own + allied, 1e-9)
+    alone = max(own, 1e-9)
+    come = np.log(with_allies / (with_allies + threat))
+    stay = np.log(alone / (alone + threat))
+    return theta * (reliability * come + (1.0 - reliability) * stay)
+
+
+@njit(cache=True)
+def row_terms(agent, row, own, ctx_arrays, extra, autonomy_weight, out):
+    """Terms 0-5 of ``payoffs.alignment_terms`` for one row, written into ``out``: security,
+    entrapment, autonomy (with the upkeep), coercion, affinity, relationship. ``own``: the
+    state's capability with this row's aid; ``extra[j, q] = max(0, H_jq - H_iq)``."""
+    theta, _, threat, base, credibility, level_weight, linear = ctx_arrays[:7]
+    stakes, dependence, at_risk, excess = ctx_arrays[8:12]
+    n = row.shape[0]
+    allied = 0.0
+    weighted = 0.0
+    depends = 0.0
+    lin0 = 0.0
+    lin1 = 0.0
+    lin2 = 0.0
+    for j in range(n):
+        w = level_weight[row[j]]
+        x = w * base[agent, j]
+        allied += x
+        weighted += credibility[agent, j] * x
+        depends += w * dependence[agent, j]
+        lin0 += w * linear[agent, j, 0]
+        lin1 += w * linear[agent, j, 1]
+        lin2 += w * linear[agent, j, 2]
+    reliability = weighted / allied if allied > 0 else 0.0
+    reliability = min(max(reliability, 0.0), 1.0)
+    out[0] = security(theta[agent], max(own, 0.0), threat[agent], allied, reliability)
+    entrapment = 0.0
+    for q in range(n):
+        exposure = 0.0
+        for j in range(n):
+            exposure += level_weight[row[j]] * extra[j, q]
+        entrapment += stakes[agent, q] * -np.expm1(-exposure)
+    out[1] = -entrapment
+    out[2] = -autonomy_weight * -np.expm1(-depends) + lin0
+    coercion = 0.0
+    for c in range(at_risk.shape[1]):
+        provocation = 0.0
+        for j in range(n):
+            provocation += level_weight[row[j]] * excess[agent, c, j]
+        coercion += at_risk[agent, c] * -np.expm1(-provocation)
+    out[3] = -coercion
+    out[4] = lin1
+    out[5] = lin2
+
+
+@njit(cache=True)
+def terms(agent, rows, ctx_arrays, scalars):
+    """``payoffs.alignment_terms`` of one state's candidate rows: (m, 7), fraction of GDP.
+    ``ctx_arrays`` and ``scalars`` as ``sim.core.kernels.context_arrays`` gives them."""
+    own_all, hostility, levels = ctx_arrays[1], ctx_arrays[7], ctx_arrays[12]
+    aid_offer, aid_min_level, aid_min_partners = ctx_arrays[13:16]
+    aid_capability, aid_cash, aid_from_defence, gdp = ctx_arrays[16:20]
+    autonomy_weight, depreciation, side_payment_weight = scalars
+    m, n = rows.shape
+    out = np.empty((m, 7))
+    now = levels[agent : agent + 1].copy()
+    cap_in, cash_in, paid = aid_flows(
+        agent,
+        rows,
+        levels,
+        aid_offer,
+        aid_min_level,
+        aid_min_partners,
+        aid_capability,
+        aid_cash,
+    )
+    now_cap, _, now_paid = aid_flows(
+        agent,
+        now,
+        levels,
+        aid_offer,
+        aid_min_level,
+        aid_min_partners,
+        aid_capability,
+        aid_cash,
+    )
+    from_defence = aid_from_defence[agent]
+    extra = np.empty((n, n))  # [j, q] = max(0, H_jq - H_iq)
+    for j in range(n):
+        for q in range(n):
+            extra[j, q] = max(0.0, hostility[j, q] - hostility[agent, q])
+    for k in range(m):
+        own = own_all[agent] + (cap_in[k] - now_cap[0]) / depreciation
+        if from_defence:
+            own = own - (paid[k] - now_paid[0]) / depreciation
+        row_terms(agent, rows[k], own, ctx_arrays, extra, autonomy_weight, out[k])
+        payout = 0.0 if from_defence else paid[k]
+        out[k, 6] = (side_payment_weight * cash_in[k] - payout) / gdp[agent]
+    return out

@@ -1,0 +1,115 @@
+"""Compiled kernels (numba) of the payoff functions in ``sim.core.payoffs``: the first piece of
+the compiled engine (issue #11).
+
+Each kernel computes what its numpy reference computes, for one state's candidate rows, with
+plain loops that numba compiles to machine code; the numpy functions stay the reference (the
+oracle) and ``tests/test_kernels.py`` holds the two equal to 1e-12 on the model's own contexts
+and on random ones. ``alignment_terms(agent, rows, ctx)`` is the entry point, with the
+signature of ``sim.core.payoffs.alignment_terms`` for a single state.
+
+Compiled code is cached on disk beside this file (numba's ``cache=True``; in a read-only
+install numba uses its user cache folder), so only the first call after an install compiles.
+numba is imported when a kernel is first called, never at import, so that commands that only
+parse options or report an error do not wait for it.
+"""
+
+from __future__ import annotations
+
+import sys
+import weakref
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+_last = None  # (a weak reference to the last context, its arrays): a year's decisions share one
+
+
+def _say_if_compiling() -> None:
+    """One line on stderr when the kernels have no cache beside this file yet (the first run
+    after an install compiles them, some seconds)."""
+    folder = Path(__file__).with_name("__pycache__")
+    if not any(folder.glob("_jit.*.nbi")):
+        print(
+            "alliance-sim: compiling the payoff kernels (once after an install; cached)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+@cache
+def _compiled():
+    """The kernels, compiled on first use (numba is imported here, through ``_jit``)."""
+    _say_if_compiling()
+    from sim.core import _jit
+
+    return _jit.terms
+
+
+def context_arrays(ctx) -> tuple[tuple, tuple]:
+    """A ``payoffs.AlignmentContext`` as the kernels' arguments: its arrays (in a fixed order,
+    with the types numba compiles for) and its scalars."""
+    excess = ctx.excess if ctx.coercers.size else np.zeros((ctx.theta.size, 0, ctx.theta.size))
+    at_risk = ctx.at_risk if ctx.coercers.size else np.zeros((ctx.theta.size, 0))
+    arrays = (
+        np.asarray(ctx.theta, dtype=float),
+        np.asarray(ctx.own, dtype=float),
+        np.asarray(ctx.threat, dtype=float),
+        np.asarray(ctx.base, dtype=float),
+        np.broadcast_to(np.asarray(ctx.credibility, dtype=float), ctx.base.shape).copy(),
+        np.asarray(ctx.level_weight, dtype=float),
+        np.asarray(ctx.linear, dtype=float),
+        np.asarray(ctx.hostility, dtype=float),
+        np.asarray(ctx.stakes, dtype=float),
+        np.asarray(ctx.dependence, dtype=float),
+        np.ascontiguousarray(at_risk, dtype=float),
+        np.ascontiguousarray(excess, dtype=float),
+        np.asarray(ctx.levels, dtype=np.int64),
+        np.asarray(ctx.aid_offer, dtype=float),
+        np.asarray(ctx.aid_min_level, dtype=np.int64),
+        np.asarray(ctx.aid_min_partners, dtype=np.int64),
+        np.asarray(ctx.aid_capability, dtype=float),
+        np.asarray(ctx.aid_cash, dtype=float),
+        np.asarray(ctx.aid_from_defence, dtype=np.bool_),
+        np.asarray(ctx.gdp, dtype=float),
+    )
+    scalars = (
+        float(ctx.autonomy_weight),
+        float(ctx.depreciation),
+        float(ctx.side_payment_weight),
+    )
+    return arrays, scalars
+
+
+def security_lottery(theta: float, own: float, threat: float, allied: float, c: float) -> float:
+    """``sim.core.payoffs.security_lottery`` for one state, compiled.
+
+    Examples:
+        >>> from sim.core import payoffs
+        >>> security_lottery(0.1, 3.0, 2.0, 4.0, 0.7) == float(
+        ...     payoffs.security_lottery(0.1, 3.0, 2.0, 4.0, 0.7))
+        True
+    """
+    _compiled()
+    from sim.core import _jit
+
+    return float(_jit.security(theta, own, threat, allied, c))
+
+
+def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
+    """``sim.core.payoffs.alignment_terms`` for the candidate rows of one state, compiled.
+
+    Args:
+        agent: the state.
+        rows: (m, n) its candidate commitment rows (levels 0-3).
+        ctx: the year's ``payoffs.AlignmentContext``.
+
+    Returns:
+        (m, 7) utility terms, fraction of GDP per year.
+    """
+    global _last
+    if _last is None or _last[0]() is not ctx:
+        _last = (weakref.ref(ctx), context_arrays(ctx))
+    arrays, scalars = _last[1]
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    return _compiled()(int(agent), rows, arrays, scalars)

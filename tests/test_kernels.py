@@ -1,0 +1,123 @@
+"""The compiled kernels (sim/core/kernels.py) against the numpy reference (sim/core/payoffs.py):
+equal, not close. Each term of every candidate row on the model's own contexts (every scenario,
+three worlds, years with and without side payments) and on random contexts; whole runs with
+``model.engine=compiled`` give the reference's decisions, events and numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.abm.model import AllianceModel
+from sim.core import alignment, kernels, payoffs
+from sim.errors import UserError
+from sim.runner.config import compose, config_dir
+from sim.runner.simulate import prepare, simulate
+
+pytest.importorskip("numba")
+SCENARIOS = sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
+WORLDS = ["world=default", "world=classroom5", "world=default_taiwan"]
+TOLERANCE = 1e-12  # fraction of GDP; the sums run in another order
+
+
+def candidate_rows(model: AllianceModel, i: int) -> np.ndarray:
+    """State i's current row, every single-tie change and every treaty exit and join."""
+    row = model.levels[i]
+    partners, new_levels = alignment.candidate_changes(row, i, model.treaty_levels[i])
+    rows = np.repeat(row[None, :], len(partners) + 1, axis=0)
+    rows[np.arange(1, len(partners) + 1), partners] = new_levels
+    exits, joins = model.view.treaty_options(i)
+    if exits or joins:
+        rows = np.vstack([rows, model.view.treaty_rows(i, exits, joins)])
+    return rows
+
+
+@pytest.mark.parametrize("world", WORLDS)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_kernel_equals_reference_on_the_models_contexts(world, scenario):
+    p = prepare(compose([world, f"scenario={scenario}"]))
+    model = AllianceModel(p.world, p.params, p.events, rng=5, scenario_name=p.scenario)
+    checked = 0
+    for _ in range(4):  # 2024 and three years on, the scenarios' events in force
+        ctx = model.ctx
+        for i in range(model.world.n):
+            rows = candidate_rows(model, i)
+            ref = payoffs.alignment_terms(np.full(len(rows), i), rows, ctx)
+            fast = kernels.alignment_terms(i, rows, ctx)
+            np.testing.assert_allclose(fast, ref, rtol=0, atol=TOLERANCE)
+            checked += len(rows)
+        model.step()
+    assert checked > 4 * model.world.n
+
+
+def random_context(n: int, rng: np.random.Generator) -> payoffs.AlignmentContext:
+    """A context of random magnitudes, with coercers and conditional side payments."""
+    k = rng.uniform(1, 500, n)
+    hostility = rng.uniform(0, 1, (n, n))
+    np.fill_diagonal(hostility, 0)
+    coercers = np.array([0, n - 1])
+    offer = np.zeros((n, n))
+    offer[0, 1:] = rng.uniform(0, 5, n - 1) * (rng.random(n - 1) < 0.6)
+    return payoffs.AlignmentContext(
+        theta=rng.uniform(0.001, 0.2, n),
+        own=k,
+        threat=rng.uniform(1, 800, n),
+        base=rng.uniform(0, 300, (n, n)),
+        credibility=rng.uniform(0, 1, (n, n)),
+        level_weight=np.array([0.0, 0.2, 0.5, 1.0]),
+        linear=rng.normal(0, 0.002, (n, n, 3)),
+        hostility=hostility,
+        stakes=rng.uniform(0, 0.01, (n, n)),
+        dependence=payoffs.dependence(k),
+        autonomy_weight=0.005,
+        coercers=coercers,
+        at_risk=rng.uniform(0, 0.003, (n, 2)),
+        excess=rng.uniform(0, 1, (n, 2, n)),
+        levels=rng.integers(0, 4, (n, n)),
+        aid_offer=offer,
+        aid_min_level=rng.integers(0, 4, n),
+        aid_min_partners=rng.integers(0, 3, n),
+        aid_capability=rng.uniform(0, 1, n),
+        aid_cash=rng.uniform(0, 1, n),
+        aid_from_defence=rng.random(n) < 0.5,
+        gdp=rng.uniform(10, 20000, n),
+        depreciation=0.1,
+        side_payment_weight=0.8,
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_kernel_equals_reference_on_random_contexts(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 12))
+    ctx = random_context(n, rng)
+    for i in (0, int(rng.integers(0, n)), n - 1):  # the donor, anyone, a coercer
+        rows = rng.integers(0, 4, (int(rng.integers(1, 9)), n))
+        ref = payoffs.alignment_terms(np.full(len(rows), i), rows, ctx)
+        np.testing.assert_allclose(kernels.alignment_terms(i, rows, ctx), ref, atol=TOLERANCE)
+
+
+def run_tables(overrides: list[str]) -> dict[str, pd.DataFrame]:
+    return simulate(compose([*overrides, "model.horizon=10"]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rule", ["expected_utility", "balance_of_threat", "landscape"])
+@pytest.mark.parametrize("world", WORLDS)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_compiled_run_is_the_reference_run(scenario, world, rule):
+    """Identical ties, events (with their reasons) and budgets; floats equal to 1e-9. Three
+    seeds a combination here (the issue asks 100 once the whole engine is compiled)."""
+    for seed in range(3):
+        common = [world, f"scenario={scenario}", f"model.alignment.rule={rule}", f"seed={seed}"]
+        ref = run_tables(common)
+        fast = run_tables([*common, "model.engine=compiled"])
+        for name in ("ties", "events", "alliances"):
+            pd.testing.assert_frame_equal(fast[name], ref[name], check_exact=False, atol=1e-9)
+        pd.testing.assert_frame_equal(fast["states"], ref["states"], check_exact=False, atol=1e-9)
+
+
+def test_an_unknown_engine_is_one_line():
+    with pytest.raises(UserError, match=r"model\.engine 'fast' is unknown; use one of reference"):
+        prepare(compose(["model.engine=fast"]))
