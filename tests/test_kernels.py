@@ -121,3 +121,29 @@ def test_a_compiled_run_is_the_reference_run(scenario, world, rule):
 def test_an_unknown_engine_is_one_line():
     with pytest.raises(UserError, match=r"model\.engine 'fast' is unknown; use one of reference"):
         prepare(compose(["model.engine=fast"]))
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_budget_kernel_equals_reference(seed):
+    """The same float as ``budget.best_response_scalar``, over random inputs: with and without
+    allies, a kinked or smooth target, a private benefit, shares at the bounds."""
+    from sim.core import budget
+
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        come = float(rng.uniform(0, 1))
+        lower = float(rng.choice([0.0, rng.uniform(0, 0.01)]))
+        args = (
+            float(rng.lognormal(-3, 1.5)),  # theta
+            (float(rng.choice([0.0, rng.uniform(0, 5000)])), 0.0),
+            float(rng.uniform(1, 5000)),  # threat
+            float(rng.uniform(10, 20000)),  # capability per share
+            lower,
+            float(rng.uniform(max(lower, 0.02), 0.2)),
+            float(rng.choice([0.0, rng.uniform(0.005, 0.06)])),  # target
+            float(rng.choice([0.0, rng.uniform(0, 2)])),  # target weight
+            float(rng.choice([0.0, rng.uniform(0, 0.01)])),  # private benefit
+            (come, 1.0 - come),
+            float(rng.choice([0.0, 0.0025])),  # smoothing
+        )
+        assert kernels.best_response(*args) == budget.best_response_scalar(*args), args

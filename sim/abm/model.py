@@ -642,11 +642,18 @@ class BudgetInputs:
     max_change: float
     smoothing: float
     gap_half: float
+    engine: str = "reference"
 
     def best_response(self) -> float:
-        """The best-response share for these inputs (``sim.core.budget.best_response_scalar``),
-        before any Richardson push or scenario shock."""
-        return best_response_scalar(
+        """The best-response share for these inputs (``sim.core.budget.best_response_scalar``,
+        or its kernel with ``model.engine=compiled``), before any Richardson push or scenario
+        shock."""
+        solve = best_response_scalar
+        if self.engine == "compiled":
+            from sim.core import kernels
+
+            solve = kernels.best_response
+        return solve(
             self.theta,
             self.allied,
             self.threat,
@@ -849,6 +856,7 @@ class AllianceView:
             max_change=p.max_change_pct_points / 100,
             smoothing=p.target_smoothing_pct_points / 100,
             gap_half=p.gap_half_pct_points / 100,
+            engine=m.params.engine,
         )
 
     def set_budget(self, i: int, share: float, best_response: float, reason: str = "") -> None:

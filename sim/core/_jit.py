@@ -185,3 +185,83 @@ def terms(agent, rows, ctx_arrays, scalars):
         payout = 0.0 if from_defence else paid[k]
         out[k, 6] = (side_payment_weight * cash_in[k] - payout) / gdp[agent]
     return out
+
+
+@njit(cache=True)
+def _slopes(x, theta, allied, probs, threat, cps):
+    """The security term's first and second derivatives at share x (``best_response_scalar``)."""
+    first = 0.0
+    second = 0.0
+    for k in range(allied.shape[0]):
+        p = probs[k]
+        if not p > 0:
+            continue
+        s = max(allied[k] + x * cps, 1e-9)
+        first += p * threat * cps / (s * (s + threat))
+        second -= p * threat * cps**2 * (2 * s + threat) / (s * (s + threat)) ** 2
+    return theta * first, theta * second
+
+
+@njit(cache=True)
+def _smooth_pull(x, smooth, target, target_weight, smoothing):
+    """The smooth target's pull at x and its derivative (``best_response_scalar``)."""
+    if not smooth:
+        return 0.0, 0.0
+    z = min(700.0, max(-700.0, (target - x) / smoothing))
+    sig = 1.0 / (1.0 + np.exp(-z))
+    return target_weight * sig, -target_weight * sig * (1.0 - sig) / smoothing
+
+
+@njit(cache=True)
+def _grad(x, pull, b):
+    """The derivative of the budget objective at share x; ``b`` the packed inputs."""
+    theta, threat, cps, private, target, target_weight, smoothing, smooth, allied, probs = b
+    own = private / x if private > 0 else 0.0
+    first = _slopes(x, theta, allied, probs, threat, cps)[0]
+    pull_now = _smooth_pull(x, smooth, target, target_weight, smoothing)[0]
+    return first + own - 1.0 / (1.0 - x) + pull + pull_now
+
+
+@njit(cache=True)
+def _solve(pull, lower, upper, b):
+    """Safeguarded Newton on the derivative (``best_response_scalar``'s ``solve``)."""
+    theta, threat, cps, private, target, target_weight, smoothing, smooth, allied, probs = b
+    lo, hi = lower, upper
+    if lo <= 0 and private > 0:
+        lo = 1e-12
+    if _grad(lo, pull, b) <= 0:
+        return lo
+    if _grad(hi, pull, b) >= 0:
+        return hi
+    x = 0.5 * (lo + hi)
+    for _ in range(100):
+        g = _grad(x, pull, b)
+        if g > 0:
+            lo = x
+        else:
+            hi = x
+        if hi - lo < 1e-13:
+            break
+        second = _slopes(x, theta, allied, probs, threat, cps)[1]
+        pull_slope = _smooth_pull(x, smooth, target, target_weight, smoothing)[1]
+        slope = second - private / (x * x) - 1.0 / (1.0 - x) ** 2 + pull_slope
+        newton = x - g / slope
+        x = newton if lo < newton < hi else 0.5 * (lo + hi)
+    return x
+
+
+@njit(cache=True)
+def best_response(
+    theta, allied, probs, threat, cps, lower, upper, target, target_weight, private, smoothing
+):
+    """``budget.best_response_scalar``: the best-response share, the same steps in the same
+    order (so the same float)."""
+    smooth = smoothing > 0 and target > 0 and target_weight > 0
+    b = (theta, threat, cps, private, target, target_weight, smoothing, smooth, allied, probs)
+    if smooth:
+        return _solve(0.0, lower, upper, b)
+    free = _solve(0.0, lower, upper, b)
+    if target_weight <= 0 or free >= target:
+        return free
+    pulled = _solve(target_weight, lower, upper, b)
+    return target if pulled >= target else pulled

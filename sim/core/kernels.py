@@ -96,6 +96,48 @@ def security_lottery(theta: float, own: float, threat: float, allied: float, c: 
     return float(_jit.security(theta, own, threat, allied, c))
 
 
+def best_response(
+    theta: float,
+    allied: tuple[float, ...],
+    threat: float,
+    capability_per_share: float,
+    lower: float,
+    upper: float,
+    target: float,
+    target_weight: float,
+    private: float,
+    probs: tuple[float, ...],
+    smoothing: float,
+) -> float:
+    """``sim.core.budget.best_response_scalar`` (with its lottery ``probs``), compiled.
+
+    Examples:
+        >>> from sim.core import budget
+        >>> lottery = ((300.0, 0.0), (0.8, 0.2))
+        >>> args = (0.05, lottery[0], 900.0, 500.0, 0.005, 0.1, 0.02, 0.1, 0.3, lottery[1], 0.0025)
+        >>> best_response(*args) == budget.best_response_scalar(*args)
+        True
+    """
+    _compiled()
+    from sim.core import _jit
+
+    return float(
+        _jit.best_response(
+            float(theta),
+            np.asarray(allied, dtype=float),
+            np.asarray(probs, dtype=float),
+            float(threat),
+            float(capability_per_share),
+            float(lower),
+            float(upper),
+            float(target),
+            float(target_weight),
+            float(private),
+            float(smoothing),
+        )
+    )
+
+
 def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
     """``sim.core.payoffs.alignment_terms`` for the candidate rows of one state, compiled.
 
