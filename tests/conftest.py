@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from chromium import browser  # noqa: F401 (the browser tests' fixture, tests/chromium.py)
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 

@@ -11,13 +11,12 @@ dashboard's screenshot is kept as ``tests/artifacts/class_dashboard.png`` (ignor
 
 from __future__ import annotations
 
-import shutil
 import socket
 import time
 
 import pandas as pd
 import pytest
-from test_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
+from chromium import ARTIFACTS
 
 from sim.classroom import cli
 from sim.classroom.debrief import write_debrief
@@ -31,19 +30,6 @@ YEARS = 5
 PHONE = {"width": 390, "height": 844}
 PROJECTOR = {"width": 1920, "height": 1080}
 TIMEOUT = 20_000  # ms, for a page to show what it should
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless (skipped when it is not installed)."""
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

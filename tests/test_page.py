@@ -14,7 +14,6 @@ CI installs it).
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -26,29 +25,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from chromium import ARTIFACTS
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("ALLIANCE_SIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 SERVER_START_TIMEOUT = 60  # s, until the server answers
 PAGE_TIMEOUT = 45_000  # ms, until the page has rendered the model
 STEP_TIMEOUT = 30_000  # ms, for a step or a reset to show
-
-NO_CHROMIUM = (
-    f"Chromium is not installed at {CHROMIUM} (apt-get install chromium); the page tests "
-    "drive it headless"
-)
 
 
 def free_port() -> int:
@@ -108,18 +92,6 @@ def server(tmp_path_factory):
             proc.wait(timeout=10)
         out.close()
         err.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

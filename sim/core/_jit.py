@@ -14,26 +14,32 @@ from numba import njit
 
 
 @njit(cache=True)
+def earned(row, state, d, aid_offer, aid_min_level, aid_min_partners):
+    """The share of donor d's offer that the ties of ``row`` (state ``state``'s) with d's other
+    recipients earn (``payoffs.aid_by_donor``: pro rata up to ``aid_min_partners``)."""
+    level = aid_min_level[d]
+    partners = 0
+    for j in range(row.shape[0]):
+        if row[j] >= level and aid_offer[d, j] > 0:
+            partners += 1
+    if row[state] >= level and aid_offer[d, state] > 0:
+        partners -= 1
+    need = aid_min_partners[d]
+    return min(1.0, partners / need) if need > 0 else 1.0
+
+
+@njit(cache=True)
 def aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners):
     """``payoffs.aid_by_donor`` for one state's candidate rows: (m, donors) USD bn."""
-    m, n = rows.shape
-    donors = aid_offer.shape[0]
-    out = np.zeros((m, donors))
-    for d in range(donors):
+    m = rows.shape[0]
+    out = np.zeros((m, aid_offer.shape[0]))
+    for d in range(aid_offer.shape[0]):
         offer = aid_offer[d, agent]
         if offer == 0.0:
             continue
-        level = aid_min_level[d]
-        need = aid_min_partners[d]
         for k in range(m):
-            partners = 0
-            for j in range(n):
-                if rows[k, j] >= level and aid_offer[d, j] > 0:
-                    partners += 1
-            if rows[k, agent] >= level and aid_offer[d, agent] > 0:
-                partners -= 1
-            fraction = min(1.0, partners / need) if need > 0 else 1.0
-            tied = 1.0 if rows[k, d] >= level else 0.0
+            fraction = earned(rows[k], agent, d, aid_offer, aid_min_level, aid_min_partners)
+            tied = 1.0 if rows[k, d] >= aid_min_level[d] else 0.0
             out[k, d] = offer * tied * fraction
     return out
 
@@ -42,21 +48,12 @@ def aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners):
 def aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners):
     """``payoffs.aid_fraction``: (donors, n) the share of each offer the ties in force earn."""
     n = levels.shape[0]
-    donors = aid_offer.shape[0]
-    frac = np.zeros((donors, n))
-    for d in range(donors):
+    frac = np.zeros((aid_offer.shape[0], n))
+    for d in range(aid_offer.shape[0]):
         if not (aid_offer[d] != 0.0).any():
             continue
-        level = aid_min_level[d]
-        need = aid_min_partners[d]
         for i in range(n):
-            partners = 0
-            for j in range(n):
-                if levels[i, j] >= level and aid_offer[d, j] > 0:
-                    partners += 1
-            if levels[i, i] >= level and aid_offer[d, i] > 0:
-                partners -= 1
-            fraction = min(1.0, partners / need) if need > 0 else 1.0
+            fraction = earned(levels[i], i, d, aid_offer, aid_min_level, aid_min_partners)
             frac[d, i] = (1.0 if aid_offer[d, i] > 0 else 0.0) * fraction
     return frac
 

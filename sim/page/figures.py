@@ -21,12 +21,10 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
-from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
 from sim.plots._common import ASIAN_NATO_COLOUR, country_names, get_table, new_figure
 from sim.plots.camps import camp_colours, classify_states, node_colour
-from sim.plots.layout import route_edge
 from sim.plots.network import (
     EDGE_STYLES,
     HEIGHT,
@@ -36,6 +34,7 @@ from sim.plots.network import (
     WIDTH,
     NetworkLayout,
     camp_legend_entries,
+    edge_path,
     year_edges,
 )
 
@@ -71,22 +70,6 @@ def png_bytes(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
-
-
-def _route(layout_top: float, obstacles: np.ndarray, long_span: float, p, q) -> MplPath:
-    """An edge's path on the map, routed as :mod:`sim.plots.network` routes it."""
-    vertices = route_edge(
-        p,
-        q,
-        top=layout_top,
-        obstacles=obstacles,
-        long_span=long_span,
-        arc_height=0.1 * HEIGHT,
-        clearance=0.75 * MIN_DISTANCE,
-    )
-    if len(vertices) == 2:
-        return MplPath(vertices)
-    return MplPath(vertices, [MplPath.MOVETO, MplPath.CURVE3, MplPath.CURVE3])
 
 
 def _treaties(alliances: pd.DataFrame) -> tuple[dict[str, list[str]], set[str]]:
@@ -157,7 +140,7 @@ def _draw_ties(ax, layout: NetworkLayout, ties, treaties, hubs) -> set[str]:
         if a in pos and b in pos:
             style = {k: v for k, v in EDGE_STYLES[kind].items() if k != "label"}
             style["linewidth"] = 1.5 * float(style["linewidth"])
-            path = _route(top, obstacles, long_span, pos[a], pos[b])
+            path = edge_path(pos[a], pos[b], top, obstacles, long_span)
             ax.add_patch(
                 PathPatch(path, fill=False, zorder=2 if kind != "alignment" else 1, **style)
             )
@@ -165,7 +148,7 @@ def _draw_ties(ax, layout: NetworkLayout, ties, treaties, hubs) -> set[str]:
     for hub in hubs:
         for member in treaties[hub]:
             if member in pos:
-                path = _route(top, obstacles, long_span, layout.hubs[hub], pos[member])
+                path = edge_path(layout.hubs[hub], pos[member], top, obstacles, long_span)
                 ax.add_patch(PathPatch(path, fill=False, zorder=1, **SPOKE_STYLE))
         ax.text(
             *layout.hubs[hub],

@@ -84,10 +84,11 @@ LEVEL_KINDS = {1: "alignment", 2: "partnership", 3: "formal"}
 SPOKE_STYLE: dict[str, object] = {"linewidth": 1.1, "color": "#6a51a3", "alpha": 0.45}
 
 
-def _route(
+def edge_path(
     p: np.ndarray, q: np.ndarray, top: float, obstacles: np.ndarray, long_span: float
 ) -> MplPath:
-    """The path of the edge from ``p`` to ``q`` on this figure's map (see :func:`route_edge`)."""
+    """The path of the edge from ``p`` to ``q`` on this figure's map (see :func:`route_edge`);
+    the page's network (sim/page/figures.py) draws its edges with it too."""
     vertices = route_edge(
         p,
         q,
@@ -324,7 +325,7 @@ def _draw_edges(
         if a not in pos or b not in pos:
             continue
         style = {k: v for k, v in EDGE_STYLES[kind].items() if k != "label"}
-        path = _route(pos[a], pos[b], top, obstacles, long_span)
+        path = edge_path(pos[a], pos[b], top, obstacles, long_span)
         # Alignments go under the hubs' spokes so that many of them do not hide the spokes.
         zorder = 0.5 if kind == "alignment" else 2
         ax.add_patch(PathPatch(path, fill=False, zorder=zorder, **style))
@@ -342,7 +343,7 @@ def _draw_hubs(
         h = layout.hubs[hub]
         for m in members:
             if m in pos:
-                path = _route(h, pos[m], top, obstacles, long_span)
+                path = edge_path(h, pos[m], top, obstacles, long_span)
                 ax.add_patch(PathPatch(path, fill=False, zorder=1, **SPOKE_STYLE))
         ax.text(
             *h,
