@@ -221,3 +221,26 @@ def test_debrief_is_a_function_of_the_records(tmp_path):
     per_student = first[2][1]
     assert set(per_student["student"]) == {"s1", "s6"}
     assert (per_student["years"] == 3).all()
+
+
+def _cross(p, q, r, s) -> bool:
+    """Whether segments pq and rs cross (proper intersection)."""
+
+    def orient(a, b, c):
+        return np.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+    return orient(p, q, r) * orient(p, q, s) < 0 and orient(r, s, p) * orient(r, s, q) < 0
+
+
+def test_the_class_worlds_ties_do_not_cross_on_the_board():
+    """The dashboard draws ties as straight lines labelled at their middle: on the class world
+    in 2024 no two of them cross, so no two labels collide at a crossing."""
+    board = ModelGame(turns=1, seed=0).board()
+    at = {n["id"]: (n["x"], n["y"]) for n in board["nodes"]}
+    edges = [(e["a"], e["b"]) for e in board["edges"]]
+    assert len(edges) >= 4
+    for k, (a, b) in enumerate(edges):
+        for c, d in edges[k + 1 :]:
+            if {a, b} & {c, d}:
+                continue
+            assert not _cross(at[a], at[b], at[c], at[d]), (a, b, c, d)

@@ -29,6 +29,7 @@ compared with the best response, the budget the agents' calibrated preferences m
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -88,6 +89,48 @@ def move_label(key: str, names: dict[str, str], levels: dict[str, int]) -> str:
     if level == 0:
         return f"End the tie with {names.get(partner, partner)}"
     return f"Loosen the tie with {names.get(partner, partner)} to {LEVELS[level]}"
+
+
+def crossings(order: np.ndarray, tied: np.ndarray) -> int:
+    """How many pairs of ties cross when the states sit on a circle in ``order``."""
+    place = np.empty(len(order), dtype=int)
+    place[order] = np.arange(len(order))
+    chords = [
+        tuple(sorted((place[a], place[b])))
+        for a, b in zip(*np.nonzero(np.triu(tied, 1)), strict=True)
+    ]
+    return sum(
+        1
+        for k, (a, b) in enumerate(chords)
+        for c, d in chords[k + 1 :]
+        if a < c < b < d or c < a < d < b
+    )
+
+
+def circle_order(lon: np.ndarray, tied: np.ndarray, exhaustive_up_to: int = 8) -> np.ndarray:
+    """The order of the states around the dashboard's circle: by longitude (the Pacific in the
+    middle), and for a small world the rotation-free order with the fewest crossing ties, the
+    nearest to the longitude order among those (so that the ties' labels do not collide).
+
+    Examples:
+        Four states whose ties cross in longitude order (0-2 and 1-3) are reordered:
+
+        >>> tied = np.zeros((4, 4), bool); tied[0, 2] = tied[2, 0] = tied[1, 3] = tied[3, 1] = True
+        >>> int(crossings(circle_order(np.arange(4.0), tied), tied))
+        0
+    """
+    base = np.argsort(np.where(lon < -30, lon + 360, lon), kind="stable")
+    n = len(base)
+    if n > exhaustive_up_to or n < 4:
+        return base
+    best, best_key = base, (crossings(base, tied), 0)
+    for rest in itertools.permutations(range(1, n)):
+        order = base[[0, *rest]]
+        moved = int(np.sum(np.abs(np.arange(1, n) - np.array(rest))))
+        key = (crossings(order, tied), moved)
+        if key < best_key:
+            best, best_key = order, key
+    return best
 
 
 class SeatRule(ExpectedUtility):
@@ -204,6 +247,7 @@ class ModelGame:
             )
         w = self.model.world
         self.names = dict(zip(w.iso3, w.names, strict=True))
+        self._order: np.ndarray | None = None
         self._board = self._snapshot()
         self.model.begin_year()
         self._cards = self._open_cards()
@@ -519,11 +563,12 @@ class ModelGame:
         return self._board
 
     def _snapshot(self) -> dict:
-        """The board's data now. States sit on a circle in the order of their capitals'
-        longitude, the Pacific in the middle (Europe, China, Korea, Japan, the US)."""
+        """The board's data now: the states on a circle in the order ``circle_order`` chose
+        when the session began (the same places every year)."""
         m, w = self.model, self.model.world
-        lon = np.asarray(w.lon, float)
-        order = np.argsort(np.where(lon < -30, lon + 360, lon), kind="stable")
+        if self._order is None:
+            self._order = circle_order(np.asarray(w.lon, float), m.levels > 0)
+        order = self._order
         angle = np.empty(w.n)
         angle[order] = np.pi + np.arange(w.n) * 2 * np.pi / max(w.n, 1) * (w.n > 1)
         x, y = 0.5 + 0.4 * np.cos(angle), 0.5 - 0.4 * np.sin(angle)
