@@ -244,3 +244,41 @@ def test_the_class_worlds_ties_do_not_cross_on_the_board():
             if {a, b} & {c, d}:
                 continue
             assert not _cross(at[a], at[b], at[c], at[d]), (a, b, c, d)
+
+
+def test_a_teams_move_is_recorded_and_explained_as_the_teams():
+    """The record words the move as the card did (from the year's opening ties), the event says
+    a class team chose it (not the agents' bounded rationality), and the debrief speaks words."""
+    game = ModelGame(turns=1, seed=2)
+    move = next(k for k, _ in game.card("KOR").controls[1].options if k.startswith("tie:JPN:"))
+    label = dict(game.card("KOR").controls[1].options)[move]
+    assert label.startswith("Propose")
+    records = game.advance(
+        {
+            "kor": ("KOR", submit(game, "KOR", move=move)),
+            "jpn": ("JPN", submit(game, "JPN", move=KEEP, accept=["KOR"])),
+        }
+    )
+    row = next(r for r in records if r["student"] == "kor")
+    assert row["choice"] == label and row["team_choice"] == label
+    deepened = [e for e in game.model.recorder.events if e["kind"] == "tie_deepened"]
+    ours = [e for e in deepened if {e["actor"], e["partner"]} == {"KOR", "JPN"}]
+    assert ours and "KOR: a class team chose it" in ours[0]["reason"]
+    assert "bounded rationality" not in ours[0]["reason"].split("KOR accepted")[0]
+    tables = debrief_tables(pd.DataFrame(records), game.config())
+    moves = tables[1][1]
+    assert label in set(moves["team_choice"])
+    assert not any(str(v).startswith("tie:") for v in moves.to_numpy().ravel())
+
+
+def test_a_bad_override_is_one_line_and_offers_only_where_a_tie_can_deepen():
+    with pytest.raises(UserError, match=r"world\.affinity\.JPN-KOR: 'abc' is not a valid") as err:
+        ModelGame(overrides=["world.affinity.JPN-KOR=abc"])
+    assert "\n" not in str(err.value)
+    with pytest.raises(UserError, match="unknown key"):
+        ModelGame(overrides=["world.affinty.JPN-KOR=1"])
+    game = ModelGame(turns=1, seed=0)
+    accept = dict(game.card("JPN").controls[2].options)
+    assert "USA" not in accept  # a formal ally: nothing deeper to offer
+    assert {"KOR", "CHN"} <= set(accept)
+    assert any(line.startswith("Forces, built up") for line in game.card("JPN").lines)

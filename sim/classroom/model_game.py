@@ -40,10 +40,10 @@ from sim.abm.agents import StateAgent
 from sim.abm.explain import article, balance
 from sim.abm.model import AllianceModel
 from sim.classroom.game import Card, Control
+from sim.cli.preflight import compose_checked
 from sim.core import alignment
 from sim.errors import UserError
 from sim.rules.expected_utility import ExpectedUtility
-from sim.runner.config import compose
 from sim.runner.simulate import prepare, replicate_seed
 from sim.schema import LEVELS
 
@@ -131,6 +131,32 @@ def circle_order(lon: np.ndarray, tied: np.ndarray, exhaustive_up_to: int = 8) -
         if key < best_key:
             best, best_key = order, key
     return best
+
+
+def team_reasons(events: list[dict], teams: set[str]) -> None:
+    """Say in the year's event reasons where a class team, not an agent, chose: the model's
+    reasons call a choice at a loss bounded rationality (the logit's noise), which a team's
+    choice is not."""
+    for e in events:
+        reason = e.get("reason") or ""
+        for code in teams:
+            for agent_words, team_words in (
+                (
+                    f" ({code} chose it at a loss: bounded rationality)",
+                    f" ({code}: a class team chose it)",
+                ),
+                (
+                    f" ({code} accepted at a loss: bounded rationality)",
+                    f" ({code}: a class team accepted)",
+                ),
+            ):
+                reason = reason.replace(agent_words, team_words)
+        actor = e.get("actor")
+        marked = f"{actor}: a class team" in reason
+        if actor in teams and e.get("kind") != "budget_move" and not marked:
+            declined = e.get("kind") == "offer_declined"
+            reason += f" ({actor}: a class team {'declined' if declined else 'chose it'})"
+        e["reason"] = reason
 
 
 class SeatRule(ExpectedUtility):
@@ -230,7 +256,7 @@ class ModelGame:
         if turns < 1:
             raise UserError(f"a session plays at least one year (got {turns})")
         self.overrides = [*DEFAULT_OVERRIDES, *(overrides or []), f"seed={int(seed)}"]
-        cfg = compose(self.overrides)
+        cfg = compose_checked(self.overrides)  # a Hydra or OmegaConf error: one line
         prepared = prepare(cfg)
         self.seed, self.turns, self.turn = int(seed), int(turns), 1
         self.model = ClassModel(
@@ -299,6 +325,7 @@ class ModelGame:
                 "probs": list(map(float, probs)),
                 "deltas": [None, *options[4]],
                 "accept": self._agent_accepts(i),
+                "levels": {code: int(m.levels[i, j]) for j, code in enumerate(m.world.iso3)},
             }
         return cards
 
@@ -326,11 +353,14 @@ class ModelGame:
         b = c["budget"]
         levels = {code: int(m.levels[i, j]) for j, code in enumerate(m.world.iso3)}
         expected = float(np.dot(b.allied, b.probs))
+        own = float(m.state.capability[i])
         lines = [
-            f"Your defence budget: {100 * b.share:.2f}% of GDP (USD {b.share * b.gdp:,.0f} bn); "
-            f"in 2024 it was {100 * m.share_2024[i]:.2f}%.",
-            f"Threat you face: USD {b.threat:,.0f} bn of hostile forces within reach. Allied "
-            f"forces you can expect: USD {expected:,.0f} bn.",
+            f"Your defence budget: {100 * b.share:.2f}% of GDP (USD {b.share * b.gdp:,.0f} bn "
+            f"a year); in 2024 it was {100 * m.share_2024[i]:.2f}%.",
+            f"Forces, built up by years of budgets: yours USD {own:,.0f} bn; the forces of "
+            f"states hostile to you, as far as they reach you, USD {b.threat:,.0f} bn; your "
+            f"allies' forces that would defend you, as you can expect them (the part that "
+            f"reaches you, times the chance they come), USD {expected:,.0f} bn.",
             f"The agents' best response: {100 * c['desired']:.2f}% of GDP; an agent in your seat "
             f"would move to {100 * c['agent_share']:.2f}% this year.",
         ]
@@ -371,7 +401,11 @@ class ModelGame:
         fixed = not np.isnan(b.fixed_spending)
         low = max(b.lower, b.share - b.max_change) if not fixed else c["agent_share"]
         high = min(b.upper, b.share + b.max_change) if not fixed else c["agent_share"]
-        others = [(code, self.names[code]) for code in m.world.iso3 if code != m.world.iso3[i]]
+        others = [
+            (code, self.names[code])
+            for j, code in enumerate(m.world.iso3)
+            if j != i and m.levels[i, j] < 3
+        ]
         return [
             Control(
                 name="budget_pct",
@@ -462,10 +496,13 @@ class ModelGame:
         m.rule.played.clear()
         m.budget_played.clear()
         year = self.year
+        first_event = len(m.recorder.events)
         m.agents.shuffle_do("step")
         m.end_year()
+        team_reasons(m.recorder.events[first_event:], {m.world.iso3[i] for i in m.plans})
         self._board = self._snapshot()
-        records = self._records(decisions, year)
+        opening = {seat: c["levels"] for seat, c in self._cards.items()}
+        records = self._records(decisions, year, opening)
         m.plans.clear()
         self.turn += 1
         if self.turn <= self.turns:
@@ -498,13 +535,17 @@ class ModelGame:
         )
         return out
 
-    def _records(self, decisions: dict[str, tuple[str, dict | None]], year: int) -> list[dict]:
+    def _records(
+        self, decisions: dict[str, tuple[str, dict | None]], year: int, opening: dict
+    ) -> list[dict]:
+        """The year's records: one per student, and one per seat the agents played; ``opening``:
+        each seat's ties when the year opened."""
         m = self.model
         rows = []
         held = {seat for seat, _ in decisions.values()}
         for i, seat in enumerate(m.world.iso3):
             played = self._played(i)
-            levels = {code: int(m.levels[i, j]) for j, code in enumerate(m.world.iso3)}
+            levels = opening[seat]  # the moves in words as the year's cards put them
             common = {
                 "turn": self.turn,
                 "year": year,
@@ -519,6 +560,8 @@ class ModelGame:
                 "agent_gain_pct_gdp": 100 * played["agent_gain"],
                 "payoff": 100 * played["gain"],
                 "agent_choice": move_label(played["agent_move"], self.names, levels),
+                "team_choice": move_label(played["move"], self.names, levels),
+                "best_choice": move_label(played.get("best", KEEP), self.names, levels),
             }
             if seat not in held:
                 rows.append(
@@ -649,11 +692,11 @@ def debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, pd.Da
         [
             "year",
             "seat",
-            "team_move",
+            "team_choice",
             "payoff",
-            "agent_move",
+            "agent_choice",
             "agent_gain_pct_gdp",
-            "best_move",
+            "best_choice",
             "best_gain_pct_gdp",
         ]
     ].round(3)

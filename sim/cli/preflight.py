@@ -224,7 +224,7 @@ def explain(exc: Exception) -> str:
             "priors"
         )
     conv = re.search(r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", text)
-    full_key = re.search(r"full_key: ([\w.\[\]]+)", text)
+    full_key = re.search(r"full_key: ([\w.\[\]-]+)", text)
     if conv:
         where = full_key.group(1) if full_key else "a setting"
         return f"{where}: '{conv.group(1)}' is not a valid {conv.group(2).lower()}"
