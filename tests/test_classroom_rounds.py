@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.classroom.game import RECORD_COLUMNS
@@ -74,8 +75,9 @@ def test_recorded_payoffs_are_the_matrix_cells(key):
     seats = records.drop_duplicates(["turn", "seat"])
     for _, r in seats.iterrows():
         own, other = game.actions.index(r["choice"]), game.actions.index(r["partner_choice"])
-        a_move, b_move = (own, other) if r["seat"].endswith("/ A") else (other, own)
-        matrix = game.row if r["seat"].endswith("/ A") else game.col
+        first = r["seat"] == f"pair {r['pair']} / {game.positions[0]}"
+        a_move, b_move = (own, other) if first else (other, own)
+        matrix = game.row if first else game.col
         assert r["payoff"] == matrix[a_move, b_move]
 
 
@@ -100,6 +102,7 @@ def check_equilibria(row, col):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(-10, 10, allow_nan=False), min_size=4, max_size=4, unique=True))
+@example([0.0, 4.492195674676859e-15, 3.7657511122589753e-109, 2.5613663753909774e-168])
 def test_security_dilemma_equilibrium_by_brute_force(values):
     t, r, p, s = sorted(values, reverse=True)
     game = GAMES["security_dilemma"](temptation=t, reward=r, punishment=p, sucker=s)
@@ -242,7 +245,8 @@ def test_good_input_is_converted():
     assert game.check("group 2 / ally 3", {"contribution": 10}) == {"contribution": 10.0}
     with pytest.raises(UserError, match="exceed your 10 points"):
         game.check("group 2 / ally 3", {"contribution": 11})
-    assert GAMES["stag_hunt"]().check("pair 1 / B", {"choice": " Hedge "}) == {"choice": "hedge"}
+    partner = "pair 1 / partner"
+    assert GAMES["stag_hunt"]().check(partner, {"choice": " Hedge "}) == {"choice": "hedge"}
 
 
 @pytest.mark.parametrize("seat", ["pair 0 / A", "pair 31 / A", "pair 1 / C", "group 1 / A", "x"])
@@ -284,7 +288,12 @@ def test_game_over_is_refused():
 @pytest.mark.parametrize("key", PAIR_GAMES)
 def test_an_agent_fills_a_half_pair_and_empty_pairs_are_not_played(key):
     game = GAMES[key](turns=3, max_students=10)
-    assert [game.seat_for(k) for k in range(3)] == ["pair 1 / A", "pair 1 / B", "pair 2 / A"]
+    a, b = game.positions
+    assert [game.seat_for(k) for k in range(3)] == [
+        f"pair 1 / {a}",
+        f"pair 1 / {b}",
+        f"pair 2 / {a}",
+    ]
     first = game.actions[1]  # the student in pair 2 defects first, then cooperates
     records = play(
         GAMES[key](turns=3, max_students=10),
@@ -294,8 +303,8 @@ def test_an_agent_fills_a_half_pair_and_empty_pairs_are_not_played(key):
     frame = pd.DataFrame(records)
     assert set(frame["pair"]) == {1, 2}
     agent = frame[frame["role"] == "agent"]
-    assert list(agent["seat"]) == ["pair 2 / B"] * 3 and set(agent["student"]) == {""}
-    assert set(frame.loc[frame["seat"] == "pair 2 / A", "partner_role"]) == {"agent"}
+    assert list(agent["seat"]) == [f"pair 2 / {b}"] * 3 and set(agent["student"]) == {""}
+    assert set(frame.loc[frame["seat"] == f"pair 2 / {a}", "partner_role"]) == {"agent"}
     moves = list(agent["choice"])
     if game.rule_name == "tit_for_tat":  # copies its partner's last move
         assert moves == [game.actions[0], first, game.actions[0]]
@@ -436,8 +445,8 @@ def test_security_dilemma_debrief_counts():
     assert choices["equilibrium: % restrain"].tolist() == [0.0, 0.0]
     (outcomes,) = [t for title, t in tables.items() if title.startswith("Outcomes")]
     assert outcomes["both restrain"].tolist() == [1, 1] and outcomes["one each"].tolist() == [1, 1]
-    (payoffs,) = [t for title, t in tables.items() if title.startswith("Payoffs")]
-    total = payoffs.set_index("round").loc["total per student"]
+    (payoffs,) = [t for title, t in tables.items() if title.startswith("Payoffs per round")]
+    total = payoffs.set_index("round").loc["total (sum of the rounds)"]
     assert total["students"] == pytest.approx(records.groupby("student")["payoff"].sum().mean())
     assert total["both in equilibrium"] == 2 * game.row[1, 1]
 
@@ -445,12 +454,12 @@ def test_security_dilemma_debrief_counts():
 def test_side_payment_is_in_the_config_the_card_and_the_payoffs():
     game = GAMES["stag_hunt"](side_payment=1.5)
     assert game.config()["payoffs"]["side_payment"] == 1.5
-    text = " ".join(game.card("pair 1 / B").lines)
+    text = " ".join(game.card("pair 1 / partner").lines)
     assert "pays the partner 1.5 points" in text
-    plain = " ".join(GAMES["stag_hunt"]().card("pair 1 / B").lines)
+    plain = " ".join(GAMES["stag_hunt"]().card("pair 1 / partner").lines)
     assert "pays the partner" not in plain
     records = pd.DataFrame(play(game, 2, lambda k, t, s: {"choice": "commit"}, rounds=1))
-    partner = records.loc[records["seat"] == "pair 1 / B", "payoff"].item()
+    partner = records.loc[records["seat"] == "pair 1 / partner", "payoff"].item()
     assert partner == stag_hunt.payoff_matrices(side_payment=1.5)[1][0, 0]
 
 
@@ -463,3 +472,112 @@ def test_before_the_first_round_board_and_debrief_are_empty_but_whole(key):
         assert title and table.empty
     with pytest.raises(UserError, match="unknown game"):
         debrief_tables(pd.DataFrame(), {"game": "chess"})
+
+
+# --- what a new-user trial found
+
+
+def seat_clause(text: str, seat: str) -> str:
+    """What a card says right after naming ``seat``, up to the next ')' or '.'."""
+    found = re.search(re.escape(seat) + r"[^.)]*", text)
+    assert found, f"the card does not name {seat!r}: {text}"
+    return found.group(0)
+
+
+@pytest.mark.parametrize("key", GAMES)
+def test_a_card_says_who_holds_the_other_seats_when_it_is_drawn(key):
+    game = GAMES[key](max_students=8)
+    mine, other, empty = game.seat_for(0), game.seats()[1], game.seats()[len(game.positions) - 1]
+    before = " ".join(game.card(mine).lines)
+    assert "agent" in seat_clause(before, other) and "classmate" not in seat_clause(before, other)
+    game.seat_for(1)  # a classmate takes the other seat before the first round
+    after = " ".join(game.card(mine).lines)
+    assert "classmate" in seat_clause(after, other) and "agent" not in seat_clause(after, other)
+    if empty != other:  # a group's seats nobody has taken are still the agents'
+        assert "agent" in seat_clause(after, empty)
+    assert "(the partner)" not in after and "(the patron)" not in after
+
+
+def test_the_security_dilemma_debrief_counts_only_submitted_choices():
+    game = GAMES["security_dilemma"](turns=3, max_students=8)
+    # pair 1 (students 0 and 1) never submits: its agents restrain throughout (tit-for-tat)
+    records = pd.DataFrame(
+        play(
+            game,
+            8,
+            lambda k, t, s: None if k < 2 else {"choice": "restrain" if k % 2 == 0 else "arm"},
+        )
+    )
+    tables = dict(debrief_tables(records, game.config()))
+    (choices,) = [t for title, t in tables.items() if title.startswith("Choices")]
+    assert choices["chose"].tolist() == [6, 6, 6]
+    assert choices["did not submit"].tolist() == [2, 2, 2]
+    assert choices["% restrain"].tolist() == [50.0] * 3
+    assert choices["agent rule: % restrain"].tolist() == [100.0, 50.0, 50.0]
+    (moves,) = [t for title, t in tables.items() if title.startswith("Every pair")]
+    first = moves.set_index("pair").loc[1]
+    assert first["A"] == first["B"] == "agent (no submission)"
+    assert moves.set_index("pair").loc[2, "A"] == "student"
+    (payoffs,) = [t for title, t in tables.items() if title.startswith("Payoffs per round")]
+    # students: restrain against arm (0) and arm against restrain (5); pair 1's 3s left out
+    assert payoffs.set_index("round")["students"].tolist() == [2.5, 2.5, 2.5, 7.5]
+    (by_side,) = [t for title, t in tables.items() if title.startswith("Payoffs by position")]
+    by_side = by_side.set_index("position")
+    assert by_side["student rounds"].tolist() == [9, 9]
+    assert by_side["did not submit"].tolist() == [3, 3]
+    assert by_side["agent rounds"].tolist() == [3, 3]
+    assert by_side.loc["A", "students: mean payoff"] == 0.0
+    assert by_side.loc["B", "students: mean payoff"] == 5.0
+    assert by_side["agents: mean payoff"].tolist() == [3.0, 3.0]
+
+
+def test_a_pair_partly_played_by_its_student_says_so():
+    game = GAMES["stag_hunt"](turns=3, max_students=2)
+    records = pd.DataFrame(
+        play(game, 2, lambda k, t, s: None if (k, t) == (1, 2) else {"choice": "commit"})
+    )
+    (moves,) = [t for title, t in debrief_tables(records, game.config()) if "pair's" in title]
+    assert moves.loc[0, "patron"] == "student" and moves.loc[0, "partner"] == "student (2 of 3)"
+
+
+def test_burden_payoffs_compare_students_and_agents_position_by_position():
+    game = GAMES["burden_sharing"](turns=2, max_students=12)
+    # groups 1 and 2 full of students, group 3 only its large member; student 5 never submits
+    records = pd.DataFrame(play(game, 9, lambda k, t, s: None if k == 5 else {"contribution": 2.0}))
+    tables = dict(debrief_tables(records, game.config()))
+    (by_member,) = [t for title, t in tables.items() if title.startswith("Payoffs by position")]
+    by_member = by_member.set_index("position")
+    assert by_member.index.tolist() == ["large", "ally"]  # no row mixes the two
+    assert by_member["student rounds"].tolist() == [6, 10]
+    assert by_member["did not submit"].tolist() == [0, 2]
+    assert by_member["agent rounds"].tolist() == [0, 8]
+    assert np.isnan(by_member.loc["large", "agents: mean payoff"])
+    sent = records[records["submitted"].astype(bool)]
+    allies = sent[sent["member"] == "ally"]
+    assert by_member.loc["ally", "students: mean payoff"] == pytest.approx(
+        allies["payoff"].mean(), abs=0.01
+    )
+    agents = records[(records["member"] == "ally") & ~records["submitted"].astype(bool)]
+    assert by_member.loc["ally", "agents: mean payoff"] == pytest.approx(
+        agents.drop_duplicates(["turn", "seat"])["payoff"].mean(), abs=0.01
+    )
+    (contributions,) = [t for title, t in tables.items() if title.startswith("Contributions")]
+    ally_rows = contributions[contributions["member"] == "ally"]
+    assert ally_rows["chose"].tolist() == [5, 5] and ally_rows["did not submit"].tolist() == [1, 1]
+    assert ally_rows["students: % given"].tolist() == [20.0, 20.0]
+
+
+@pytest.mark.parametrize("key", GAMES)
+def test_a_seat_has_one_name_on_the_card_in_the_records_and_in_the_debrief(key):
+    game = GAMES[key](turns=1, max_students=8)
+    records = pd.DataFrame(play(game, 3, alternating(game)))
+    assert all(game.seat_name(seat) == seat for seat in game.seats())
+    seat, other = game.seats()[:2]
+    card = game.card(seat)
+    assert card.title.endswith(seat) and seat in card.lines[0] and other in " ".join(card.lines)
+    assert set(records["seat"]) <= set(game.seats())
+    if key != "burden_sharing":
+        assert set(records["partner"]) <= set(game.seats())
+        assert [p.split(" / ")[1] for p in game.seats()[:2]] == game.config()["sides"]
+    if key == "stag_hunt":
+        assert game.seats()[:2] == ["pair 1 / patron", "pair 1 / partner"]

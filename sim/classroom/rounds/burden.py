@@ -177,12 +177,6 @@ class BurdenSharingRounds(RoundsGame):
 
     # --- Game
 
-    def seat_name(self, seat: str) -> str:
-        """E.g. 'group 2, the large member (US-like)' or 'group 2, ally 3'."""
-        table, position = self.locate(seat)
-        who = "the large member (US-like)" if position == 0 else self.positions[position]
-        return f"group {table}, {who}"
-
     def check(self, seat: str, submission: dict) -> dict:
         """``{"contribution": points}`` from a number (or numeric text) in 0..endowment."""
         _, position = self.locate(seat)
@@ -247,15 +241,12 @@ class BurdenSharingRounds(RoundsGame):
         return Card(seat, f"{self.title}: {self.seat_name(seat)}", lines, [control], options)
 
     def _situation_lines(self, table: int, position: int) -> list[str]:
-        """The round, the seat and who holds the group's other seats."""
-        if self.turn > self.turns:
-            head = f"The game is over: all {self.turns} rounds are played."
-        else:
-            name = self.seat_name(self.seat_id(table, self.positions[position]))
-            head = f"Round {self.turn} of {self.turns}. You are {name}."
+        """The round, the seat and who holds the group's other seats now."""
+        who = "the group's large, US-like member" if position == 0 else "one of its allies"
+        head = self.head_line(self.seat_id(table, self.positions[position]), f", {who}.")
         members = [
-            f"{self.positions[p]} ({self.endowments[p]:g} points, "
-            + ("a student)" if self.held(table, p) else "an agent)")
+            f"{self.seat_id(table, self.positions[p])} ({self.endowments[p]:g} points, "
+            f"{self.holder(table, p)})"
             for p in range(len(self.positions))
             if p != position
         ]

@@ -1,15 +1,27 @@
 """The debrief and the dashboard of the burden-sharing game, from its records and its
 ``config()`` alone: contributions per round against the Nash equilibrium and the social
-optimum, students' payoffs against the agent rule and equilibrium play, and each group's totals.
+optimum, students' payoffs against the agent rule and equilibrium play, students' and agents'
+payoffs compared position by position (large members with large members, allies with allies),
+and each group's totals.
 
-Contributions are in % of the member's endowment, so large members and allies compare.
+Contributions are in % of the member's endowment, so large members and allies compare. Only
+the choices students made count as theirs: a student who did not submit is counted apart, and
+the agent's move made for them counts as the agent's.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from sim.classroom.rounds.tables import board_data, per_round_and_total, student_records
+from sim.classroom.rounds.tables import (
+    board_data,
+    per_round_and_total,
+    position_payoffs,
+    seat_rounds,
+    split_submitted,
+    student_records,
+    submitted_records,
+)
 
 MEMBERS = ("large", "ally")
 
@@ -21,17 +33,19 @@ def _reference(config: dict, key: str, member: str) -> float:
 
 
 def contributions_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per round and member kind: students, their mean contribution, the agent rule's in the
-    same seats, the Nash and the optimal contribution (all % of endowment)."""
+    """Per round and member kind: how many students chose and how many did not submit; the
+    mean contribution of those who chose, the agent rule's in the same seats, the Nash and the
+    optimal contribution (all % of endowment)."""
     students = student_records(records)
     rows = []
-    for (turn, member), frame in students.groupby(["turn", "member"], sort=True):
+    for (turn, member), everyone in students.groupby(["turn", "member"], sort=True):
+        frame, counts = split_submitted(everyone)
         agent = pd.to_numeric(frame["agent_choice"]) / frame["endowment"]
         rows.append(
             {
                 "round": int(turn),
                 "member": member,
-                "students": len(frame),
+                **counts,
                 "students: % given": 100
                 * float((frame["contribution"] / frame["endowment"]).mean()),
                 "agent rule: % given": 100 * float(agent.mean()),
@@ -42,7 +56,8 @@ def contributions_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame
     columns = [
         "round",
         "member",
-        "students",
+        "chose",
+        "did not submit",
         "students: % given",
         "agent rule: % given",
         "Nash: % given",
@@ -59,10 +74,11 @@ def _member_order(column: pd.Series) -> pd.Series:
 
 
 def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per round and in total (mean per student): students' payoffs, what the agent rule and
-    the Nash contribution would have earned against the others' actual contributions, and
-    what the whole group's Nash play and optimal play would have paid."""
-    students = student_records(records)
+    """Per round (mean over the students who chose) and their total: students' payoffs, what
+    the agent rule and the Nash contribution would have earned against the others' actual
+    contributions, and what the whole group's Nash play and optimal play would have paid.
+    Large members and allies are pooled here; :func:`position_payoffs` keeps them apart."""
+    students = submitted_records(records)
     columns = {
         "payoff": "students",
         "agent_payoff": "agent rule in their seats",
@@ -74,19 +90,22 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 
 def groups_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per group and round: how many seats students held, the total given, the large
+    """Per group and round: how many seats students played (one of them submitted) and how
+    many students' seats the agent played for want of a submission, the total given, the large
     member's share of it (%), and the Nash and optimal totals."""
-    seats = records.drop_duplicates(["turn", "seat"])
+    seats = seat_rounds(records)
     rows = []
     for (group, turn), frame in seats.groupby(["group", "turn"], sort=True):
         total = float(frame["contribution"].sum())
         large = float(frame.loc[frame["member"] == "large", "contribution"].sum())
-        held = records[(records["group"] == group) & (records["turn"] == turn)]
         rows.append(
             {
                 "group": int(group),
                 "round": int(turn),
-                "student seats": int(held.loc[held["role"] == "student", "seat"].nunique()),
+                "seats students played": int(frame["moved"].sum()),
+                "students' seats without a submission": int(
+                    (frame["held"] & ~frame["moved"]).sum()
+                ),
                 "total given": total,
                 "large member's share %": 100 * large / total if total > 0 else 0.0,
                 "Nash total": float(sum(config["nash"])),
@@ -105,7 +124,16 @@ def burden_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str
             f"({config['agent_rule'].replace('_', '-')}), the Nash equilibrium and the optimum",
             contributions_per_round(records, config),
         ),
-        ("Payoffs per student (points)", payoffs_per_round(records, config)),
+        (
+            "Payoffs per round of the students who chose, large members and allies together "
+            "(points)",
+            payoffs_per_round(records, config),
+        ),
+        (
+            "Payoffs by position: students' own choices against the agents' moves, large "
+            "members and allies apart (points a round)",
+            position_payoffs(records, "member", MEMBERS),
+        ),
         ("Every group's contributions per round (points)", groups_per_round(records, config)),
     ]
 
@@ -123,14 +151,15 @@ def burden_board(records: pd.DataFrame, config: dict) -> dict:
     if table.empty:
         headline = f"Round 1: waiting for contributions; {reference}"
     else:
-        last = table[table["round"] == table["round"].max()].set_index("member")
-        given = {m: float(last.loc[m, "students: % given"]) for m in last.index}
+        last = table[(table["round"] == table["round"].max()) & (table["chose"] > 0)]
+        given = dict(zip(last["member"], last["students: % given"].astype(float), strict=True))
         said = ", ".join(
             f"{'large members' if m == 'large' else 'allies'} gave {given[m]:.0f} %"
             for m in MEMBERS
             if m in given
         )
-        headline = f"Round {int(table['round'].max())}: {said} of their points; {reference}"
+        said = f"{said} of their points" if said else "no student chose"
+        headline = f"Round {int(table['round'].max())}: {said}; {reference}"
         bars = [
             {"id": m, "name": f"{m}: % given", "value": given[m], "unit": "%", "reference": nash[m]}
             for m in MEMBERS

@@ -158,8 +158,27 @@ class RoundsGame:
         )
 
     def held(self, table: int, position: int) -> bool:
-        """Whether a student has been given this seat."""
+        """Whether a student has been given this seat (by :meth:`seat_for`, or by holding it
+        in a round's decisions): what a card drawn now says of the seat."""
         return self.seat_id(table, self.positions[position]) in self._held
+
+    def holder(self, table: int, position: int) -> str:
+        """Who plays the seat now, in words: "a classmate" or "an agent"."""
+        return "a classmate" if self.held(table, position) else "an agent"
+
+    def head_line(self, seat: str, then: str) -> str:
+        """A card's first line: the round, the seat's name followed by ``then`` (e.g. ". Choose
+        arm or restrain."); once every round is played, that the game is over."""
+        name = self.seat_name(seat)
+        if self.turn > self.turns:
+            return f"The game is over: all {self.turns} rounds are played. Your seat: {name}."
+        return f"Round {self.turn} of {self.turns}. Your seat: {name}{then}"
+
+    def seat_name(self, seat: str) -> str:
+        """A seat's name, which is its id (e.g. "pair 3 / A", "group 2 / large"): the same on
+        the phone, the dashboard, the roster and the debrief."""
+        table, position = self.locate(seat)
+        return self.seat_id(table, self.positions[position])
 
     # --- what a game supplies
 

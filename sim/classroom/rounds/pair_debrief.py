@@ -1,8 +1,11 @@
 """The debrief and the dashboard of a game in pairs, from its records and its ``config()`` alone:
 the class's choices per round against the equilibrium, students' payoffs against what the
-agent rule and the best reply would have earned in their seats, and what each pair did.
+agent rule and the best reply would have earned in their seats, students' and agents' payoffs
+side by side, and what each pair did.
 
-Shares are in % of the students' records of a round (a team counts once per member).
+Shares are in % of the choices students made in a round (a team counts once per member who
+submitted); a student who did not submit is counted apart, and the move the agent then made
+for them counts as the agent's.
 """
 
 from __future__ import annotations
@@ -10,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.classroom.rounds.tables import board_data, per_round_and_total, student_records
+from sim.classroom.rounds.tables import (
+    board_data,
+    per_round_and_total,
+    position_payoffs,
+    seat_rounds,
+    split_submitted,
+    student_records,
+    submitted_records,
+)
 
 
 def _reference_share(frame: pd.DataFrame, config: dict) -> pd.Series:
@@ -20,17 +31,19 @@ def _reference_share(frame: pd.DataFrame, config: dict) -> pd.Series:
 
 
 def choices_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per round: how many students, the % choosing each action, the % the agent rule would
-    have chosen the first action in their seats, the % whose choice was the best reply to
-    their partner's actual move, and the % choosing the first action in equilibrium."""
+    """Per round: how many students chose and how many did not submit; of those who chose,
+    the % choosing each action, the % the agent rule would have chosen the first action in
+    their seats, the % whose choice was the best reply to their partner's actual move, and
+    the % choosing the first action in equilibrium."""
     first, second = config["actions"]
     students = student_records(records)
     rows = []
-    for turn, frame in students.groupby("turn", sort=True):
+    for turn, everyone in students.groupby("turn", sort=True):
+        frame, counts = split_submitted(everyone)
         rows.append(
             {
                 "round": int(turn),
-                "students": len(frame),
+                **counts,
                 f"% {first}": 100 * float((frame["choice"] == first).mean()),
                 f"% {second}": 100 * float((frame["choice"] == second).mean()),
                 f"agent rule: % {first}": 100 * float((frame["agent_choice"] == first).mean()),
@@ -41,7 +54,8 @@ def choices_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
         )
     columns = [
         "round",
-        "students",
+        "chose",
+        "did not submit",
         f"% {first}",
         f"% {second}",
         f"agent rule: % {first}",
@@ -61,10 +75,10 @@ def equilibrium_value(config: dict, side: str) -> float:
 
 
 def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per round and in total (mean per student): students' payoffs, what the agent rule and
-    the best reply would have earned against the same partners' moves, and what equilibrium
-    play by both sides would have paid."""
-    students = student_records(records).copy()
+    """Per round (mean over the students who chose) and their total: students' payoffs, what
+    the agent rule and the best reply would have earned against the same partners' moves, and
+    what equilibrium play by both sides would have paid."""
+    students = submitted_records(records).copy()
     students["both_equilibrium"] = [equilibrium_value(config, s) for s in students["side"]]
     columns = {
         "payoff": "students",
@@ -75,19 +89,28 @@ def payoffs_per_round(records: pd.DataFrame, config: dict) -> pd.DataFrame:
     return per_round_and_total(students, columns)
 
 
+def who_moved(seat: pd.DataFrame) -> str:
+    """Who made a seat's moves (its :func:`seat_rounds` rows): "student", "student (k of n)"
+    when the agent moved in the other rounds, "agent (no submission)" for a student's seat
+    whose every move the agent made, "agent" for a seat no student held."""
+    moved, rounds = int(seat["moved"].sum()), len(seat)
+    if moved == rounds:
+        return "student"
+    if moved:
+        return f"student ({moved} of {rounds})"
+    return "agent (no submission)" if seat["held"].any() else "agent"
+
+
 def pair_moves(records: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """Per pair: who held each seat, both moves of every round ("A's move / B's move") and
-    each side's total payoff."""
-    seats = records.drop_duplicates(["turn", "seat"]).sort_values(["pair", "turn", "side"])
+    """Per pair: who made each seat's moves (:func:`who_moved`), both moves of every round
+    ("first side's move / second side's move") and each side's total payoff."""
+    seats = seat_rounds(records).sort_values(["pair", "turn", "side"])
     first, second = config["sides"]
     rows = []
     for pair, frame in seats.groupby("pair", sort=True):
         row: dict = {"pair": int(pair)}
         for side in (first, second):
-            roles = set(
-                records.loc[records["seat"].isin(frame.loc[frame["side"] == side, "seat"]), "role"]
-            )
-            row[side] = "student" if "student" in roles else "agent"
+            row[side] = who_moved(frame[frame["side"] == side])
         for turn, moves in frame.groupby("turn", sort=True):
             by_side = dict(zip(moves["side"], moves["choice"], strict=True))
             row[f"round {int(turn)}"] = f"{by_side[first]} / {by_side[second]}"
@@ -131,7 +154,14 @@ def pair_debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, 
             f"({config['agent_rule'].replace('_', '-')}) and the equilibrium",
             choices_per_round(records, config),
         ),
-        (f"Payoffs per student ({config['title']}, points)", payoffs_per_round(records, config)),
+        (
+            f"Payoffs per round of the students who chose ({config['title']}, points)",
+            payoffs_per_round(records, config),
+        ),
+        (
+            "Payoffs by position: students' own choices against the agents' moves (points a round)",
+            position_payoffs(records, "side", config["sides"]),
+        ),
         (f"Outcomes of the pairs per round ({first} or not)", outcomes_per_round(records, config)),
         (
             f"Every pair's moves ({' / '.join(config['sides'])}) and totals",
@@ -166,13 +196,18 @@ def pair_board(records: pd.DataFrame, config: dict) -> dict:
     first = config["actions"][0]
     table = choices_per_round(records, config)
     lines = [*config["repeated"], f"Agents play {config['agent_rule_text']}."]
-    if table.empty:
+    last = table.iloc[-1] if len(table) else None
+    bars = []
+    if last is None:
         headline = f"Round 1: waiting for choices; {short_equilibria(config)}"
-        bars = []
+    elif not last["chose"]:
+        headline = f"Round {int(last['round'])}: no student chose; {short_equilibria(config)}"
     else:
-        last = table.iloc[-1]
+        missing = (
+            f" ({int(last['did not submit'])} did not submit)" if last["did not submit"] else ""
+        )
         headline = (
-            f"Round {int(last['round'])}: {last[f'% {first}']:.0f} % chose {first}; "
+            f"Round {int(last['round'])}: {last[f'% {first}']:.0f} % chose {first}{missing}; "
             f"{short_equilibria(config)}"
         )
         bars = [

@@ -3,9 +3,11 @@ and the stag hunt (commit or hedge), with the payoffs, equilibria and citations 
 (``sim.demos.security_dilemma``, ``sim.demos.stag_hunt``; equilibria by nashpy through
 ``sim.demos.games``).
 
-Seats are ``"pair 1 / A"``, ``"pair 1 / B"``, ...; students fill pair after pair in join order.
-A pair with one student plays against an agent; a pair with none is not played. Seat A is the
-row player of the demo's payoff matrix, seat B the column player.
+Seats are ``"pair 1 / A"``, ``"pair 1 / B"``, ... (in the stag hunt ``"pair 1 / patron"``,
+``"pair 1 / partner"``, the demo's players); a seat's id is also its name everywhere. Students
+fill pair after pair in join order. A pair with one student plays against an agent; a pair
+with none is not played. The first seat is the row player of the demo's payoff matrix, the
+second the column player.
 """
 
 from __future__ import annotations
@@ -49,11 +51,12 @@ def demo_parameters(payoff_matrices, overrides: dict) -> dict[str, float]:
 
 def one_shot_equilibria(row: np.ndarray, col: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Every Nash equilibrium of the one-shot game (nashpy); for a degenerate game (a payoff
-    tie, e.g. a side payment that makes committing only weakly dominant), the pure equilibria
-    found by checking every cell's best responses."""
+    tie, e.g. a side payment that makes committing only weakly dominant, or payoffs so close
+    together that nashpy's vertex enumeration fails on them), the pure equilibria found by
+    checking every cell's best responses."""
     try:
         return nash_equilibria(row, col)
-    except RuntimeError:
+    except (RuntimeError, TypeError):  # TypeError: nashpy's polytope on near-equal payoffs
         eye = np.eye(2)
         return [
             (eye[i], eye[j])
@@ -69,7 +72,6 @@ class PairGame(RoundsGame):
     unit_word = "pair"
     positions = ("A", "B")
     demo: ModuleType
-    side_names = ("A", "B")
     default_rule = "tit_for_tat"
     extra_columns = (
         "pair",
@@ -121,7 +123,7 @@ class PairGame(RoundsGame):
 
     def equilibrium_text(self) -> str:
         """The one-shot equilibria in words, e.g. '(arm, arm)'."""
-        return ", ".join(describe(e, self.actions, self.side_names) for e in self.equilibria)
+        return ", ".join(describe(e, self.actions, self.positions) for e in self.equilibria)
 
     def repeated_lines(self) -> list[str]:
         """What can be sustained when the game is repeated, in words (with sources)."""
@@ -158,7 +160,7 @@ class PairGame(RoundsGame):
         best = self.best_response(position, moves[other])
         return {
             "pair": table,
-            "side": self.side_names[position],
+            "side": self.positions[position],
             "partner": self.seat_id(table, self.positions[other]),
             "partner_role": "student" if self.held(table, other) else "agent",
             "partner_choice": self.actions[moves[other]],
@@ -169,11 +171,6 @@ class PairGame(RoundsGame):
         }
 
     # --- Game
-
-    def seat_name(self, seat: str) -> str:
-        """E.g. 'pair 3, A' or 'pair 3, patron'."""
-        table, position = self.locate(seat)
-        return f"{self.unit_word} {table}, {self.side_names[position]}"
 
     def check(self, seat: str, submission: dict) -> dict:
         """``{"choice": action}`` from a submission naming one of the actions."""
@@ -190,15 +187,12 @@ class PairGame(RoundsGame):
         """The seat's situation: partner, last round, running total and the payoffs."""
         table, position = self.locate(seat)
         other = 1 - position
-        you, them = (self._side_text(p) for p in (position, other))
+        partner = self.seat_id(table, self.positions[other])
         lines = [
-            f"Round {min(self.turn, self.turns)} of {self.turns}. You are {you} in pair {table}:"
-            f" choose {self.actions[0]} or {self.actions[1]}."
-            if self.turn <= self.turns
-            else f"The game is over: all {self.turns} rounds are played.",
-            f"Your partner ({them}) is a student."
-            if self.held(table, other)
-            else f"Your partner ({them}) is an agent. It plays {self.rule_text}.",
+            self.head_line(seat, f". Choose {self.actions[0]} or {self.actions[1]}."),
+            f"Your partner holds the other seat of the pair, {partner}: "
+            f"{self.holder(table, other)}"
+            + ("." if self.held(table, other) else f", which plays {self.rule_text}."),
         ]
         history = self.history[table]
         if history:
@@ -225,11 +219,6 @@ class PairGame(RoundsGame):
         )
         return Card(seat, f"{self.title}: {self.seat_name(seat)}", lines, [control], options)
 
-    def _side_text(self, position: int) -> str:
-        """A side in a sentence: 'A', or 'the patron'."""
-        name = self.side_names[position]
-        return name if name in self.positions else f"the {name}"
-
     def _payoff_lines(self, position: int) -> list[str]:
         """The payoff matrix from ``position``'s side, one line per pair of moves."""
         other = 1 - position
@@ -252,7 +241,7 @@ class PairGame(RoundsGame):
             "agent_rule_text": self.rule_text,
             "payoffs": dict(self.params),
             "actions": list(self.actions),
-            "sides": list(self.side_names),
+            "sides": list(self.positions),
             "row_payoffs": self.row.tolist(),
             "col_payoffs": self.col.tolist(),
             "equilibria": self.equilibrium_text(),
@@ -287,25 +276,27 @@ class SecurityDilemmaRounds(PairGame):
 
 
 class StagHuntRounds(PairGame):
-    """Alliance commitment as a stag hunt in pairs (Skyrms 2004; Snyder 1984): A is the patron,
-    B the reluctant partner, with the demo's payoffs and an optional side payment
+    """Alliance commitment as a stag hunt in pairs (Skyrms 2004; Snyder 1984): seats of the
+    patron and of the reluctant partner, with the demo's payoffs and an optional side payment
     ``side_payment`` from the patron whenever the partner commits; agents play the best reply
     to their partner's last move, committing first."""
 
     key = "stag_hunt"
     title = "Stag hunt: commit or hedge"
     demo = stag_hunt
-    side_names = tuple(stag_hunt.PLAYERS)
+    positions = tuple(stag_hunt.PLAYERS)
     default_rule = "best_response"
 
     def card_notes(self) -> list[str]:
-        """The side payment, if there is one."""
+        """Who the patron and the partner are; the side payment, if there is one."""
+        roles = "In each pair the patron is the stronger ally, the partner the reluctant one."
         payment = self.params["side_payment"]
         if not payment:
-            return []
+            return [roles]
         return [
+            roles,
             f"The patron pays the partner {payment:g} points whenever the partner commits "
-            "(counted in the payoffs below)."
+            "(counted in the payoffs below).",
         ]
 
     def repeated_lines(self) -> list[str]:
