@@ -1,7 +1,10 @@
 """The class session end to end in headless Chromium: 40 phones join one session of the full
-model on the class world, submit a year, and one is told the year is closed; a forged request
-for another seat is refused; the teacher's dashboard is readable on a 1920x1080 projector; and a
-five-year session leaves a folder whose debrief reloads identically, also after ``--reopen``.
+model on the class world, submit a year, and one is told the year is closed; the phone's card
+gives each option in words; a forged request for another seat is refused; the teacher's
+dashboard is readable on a 1920x1080 projector and fits it without scrolling (the model game and
+burden sharing), with the whole QR code and tie labels clear of each other; and a five-year
+session says "Session over", opens its debrief in a new tab and leaves a folder whose debrief
+reloads identically, also after ``--reopen``.
 
 The session's server runs in this process (uvicorn in a background thread, on a free port of
 127.0.0.1); Playwright drives Debian's chromium as tests/test_page.py does (one browser for the
@@ -11,12 +14,15 @@ dashboard's screenshot is kept as ``tests/artifacts/class_dashboard.png`` (ignor
 
 from __future__ import annotations
 
+import re
 import socket
 import time
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
 from chromium import ARTIFACTS
+from classroom_fake import FakeGame
 
 from sim.classroom import cli
 from sim.classroom.debrief import write_debrief
@@ -32,6 +38,21 @@ PROJECTOR = {"width": 1920, "height": 1080}
 TIMEOUT = 20_000  # ms, for a page to show what it should
 
 
+@contextmanager
+def served(session: Session):
+    """``session`` served on a free port of 127.0.0.1; yields the students' address."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    server, thread = start_in_thread(create_app(session, url), sock)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     """A session of the full model on the class world, served on a free port of 127.0.0.1;
@@ -41,14 +62,18 @@ def classroom(tmp_path_factory):
     folder = tmp_path_factory.mktemp("class") / "session"
     game = ModelGame(turns=YEARS, seed=0)
     session = Session(game, prepare_folder(folder), seed=0, years=YEARS, on_turn=write_debrief)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    server, thread = start_in_thread(create_app(session, url), sock)
-    yield session, url
-    server.should_exit = True
-    thread.join(timeout=15)
-    sock.close()
+    with served(session) as url:
+        yield session, url
+
+
+def open_dashboard(browser, session: Session, url: str):
+    """A 1920x1080 page showing ``session``'s dashboard with its board drawn."""
+    page = browser.new_context(viewport=PROJECTOR).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{url}teacher?key={session.teacher_key}")
+    page.locator("#join-code").get_by_text(session.code).wait_for()
+    page.locator("#headline").filter(has_text=re.compile(".")).wait_for()
+    return page
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +169,31 @@ def test_forty_phones_join_submit_a_year_and_a_late_one_is_told_it_is_closed(
     phones[0].get_by_text("Year 1 closed. Year 2 is open").wait_for()
 
 
+def test_a_phone_shows_each_option_in_words(classroom, phones):
+    session, _ = classroom
+    student = session.roster()[0]
+    options = session.student_view(student.token)["card"]["options"]
+    blocks = phones[0].locator("#card-options .option-card")
+    blocks.nth(len(options) - 1).wait_for()
+    assert blocks.count() == len(options)
+    for block, option in zip(blocks.all(), options, strict=True):
+        title, gain, why, odds = block.locator("p").all_inner_texts()
+        assert title == option["label"]
+        number = r"(-?[0-9.]+)"
+        said = re.fullmatch(
+            f"Gain: {number} % of GDP a year \\(net of the cost of the change\\)", gain
+        )
+        assert said and float(said[1]) == pytest.approx(option["gain_pct_gdp"], abs=1e-9)
+        assert why == option["why"][0].upper() + option["why"][1:].rstrip(".") + "."
+        said = re.fullmatch(
+            f"An agent in your seat would choose it with probability {number} %", odds
+        )
+        assert said and float(said[1]) == pytest.approx(100 * option["agent_probability"], abs=0.05)
+    text = phones[0].locator("#card-options").inner_text()
+    for raw in ("gain pct gdp", "agent probability:", "why:", "move:", "tie:", "exit:"):
+        assert raw not in text
+
+
 def forged_submission(page, body: dict) -> dict:
     """POST ``body`` as the page's student (their own token), as a forged request would."""
     return page.evaluate(
@@ -209,24 +259,83 @@ TEXT_CHECK = """() => {
         covers.push(`${element.tagName}.${element.className} covers ${t.text}`);
     }
   }
-  const labels = [...document.querySelectorAll("#network text")].map(
-    (t) => ({text: t.textContent, height: t.getBoundingClientRect().height}));
-  return {small, covers, count: texts.length, labels};
+  const labels = [...document.querySelectorAll("#network text")].map((t) => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, height: r.height, box: [r.left, r.top, r.right, r.bottom],
+            edge: t.classList.contains("edge-label")};
+  });
+  const root = document.documentElement;
+  return {small, covers, count: texts.length, labels,
+          page: [root.scrollWidth, root.scrollHeight, innerWidth, innerHeight]};
 }"""
+
+QR_CHECK = """() => {
+  const box = (e) => { const r = e.getBoundingClientRect();
+                       return [r.left, r.top, r.right, r.bottom]; };
+  const svg = document.querySelector("#qr svg");
+  const view = svg.viewBox.baseVal;
+  return {svg: box(svg), view: view ? [view.width, view.height] : [0, 0],
+          qr: box(document.querySelector("#qr")),
+          panel: box(document.querySelector("#join-panel")),
+          parts: [...svg.querySelectorAll("path, rect")].map(box)};
+}"""
+
+
+def inside(inner, outer, slack: float = 0.5) -> bool:
+    """Whether the box ``inner`` (left, top, right, bottom) lies within ``outer``."""
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    """The pairs of labels (``text``, ``box``) whose boxes overlap."""
+    return [
+        (a["text"], b["text"])
+        for k, a in enumerate(boxes)
+        for b in boxes[k + 1 :]
+        if a["box"][0] < b["box"][2]
+        and b["box"][0] < a["box"][2]
+        and a["box"][1] < b["box"][3]
+        and b["box"][1] < a["box"][3]
+    ]
+
+
+def check_projector_page(page) -> dict:
+    """Check a dashboard at 1920x1080: no text under 20 px, nothing fixed over text, no page
+    scrolling, the whole QR code (its quiet zone too) scaled into its box; returns what
+    TEXT_CHECK found."""
+    assert page.evaluate("[window.innerWidth, window.innerHeight]") == [1920, 1080]
+    found = page.evaluate(TEXT_CHECK)
+    assert found["small"] == []
+    assert found["covers"] == []
+    width, height, view_width, view_height = found["page"]
+    assert height <= view_height, f"the page is {height} px tall"
+    assert width <= view_width, f"the page is {width} px wide"
+    qr = page.evaluate(QR_CHECK)
+    left, top, right, bottom = qr["svg"]
+    assert qr["view"][0] > 0 and qr["view"][0] == qr["view"][1]
+    assert right - left >= 200 and abs((right - left) - (bottom - top)) < 0.5
+    assert inside(qr["svg"], qr["qr"]) and inside(qr["qr"], qr["panel"])
+    assert qr["parts"] and all(inside(part, qr["svg"]) for part in qr["parts"])
+    background = qr["parts"][0]  # the light square of the whole symbol with its quiet zone
+    assert all(abs(a - b) < 0.5 for a, b in zip(background, qr["svg"], strict=True))
+    return found
 
 
 def test_the_dashboard_is_readable_on_a_projector(classroom, dashboard):
     session, _ = classroom
     dashboard.locator("#network .node-label").first.wait_for()
-    assert dashboard.evaluate("[window.innerWidth, window.innerHeight]") == [1920, 1080]
-    found = dashboard.evaluate(TEXT_CHECK)
+    found = check_projector_page(dashboard)
     assert found["count"] > 20
-    assert found["small"] == []
-    assert found["covers"] == []
     names = {session.game.seat_name(s) for s in session.game.seats()}
     assert names <= {label["text"] for label in found["labels"]}
     short = [label for label in found["labels"] if label["height"] < 20]
     assert short == []
+    assert overlapping(found["labels"]) == []
     assert dashboard.locator("#qr svg").count() == 1
     code = dashboard.locator("#join-code")
     code_size = code.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
@@ -243,7 +352,9 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
         turn = session.game.turn
         for page in phones[::4]:  # a few students submit each year; the others' agents play
             page.click("#submit-button")
-        wait_until(lambda: session.dashboard()["submitted"] >= len(phones[::4]), 10.0, "submits")
+        wait_until(  # a generous bound: other processes may load the 2-core machine
+            lambda: session.dashboard()["submitted"] >= len(phones[::4]), 30.0, "submits"
+        )
         dashboard.click("#advance")
         wait_until(lambda t=turn: advanced(session, t), 30.0, "the year's advance")
         if session.state() == "open":
@@ -251,6 +362,11 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
                 page.get_by_text(f"Year {turn + 1} is open").wait_for()
     assert session.game.turn == YEARS + 1
     phones[1].get_by_text("The session is over").wait_for()
+    dashboard.locator("#submitted").get_by_text("Session over").wait_for()
+    for gone in ("#advance", "#timer-form", "#timer", "#missing"):
+        assert dashboard.locator(gone).is_hidden(), gone
+    check_projector_page(dashboard)
+    dashboard.screenshot(path=str(ARTIFACTS / "class_dashboard_over.png"))
     folder = session.folder
     for name in ("session.json", "roster.csv", "decisions.parquet", "decisions.csv"):
         assert (folder / name).is_file(), name
@@ -258,13 +374,18 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
     assert sorted(records["turn"].unique()) == list(range(1, YEARS + 1))
     assert (records["role"] == "student").sum() == STUDENTS * YEARS
 
-    link = dashboard.get_by_text("The session is over: open the debrief")
-    link.wait_for()
-    link.click()
-    dashboard.get_by_text("Students and agents, seat by seat").wait_for()
-    first = dashboard.content(), dashboard.inner_text("body")
-    dashboard.reload()
-    second = dashboard.content(), dashboard.inner_text("body")
+    link = dashboard.locator("#debrief-link")
+    assert link.inner_text() == "Open the debrief"
+    assert link.get_attribute("target") == "_blank" and link.get_attribute("rel") == "noopener"
+    teacher_url = dashboard.url
+    with dashboard.context.expect_page() as opened:
+        link.click()
+    page = opened.value  # the debrief, in a tab of its own; the dashboard stays
+    page.get_by_text("Students and agents, seat by seat").wait_for()
+    assert dashboard.url == teacher_url
+    first = page.content(), page.inner_text("body")
+    page.reload()
+    second = page.content(), page.inner_text("body")
     assert first == second
     assert f"{YEARS} of {YEARS} turns played" in first[1]
     file_before = (folder / "debrief.html").read_bytes()
@@ -272,5 +393,66 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
         cli.main(["--reopen", str(folder), "--no-serve"])
     assert stop.value.code == 0
     assert (folder / "debrief.html").read_bytes() == file_before
-    dashboard.reload()
-    assert (dashboard.content(), dashboard.inner_text("body")) == first
+    page.reload()
+    assert (page.content(), page.inner_text("body")) == first
+    page.close()
+
+
+class CrossingGame(FakeGame):
+    """The fake game with a board of four states at the corners of a square and two ties along
+    its diagonals, which cross in the middle, where both labels would go."""
+
+    def board(self) -> dict:
+        """The fake board with the square and its crossing ties."""
+        corners = (("A", 0.0, 0.0), ("B", 1.0, 0.0), ("C", 0.0, 1.0), ("D", 1.0, 1.0))
+        return super().board() | {
+            "nodes": [{"id": s, "name": f"Seat {s}", "x": x, "y": y, "group": ""}
+                      for s, x, y in corners],
+            "edges": [{"a": "A", "b": "D", "level": 1, "label": "partnership"},
+                      {"a": "B", "b": "C", "level": 1, "label": "alignment"}],
+        }  # fmt: skip
+
+
+def test_the_labels_of_crossing_ties_do_not_collide(browser, tmp_path):
+    session = Session(CrossingGame(), prepare_folder(tmp_path / "s"), seed=0, years=3)
+    with served(session) as url:
+        page = open_dashboard(browser, session, url)
+        page.locator("#network .edge-label").nth(1).wait_for()
+        labels = page.evaluate(TEXT_CHECK)["labels"]
+        edges = [label for label in labels if label["edge"]]
+        assert sorted(label["text"] for label in edges) == ["alignment", "partnership"]
+        assert all(label["height"] >= 20 for label in labels)
+        assert overlapping(labels) == []
+        phone = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+        phone.goto(url)
+        phone.fill("#code", session.code)
+        phone.fill("#nickname", "Ann")
+        phone.click("#join-button")
+        block = phone.locator("#card-options .option-card").first
+        block.wait_for()
+        assert block.locator("p").all_inner_texts() == ["move: hold", "gain: 1"]
+        page.context.close()
+        phone.context.close()
+
+
+def test_a_textbook_games_dashboard_fits_the_projector(browser, tmp_path):
+    from sim.classroom.rounds import GAMES
+
+    game = GAMES["burden_sharing"](turns=6, seed=0, max_students=12)
+    session = Session(game, prepare_folder(tmp_path / "s"), seed=0, years=6)
+    tokens = [session.join(session.code, f"Student {k + 1:02d}").token for k in range(9)]
+    for turn in range(1, 6):
+        for k, token in enumerate(tokens[::2]):
+            session.submit(token, {"turn": turn, "decision": {"contribution": k + 0.5 * turn}})
+        session.advance()
+    with served(session) as url:
+        page = open_dashboard(browser, session, url)
+        page.locator("#table td").first.wait_for()
+        check_projector_page(page)
+        page.screenshot(path=str(ARTIFACTS / "class_dashboard_burden.png"))
+        rows = page.locator("#table tr").all()[1:]
+        assert [row.locator("td").first.inner_text() for row in rows][::2] == list("12345")
+        cells = page.locator("#table td, #bars .bar-name span").all_inner_texts()
+        trailing = [c for c in cells if re.search(r"\d\.\d*0(?![0-9])", c)]  # "8.00", "42.90"
+        assert trailing == [], trailing
+        page.context.close()

@@ -359,3 +359,114 @@ def test_the_address_students_type_is_never_the_wildcard():
     assert teacher_url == "http://127.0.0.1:8770/"
     assert cli.addresses("127.0.0.1", False, 8770)[0] == "http://127.0.0.1:8770/"
     assert cli.lan_address() not in ("0.0.0.0", "")
+
+
+def test_every_bad_nickname_gets_the_same_line(tmp_path):
+    session, client = make_session(tmp_path)
+    lines = {
+        one_line_error(client.post("/api/join", json={"code": session.code, "nickname": n}), 400)
+        for n in ("", "   ", "x" * 25, "a\x07b", None)
+    }
+    assert lines == {"give a nickname of 1 to 24 printable characters"}
+
+
+def played_folder(tmp_path: Path) -> Path:
+    """A fake game's folder after three turns of two students."""
+    session, client = make_session(tmp_path, turns=3)
+    tokens = [join(client, session, name)["token"] for name in ("Ann", "Bo")]
+    play(client, session, tokens)
+    return tmp_path / "session"
+
+
+def test_reopen_reads_the_csv_when_the_parquet_file_is_missing(tmp_path, capsys):
+    folder = played_folder(tmp_path)
+    page = (folder / "debrief.html").read_text()
+    assert "Mean payoff per turn" in page and "3 of 3 turns played" in page
+    parquet = pd.read_parquet(folder / "decisions.parquet")
+    (folder / "decisions.parquet").unlink()
+    from_csv = debrief.read_decisions_csv(folder / "decisions.csv")
+    assert from_csv.dtypes.to_dict() == parquet.dtypes.to_dict()
+    assert from_csv.equals(parquet)
+    status, err = run_cli(["--reopen", str(folder), "--no-serve"], capsys)
+    assert (status, err) == (0, "")
+    assert (folder / "debrief.html").read_text() == page
+
+
+def test_reopen_without_decisions_refuses_and_keeps_the_debrief(tmp_path, capsys):
+    folder = played_folder(tmp_path)
+    page = (folder / "debrief.html").read_bytes()
+    (folder / "decisions.parquet").unlink()
+    (folder / "decisions.csv").unlink()
+    status, err = run_cli(["--reopen", str(folder), "--no-serve"], capsys)
+    assert status == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "no decisions.parquet or decisions.csv" in err
+    assert (folder / "debrief.html").read_bytes() == page
+
+
+def burden_session(tmp_path: Path) -> Session:
+    """Burden sharing with five students (a large member and four allies, so the agents hold
+    the other groups' seats and two allies' of the second), two rounds played."""
+    from sim.classroom.rounds import GAMES
+
+    session = Session(
+        GAMES["burden_sharing"](turns=2, seed=0, max_students=8),
+        prepare_folder(tmp_path / "burden"),
+        seed=0,
+        years=2,
+        on_turn=debrief.write_debrief,
+    )
+    tokens = [session.join(session.code, f"S{k}").token for k in range(5)]
+    for turn in (1, 2):
+        for k, token in enumerate(tokens):
+            session.submit(token, {"turn": turn, "decision": {"contribution": k + turn}})
+        session.advance()
+    return session
+
+
+def test_a_numeric_game_has_no_share_of_choices_same_as_the_agent(tmp_path):
+    folder = burden_session(tmp_path).folder
+    records = pd.read_parquet(folder / "decisions.parquet")
+    assert debrief.numeric_choices(records)
+    table = debrief.seat_table(records)
+    assert debrief.SAME_AS_AGENT not in table.columns
+    assert table["mean payoff, students"].notna().any()
+    page = (folder / "debrief.html").read_text()
+    seat_part = page.split("<h2>", 2)[1]
+    assert "same as the agent" not in seat_part
+    assert "the choices are amounts" in page.lower()
+    assert "compare seat types" in page
+    from_csv = debrief.read_decisions_csv(folder / "decisions.csv")  # choices that look like
+    assert from_csv.equals(records)  # numbers stay text, as in the Parquet file
+    (folder / "decisions.parquet").unlink()
+    assert debrief.debrief_html(folder) == page
+
+
+def test_a_game_of_moves_in_words_keeps_the_share_same_as_the_agent(tmp_path):
+    folder = played_folder(tmp_path)
+    records = pd.read_parquet(folder / "decisions.parquet")
+    assert not debrief.numeric_choices(records)
+    assert debrief.SAME_AS_AGENT in debrief.seat_table(records).columns
+    assert "the choices are amounts" not in (folder / "debrief.html").read_text().lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--game", "burden_sharing", "--years", "1"], ["1 round,", "every round played"]),
+        (["--game", "stag_hunt", "--years", "3"], ["3 rounds,", "every round played"]),
+        (["--years", "5"], ["5 years,", "every year played"]),
+    ],
+)
+def test_the_start_up_line_counts_the_turns_in_the_games_word(
+    tmp_path, capsys, monkeypatch, argv, words
+):
+    from sim.classroom import server
+
+    monkeypatch.setattr(server, "run_server", lambda app, sock: sock.close())
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*argv, "--port", "0", "--out", str(tmp_path / "s")])
+    out = capsys.readouterr().out
+    assert stop.value.code == 0, out
+    for word in words:
+        assert word in out
+    assert "turns" not in out

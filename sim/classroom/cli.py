@@ -189,6 +189,8 @@ def start_session(args: argparse.Namespace, host: str) -> None:
         check_new_folder,
         new_join_code,
         prepare_folder,
+        turn_name,
+        turns_text,
     )
 
     sock = bind(host, args.port)
@@ -208,12 +210,12 @@ def start_session(args: argparse.Namespace, host: str) -> None:
     port = sock.getsockname()[1]
     student, local = addresses(host, args.lan, port)
     print(
-        f"{PROG}: {game.title}, {game.turns} turns, seed {args.seed}\n"
+        f"{PROG}: {game.title}, {turns_text(game, game.turns)}, seed {args.seed}\n"
         f"  students open  {student}  and type the join code  {code}\n"
         f"  teacher's dashboard (keep the key private): {local}teacher?key={session.teacher_key}"
         f"\n  session folder: {folder}\n"
         + ("" if host != "127.0.0.1" else "  (this computer only: --lan serves the room)\n")
-        + "  Ctrl+C ends the session; every year played is saved",
+        + f"  Ctrl+C ends the session; every {turn_name(game)} played is saved",
         flush=True,
     )
     run_server(create_app(session, student), sock)

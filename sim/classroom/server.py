@@ -100,8 +100,10 @@ def guarded(handler: Handler) -> Handler:
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as inline SVG (segno)."""
-    return segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff")
+    """The QR code of ``url`` as inline SVG (segno), with the standard quiet zone of 4 modules
+    and a ``viewBox`` instead of a fixed size, so that the page scales it whole into its box."""
+    code = segno.make(url, error="m")
+    return code.svg_inline(scale=8, border=4, dark="#000", light="#fff", omitsize=True)
 
 
 def json_ok(data: object) -> JSONResponse:

@@ -46,12 +46,20 @@ CODE_LENGTH = 6
 MAX_NICKNAME = 24
 MAX_TIMER_SECONDS = 3600
 SUBMISSION_KEYS = {"turn", "decision", "seat", "student"}
+NICKNAME_RULE = f"give a nickname of 1 to {MAX_NICKNAME} printable characters"
+"""The one line for every nickname that is empty, too long or holds control characters."""
 
 
 def turn_name(game: Game) -> str:
     """What a turn is called: ``year`` in the model game, ``round`` in a textbook game (a game
     may say otherwise with a ``turn_name`` attribute)."""
     return getattr(game, "turn_name", "year" if game.key == "model" else "round")
+
+
+def turns_text(game: Game, count: int) -> str:
+    """``count`` turns in the game's word: "5 years", "1 round"."""
+    word = turn_name(game)
+    return f"{count} {word}" + ("" if count == 1 else "s")
 
 
 class RefusedError(UserError):
@@ -253,10 +261,8 @@ class Session:
         if not isinstance(code, str) or not secrets.compare_digest(code.strip(), self.code):
             raise RefusedError(403, "wrong join code; type the code shown on the projector")
         name = " ".join(nickname.split()) if isinstance(nickname, str) else ""
-        if not name:
-            raise RefusedError(400, "give a nickname (1 to 24 letters)")
-        if len(name) > MAX_NICKNAME or not name.isprintable():
-            raise RefusedError(400, f"a nickname has 1 to {MAX_NICKNAME} printable characters")
+        if not name or len(name) > MAX_NICKNAME or not name.isprintable():
+            raise RefusedError(400, NICKNAME_RULE)
         with self._lock:
             if name.casefold() in self._by_nickname:
                 raise RefusedError(400, f"the nickname {name!r} is taken; choose another")

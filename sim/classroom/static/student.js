@@ -103,7 +103,8 @@ function render(view) {
   const turn = view.turn_name || "year";
   byId("heading").textContent = view.title;
   byId("who").textContent =
-    `${view.nickname} · ${view.seat_name} · ${turn} ${Math.min(view.turn, view.turns)} of ${view.turns}`;
+    `${view.nickname} · ${view.seat_name} · ` +
+    `${turn} ${Math.min(view.turn, view.turns)} of ${view.turns}`;
   const card = byId("card");
   if (view.state === "ended") {
     card.hidden = true;
@@ -126,8 +127,8 @@ function render(view) {
   }
   card.hidden = false;
   if (view.state === "submitted") {
-    setStatus(`Submitted, waiting for the teacher. You may change it until ${turn} ${view.turn} closes.`,
-      "done");
+    setStatus("Submitted, waiting for the teacher. " +
+      `You may change it until ${turn} ${view.turn} closes.`, "done");
     byId("submit-button").textContent = "Submit again";
   } else {
     setStatus(`${closedNote}${cap(turn)} ${view.turn} is open: choose, then submit.`, "");
@@ -144,18 +145,47 @@ function renderCard(card) {
   byId("card-controls").replaceChildren(...controls.map(renderControl));
 }
 
+function percent(value) {
+  // A probability as a percentage: 1 -> "100 %", 0.005 -> "0.5 %".
+  return `${Number((100 * Number(value)).toFixed(1))} %`;
+}
+
+function sentence(text) {
+  // A phrase as a sentence: a capital first, a full stop last.
+  const t = String(text).trim();
+  return cap(t) + (/[.!?]$/.test(t) ? "" : ".");
+}
+
+// Words for the options' known fields; any other field shows as its name (underscores as
+// spaces) and its value.
+const OPTION_WORDS = {
+  gain_pct_gdp: (v) => `Gain: ${v} % of GDP a year (net of the cost of the change)`,
+  why: (v) => sentence(v),
+  agent_probability: (v) => `An agent in your seat would choose it with probability ${percent(v)}`,
+};
+
 function optionsTable(rows) {
   // What each move gains, one block per move (a wide table would not fit a phone): the move's
-  // label as its heading, then the other columns in words.
+  // label (else its first field) as the heading, then the other fields in words; beside a
+  // label, the move's code (move, key, id) is not shown.
   const list = element("div", null, { class: "options" });
   for (const row of rows) {
-    const heading = row.label ?? Object.values(row)[0];
+    const labelled = row.label !== undefined && row.label !== null;
+    const entries = Object.entries(row).filter(([key, value]) => key !== "label" &&
+      !(labelled && HIDDEN_KEYS.has(key)) && value !== null && value !== "");
+    let heading = row.label;
+    if (!labelled) {
+      const first = entries.shift();
+      heading = first ? `${first[0].replaceAll("_", " ")}: ${first[1]}` : "";
+    }
     const block = element("div", null, { class: "option-card" });
     block.append(element("p", heading, { class: "option-title" }));
-    for (const [key, value] of Object.entries(row)) {
-      if (key === "label" || (row.label !== undefined && HIDDEN_KEYS.has(key))) continue;
-      if (value === null || value === "") continue;
-      block.append(element("p", `${key.replaceAll("_", " ")}: ${value}`));
+    const known = Object.keys(OPTION_WORDS);
+    const rank = ([key]) => (known.includes(key) ? known.indexOf(key) : known.length);
+    entries.sort((x, y) => rank(x) - rank(y)); // the gain, why, the agent's odds, the rest
+    for (const [key, value] of entries) {
+      const words = OPTION_WORDS[key];
+      block.append(element("p", words ? words(value) : `${key.replaceAll("_", " ")}: ${value}`));
     }
     list.append(block);
   }

@@ -10,6 +10,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const NODE_RADIUS = 26;
 const LABEL_PX = 26;
 const EDGE_LABEL_PX = 22;
+const LABEL_GAP = 3; // px added on every side of a label's box when checking overlaps (outline 2.5)
 const PALETTE = ["#1f4e9c", "#b00020", "#2e7d32", "#8e24aa", "#d98c00", "#00838f"];
 let lastBoard = "";
 let board = null;
@@ -70,10 +71,15 @@ function render(status) {
     (status.state === "closing" ? " (closing...)" : "");
   byId("advance").textContent = `Advance the ${turn}`;
   byId("events-title").textContent = `This ${turn}'s events`;
-  byId("submitted").textContent = `${status.submitted}/${status.students} submitted`;
-  byId("missing").textContent = status.missing.length ?
+  // Once every turn is played there is nothing to submit, time or advance: the panel says so
+  // and keeps only the debrief's link.
+  byId("submitted").textContent = ended ? "Session over" :
+    `${status.submitted}/${status.students} submitted`;
+  byId("missing").textContent = ended ? "" : status.missing.length ?
     `Waiting for: ${status.missing.join(", ")}` : (status.students ? "Everyone has submitted." :
       "Nobody has joined yet.");
+  byId("timer-form").hidden = ended;
+  byId("advance").hidden = ended;
   const timer = byId("timer");
   const left = status.timer.remaining;
   if (left === null || ended) {
@@ -88,8 +94,7 @@ function render(status) {
   }
   byId("advance").disabled = status.state !== "open";
   byId("debrief").hidden = !status.played;
-  byId("debrief-link").textContent = ended ? "The session is over: open the debrief" :
-    "Open the debrief so far";
+  byId("debrief-link").textContent = ended ? "Open the debrief" : "Open the debrief so far";
   const text = JSON.stringify(status.board);
   if (text !== lastBoard) {
     lastBoard = text;
@@ -104,7 +109,7 @@ function drawBoard() {
   byId("lines").replaceChildren(...(board.lines || []).map((line) => element("p", line)));
   byId("events").replaceChildren(...(board.events || []).map((e) => element("li", e)));
   byId("events-box").hidden = !(board.events || []).length;
-  byId("board-top").classList.toggle("no-network", !(board.nodes || []).length);
+  byId("board-body").classList.toggle("no-network", !(board.nodes || []).length);
   drawNetwork(board.nodes || [], board.edges || []);
   drawBars(board.bars || []);
   drawTable(board.table);
@@ -115,25 +120,50 @@ function groupColour(group, groups) {
   return PALETTE[groups.indexOf(group) % PALETTE.length];
 }
 
-function overlaps(a, b) {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+function overlaps(a, b, pad) {
+  // Whether two boxes come closer than 2 * pad (pad: room for the labels' white outline).
+  const p = pad || 0;
+  return a.x - p < b.x + b.width + p && b.x - p < a.x + a.width + p &&
+    a.y - p < b.y + b.height + p && b.y - p < a.y + a.height + p;
 }
 
-function placeLabel(label, a, b, taken) {
-  // An edge's label at the first place along it (middle first, then beside the line) where it
-  // overlaps no node, node label or other edge label drawn so far.
+function overlapArea(a, b) {
+  // The area two boxes share (0 when they are apart).
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+function placeLabel(label, a, b, taken, size) {
+  // An edge's label at the first place where its box, with room for its outline, meets no
+  // node, node label or edge label drawn so far and stays inside the drawing: along the tie
+  // at 50 %, 35 %, 65 % (then 42, 58, 28, 72 %), on the line first, then beside it. Ties
+  // formed after the board's positions were fixed may cross, with their middles close. If no
+  // place is free, the one that overlaps least.
   const length = Math.hypot(b.x - a.x, b.y - a.y) || 1;
   const normal = { x: -(b.y - a.y) / length, y: (b.x - a.x) / length };
-  for (const offset of [0, 20, -20, 40, -40]) {
-    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
-      label.setAttribute("x", a.x + t * (b.x - a.x) + offset * normal.x);
-      label.setAttribute("y", a.y + t * (b.y - a.y) + offset * normal.y);
+  const step = EDGE_LABEL_PX + 2 * LABEL_GAP;
+  let best = null;
+  for (const offset of [0, step, -step, 2 * step, -2 * step]) {
+    for (const t of [0.5, 0.35, 0.65, 0.42, 0.58, 0.28, 0.72]) {
+      const x = a.x + t * (b.x - a.x) + offset * normal.x;
+      const y = a.y + t * (b.y - a.y) + offset * normal.y;
+      label.setAttribute("x", x);
+      label.setAttribute("y", y);
       const box = label.getBBox();
-      if (!taken.some((other) => overlaps(box, other))) { taken.push(box); return; }
+      const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width &&
+        box.y + box.height <= size.height;
+      if (inside && !taken.some((other) => overlaps(box, other, LABEL_GAP))) {
+        taken.push(box);
+        return;
+      }
+      const cost = taken.reduce((sum, other) => sum + overlapArea(box, other), 0) +
+        (inside ? 0 : 1e6);
+      if (best === null || cost < best.cost) best = { x, y, cost };
     }
   }
-  label.setAttribute("x", (a.x + b.x) / 2);
-  label.setAttribute("y", (a.y + b.y) / 2);
+  label.setAttribute("x", best.x);
+  label.setAttribute("y", best.y);
   taken.push(label.getBBox());
 }
 
@@ -173,27 +203,33 @@ function drawNetwork(nodes, edges) {
     taken.push({ x: p.x - NODE_RADIUS, y: p.y - NODE_RADIUS, width: 2 * NODE_RADIUS,
       height: 2 * NODE_RADIUS }, label.getBBox());
   }
+  groups.forEach((g, i) => { // the legend first, so that the ties' labels keep clear of it
+    const y = height - 10 - (groups.length - 1 - i) * (LABEL_PX + 8);
+    svg.append(svgElement("circle", { cx: 16, cy: y - LABEL_PX / 2 + 2, r: 10,
+      fill: groupColour(g, groups) }));
+    const legend = svgElement("text", { x: 34, y, "font-size": EDGE_LABEL_PX, class: "legend" },
+      g);
+    svg.append(legend);
+    const box = legend.getBBox();
+    taken.push({ x: 0, y: box.y, width: box.x + box.width, height: box.height });
+  });
   for (const e of ties) {
     if (!e.label) continue;
     const label = svgElement("text", { "text-anchor": "middle", "dominant-baseline": "middle",
       "font-size": EDGE_LABEL_PX, class: "edge-label" }, e.label);
     svg.append(label);
-    placeLabel(label, place[e.a], place[e.b], taken);
-  }
-  if (groups.length) {
-    groups.forEach((g, i) => {
-      const y = height - 10 - (groups.length - 1 - i) * (LABEL_PX + 8);
-      svg.append(svgElement("circle", { cx: 16, cy: y - LABEL_PX / 2 + 2, r: 10,
-        fill: groupColour(g, groups) }));
-      svg.append(svgElement("text", { x: 34, y, "font-size": EDGE_LABEL_PX, class: "legend" }, g));
-    });
+    placeLabel(label, place[e.a], place[e.b], taken, { width, height });
   }
 }
 
-function number(value) {
+function cell(value) {
+  // A number as the debrief writes it: a whole number as such ("8", not "8.00"), others with
+  // at most two decimals (none from 100 up) and no trailing zeros ("42.9").
   if (value === null || value === undefined) return "";
   const v = Number(value);
-  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
+  if (!Number.isFinite(v)) return String(value);
+  if (Number.isInteger(v)) return String(v);
+  return String(Number(v.toFixed(Math.abs(v) >= 100 ? 0 : 2)));
 }
 
 function drawBars(bars) {
@@ -205,8 +241,8 @@ function drawBars(bars) {
     const row = element("div", null, { class: "bar-row" });
     const name = element("div", null, { class: "bar-name" });
     const ref = b.reference === null || b.reference === undefined ? "" :
-      ` (ref. ${number(b.reference)})`;
-    name.append(element("span", b.name), element("span", `${number(b.value)} ${b.unit || ""}${ref}`));
+      ` (ref. ${cell(b.reference)})`;
+    name.append(element("span", b.name), element("span", `${cell(b.value)} ${b.unit || ""}${ref}`));
     const track = element("div", null, { class: "bar-track" });
     const fill = element("div", null, { class: "bar-fill" });
     fill.style.width = `${Math.max(0, 100 * (Number(b.value) || 0) / top)}%`;
@@ -231,10 +267,12 @@ function drawTable(table) {
   t.append(head);
   for (const row of table.rows) {
     const tr = element("tr");
-    row.forEach((cell) => tr.append(element("td", typeof cell === "number" ? number(cell) : cell)));
+    row.forEach((value) => tr.append(element("td", typeof value === "number" ? cell(value) :
+      value)));
     t.append(tr);
   }
   box.replaceChildren(t);
+  box.scrollTop = box.scrollHeight; // the latest rows (the last turn's) in view
 }
 
 async function advance() {
