@@ -278,7 +278,7 @@ def test_the_seat_table_compares_students_with_agents():
             dict(seat="A", role="student", student="s01", submitted=True, choice="y",
                  agent_choice="x", payoff=3.0),
             dict(seat="A", role="student", student="s02", submitted=False, choice="x",
-                 agent_choice="x", payoff=2.0),
+                 agent_choice="x", payoff=8.0),
             dict(seat="B", role="agent", student="", submitted=False, choice="x",
                  agent_choice="x", payoff=5.0),
         ]
@@ -286,7 +286,7 @@ def test_the_seat_table_compares_students_with_agents():
     table = debrief.seat_table(records).set_index("seat")
     assert table.loc["A", "students"] == 2 and table.loc["A", "student turns"] == 3
     assert table.loc["A", "same as the agent"] == pytest.approx(0.5)
-    assert table.loc["A", "mean payoff, students"] == pytest.approx(2.0)
+    assert table.loc["A", "mean payoff, students"] == pytest.approx(2.0)  # submitted turns only
     assert pd.isna(table.loc["A", "mean payoff, agents"])
     assert table.loc["B", "mean payoff, agents"] == pytest.approx(5.0)
     assert table.loc["all seats", "submitted"] == pytest.approx(2 / 3)
@@ -470,3 +470,23 @@ def test_the_start_up_line_counts_the_turns_in_the_games_word(
     for word in words:
         assert word in out
     assert "turns" not in out
+
+
+def test_a_card_says_a_classmate_took_the_partner_seat_after_they_join(tmp_path):
+    """The cards are redrawn when a student joins: the first student's card stops calling the
+    partner an agent once a classmate holds that seat."""
+    from sim.classroom.rounds import GAMES
+
+    session = Session(
+        GAMES["security_dilemma"](turns=2, seed=0, max_students=4),
+        prepare_folder(tmp_path / "session"),
+        seed=0,
+        years=2,
+    )
+    client = TestClient(create_app(session, "http://127.0.0.1:1/"))
+    alice = join(client, session, "Alice")["token"]
+    before = " ".join(session.student_view(alice)["card"]["lines"])
+    join(client, session, "Bob")
+    after = " ".join(session.student_view(alice)["card"]["lines"])
+    assert "an agent" in before and "a classmate" not in before
+    assert "a classmate" in after

@@ -148,7 +148,8 @@ def seat_table(records: pd.DataFrame) -> pd.DataFrame:
     """Per seat (and over all seats, last): the students' turns, the share of their submitted
     decisions that equalled the agent's choice in the seat (left out when the choices are
     numbers: an exact match of two amounts says little), and the mean payoff of the students'
-    and of the agents' turns (in the game's payoff unit)."""
+    submitted turns (a turn a student let pass was the agent's or the team's play) and of the
+    agents' turns (in the game's payoff unit)."""
     columns = [
         "seat",
         "students",
@@ -174,7 +175,7 @@ def seat_table(records: pd.DataFrame) -> pd.DataFrame:
                 len(students),
                 students["submitted"].astype(bool).mean() if len(students) else NAN,
                 same if len(sent) else NAN,
-                students["payoff"].astype(float).mean() if len(students) else NAN,
+                sent["payoff"].astype(float).mean() if len(sent) else NAN,
                 agents["payoff"].astype(float).mean() if len(agents) else NAN,
             ]
         )

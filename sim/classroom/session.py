@@ -276,6 +276,8 @@ class Session:
             self._students[student.token] = student
             self._by_nickname[name.casefold()] = student
             self._write_roster()
+            if not self._closing:  # cards say who holds the other seats (a turn redraws them)
+                self._cards = self._draw_cards()
         return student
 
     def student(self, token: object) -> Student:
