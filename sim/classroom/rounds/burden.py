@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.classroom.game import Card, Control
 from sim.classroom.rounds.burden_debrief import burden_board, burden_debrief_tables
-from sim.classroom.rounds.common import RoundsGame, checked_count, checked_submission
+from sim.classroom.rounds.common import RoundsGame, checked_count, checked_submission, count
 from sim.classroom.rounds.public_goods import (
     best_response,
     check_weights,
@@ -267,7 +267,7 @@ class BurdenSharingRounds(RoundsGame):
         return [
             f"Last round the group gave {self.words(sum(last))} points ({given}); you got "
             f"{self.payoff_of(last)[position]:.1f} points.",
-            f"Your total so far: {total:.1f} points after {len(history)} rounds.",
+            f"Your total so far: {total:.1f} points after {count(len(history), 'round')}.",
         ]
 
     def board(self) -> dict:

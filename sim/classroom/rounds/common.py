@@ -270,3 +270,8 @@ class RoundsGame:
                 }
                 out.append({c: row[c] for c in self.columns()})
         return out
+
+
+def count(n: int, word: str) -> str:
+    """``3 rounds``, ``1 round``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

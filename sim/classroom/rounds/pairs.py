@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.classroom.game import Card, Control
 from sim.classroom.rounds.agents import pair_rule
-from sim.classroom.rounds.common import RoundsGame, checked_submission, majority
+from sim.classroom.rounds.common import RoundsGame, checked_submission, count, majority
 from sim.classroom.rounds.pair_debrief import pair_board
 from sim.demos import security_dilemma, stag_hunt
 from sim.demos.games import describe, is_pure, nash_equilibria
@@ -204,7 +204,9 @@ class PairGame(RoundsGame):
                 f"{self.payoff(other, last[other], last[position]):g}."
             )
             total = sum(self.payoff(position, m[position], m[other]) for m in history)
-            lines.append(f"Your total so far: {total:g} points after {len(history)} rounds.")
+            lines.append(
+                f"Your total so far: {total:g} points after {count(len(history), 'round')}."
+            )
         lines += self.card_notes() + self._payoff_lines(position)
         options = [
             {"your move": self.actions[a]}
