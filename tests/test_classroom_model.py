@@ -136,17 +136,42 @@ def test_an_offer_between_two_teams_follows_the_partner_team(accepts):
     assert int(game.model.levels[j, k]) == (level if accepts else before)
 
 
-def test_payoff_is_the_gain_of_the_played_move_on_the_card():
-    game = ModelGame(turns=1, seed=4)
-    options = {o["move"]: o["gain_pct_gdp"] for o in game.card("CHN").options}
-    worst = min(options, key=options.get)
-    records = game.advance({"x": ("CHN", submit(game, "CHN", move=worst))})
-    row = next(r for r in records if r["seat"] == "CHN")
-    assert row["team_move"] == worst
-    # China acts after others in the year: its gain is scored when its turn comes
-    assert row["payoff"] == pytest.approx(row["own_gain_pct_gdp"])
-    assert row["payoff"] <= row["best_gain_pct_gdp"]
-    assert 0 <= row["agent_probability_of_own"] <= 1
+@pytest.mark.parametrize("accepts", [True, False])
+def test_payoff_is_what_the_move_gained_and_nothing_for_a_refused_offer(accepts):
+    game = ModelGame(turns=1, seed=2)
+    move = next(k for k, _ in game.card("KOR").controls[1].options if k.startswith("tie:JPN:"))
+    records = game.advance(
+        {
+            "kor": ("KOR", submit(game, "KOR", move=move)),
+            "jpn": ("JPN", submit(game, "JPN", move=KEEP, accept=["KOR"] if accepts else [])),
+        }
+    )
+    row = next(r for r in records if r["student"] == "kor")
+    assert row["team_move"] == move
+    assert row["outcome"] == ("done" if accepts else "refused")
+    assert row["own_gain_pct_gdp"] != 0
+    assert row["payoff"] == (pytest.approx(row["own_gain_pct_gdp"]) if accepts else 0.0)
+    assert row["payoff"] <= row["best_gain_pct_gdp"] + 1e-12 or not accepts
+
+
+def test_a_move_another_state_made_first_is_no_longer_open():
+    """Both teams propose the same deeper tie to each other and accept each other: the first to
+    act deepens it, the second finds its move gone (kept, payoff 0, no agent probability)."""
+    game = ModelGame(turns=1, seed=2)
+    kor = next(k for k, _ in game.card("KOR").controls[1].options if k.startswith("tie:JPN:"))
+    jpn = f"tie:KOR:{kor.split(':')[2]}"
+    assert jpn in dict(game.card("JPN").controls[1].options)
+    records = game.advance(
+        {
+            "kor": ("KOR", submit(game, "KOR", move=kor, accept=["JPN"])),
+            "jpn": ("JPN", submit(game, "JPN", move=jpn, accept=["KOR"])),
+        }
+    )
+    rows = {r["student"]: r for r in records if r["role"] == "student"}
+    assert sorted(r["outcome"] for r in rows.values()) == ["done", "no longer open"]
+    gone = next(r for r in rows.values() if r["outcome"] == "no longer open")
+    assert gone["payoff"] == 0.0 and gone["team_move"] == KEEP
+    assert np.isnan(gone["agent_probability_of_own"])
 
 
 @pytest.mark.parametrize(
@@ -218,6 +243,9 @@ def test_debrief_is_a_function_of_the_records(tmp_path):
         pd.testing.assert_frame_equal(
             a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False
         )
+    budgets = first[0][1]
+    assert set(budgets["seat"]) == {"JPN"}  # the other teams never submitted: agents' play
+    assert (budgets["submitted"] == 2).all()
     per_student = first[2][1]
     assert set(per_student["student"]) == {"s1", "s6"}
     assert (per_student["years"] == 3).all()

@@ -57,6 +57,8 @@ def test_design_and_find_box_refuse_what_cannot_be_analysed():
         discovery.design(runs, 15.0, "formed_20")
     with pytest.raises(ValueError, match="no prior"):
         discovery.design(runs.drop(columns="prior.model.x"), 1.5, "formed_20")
+    with pytest.raises(ValueError, match=r"1 runs at dose 1\.5 have no formed_20"):
+        discovery.design(runs.assign(formed_20=[True, None]), 1.5, "formed_20")
     x, _ = discovery.design(runs, 1.5, "formed_20")
     assert list(x.columns) == ["model.x"]
     with pytest.raises(ValueError, match=r"formed in 0% .*no box"):

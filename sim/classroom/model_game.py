@@ -30,6 +30,7 @@ compared with the best response, the budget the agents' calibrated preferences m
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -133,29 +134,35 @@ def circle_order(lon: np.ndarray, tied: np.ndarray, exhaustive_up_to: int = 8) -
     return best
 
 
-def team_reasons(events: list[dict], teams: set[str]) -> None:
+TEAM_KINDS = ("tie_deepened", "tie_loosened", "offer_declined", "accession", "exit")
+"""The kinds of event a state's own decision logs (with a treaty's name for the last two; the
+year-end bloc changes log the same kinds under a bloc's name, and no one chose those)."""
+
+
+def team_reasons(events: list[dict], teams: set[str], treaties: set[str]) -> None:
     """Say in the year's event reasons where a class team, not an agent, chose: the model's
     reasons call a choice at a loss bounded rationality (the logit's noise), which a team's
-    choice is not."""
+    choice is not. ``treaties``: the names of the treaties (bloc events are left alone)."""
     for e in events:
+        kind, alliance = e.get("kind"), e.get("alliance") or ""
+        if kind not in TEAM_KINDS or (kind in ("accession", "exit") and alliance not in treaties):
+            continue
         reason = e.get("reason") or ""
         for code in teams:
-            for agent_words, team_words in (
-                (
-                    f" ({code} chose it at a loss: bounded rationality)",
-                    f" ({code}: a class team chose it)",
-                ),
-                (
-                    f" ({code} accepted at a loss: bounded rationality)",
-                    f" ({code}: a class team accepted)",
-                ),
-            ):
-                reason = reason.replace(agent_words, team_words)
-        actor = e.get("actor")
-        marked = f"{actor}: a class team" in reason
-        if actor in teams and e.get("kind") != "budget_move" and not marked:
-            declined = e.get("kind") == "offer_declined"
-            reason += f" ({actor}: a class team {'declined' if declined else 'chose it'})"
+            reason = reason.replace(
+                f" ({code} chose it at a loss: bounded rationality)",
+                f" ({code}: a class team chose it)",
+            ).replace(
+                f" ({code} accepted at a loss: bounded rationality)",
+                f" ({code}: a class team accepted)",
+            )
+        actor, partner = e.get("actor"), e.get("partner")
+        if actor in teams and f"{actor}: a class team" not in reason:
+            reason += (
+                f" ({actor}: a class team {'declined' if kind == 'offer_declined' else 'chose it'})"
+            )
+        if kind == "tie_deepened" and partner in teams and f"{partner}: a class team" not in reason:
+            reason += f" ({partner}: a class team accepted)"
         e["reason"] = reason
 
 
@@ -190,6 +197,21 @@ class SeatRule(ExpectedUtility):
         }
         return choice
 
+    def carry_out(self, view, i: int, choice: int, options: tuple) -> None:
+        """Carry out the move and record whether it took effect (an offer may be refused, an
+        application blocked): the seat's row or its treaties changed."""
+        before = (view.levels[i].copy(), self._memberships(view, i))
+        super().carry_out(view, i, choice, options)
+        took = not np.array_equal(before[0], view.levels[i])
+        took = took or before[1] != self._memberships(view, i)
+        if i in self.played:
+            self.played[i]["done"] = took
+
+    @staticmethod
+    def _memberships(view, i: int) -> frozenset[str]:
+        """The treaties state i belongs to."""
+        return frozenset(t.name for t in view.model.state.treaties if i in t.members)
+
     def consent(self, view, j: int, i: int, new_level: int):
         """A team's seat accepts an offer when the team said so; an agent's seat draws."""
         plan = self.plans.get(j)
@@ -210,7 +232,9 @@ class SeatAgent(StateAgent):
         agent_new, desired, why = self.budget_choice(b)
         new = agent_new
         if plan is not None and plan.share is not None:
-            new = float(np.clip(plan.share, b.lower, b.upper))
+            low = max(b.lower, b.share - b.max_change)  # the fiscal bounds and the yearly limit
+            high = min(b.upper, b.share + b.max_change)
+            new = float(np.clip(plan.share, low, max(low, high)))
             why = f"the class team's choice (the agent would have set {100 * agent_new:.2f}%)"
         self.model.budget_played[self.index] = (new, agent_new, desired)
         self.set_budget(b, new, desired, why)
@@ -401,6 +425,8 @@ class ModelGame:
         fixed = not np.isnan(b.fixed_spending)
         low = max(b.lower, b.share - b.max_change) if not fixed else c["agent_share"]
         high = min(b.upper, b.share + b.max_change) if not fixed else c["agent_share"]
+        low = math.ceil(round(100 * low, 9) * 100) / 10000  # inward to 0.01 point
+        high = max(low, math.floor(round(100 * high, 9) * 100) / 10000)
         others = [
             (code, self.names[code])
             for j, code in enumerate(m.world.iso3)
@@ -412,9 +438,11 @@ class ModelGame:
                 label="Defence budget this year" + (" (fixed by the scenario)" if fixed else ""),
                 kind="number",
                 low=round(100 * low, 2),
-                high=round(100 * high, 2),
+                high=round(100 * high, 2),  # within the bounds: rounded inwards above
                 step=step,
-                default=round(100 * c["agent_share"], 2),
+                default=min(
+                    max(round(100 * c["agent_share"], 2), round(100 * low, 2)), round(100 * high, 2)
+                ),
                 unit="% of GDP",
             ),
             Control(
@@ -426,7 +454,8 @@ class ModelGame:
             ),
             Control(
                 name="accept",
-                label="Accept an offer of a deeper tie from",
+                label="Accept an offer of a deeper tie (or an application to join a treaty of "
+                "yours) from",
                 kind="multi",
                 options=tuple(others),
                 default=list(c["accept"]),
@@ -499,7 +528,9 @@ class ModelGame:
         first_event = len(m.recorder.events)
         m.agents.shuffle_do("step")
         m.end_year()
-        team_reasons(m.recorder.events[first_event:], {m.world.iso3[i] for i in m.plans})
+        treaties = {t.name for t in m.state.treaties} | set(m.treaty_names)
+        teams = {m.world.iso3[i] for i in m.plans}
+        team_reasons(m.recorder.events[first_event:], teams, treaties)
         self._board = self._snapshot()
         opening = {seat: c["levels"] for seat, c in self._cards.items()}
         records = self._records(decisions, year, opening)
@@ -516,16 +547,29 @@ class ModelGame:
         p = m.rule.played.get(i)
         new, agent_new, desired = m.budget_played[i]
         out = {"budget": new, "agent_budget": agent_new, "best_response": desired}
-        if p is None:  # no option at all
-            out.update(move=KEEP, agent_move=KEEP, gain=0.0, agent_gain=0.0, best=KEEP, probs={})
+        if p is None:  # no option at all: the agent keeps for sure
+            out.update(
+                move=KEEP,
+                agent_move=KEEP,
+                gain=0.0,
+                agent_gain=0.0,
+                best=KEEP,
+                probs={KEEP: 1.0},
+                outcome="kept",
+            )
             return out
         keys, gains = [KEEP, *p["keys"]], [0.0, *map(float, p["gains"])]
         c, a = p["choice"] + 1, p["agent"] + 1  # KEEP is -1
         best = int(np.argmax(gains))
+        done = bool(p.get("done", False))
+        outcome = "kept" if c == 0 else ("done" if done else "refused")
+        if not p["open"]:
+            outcome = "no longer open"
         out.update(
             move=keys[c],
             agent_move=keys[a],
-            gain=gains[c],
+            gain=gains[c] if done else 0.0,  # a refused offer or a blocked application: 0
+            outcome=outcome,
             agent_gain=gains[a],
             best=keys[best],
             best_gain=gains[best],
@@ -559,6 +603,7 @@ class ModelGame:
                 "best_gain_pct_gdp": 100 * played.get("best_gain", 0.0),
                 "agent_gain_pct_gdp": 100 * played["agent_gain"],
                 "payoff": 100 * played["gain"],
+                "outcome": played["outcome"],
                 "agent_choice": move_label(played["agent_move"], self.names, levels),
                 "team_choice": move_label(played["move"], self.names, levels),
                 "best_choice": move_label(played.get("best", KEEP), self.names, levels),
@@ -594,7 +639,9 @@ class ModelGame:
             "own_gain_pct_gdp": 100 * played.get("gains", {}).get(own, np.nan)
             if d is not None
             else np.nan,
-            "agent_probability_of_own": played["probs"].get(own, 0.0) if d is not None else np.nan,
+            "agent_probability_of_own": played["probs"].get(own, np.nan)
+            if d is not None
+            else np.nan,
             "accept": ";".join(d["accept"]) if d is not None else "",
             "move_open": bool(played.get("open", True)),
         }
@@ -680,19 +727,27 @@ class ModelGame:
 
 def debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, pd.DataFrame]]:
     """The debrief of a model session: the teams' budgets and moves against the agents' and the
-    best, by seat and year, and a line per student."""
+    best, by seat and year (a seat and year in which no student of the team submitted was the
+    agent's play, and is left out), and a line per student."""
     students = records[records["role"] == "student"]
-    if students.empty:
+    submitted = students[students["submitted"].astype(bool)]
+    if submitted.empty:
         return [("No student submitted", pd.DataFrame({"note": ["no student decisions"]}))]
-    played = students.drop_duplicates(["year", "seat"]).sort_values(["year", "seat"])
+    played = (
+        submitted.groupby(["year", "seat"], sort=True)
+        .first()
+        .reset_index()
+        .assign(submitted=submitted.groupby(["year", "seat"], sort=True).size().to_numpy())
+    )
     budgets = played[
-        ["year", "seat", "team_budget_pct", "agent_budget_pct", "best_response_pct"]
+        ["year", "seat", "submitted", "team_budget_pct", "agent_budget_pct", "best_response_pct"]
     ].round(2)
     moves = played[
         [
             "year",
             "seat",
             "team_choice",
+            "outcome",
             "payoff",
             "agent_choice",
             "agent_gain_pct_gdp",

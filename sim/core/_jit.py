@@ -160,7 +160,8 @@ def current_exposures(agent, ctx_arrays):
     for j in range(n):
         w = level_weight[now_row[j]]
         for q in range(n):
-            extra[j, q] = max(0.0, hostility[j, q] - hostility[agent, q])
+            d = hostility[j, q] - hostility[agent, q]
+            extra[j, q] = d if not d <= 0.0 else 0.0  # np.maximum(0, d): NaN stays NaN
             exposure[q] += w * extra[j, q]
         for c in range(excess.shape[1]):
             provocation[c] += w * excess[agent, c, j]

@@ -16,13 +16,14 @@ parse options or report an error do not wait for it.
 from __future__ import annotations
 
 import sys
+import threading
 import weakref
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-_last = None  # (a weak reference to the last context, its arrays): a year's decisions share one
+_last = threading.local()  # per thread: (a weak reference to the last context, its arrays)
 
 
 def _say_if_compiling() -> None:
@@ -149,9 +150,11 @@ def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
     Returns:
         (m, 7) utility terms, fraction of GDP per year.
     """
-    global _last
-    if _last is None or _last[0]() is not ctx:
-        _last = (weakref.ref(ctx), context_arrays(ctx))
-    arrays, scalars = _last[1]
+    last = getattr(_last, "entry", None)
+    if last is None or last[0]() is not ctx:
+        last = _last.entry = (weakref.ref(ctx), context_arrays(ctx))
+    arrays, scalars = last[1]
     rows = np.ascontiguousarray(rows, dtype=np.int64)
+    if rows.size and (rows.min() < 0 or rows.max() >= len(arrays[5])):
+        raise IndexError(f"commitment levels must lie in 0-{len(arrays[5]) - 1}")
     return _compiled()(int(agent), rows, arrays, scalars)

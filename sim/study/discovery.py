@@ -74,6 +74,8 @@ def design(runs: pd.DataFrame, dose: float, outcome: str) -> tuple[pd.DataFrame,
     cols = [c for c in at.columns if c.startswith(PRIOR_PREFIX)]
     if not cols:
         raise ValueError("the runs have no prior.* columns (not runs of the priors part)")
+    if at[outcome].isna().any():
+        raise ValueError(f"{int(at[outcome].isna().sum())} runs at dose {dose:g} have no {outcome}")
     x = at[cols].rename(columns=lambda c: c.removeprefix(PRIOR_PREFIX)).reset_index(drop=True)
     return x.astype(float), at[outcome].to_numpy(dtype=bool)
 
