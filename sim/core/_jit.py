@@ -178,27 +178,12 @@ def terms(agent, rows, ctx_arrays, scalars):
     autonomy_weight, depreciation, side_payment_weight = scalars
     m = rows.shape[0]
     out = np.empty((m, 7))
-    now = levels[agent : agent + 1].copy()
-    cap_in, cash_in, paid = aid_flows(
-        agent,
-        rows,
-        levels,
-        aid_offer,
-        aid_min_level,
-        aid_min_partners,
-        aid_capability,
-        aid_cash,
+    both = np.concatenate((levels[agent : agent + 1], rows))  # the current row first
+    cap, cash, pay = aid_flows(
+        agent, both, levels, aid_offer, aid_min_level, aid_min_partners, aid_capability, aid_cash
     )
-    now_cap, _, now_paid = aid_flows(
-        agent,
-        now,
-        levels,
-        aid_offer,
-        aid_min_level,
-        aid_min_partners,
-        aid_capability,
-        aid_cash,
-    )
+    cap_in, cash_in, paid = cap[1:], cash[1:], pay[1:]
+    now_cap, now_paid = cap[:1], pay[:1]
     from_defence = aid_from_defence[agent]
     exposures = current_exposures(agent, ctx_arrays)
     for k in range(m):

@@ -12,15 +12,6 @@ let controls = []; // the controls of the card on screen
 let timer = null;
 let closedNote = ""; // "Year n closed. " once the teacher has moved on from the card shown
 
-function byId(id) { return document.getElementById(id); }
-
-function element(tag, text, attrs) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
-
 function showError(message) {
   const box = byId("error");
   box.textContent = message || "";

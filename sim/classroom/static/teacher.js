@@ -15,15 +15,6 @@ const PALETTE = ["#1f4e9c", "#b00020", "#2e7d32", "#8e24aa", "#d98c00", "#00838f
 let lastBoard = "";
 let board = null;
 
-function byId(id) { return document.getElementById(id); }
-
-function element(tag, text, attrs) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
-  return node;
-}
-
 function svgElement(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, value);
