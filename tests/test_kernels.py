@@ -5,6 +5,8 @@ three worlds, years with and without side payments) and on random contexts; whol
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,7 +162,7 @@ def test_kernel_refuses_levels_the_reference_cannot_index_and_keeps_nan():
         kernels.alignment_terms(0, np.array([[0, 4, 0, 0]]), ctx)
     hostility = ctx.hostility.copy()
     hostility[1, 2] = np.nan  # bad data shows as NaN in both, not as a number in one
-    bad = payoffs.AlignmentContext(**{**ctx.__dict__, "hostility": hostility})
+    bad = dataclasses.replace(ctx, hostility=hostility)
     rows = np.array([[0, 3, 1, 0]])
     ref = payoffs.alignment_terms(np.zeros(1, dtype=int), rows, bad)
     fast = kernels.alignment_terms(0, rows, bad)

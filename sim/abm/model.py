@@ -28,7 +28,7 @@ import numpy as np
 from sim.abm.agents import StateAgent
 from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
-from sim.core import calibration, coalitions, payoffs
+from sim.core import calibration, coalitions, kernels, payoffs
 from sim.core.budget import best_response_scalar, calibrate_preferences, target_penalty
 from sim.core.geography import projection_weights
 from sim.outcomes import data_collector_reporters
@@ -648,11 +648,7 @@ class BudgetInputs:
         """The best-response share for these inputs (``sim.core.budget.best_response_scalar``,
         or its kernel with ``model.engine=compiled``), before any Richardson push or scenario
         shock."""
-        solve = best_response_scalar
-        if self.engine == "compiled":
-            from sim.core import kernels
-
-            solve = kernels.best_response
+        solve = kernels.best_response if self.engine == "compiled" else best_response_scalar
         return solve(
             self.theta,
             self.allied,

@@ -16,14 +16,10 @@ parse options or report an error do not wait for it.
 from __future__ import annotations
 
 import sys
-import threading
-import weakref
 from functools import cache
 from pathlib import Path
 
 import numpy as np
-
-_last = threading.local()  # per thread: (a weak reference to the last context, its arrays)
 
 
 def _say_if_compiling() -> None:
@@ -40,11 +36,12 @@ def _say_if_compiling() -> None:
 
 @cache
 def _compiled():
-    """The kernels, compiled on first use (numba is imported here, through ``_jit``)."""
+    """The kernels' module, imported on first use (it imports numba; the kernels compile, or
+    load from the cache, when first called)."""
     _say_if_compiling()
     from sim.core import _jit
 
-    return _jit.terms
+    return _jit
 
 
 def context_arrays(ctx) -> tuple[tuple, tuple]:
@@ -82,21 +79,6 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
     return arrays, scalars
 
 
-def security_lottery(theta: float, own: float, threat: float, allied: float, c: float) -> float:
-    """``sim.core.payoffs.security_lottery`` for one state, compiled.
-
-    Examples:
-        >>> from sim.core import payoffs
-        >>> security_lottery(0.1, 3.0, 2.0, 4.0, 0.7) == float(
-        ...     payoffs.security_lottery(0.1, 3.0, 2.0, 4.0, 0.7))
-        True
-    """
-    _compiled()
-    from sim.core import _jit
-
-    return float(_jit.security(theta, own, threat, allied, c))
-
-
 def best_response(
     theta: float,
     allied: tuple[float, ...],
@@ -119,11 +101,8 @@ def best_response(
         >>> best_response(*args) == budget.best_response_scalar(*args)
         True
     """
-    _compiled()
-    from sim.core import _jit
-
     return float(
-        _jit.best_response(
+        _compiled().best_response(
             float(theta),
             np.asarray(allied, dtype=float),
             np.asarray(probs, dtype=float),
@@ -150,11 +129,8 @@ def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
     Returns:
         (m, 7) utility terms, fraction of GDP per year.
     """
-    last = getattr(_last, "entry", None)
-    if last is None or last[0]() is not ctx:
-        last = _last.entry = (weakref.ref(ctx), context_arrays(ctx))
-    arrays, scalars = last[1]
+    arrays, scalars = ctx.kernel_arguments  # converted once per context (a year's decisions)
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     if rows.size and (rows.min() < 0 or rows.max() >= len(arrays[5])):
         raise IndexError(f"commitment levels must lie in 0-{len(arrays[5]) - 1}")
-    return _compiled()(int(agent), rows, arrays, scalars)
+    return _compiled().terms(int(agent), rows, arrays, scalars)

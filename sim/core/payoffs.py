@@ -35,8 +35,11 @@ that the observed 2024 ties are a rest point (``sim.core.calibration``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from sim.core import kernels
 
 TERMS = (
     "security",
@@ -697,6 +700,12 @@ class AlignmentContext:
     side_payment_weight: float = 1.0
     engine: str = "reference"
 
+    @cached_property
+    def kernel_arguments(self) -> tuple[tuple, tuple]:
+        """This context as the compiled kernels take it (``sim.core.kernels.context_arrays``),
+        converted on first use and kept for the year's decisions."""
+        return kernels.context_arrays(self)
+
     def allies(self, agents: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(allied, reliability) of candidate rows (``allies_and_reliability``)."""
         x = self.level_weight[rows] * self.base[agents]
@@ -852,8 +861,6 @@ def row_change_deltas(
     """
     rows = np.vstack([row[None, :], new_rows])
     if ctx.engine == "compiled":
-        from sim.core import kernels
-
         terms = kernels.alignment_terms(agent, rows, ctx)
     else:
         terms = alignment_terms(np.full(len(rows), agent), rows, ctx)
