@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from sim.classroom import cli, debrief
 from sim.classroom.server import MAX_BODY_BYTES, create_app
 from sim.classroom.session import Session, prepare_folder
+from sim.cli import net
 
 
 @pytest.fixture(autouse=True)
@@ -358,7 +359,7 @@ def test_the_address_students_type_is_never_the_wildcard():
     assert "0.0.0.0" not in student and student.endswith(":8770/")
     assert teacher_url == "http://127.0.0.1:8770/"
     assert cli.addresses("127.0.0.1", False, 8770)[0] == "http://127.0.0.1:8770/"
-    assert cli.lan_address() not in ("0.0.0.0", "")
+    assert net.lan_address() not in ("0.0.0.0", "")
 
 
 def test_every_bad_nickname_gets_the_same_line(tmp_path):

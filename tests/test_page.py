@@ -272,16 +272,17 @@ def test_the_page_figures_have_no_small_text():
 
 
 def test_the_launcher_prints_an_address_a_browser_can_reach(monkeypatch):
+    from sim.cli import net
     from sim.page import cli
 
     assert cli.reachable_url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
     assert cli.reachable_url("::1", 8765) == "http://[::1]:8765/"
-    monkeypatch.setattr(cli, "lan_address", lambda: "192.168.1.20")
+    monkeypatch.setattr(net, "lan_address", lambda: "192.168.1.20")
     assert cli.reachable_url("0.0.0.0", 8765) == "http://192.168.1.20:8765/"
-    monkeypatch.setattr(cli, "lan_address", lambda: None)
+    monkeypatch.setattr(net, "lan_address", lambda: None)
     assert cli.reachable_url("0.0.0.0", 8765) == "http://127.0.0.1:8765/"
     monkeypatch.undo()
-    found = cli.lan_address()
+    found = net.lan_address()
     assert found is None or (not found.startswith(("0.", "127.")) and found.count(".") == 3)
     assert cli.parse_args([]).projector is False
     assert cli.parse_args(["--projector"]).projector is True

@@ -18,19 +18,22 @@ other mistake (``sim.cli.args``).
 from __future__ import annotations
 
 import argparse
-import errno
-import socket
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from sim.cli.args import OneLineParser, check_writable, run_main
+from sim.cli.net import ANY_HOST, bind, reachable_url
 from sim.errors import UserError
 
 PROG = "alliance-sim-class"
 DEFAULT_PORT = 8770
 GAME_KEYS = ("model", "security_dilemma", "stag_hunt", "burden_sharing")
 MAX_YEARS = 50
+
+
+LAN_HINT = "--lan for the room's network"
+"""How this command serves the room's network, for the one-line errors of ``bind``."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -89,60 +92,6 @@ def check_args(args: argparse.Namespace) -> None:
         )
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host``:``port`` (the server listens on it).
-
-    Raises:
-        UserError: an unknown host, an address this computer does not have, a port in use.
-    """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(
-            f"--host {host}: unknown host ({reason}); give an address of this computer, e.g. "
-            "127.0.0.1 (this computer only), or --lan for the room's network"
-        ) from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-    try:
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        reason = exc.strerror or str(exc)
-        if exc.errno == errno.EADDRINUSE:
-            raise UserError(
-                f"--port {port}: the port is in use on {host} ({reason}); stop what uses it, "
-                "or give another --port (0 picks a free one)"
-            ) from None
-        raise UserError(
-            f"--host {host} --port {port}: cannot listen there ({reason}); give an address of "
-            "this computer (e.g. 127.0.0.1) and a port above 1023"
-        ) from None
-    return sock
-
-
-def lan_address() -> str:
-    """This computer's address on the local network, found without sending anything (a UDP
-    socket's connect only picks the route), else the host name."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("10.255.255.255", 1))
-            address = probe.getsockname()[0]
-        if address and not address.startswith(("127.", "0.")):
-            return address
-    except OSError:
-        pass
-    try:
-        address = socket.gethostbyname(socket.gethostname())
-        if not address.startswith(("127.", "0.")):
-            return address
-    except OSError:
-        pass
-    return socket.gethostname()
-
-
 def build_game(key: str, years: int, seed: int, overrides: list[str]):
     """The game of ``key`` (``sim.classroom.model_game`` or ``sim.classroom.rounds``)."""
     if key == "model":
@@ -156,10 +105,9 @@ def build_game(key: str, years: int, seed: int, overrides: list[str]):
 
 def addresses(host: str, lan: bool, port: int) -> tuple[str, str]:
     """The address students type and the one the teacher's laptop opens (never 0.0.0.0)."""
-    if lan or host in ("0.0.0.0", "::"):
-        return f"http://{lan_address()}:{port}/", f"http://127.0.0.1:{port}/"
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/", f"http://{shown}:{port}/"
+    if lan or host in ANY_HOST:
+        return reachable_url("0.0.0.0", port), f"http://127.0.0.1:{port}/"
+    return reachable_url(host, port), reachable_url(host, port)
 
 
 def reopen(args: argparse.Namespace, host: str) -> None:
@@ -172,7 +120,7 @@ def reopen(args: argparse.Namespace, host: str) -> None:
     print(path, flush=True)
     if args.no_serve:
         return
-    sock = bind(host, args.port)
+    sock = bind(host, args.port, LAN_HINT)
     from sim.classroom.server import run_server, serve_debrief_app
 
     _, local = addresses(host, args.lan, sock.getsockname()[1])
@@ -189,11 +137,10 @@ def start_session(args: argparse.Namespace, host: str) -> None:
         check_new_folder,
         new_join_code,
         prepare_folder,
-        turn_name,
         turns_text,
     )
 
-    sock = bind(host, args.port)
+    sock = bind(host, args.port, LAN_HINT)
     code = new_join_code()
     folder = args.out or Path("outputs", "class", f"{datetime.now():%Y%m%d-%H%M%S}-{code}")
     check_new_folder(folder)
@@ -215,7 +162,7 @@ def start_session(args: argparse.Namespace, host: str) -> None:
         f"  teacher's dashboard (keep the key private): {local}teacher?key={session.teacher_key}"
         f"\n  session folder: {folder}\n"
         + ("" if host != "127.0.0.1" else "  (this computer only: --lan serves the room)\n")
-        + f"  Ctrl+C ends the session; every {turn_name(game)} played is saved",
+        + f"  Ctrl+C ends the session; every {game.turn_name} played is saved",
         flush=True,
     )
     run_server(create_app(session, student), sock)

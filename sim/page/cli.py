@@ -18,7 +18,6 @@ computer's address on the local network (:func:`lan_address`), which students ca
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import socket
 import sys
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 from sim.cli.args import OneLineParser, fail, run_main
+from sim.cli.net import bind, reachable_url
 from sim.errors import UserError
 
 PROG = "alliance-sim-page"
@@ -102,56 +102,7 @@ def check_address(host: str, port: int) -> None:
     Raises:
         UserError: what is wrong, in one line.
     """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UserError(
-            f"--host {host}: unknown host ({reason}); give an address of this computer, e.g. "
-            "127.0.0.1 (this computer only) or 0.0.0.0 (the local network)"
-        ) from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            if exc.errno == errno.EADDRINUSE:
-                raise UserError(
-                    f"--port {port}: the port is in use on {host} ({reason}); stop what uses "
-                    "it, or give another --port (0 picks a free one)"
-                ) from None
-            raise UserError(
-                f"--host {host} --port {port}: cannot listen there ({reason}); give an address "
-                "of this computer (e.g. 127.0.0.1) and a port above 1023"
-            ) from None
-
-
-def lan_address() -> str | None:
-    """This computer's IPv4 address on the local network, or ``None`` when it has none.
-
-    Connecting a UDP socket sends nothing: it only asks the system which interface would carry
-    traffic to that address (a private one, so no route to the internet is needed).
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("10.254.254.254", 1))
-            address = sock.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith(("0.", "127.")) else address
-
-
-def reachable_url(host: str, port: int) -> str:
-    """The page's address as a browser types it: the host given, or for every interface
-    (``0.0.0.0``, ``::`` or empty) this computer's address on the local network (127.0.0.1
-    when it has none)."""
-    if host in ("0.0.0.0", "", "::"):
-        host = lan_address() or "127.0.0.1"
-    if ":" in host:  # an IPv6 address goes in brackets
-        host = f"[{host}]"
-    return f"http://{host}:{port}/"
+    bind(host, port, "0.0.0.0 (the local network)").close()
 
 
 def announce_when_up(host: str, port: int, timeout: float = 120.0) -> threading.Thread:
