@@ -80,6 +80,7 @@ class Game(Protocol):
     key: str  # e.g. "model", "security_dilemma"
     title: str
     payoff_unit: str  # e.g. "% of GDP", "points"
+    turn_name: str  # what a turn is called: "year", "round"
     turn: int  # the open turn, from 1
     turns: int  # how many turns the session plays
 
@@ -133,3 +134,8 @@ class Game(Protocol):
 # that turns a session folder's records (and the game's ``config()``) into the debrief's tables:
 # students against the agents in their seats and against the equilibrium. It reads nothing but
 # its arguments, so reopening a folder redraws the same debrief.
+
+
+def count(n: int, word: str) -> str:
+    """``3 rounds``, ``1 round``: a number of turns (or anything) in words."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -275,6 +275,7 @@ class ModelGame:
     key = "model"
     title = "Would a US injection create an 'Asian NATO'? (the full model, class world)"
     payoff_unit = "% of GDP"
+    turn_name = "year"
 
     def __init__(self, overrides: list[str] | None = None, turns: int = 5, seed: int = 0):
         if turns < 1:
@@ -755,12 +756,11 @@ def debrief_tables(records: pd.DataFrame, config: dict) -> list[tuple[str, pd.Da
             "best_gain_pct_gdp",
         ]
     ].round(3)
-    sub = students[students["submitted"]]
     per_student = (
-        sub.assign(
-            same_as_agent=sub["own_move"] == sub["agent_move"],
-            chose_best=sub["own_move"] == sub["best_move"],
-            budget_gap=(sub["own_budget_pct"] - sub["best_response_pct"]).abs(),
+        submitted.assign(
+            same_as_agent=submitted["own_move"] == submitted["agent_move"],
+            chose_best=submitted["own_move"] == submitted["best_move"],
+            budget_gap=(submitted["own_budget_pct"] - submitted["best_response_pct"]).abs(),
         )
         .groupby(["student", "seat"], sort=True)
         .agg(

@@ -25,7 +25,6 @@ import dataclasses
 import json
 import math
 import secrets
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -36,9 +35,10 @@ from typing import Any
 import pandas as pd
 
 import sim
-from sim.classroom.game import RECORD_COLUMNS, Game
+from sim.classroom.game import RECORD_COLUMNS, Game, count
 from sim.errors import UserError, printable
 from sim.files import atomic_write, is_ours, write_csv, write_marker
+from sim.runner.output import git_commit, write_table
 
 FOLDER_KIND = "class"
 """The marker's kind for a session folder (``sim.files.write_marker``)."""
@@ -50,16 +50,9 @@ NICKNAME_RULE = f"give a nickname of 1 to {MAX_NICKNAME} printable characters"
 """The one line for every nickname that is empty, too long or holds control characters."""
 
 
-def turn_name(game: Game) -> str:
-    """What a turn is called: ``year`` in the model game, ``round`` in a textbook game (a game
-    may say otherwise with a ``turn_name`` attribute)."""
-    return getattr(game, "turn_name", "year" if game.key == "model" else "round")
-
-
-def turns_text(game: Game, count: int) -> str:
-    """``count`` turns in the game's word: "5 years", "1 round"."""
-    word = turn_name(game)
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def turns_text(game: Game, n: int) -> str:
+    """``n`` turns in the game's word: "5 years", "1 round"."""
+    return count(n, game.turn_name)
 
 
 class RefusedError(UserError):
@@ -88,21 +81,12 @@ def new_join_code() -> str:
 
 
 def code_version() -> str:
-    """The code's version: ``git describe --always --dirty`` in a git checkout, else the
-    package's version."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        out = None
-    if out is not None and out.returncode == 0 and out.stdout.strip():
-        return out.stdout.strip()
-    return sim.__version__
+    """The code's version: the git commit (``sim.runner.output.git_commit``, with ``-dirty``
+    when the source had local changes) in a checkout, else the package's version."""
+    code = git_commit()
+    if not code.get("commit"):
+        return sim.__version__
+    return str(code["commit"])[:12] + ("-dirty" if code.get("dirty") else "")
 
 
 def jsonable(value: Any) -> Any:
@@ -246,8 +230,7 @@ class Session:
         table = pd.DataFrame(self._records)
         extra = [c for c in table.columns if c not in RECORD_COLUMNS]
         table = table.reindex(columns=[*RECORD_COLUMNS, *extra])
-        atomic_write(self.folder / "decisions.parquet", lambda p: table.to_parquet(p, index=False))
-        write_csv(table, self.folder / "decisions.csv")
+        write_table(table, self.folder, "decisions")
 
     # --- students ------------------------------------------------------------------------
     def join(self, code: object, nickname: object) -> Student:
@@ -313,7 +296,7 @@ class Session:
                 "title": self.game.title,
                 "turn": self.game.turn,
                 "turns": self.game.turns,
-                "turn_name": turn_name(self.game),
+                "turn_name": self.game.turn_name,
                 "state": "submitted" if state == "open" and mine else state,
                 "card": self._cards.get(student.seat) if state == "open" else None,
                 "submission": mine[1] if mine else None,
@@ -350,7 +333,7 @@ class Session:
             raise RefusedError(400, "decision must be an object of the card's controls")
         with self._lock:
             if self.state() != "open" or turn < self.game.turn:
-                closed = f"the {turn_name(self.game)} is closed"
+                closed = f"the {self.game.turn_name} is closed"
                 raise RefusedError(409, f"{closed}; your decision was not recorded")
             if turn != self.game.turn:
                 open_turn = self.game.turn
@@ -397,7 +380,7 @@ class Session:
                 "title": self.game.title,
                 "turn": self.game.turn,
                 "turns": self.game.turns,
-                "turn_name": turn_name(self.game),
+                "turn_name": self.game.turn_name,
                 "state": self.state(),
                 "submitted": len(students) - len(missing),
                 "students": len(students),

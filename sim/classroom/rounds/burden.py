@@ -15,9 +15,9 @@ import statistics
 
 import numpy as np
 
-from sim.classroom.game import Card, Control
+from sim.classroom.game import Card, Control, count
 from sim.classroom.rounds.burden_debrief import burden_board, burden_debrief_tables
-from sim.classroom.rounds.common import RoundsGame, checked_count, checked_submission, count
+from sim.classroom.rounds.common import RoundsGame, checked_count, checked_submission
 from sim.classroom.rounds.public_goods import (
     best_response,
     check_weights,

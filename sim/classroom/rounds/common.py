@@ -68,6 +68,8 @@ class RoundsGame:
         records: every record so far, in the order the rounds produced them.
     """
 
+    turn_name = "round"
+
     key = ""
     title = ""
     payoff_unit = "points"
@@ -270,8 +272,3 @@ class RoundsGame:
                 }
                 out.append({c: row[c] for c in self.columns()})
         return out
-
-
-def count(n: int, word: str) -> str:
-    """``3 rounds``, ``1 round``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -17,9 +17,9 @@ from types import ModuleType
 
 import numpy as np
 
-from sim.classroom.game import Card, Control
+from sim.classroom.game import Card, Control, count
 from sim.classroom.rounds.agents import pair_rule
-from sim.classroom.rounds.common import RoundsGame, checked_submission, count, majority
+from sim.classroom.rounds.common import RoundsGame, checked_submission, majority
 from sim.classroom.rounds.pair_debrief import pair_board
 from sim.demos import security_dilemma, stag_hunt
 from sim.demos.games import describe, is_pure, nash_equilibria

@@ -24,15 +24,8 @@ function setStatus(text, kind) {
   box.className = kind || "";
 }
 
-async function api(path, body) {
-  const headers = { "Content-Type": "application/json" };
-  if (token) headers["X-Student-Token"] = token;
-  const options = body === undefined ? { headers } :
-    { method: "POST", headers, body: JSON.stringify(body) };
-  const response = await fetch(path, options);
-  let data = {};
-  try { data = await response.json(); } catch (e) { data = { error: "unreadable answer" }; }
-  return { ok: response.ok, status: response.status, data };
+function api(path, body) {
+  return callApi(path, body, token ? { "X-Student-Token": token } : {});
 }
 
 function showJoin(message) {
