@@ -36,6 +36,7 @@ from sim.plots.network import (
     camp_legend_entries,
     edge_path,
     year_edges,
+    year_treaties,
 )
 
 DPI = 100  # pixels per inch of the page's PNGs
@@ -70,25 +71,6 @@ def png_bytes(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
-
-
-def _treaties(alliances: pd.DataFrame) -> tuple[dict[str, list[str]], set[str]]:
-    """The year's treaty alliances (name -> members) and the members of any 'Asian NATO'."""
-    treaties: dict[str, list[str]] = {}
-    asian: set[str] = set()
-    for name, kind, members, flag in zip(
-        alliances["alliance"].astype(str),
-        alliances["kind"].astype(str),
-        alliances["members"].astype(str),
-        alliances["is_asian_nato"],
-        strict=True,
-    ):
-        codes = [m for m in members.split(";") if m]
-        if kind == "treaty":
-            treaties[name] = codes
-        if not pd.isna(flag) and bool(flag):
-            asian |= set(codes)
-    return treaties, asian
 
 
 def _place_labels(ax, fig, pos: Mapping[str, np.ndarray], labelled: Sequence[str]) -> None:
@@ -184,7 +166,7 @@ def network_figure(
     ties = get_table(tables, "ties")
     ties = ties[ties["year"].astype(int) == year]
     alliances = get_table(tables, "alliances")
-    treaties, asian = _treaties(alliances[alliances["year"].astype(int) == year])
+    treaties, asian = year_treaties(alliances[alliances["year"].astype(int) == year])
     actors = get_table(tables, "actors")
     layout = NetworkLayout(tables)
     pos = layout.nodes

@@ -268,7 +268,7 @@ def _draw_year(
         color="0.35",
         pad=14,
     )
-    treaties, asian_nato = _year_treaties(alliances)
+    treaties, asian_nato = year_treaties(alliances)
     hub_of = {h: ms for h, ms in treaties.items() if h in layout.hubs}
 
     # Edges, thinnest first, then the hubs' spokes.
@@ -285,8 +285,9 @@ def _draw_year(
     return save_figure(fig, out_dir / f"network_{year}.png")
 
 
-def _year_treaties(alliances: pd.DataFrame) -> tuple[dict[str, list[str]], set[str]]:
-    """The year's treaty alliances (name -> members) and the members of any "Asian NATO"."""
+def year_treaties(alliances: pd.DataFrame) -> tuple[dict[str, list[str]], set[str]]:
+    """The year's treaty alliances (name -> members) and the members of any "Asian NATO" (the
+    page's network, sim/page/figures.py, reads them with it too)."""
     treaties: dict[str, list[str]] = {}
     asian_nato: set[str] = set()
     for name, kind, members, asian in zip(
