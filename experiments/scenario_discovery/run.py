@@ -57,10 +57,11 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     runs = pd.read_parquet(runs_path)
     results = out.claim(args.out / "results", STUDY, OUTPUTS)
-    boxes, screens = [], []
+    boxes, screens, n_runs = [], [], 0
     for dose in cfg.doses_usd_bn:
         try:
             x, y = discovery.design(runs, float(dose), str(cfg.outcome))
+            n_runs += len(y)
             box, screen = discovery.find_box(
                 x, y, float(dose), cfg.min_density, cfg.max_qp, cfg.peel_alpha
             )
@@ -76,11 +77,10 @@ def main(argv: list[str] | None = None) -> None:
         results,
         {"boxes": discovery.boxes_table(boxes), "screen": screen, "trajectories": trajectories},
     )
-    out.save(discovery.figure_boxes(boxes, {}), results, "boxes.png")
+    out.save(discovery.figure_boxes(boxes), results, "boxes.png")
     out.save(discovery.figure_tradeoff(boxes), results, "tradeoff.png")
     out.write_config(results, [("experiment config as run", cfg)])
     source = source_manifest(runs_path)
-    n_runs = int(runs["dose_usd_bn"].isin([float(d) for d in cfg.doses_usd_bn]).sum())
     text = report.report(cfg, boxes, screen, source, n_runs, args.quick)
     out.write_text(args.out / "report.md", text)
     info = {

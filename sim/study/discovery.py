@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch
 
+from sim.study.sensitivity_report import short
+
 PRIOR_PREFIX = "prior."
 
 
@@ -198,7 +200,7 @@ def boxes_table(boxes: list[Box]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def figure_boxes(boxes: list[Box], labels: dict[str, str]):
+def figure_boxes(boxes: list[Box]):
     """The boxes over the prior ranges: one row per parameter any box restricts, one bar per
     dose (its range scaled to the range of the draws, 0 to 1), the boxes' statistics in the
     legend."""
@@ -227,7 +229,7 @@ def figure_boxes(boxes: list[Box], labels: dict[str, str]):
         )
     for row in range(len(params)):
         ax.axhspan(row - 0.45, row + 0.45, color="#f0f0f0", zorder=0)
-    ax.set_yticks(range(len(params)), [labels.get(p, p.split(".")[-1]) for p in params])
+    ax.set_yticks(range(len(params)), [short(p) for p in params])
     ax.set_ylim(len(params) - 0.5, -0.5)
     ax.set_xlim(0, 1.25)
     ax.set_xticks([0, 0.5, 1], ["lowest draw", "middle", "highest draw"])

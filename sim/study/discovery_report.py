@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.study.discovery import Box
+from sim.study.sensitivity_report import short
 
 REFERENCES = [
     "Bryant, B. P., & Lempert, R. J. (2010). Thinking inside the box: a participatory, "
@@ -19,26 +20,25 @@ REFERENCES = [
 ]
 
 
-def short(parameter: str) -> str:
-    """``model.budget.private_benefit_share`` -> ``private_benefit_share``; a state's value
-    (``world.coercion_propensity.CHN``) keeps its last two parts."""
-    parts = parameter.split(".")
-    return ".".join(parts[-2:]) if parts[-1].isupper() else parts[-1]
+def pct(share: float) -> str:
+    """A share as a whole percentage, rounded as the tables round it (0.385 -> '39%'; Python's
+    own format rounds a half to even)."""
+    return f"{round(float(share) * 100 + 1e-9)}%"
 
 
 def sentence(b: Box) -> str:
     """The box in one sentence."""
     if b.limits.empty:
-        return f"At USD {b.dose:g} bn no restriction helps: it forms in {b.base_rate:.0%} of runs."
+        return f"At USD {b.dose:g} bn no restriction helps: it forms in {pct(b.base_rate)} of runs."
     where = " and ".join(
         f"{short(r.parameter)} in [{r.low:.3g}, {r.high:.3g}] (prior draws "
         f"{r.prior_low:.3g}-{r.prior_high:.3g})"
         for r in b.limits.itertuples()
     )
     return (
-        f"At USD {b.dose:g} bn a year an Asian NATO forms in {b.density:.0%} of the runs where "
-        f"{where}: {b.n} runs, {b.mass:.0%} of all, holding {b.coverage:.0%} of the formations; "
-        f"in all runs it forms in {b.base_rate:.0%}."
+        f"At USD {b.dose:g} bn a year an Asian NATO forms in {pct(b.density)} of the runs where "
+        f"{where}: {b.n} runs, {pct(b.mass)} of all, holding {pct(b.coverage)} of the "
+        f"formations; in all runs it forms in {pct(b.base_rate)}."
     )
 
 
