@@ -150,8 +150,16 @@ def test_payoff_is_what_the_move_gained_and_nothing_for_a_refused_offer(accepts)
     assert row["team_move"] == move
     assert row["outcome"] == ("done" if accepts else "refused")
     assert row["own_gain_pct_gdp"] != 0
-    assert row["payoff"] == (pytest.approx(row["own_gain_pct_gdp"]) if accepts else 0.0)
-    assert row["payoff"] <= row["best_gain_pct_gdp"] + 1e-12 or not accepts
+    # the model's own record of the act: the offer's event with KOR's net change in utility
+    kind = "tie_deepened" if accepts else "offer_declined"
+    event = next(
+        e
+        for e in game.model.recorder.events
+        if e["kind"] == kind and {e["actor"], e["partner"]} == {"KOR", "JPN"}
+    )
+    gained = event["delta_utility_actor" if accepts else "delta_utility_partner"]
+    assert gained == pytest.approx(row["own_gain_pct_gdp"], abs=1e-9)
+    assert row["payoff"] == (pytest.approx(gained, abs=1e-9) if accepts else 0.0)
 
 
 def test_a_move_another_state_made_first_is_no_longer_open():

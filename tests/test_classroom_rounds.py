@@ -493,6 +493,7 @@ def test_a_card_says_who_holds_the_other_seats_when_it_is_drawn(key):
     game.seat_for(1)  # a classmate takes the other seat before the first round
     after = " ".join(game.card(mine).lines)
     assert "classmate" in seat_clause(after, other) and "agent" not in seat_clause(after, other)
+    assert (empty != other) == (key == "burden_sharing")  # only a group has a third seat
     if empty != other:  # a group's seats nobody has taken are still the agents'
         assert "agent" in seat_clause(after, empty)
     assert "(the partner)" not in after and "(the patron)" not in after

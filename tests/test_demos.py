@@ -309,7 +309,8 @@ def test_cli_projector_writes_one_figure_per_panel(tmp_path, capsys):
     assert main(["security_dilemma", "--projector", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == [f"security_dilemma_{c}.png" for c in "abc"]
-    assert all(str(out / n) in capsys.readouterr().out for n in names[:1])
+    printed = capsys.readouterr().out
+    assert all(str(out / n) in printed for n in names)
 
 
 # --- notebook -------------------------------------------------------------------------------

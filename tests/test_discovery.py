@@ -81,4 +81,7 @@ def test_experiment_script_writes_boxes_and_a_report_that_agrees(tmp_path):
     assert f"| 30 | {y.mean():.2f} | {density:.2f} |" in text
     for name in ("boxes.png", "tradeoff.png", "manifest.json", "config_resolved.yaml"):
         assert (out / "results" / name).is_file()
+    first = (out / "report.md").read_text(encoding="utf-8")
     run_quick("scenario_discovery", out, "--runs", str(path))  # its own outputs: rewritten
+    assert (out / "report.md").read_text(encoding="utf-8") == first
+    pd.testing.assert_frame_equal(pd.read_csv(out / "results" / "boxes.csv"), boxes)
