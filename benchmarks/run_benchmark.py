@@ -213,14 +213,22 @@ def synthetic_world(n: int, folder: Path, seed: int = 1) -> Path:
     return path
 
 
-def step_cost(n: int, folder: Path, steps: int) -> tuple[float, float]:
-    """Median wall time (s) and peak traced memory (MB) of one step of an ``n``-state world."""
+def step_cost(n: int, folder: Path, steps: int, engine: str = "reference") -> tuple[float, float]:
+    """Median wall time (s) and peak traced memory (MB) of one step of an ``n``-state world on
+    ``engine`` (``model.engine``)."""
     from sim.abm.model import AllianceModel
     from sim.runner.config import compose
     from sim.runner.simulate import prepare
 
     path = synthetic_world(n, folder)
-    cfg = compose(["world=csv", f"world.actors_csv={path}", f"model.horizon={steps}"])
+    cfg = compose(
+        [
+            "world=csv",
+            f"world.actors_csv={path}",
+            f"model.horizon={steps}",
+            f"model.engine={engine}",
+        ]
+    )
     prepared = prepare(cfg)
     model = AllianceModel(
         prepared.world, prepared.params, prepared.events, rng=1, scenario_name="scale"
@@ -239,12 +247,16 @@ def step_cost(n: int, folder: Path, steps: int) -> tuple[float, float]:
 
 
 def part_scale(sizes: list[int], steps: int) -> list[str]:
-    rows = ["| states | time per step (median) | peak memory per step |", "|---|---|---|"]
+    rows = [
+        "| states | engine | time per step (median) | peak memory per step |",
+        "|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            seconds, mb = step_cost(n, Path(tmp), steps)
-            shown = f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
-            rows.append(f"| {n:,} | {shown} | {mb:.0f} MB |")
+            for engine in ("reference", "compiled"):
+                seconds, mb = step_cost(n, Path(tmp), steps, engine)
+                shown = f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+                rows.append(f"| {n:,} | {engine} | {shown} | {mb:.0f} MB |")
     return [
         f"Synthetic worlds (random states, seed 1; {steps} steps each, memory traced by "
         "`tracemalloc`, which adds its own overhead to the time):",
