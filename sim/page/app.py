@@ -318,7 +318,12 @@ def event_log(model: ClassroomModel, shown: tuple):
 
 @solara.component
 def run_views(model: ClassroomModel):
-    """The main area; redrawn after every step (Mesa's controller bumps ``update_counter``)."""
+    """The main area; redrawn after every step (Mesa's controller bumps ``update_counter``).
+
+    What did not change costs little and is not sent again: the model keeps its figures and
+    returns the same network PNG and event rows while the ties and events stay the same
+    (:meth:`sim.page.model.ClassroomModel.network`), and solara sends a widget's value only
+    when it changed."""
     update_counter.get()
     shown = (model.state.year, model.steps)  # a child is redrawn when its arguments change
     with solara.Div(classes=["page-main"]):

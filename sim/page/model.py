@@ -17,14 +17,20 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
+import pandas as pd
 from omegaconf import OmegaConf
 
 from sim.abm.model import AllianceModel
+from sim.abm.recorder import STATE_SERIES
 from sim.plots.camps import GREAT_POWERS
 from sim.runner.config import compose, config_dir
 from sim.runner.simulate import prepare, replicate_seed
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's compose API keeps global state
+PAGE_ENGINE = "compiled"  # the page's model.engine: the reference's runs, faster (#11)
+# The alliances' columns that the page's network reads.
+ALLIANCE_COLUMNS = ["step", "year", "alliance", "kind", "members", "is_asian_nato"]
 CHINA = "CHN"
 RIVALRY_PAIR = ("JPN", "KOR")
 EVENT_KINDS = {
@@ -135,7 +141,9 @@ def settings_in(cfg, world_config: str, scenario_config: str) -> Settings:
 
 def page_overrides(settings: Settings) -> list[str]:
     """The Hydra overrides that give the page's settings (only those that differ from the
-    chosen world and scenario, so that the equivalent command stays short)."""
+    chosen world and scenario, so that the equivalent command stays short), and the page's
+    engine (:data:`PAGE_ENGINE`: the compiled kernels, which give the reference's runs
+    faster; ``docs/performance.md``)."""
     groups = [f"world={settings.world_config}", f"scenario={settings.scenario_config}"]
     base = compose_locked(groups)
     out = [g for g in groups if g not in ("world=default", "scenario=baseline")]
@@ -162,6 +170,8 @@ def page_overrides(settings: Settings) -> list[str]:
         if _differs(settings.china_reaction, event.reaction):
             out.append(f"scenario.events.{name}.reaction={_num(settings.china_reaction)}")
     out += world_predicates(base)
+    if str(base.model.get("engine", "reference")) != PAGE_ENGINE:
+        out.append(f"model.engine={PAGE_ENGINE}")
     return out
 
 
@@ -269,6 +279,9 @@ class ClassroomModel(AllianceModel):
         powers = [c for c in GREAT_POWERS if c in self.world.iso3 and c not in self.key_states]
         self.focus_states = [*self.key_states, *powers]
         self.page_cache: dict[tuple, object] = {}
+        # The page's figures are kept and updated in place: one render at a time draws them
+        # (a tab's Play thread and its Step button could otherwise overlap).
+        self.figure_lock = threading.RLock()
 
     @property
     def command(self) -> str:
@@ -368,6 +381,9 @@ class ClassroomModel(AllianceModel):
             earlier years of the same event, oldest first, in words: "2025-2027, 2029"; empty
             when it happened once).
         """
+        cache_key = ("events", len(self.recorder.events), focus_only, limit)
+        if cache_key in self.page_cache:  # no event since: the same rows (nothing to send)
+            return self.page_cache[cache_key]
         focus = set(self.focus_states)
         rows: list[dict] = []
         seen: dict[tuple[str, str], dict] = {}
@@ -395,40 +411,95 @@ class ClassroomModel(AllianceModel):
             rows.append(row)
         for row in rows:
             row["also"] = year_ranges(sorted(set(row.pop("years")) - {row["year"]}))
+        self.page_cache = {
+            k: v for k, v in self.page_cache.items() if k[0] != "events" or k[2:] != cache_key[2:]
+        }
+        self.page_cache[cache_key] = rows
         return rows
+
+    def page_tables(self) -> dict[str, pd.DataFrame]:
+        """What the page's figures read of the run's tables, as :meth:`tables` has it: the
+        ``actors``, the ``states``' year, iso3 and defence_pct_gdp, this year's ``ties`` and
+        the ``alliances``' step, year, alliance, kind, members and is_asian_nato. A few ms a
+        year (:meth:`tables` also builds every other column, the events and the summary)."""
+        rec, world = self.recorder, self.world
+        key = ("page tables", self.state.year, len(rec.years))
+        if key in self.page_cache:
+            return self.page_cache[key]
+        if ("actors",) not in self.page_cache:
+            self.page_cache[("actors",)] = world.actors_table()
+        n, steps = world.n, len(rec.years)
+        spending = np.stack(rec.snapshots)[:, :, STATE_SERIES.index("defence_pct_gdp")]
+        states = pd.DataFrame(
+            {
+                "year": np.repeat(rec.years, n),
+                "iso3": np.tile(world.iso3, steps),
+                "defence_pct_gdp": spending.reshape(-1),
+            }
+        )
+        _, year, a, b, level, source = rec.tie_rows[-1]
+        iso = np.array(world.iso3)
+        a, b = iso[np.asarray(a, dtype=int)], iso[np.asarray(b, dtype=int)]
+        first = a < b
+        ties = pd.DataFrame(
+            {
+                "year": np.full(len(a), year),
+                "a": np.where(first, a, b),
+                "b": np.where(first, b, a),
+                "level": np.asarray(level).astype(int),
+                "source": rec._source_names(np.asarray(source)),
+            }
+        )
+        alliances = pd.DataFrame(rec.alliance_rows, columns=ALLIANCE_COLUMNS)
+        tables = {"actors": self.page_cache[("actors",)], "states": states, "ties": ties}
+        tables["alliances"] = alliances
+        self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != "page tables"}
+        self.page_cache[key] = tables
+        return tables
 
     def network(self):
         """This year's network figure and its legend (:func:`sim.page.figures.network_figure`):
-        ``(png bytes, legend)``, computed once per year shown."""
-        key = ("network", self.state.year)
-        if key not in self.page_cache:
-            from sim.page.figures import network_figure, png_bytes
+        ``(png bytes, legend)``. The figure is kept (:class:`sim.page.figures.NetworkCanvas`)
+        and redrawn, and its PNG made, only when the year's ties or alliances differ from
+        those it shows (the same bytes otherwise, which the page does not send again)."""
+        from sim.page.figures import NetworkCanvas, layout_key, png_bytes
 
-            fig, legend = network_figure(
-                self.tables(), self.state.year, self.focus_states, GREAT_POWERS
-            )
-            self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != "network"}
-            self.page_cache[key] = (png_bytes(fig), legend)
-        return self.page_cache[key]
+        with self.figure_lock:
+            tables = self.page_tables()
+            canvas = self.page_cache.get(("network", "canvas"))
+            if canvas is None or canvas.layout_key != layout_key(tables):
+                canvas = NetworkCanvas(tables, self.focus_states, GREAT_POWERS)
+                self.page_cache[("network", "canvas")] = canvas
+            redraws = canvas.redraws
+            legend = canvas.update(tables, self.state.year)
+            if canvas.redraws != redraws or ("network", "png") not in self.page_cache:
+                self.page_cache[("network", "png")] = png_bytes(canvas.fig)
+            return self.page_cache[("network", "png")], legend
 
     def budgets_png(self) -> bytes:
         """The key states' defence spending so far (:func:`sim.page.figures.budgets_figure`)
-        as PNG bytes, computed once per year shown."""
-        key = ("budgets", self.state.year)
-        if key not in self.page_cache:
-            from sim.page.figures import budgets_figure, png_bytes
-            from sim.plots._common import key_state_colours
-            from sim.runner.run import spending_targets
+        as PNG bytes, made once per year shown on a figure kept from year to year
+        (:class:`sim.page.figures.BudgetsCanvas`)."""
+        from sim.page.figures import BudgetsCanvas, png_bytes
+        from sim.plots._common import key_state_colours
+        from sim.runner.run import spending_targets
 
-            fig = budgets_figure(
-                self.tables(),
-                self.key_states,
-                spending_targets(self.prepared),
-                key_state_colours(self.key_states),
-            )
+        key = ("budgets", self.state.year)
+        with self.figure_lock:
+            if key in self.page_cache:
+                return self.page_cache[key]
+            canvas = self.page_cache.get(("budgets canvas",))
+            if canvas is None:
+                canvas = BudgetsCanvas(
+                    self.key_states,
+                    spending_targets(self.prepared),
+                    key_state_colours(self.key_states),
+                )
+                self.page_cache[("budgets canvas",)] = canvas
+            canvas.update(self.page_tables())
             self.page_cache = {k: v for k, v in self.page_cache.items() if k[0] != "budgets"}
-            self.page_cache[key] = png_bytes(fig)
-        return self.page_cache[key]
+            self.page_cache[key] = png_bytes(canvas.fig)
+            return self.page_cache[key]
 
 
 def year_ranges(years: Sequence[int]) -> str:

@@ -273,9 +273,9 @@ def _draw_year(
 
     # Edges, thinnest first, then the hubs' spokes.
     top = max(float(p[1]) for p in layout.nodes.values())
-    long_span = LONG_EDGE * WIDTH if len(layout.nodes) > ARC_MIN_STATES else np.inf
-    kinds_drawn = _draw_edges(ax, layout, ties, treaties, hub_of, top, long_span)
-    _draw_hubs(ax, layout, hub_of, top, long_span)
+    long_span = arc_span(layout)
+    kinds_drawn = draw_edges(ax, layout, ties, treaties, hub_of, top, long_span)
+    draw_hubs(ax, layout, hub_of, top, long_span)
 
     classes = classify_states(layout.isos, ties, budget, powers)
     _draw_nodes(ax, layout.nodes, classes, colours, asian_nato)
@@ -309,7 +309,7 @@ def _obstacles(layout: NetworkLayout) -> np.ndarray:
     return np.array([*layout.nodes.values(), *layout.hubs.values()])
 
 
-def _draw_edges(
+def draw_edges(
     ax,
     layout: NetworkLayout,
     ties: pd.DataFrame,
@@ -317,8 +317,16 @@ def _draw_edges(
     hub_of: Mapping[str, Sequence[str]],
     top: float,
     long_span: float,
+    *,
+    width_scale: float = 1.0,
+    paths: dict | None = None,
 ) -> set[str]:
-    """Draw one edge per tie (those a hub stands for aside); return the kinds drawn."""
+    """Draw one edge per tie (those a hub stands for aside); return the kinds drawn.
+
+    ``width_scale`` multiplies the line widths of :data:`EDGE_STYLES` (the page's larger
+    figure, sim/page/figures.py, draws them 1.5 times as wide); ``paths``, when given, keeps
+    the routed paths by their ends for the next call with the same layout, top and span.
+    """
     pos = layout.nodes
     obstacles = _obstacles(layout)
     kinds_drawn: set[str] = set()
@@ -326,37 +334,65 @@ def _draw_edges(
         if a not in pos or b not in pos:
             continue
         style = {k: v for k, v in EDGE_STYLES[kind].items() if k != "label"}
-        path = edge_path(pos[a], pos[b], top, obstacles, long_span)
+        style["linewidth"] = width_scale * float(style["linewidth"])
+        path = _routed(paths, (a, b), pos[a], pos[b], top, obstacles, long_span)
         # Alignments go under the hubs' spokes so that many of them do not hide the spokes.
         zorder = 0.5 if kind == "alignment" else 2
-        ax.add_patch(PathPatch(path, fill=False, zorder=zorder, **style))
+        # add_artist, not add_patch: the callers set the limits, so the patch need not widen
+        # the data limits (which cost add_patch about as much as drawing it).
+        ax.add_artist(PathPatch(path, fill=False, zorder=zorder, **style))
         kinds_drawn.add(kind)
     return kinds_drawn
 
 
-def _draw_hubs(
-    ax, layout: NetworkLayout, hub_of: Mapping[str, Sequence[str]], top: float, long_span: float
+def draw_hubs(
+    ax,
+    layout: NetworkLayout,
+    hub_of: Mapping[str, Sequence[str]],
+    top: float,
+    long_span: float,
+    *,
+    fontsize: float = 8,
+    zorder: float = 4,
+    pad: float = 0.3,
+    paths: dict | None = None,
 ) -> None:
-    """Draw each hub's spokes to its members and its labelled box."""
+    """Draw each hub's spokes to its members and its labelled box (``fontsize`` points, box
+    padding ``pad``, at ``zorder``: the page's figure writes it larger, over its nodes);
+    ``paths`` as for :func:`draw_edges`."""
     pos = layout.nodes
     obstacles = _obstacles(layout)
     for hub, members in hub_of.items():
         h = layout.hubs[hub]
         for m in members:
             if m in pos:
-                path = edge_path(h, pos[m], top, obstacles, long_span)
-                ax.add_patch(PathPatch(path, fill=False, zorder=1, **SPOKE_STYLE))
+                path = _routed(paths, (hub, m), h, pos[m], top, obstacles, long_span)
+                ax.add_artist(PathPatch(path, fill=False, zorder=1, **SPOKE_STYLE))
         ax.text(
             *h,
             hub,
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=fontsize,
             fontweight="bold",
             color="#3f007d",
-            zorder=4,
-            bbox={"boxstyle": "round,pad=0.3", "fc": "#efedf5", "ec": "#6a51a3"},
+            zorder=zorder,
+            bbox={"boxstyle": f"round,pad={pad}", "fc": "#efedf5", "ec": "#6a51a3"},
         )
+
+
+def _routed(paths: dict | None, key: tuple, p, q, top, obstacles, long_span) -> MplPath:
+    """:func:`edge_path` from ``p`` to ``q``, kept in ``paths`` under ``key`` (if given)."""
+    if paths is None:
+        return edge_path(p, q, top, obstacles, long_span)
+    if key not in paths:
+        paths[key] = edge_path(p, q, top, obstacles, long_span)
+    return paths[key]
+
+
+def arc_span(layout: NetworkLayout) -> float:
+    """The span beyond which an edge arcs over the top (none in a small world)."""
+    return LONG_EDGE * WIDTH if len(layout.nodes) > ARC_MIN_STATES else np.inf
 
 
 def _draw_nodes(
