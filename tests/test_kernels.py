@@ -10,6 +10,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.abm.model import AllianceModel
 from sim.core import alignment, kernels, payoffs
@@ -168,3 +170,119 @@ def test_kernel_refuses_levels_the_reference_cannot_index_and_keeps_nan():
     fast = kernels.alignment_terms(0, rows, bad)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
     assert np.isnan(ref).any()
+
+
+def changed_terms(i: int, rows: np.ndarray, ctx) -> np.ndarray:
+    """``_jit.changed_terms`` of ``rows`` given as changes of state i's current row."""
+    from sim.core import _jit, _jit_decision
+
+    both = np.vstack([ctx.levels[i][None, :], rows]).astype(np.int64)
+    arrays, scalars = kernels.context_arrays(ctx)
+    return _jit.changed_terms(i, *_jit_decision.row_changes(both), arrays, scalars)[1:]
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_rows_scored_as_changes_equal_reference(seed):
+    """The sparse scoring of the compiled decision (``_jit.changed_terms``: only the entries
+    that differ from the current row, only the changed partners' rivals) gives
+    ``payoffs.alignment_terms`` on random contexts: hostility dense or mostly zero, several
+    donors (one of them the state), coercers or none, rows that change one tie or many."""
+    rng = np.random.default_rng(1000 + seed)
+    n = int(rng.integers(2, 14))
+    ctx = random_context(n, rng)
+    if seed % 2:
+        sparse = ctx.hostility * (rng.random((n, n)) < 0.2)
+        ctx = dataclasses.replace(ctx, hostility=sparse)
+    for i in (0, int(rng.integers(0, n)), n - 1):
+        rows = np.repeat(ctx.levels[i][None, :], 6, axis=0)
+        for k, changes in enumerate((0, 1, 1, 2, n // 2, n)):
+            cols = rng.choice(n, size=changes, replace=False)
+            rows[k, cols] = rng.integers(0, 4, changes)
+        ref = payoffs.alignment_terms(np.full(len(rows), i), rows, ctx)
+        np.testing.assert_allclose(changed_terms(i, rows, ctx), ref, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_single_ties_scored_as_changes_equal_reference_on_the_models_contexts(world):
+    """Every single-tie option of every state, four years of the injection scenario (side
+    payments, coercers, the sparse hostility of the calibrated worlds)."""
+    from sim.core import _jit
+
+    p = prepare(compose([world, "scenario=injection_1p5b"]))
+    model = AllianceModel(p.world, p.params, p.events, rng=2, scenario_name=p.scenario)
+    assert kernels.context_arrays(model.ctx)[0][20].size == model.world.n + 1  # sparse lists
+    for _ in range(4):
+        arrays, scalars = kernels.context_arrays(model.ctx)
+        for i in range(model.world.n):
+            row = model.levels[i]
+            partners, levels = alignment.candidate_changes(row, i, model.treaty_levels[i])
+            ref = payoffs.tie_change_deltas(i, row, partners, levels, model.ctx)
+            t = _jit.tie_terms(
+                i, partners.astype(np.int64), levels.astype(np.int64), arrays, scalars
+            )
+            np.testing.assert_allclose(t[1:] - t[0], ref, rtol=0, atol=TOLERANCE)
+        model.step()
+
+
+def test_hostility_with_nan_falls_back_to_whole_rows():
+    """NaN hostility gives no sparse lists: the decision kernel scores whole rows, which keep
+    the NaN where the reference has it."""
+    from sim.core import _jit_decision
+
+    ctx = random_context(5, np.random.default_rng(4))
+    hostility = ctx.hostility.copy()
+    hostility[1, 2] = np.nan
+    bad = dataclasses.replace(ctx, hostility=hostility)
+    arrays, scalars = kernels.context_arrays(bad)
+    assert arrays[20].size == 0
+    partners, levels = np.array([1, 2, 3]), np.array([3, 0, 2])
+    fast = _jit_decision.tie_deltas(0, partners, levels, arrays, scalars)
+    ref = payoffs.tie_change_deltas(0, bad.levels[0], partners, levels, bad)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_kernels_draws_are_the_generators(seed):
+    """``next_double`` on the aliased PCG64 state gives ``Generator.random()``'s floats and
+    leaves the generator where the reference's draws leave it."""
+    from sim.core import _jit_decision
+
+    fast, slow = np.random.default_rng(seed), np.random.default_rng(seed)
+    fast.random(seed)  # any position in the stream
+    slow.random(seed)
+    words = kernels.pcg64_state(fast)
+    assert [_jit_decision.next_double(words) for _ in range(500)] == slow.random(500).tolist()
+    assert fast.bit_generator.state == slow.bit_generator.state
+    assert kernels.pcg64_state(np.random.Generator(np.random.MT19937(seed))) is None
+
+
+@given(
+    st.lists(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), min_size=0, max_size=700),
+    st.integers(0, 5),
+)
+@settings(max_examples=200, deadline=None)
+def test_pairwise_sum_is_numpys(values, start):
+    """The compiled sum gives numpy's float to the last bit, at any length and offset."""
+    from sim.core import _jit_decision
+
+    x = np.array(values + [0.0] * start, dtype=float)
+    n = max(0, len(values) - start)
+    assert _jit_decision.pairwise_sum(x, start, n) == x[start : start + n].sum()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "compiled"),
+    [
+        (["model.engine=compiled"], True),
+        (["model.engine=compiled", "model.alignment.rule=balance_of_threat"], True),
+        (["model.engine=compiled", "model.alignment.rule=landscape"], False),
+        (["model.engine=reference"], False),
+    ],
+)
+def test_which_models_decide_in_one_compiled_call(overrides, compiled):
+    """The whole-decision kernel serves the expected-utility rules on the compiled engine (so
+    the whole-run equality above exercises it); the landscape rule decides in Python."""
+    p = prepare(compose(["world=classroom5", *overrides]))
+    model = AllianceModel(p.world, p.params, p.events, rng=0)
+    assert (model.compiled is not None) == compiled

@@ -57,7 +57,11 @@ class StateAgent(mesa.Agent):
 
     # --- the year's decisions -----------------------------------------------------------------
     def step(self) -> None:
-        """Budget first, then alignment (both with what others have decided so far this year)."""
+        """Budget first, then alignment (both with what others have decided so far this year):
+        in one call into compiled code with ``model.engine=compiled`` (``sim.abm.compiled``)."""
+        if self.model.compiled is not None:
+            self.model.compiled.decide(self)
+            return
         self.decide_budget()
         self.decide_alignment()
 
@@ -71,7 +75,13 @@ class StateAgent(mesa.Agent):
     def budget_choice(b: BudgetInputs) -> tuple[float, float, str]:
         """The agent's budget decision for inputs ``b``: the new share, the desired share (the
         best response, with any Richardson push) and why, in words."""
-        desired = b.best_response()
+        return StateAgent.budget_outcome(b, b.best_response())
+
+    @staticmethod
+    def budget_outcome(b: BudgetInputs, best: float) -> tuple[float, float, str]:
+        """``budget_choice`` from the best response ``best`` on: the Richardson push, a budget
+        the scenario fixes, or partial adjustment, and the reason in words."""
+        desired = best
         if b.push is not None:
             desired = float(np.clip(desired + b.push, b.lower, b.upper))
         if not np.isnan(b.fixed_spending):

@@ -35,11 +35,23 @@ COST_WORDS = {
 }
 
 
+WORDING_DECIMALS = 9
+"""Term changes are rounded to 1e-9 % of GDP before they are worded or rounded for display, so
+that the last bits of a sum (which the two engines add in different orders) never change the
+words: 0.015 computed as 0.0149999999999 or 0.0150000000001 is written the same way."""
+
+
+def in_percent(delta: np.ndarray) -> np.ndarray:
+    """Term changes (fraction of GDP) in % of GDP, rounded to ``WORDING_DECIMALS``."""
+    return np.round(np.asarray(delta, dtype=float) * 100, WORDING_DECIMALS)
+
+
 def terms_json(delta: np.ndarray) -> str:
     """The term changes (fraction of GDP) as JSON in % of GDP, rounded (a change that rounds
     to zero is written 0.0, whatever its sign)."""
+    pct = in_percent(delta)
     return json.dumps(
-        {t: round(float(v) * 100, 4) + 0.0 for t, v in zip(ALIGNMENT_TERMS, delta, strict=True)}
+        {t: round(float(v), 4) + 0.0 for t, v in zip(ALIGNMENT_TERMS, pct, strict=True)}
     )
 
 
@@ -49,7 +61,7 @@ def balance(delta: np.ndarray, cost: float = 0.0, threshold: float = 0.005) -> s
     cost 0.10 + coercion cost 0.05 (net +0.25)'. ``cost`` (fraction of GDP) is what the change
     costs beyond the terms (the cost of changing a tie, of leaving a treaty), listed among the
     costs and counted in the net. Terms below ``threshold`` are left out."""
-    pct = np.asarray(delta, dtype=float) * 100
+    pct = in_percent(delta)
     net = float(pct.sum()) - 100 * cost
     order = np.argsort(-np.abs(pct))
     gains = [f"{GAIN_WORDS[ALIGNMENT_TERMS[k]]} {pct[k]:.2f}" for k in order if pct[k] >= threshold]

@@ -26,6 +26,7 @@ import mesa
 import numpy as np
 
 from sim.abm.agents import StateAgent
+from sim.abm.compiled import CompiledDecisions
 from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
 from sim.abm.recorder import Recorder
 from sim.core import calibration, coalitions, kernels, payoffs
@@ -117,6 +118,7 @@ class AllianceModel(mesa.Model):
         for i in range(n):
             self.agent_class(self, i)
         self.by_index = sorted(self.agents, key=lambda a: a.index)
+        self.compiled = CompiledDecisions.for_model(self)  # None: the states decide in Python
         self.rule.start(self.view)
         pred = params.predicates
         self.poles = (

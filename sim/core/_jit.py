@@ -274,3 +274,204 @@ def best_response(
         return free
     pulled = _solve(target_weight, lower, upper, b)
     return target if pulled >= target else pulled
+
+
+@njit(cache=True)
+def _aid_now(agent, row, ctx_arrays):
+    """What ``tie_terms`` needs of the current row's side payments: the donors paying the
+    state (with how many of their recipients it is tied to, and whether it is tied to them),
+    the capability and cash it receives, and what it pays (with each recipient's share of
+    its offer earned, ``aid_fraction``)."""
+    levels, aid_offer, aid_min_level, aid_min_partners = ctx_arrays[12:16]
+    n = row.shape[0]
+    donors = np.empty(0, dtype=np.int64)
+    counts = np.empty(0, dtype=np.int64)
+    paid_share = np.zeros(n)
+    if not (aid_offer != 0.0).any():
+        return donors, counts, paid_share
+    donors = np.array([d for d in range(aid_offer.shape[0]) if aid_offer[d, agent] != 0.0])
+    counts = np.zeros(donors.size, dtype=np.int64)
+    for k in range(donors.size):
+        d = donors[k]
+        for j in range(n):
+            if row[j] >= aid_min_level[d] and aid_offer[d, j] > 0 and j != agent:
+                counts[k] += 1
+    if (aid_offer[agent] != 0.0).any():
+        for j in range(n):
+            if aid_offer[agent, j] > 0:
+                fraction = earned(levels[j], j, agent, aid_offer, aid_min_level, aid_min_partners)
+                paid_share[j] = aid_offer[agent, j] * fraction
+    return donors, counts, paid_share
+
+
+@njit(cache=True)
+def _aid_row(agent, row, starts, js, new_levels, k, ctx_arrays, donors, counts, out):
+    """Capability in and cash in (``aid_flows``) of candidate k, the state's row with the
+    changes ``js[starts[k]:starts[k + 1]]`` to ``new_levels`` (none: the current row), into
+    ``out``; O(donors x changes) given ``_aid_now``."""
+    aid_offer, aid_min_level, aid_min_partners, capability, cash = ctx_arrays[13:18]
+    cap_in = 0.0
+    cash_in = 0.0
+    for t in range(donors.size):
+        d = donors[t]
+        need, floor = aid_min_partners[d], aid_min_level[d]
+        partners = counts[t]
+        tied = row[d] >= floor
+        for p in range(starts[k], starts[k + 1]):
+            j, level = js[p], new_levels[p]
+            if aid_offer[d, j] > 0 and j != agent:  # its own entry is not a partner
+                partners += (1 if level >= floor else 0) - (1 if row[j] >= floor else 0)
+            if j == d:
+                tied = level >= floor
+        fraction = min(1.0, partners / need) if need > 0 else 1.0
+        paid = aid_offer[d, agent] * (1.0 if tied else 0.0) * fraction
+        cap_in += paid * capability[d]
+        cash_in += paid * cash[d]
+    out[0], out[1] = cap_in, cash_in
+
+
+@njit(cache=True)
+def _row_now(agent, ctx_arrays):
+    """The sums of ``row_terms`` for the state's current row: allied capability, its weighted
+    credibility, dependence, the three linear terms (in ``sums``), the entrapment exposure to
+    each state and the provocation of each coercer, through the sparse hostility (only a
+    partner's rivals can be more hostile to someone than the state is)."""
+    base, credibility, level_weight, linear, hostility = ctx_arrays[3:8]
+    dependence, excess, levels = ctx_arrays[9], ctx_arrays[11], ctx_arrays[12]
+    first, rivals = ctx_arrays[20], ctx_arrays[21]
+    n, c = levels.shape[1], excess.shape[1]
+    row = levels[agent]
+    sums = np.zeros(6)
+    exposure = np.zeros(n)
+    provocation = np.zeros(c)
+    for j in range(n):
+        w = level_weight[row[j]]
+        x = w * base[agent, j]
+        sums[0] += x
+        sums[1] += credibility[agent, j] * x
+        sums[2] += w * dependence[agent, j]
+        for t in range(3):
+            sums[3 + t] += w * linear[agent, j, t]
+        if w != 0.0:
+            for p in range(first[j], first[j + 1]):
+                q = rivals[p]
+                d = hostility[j, q] - hostility[agent, q]
+                if d > 0.0:
+                    exposure[q] += w * d
+            for t in range(c):
+                provocation[t] += w * excess[agent, t, j]
+    return sums, exposure, provocation
+
+
+@njit(cache=True)
+def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
+    """``payoffs.alignment_terms`` of candidate rows given as changes of the state's current
+    row: candidate k moves its ties with ``js[starts[k]:starts[k + 1]]`` to ``new_levels``
+    (candidate 0, no change, is the current row). Every sum of ``row_terms`` moves by the
+    entries that change; the entrapment exposure only towards the changed partners' rivals
+    (the sparse hostility ``ctx_arrays[20:22]``). O(n s) for the current row, then
+    O(changes x (s + c + donors)) a candidate (s rivals a state, c coercers), not O(n)."""
+    theta, own_all, threat, base, credibility, level_weight, linear, hostility = ctx_arrays[:8]
+    stakes, dependence, at_risk, excess, levels = ctx_arrays[8:13]
+    aid_offer, aid_min_level = ctx_arrays[13], ctx_arrays[14]
+    from_defence, gdp, first, rivals = (
+        ctx_arrays[18],
+        ctx_arrays[19],
+        ctx_arrays[20],
+        ctx_arrays[21],
+    )
+    autonomy_weight, depreciation, side_payment_weight = scalars
+    n, c = levels.shape[1], at_risk.shape[1]
+    row = levels[agent]
+    sums, exposure, provocation = _row_now(agent, ctx_arrays)
+    entrapment = 0.0
+    for q in range(n):
+        entrapment += stakes[agent, q] * -np.expm1(-exposure[q])
+    coercion = 0.0
+    for t in range(c):
+        coercion += at_risk[agent, t] * -np.expm1(-provocation[t])
+    donors, counts, paid_share = _aid_now(agent, row, ctx_arrays)
+    paid_now = 0.0
+    floor = aid_min_level[agent]
+    for j in range(n):
+        if row[j] >= floor:
+            paid_now += paid_share[j]
+    flows = np.zeros(2)
+    _aid_row(agent, row, starts, js, new_levels, 0, ctx_arrays, donors, counts, flows)
+    cap_now = flows[0]
+    m = starts.shape[0] - 1
+    out = np.empty((m, 7))
+    moved = np.zeros(c)
+    change = np.zeros(6)
+    shift = np.zeros(n)  # exposure change of this candidate, at the states in ``touched``
+    touched = np.empty(n, dtype=np.int64)
+    marked = np.zeros(n, dtype=np.bool_)
+    for k in range(m):
+        change[:] = 0.0
+        moved[:] = 0.0
+        n_touched = 0
+        paid = paid_now
+        for p in range(starts[k], starts[k + 1]):
+            j, level = js[p], new_levels[p]
+            dw = level_weight[level] - level_weight[row[j]]
+            x = dw * base[agent, j]
+            change[0] += x
+            change[1] += credibility[agent, j] * x
+            change[2] += dw * dependence[agent, j]
+            for t in range(3):
+                change[3 + t] += dw * linear[agent, j, t]
+            if dw != 0.0:
+                for r in range(first[j], first[j + 1]):
+                    q = rivals[r]
+                    d = hostility[j, q] - hostility[agent, q]
+                    if d > 0.0:
+                        if not marked[q]:
+                            marked[q] = True
+                            touched[n_touched] = q
+                            n_touched += 1
+                        shift[q] += dw * d
+                for t in range(c):
+                    moved[t] += dw * excess[agent, t, j]
+            if aid_offer[agent, j] > 0:
+                now_tied = 1.0 if row[j] >= floor else 0.0
+                paid += paid_share[j] * ((1.0 if level >= floor else 0.0) - now_tied)
+        trapped = entrapment
+        for r in range(n_touched):
+            q = touched[r]
+            before = -np.expm1(-exposure[q])
+            trapped += stakes[agent, q] * (-np.expm1(-(exposure[q] + shift[q])) - before)
+            shift[q] = 0.0
+            marked[q] = False
+        coerced = coercion
+        if starts[k + 1] > starts[k]:
+            coerced = 0.0
+            for t in range(c):
+                coerced += at_risk[agent, t] * -np.expm1(-(provocation[t] + moved[t]))
+        _aid_row(agent, row, starts, js, new_levels, k, ctx_arrays, donors, counts, flows)
+        own = own_all[agent] + (flows[0] - cap_now) / depreciation
+        if from_defence[agent]:
+            own = own - (paid - paid_now) / depreciation
+        allied = sums[0] + change[0]
+        reliability = (sums[1] + change[1]) / allied if allied > 0 else 0.0
+        reliability = min(max(reliability, 0.0), 1.0)
+        out[k, 0] = security(theta[agent], max(own, 0.0), threat[agent], allied, reliability)
+        out[k, 1] = -trapped
+        out[k, 2] = -autonomy_weight * -np.expm1(-(sums[2] + change[2])) + (sums[3] + change[3])
+        out[k, 3] = -coerced
+        out[k, 4] = sums[4] + change[4]
+        out[k, 5] = sums[5] + change[5]
+        payout = 0.0 if from_defence[agent] else paid
+        out[k, 6] = (side_payment_weight * flows[1] - payout) / gdp[agent]
+    return out
+
+
+@njit(cache=True)
+def tie_terms(agent, partners, new_levels, ctx_arrays, scalars):
+    """``changed_terms`` of the state's current row (row 0) and of each single-tie change of
+    it (rows 1..m): partner ``partners[k]`` at ``new_levels[k]``."""
+    m = partners.shape[0]
+    starts = np.empty(m + 2, dtype=np.int64)
+    starts[0] = 0
+    for k in range(m + 1):
+        starts[k + 1] = k
+    return changed_terms(agent, starts, partners, new_levels, ctx_arrays, scalars)

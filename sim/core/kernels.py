@@ -44,6 +44,59 @@ def _compiled():
     return _jit
 
 
+@cache
+def decision_module():
+    """The whole-decision kernel's module (``sim.core._jit_decision``), imported on first use."""
+    _compiled()
+    from sim.core import _jit_decision
+
+    return _jit_decision
+
+
+def pcg64_state(rng: np.random.Generator) -> np.ndarray | None:
+    """The state of ``rng``'s PCG64 bit generator as four uint64 words (state low, state high,
+    increment low, increment high) that alias the generator's own memory, so that a kernel
+    drawing from them advances ``rng`` itself (``_jit_decision.next_double``); None when the
+    generator is not a PCG64 laid out that way (the caller then draws in Python). The array is
+    valid while ``rng`` lives.
+
+    Examples:
+        >>> rng = np.random.default_rng(7)
+        >>> words = pcg64_state(rng)
+        >>> state = rng.bit_generator.state["state"]["state"]
+        >>> int(words[0]) + (int(words[1]) << 64) == state
+        True
+    """
+    import ctypes
+
+    generator = rng.bit_generator
+    if type(generator).__name__ != "PCG64":
+        return None
+    address = ctypes.cast(generator.ctypes.state_address, ctypes.POINTER(ctypes.c_void_p))[0]
+    words = np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(address))
+    expected = generator.state["state"]
+    seen = (int(words[0]) + (int(words[1]) << 64), int(words[2]) + (int(words[3]) << 64))
+    return words if seen == (expected["state"], expected["inc"]) else None
+
+
+def hostile_lists(hostility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The states each state is hostile to, as sparse rows: ``rivals[first[j]:first[j + 1]]``
+    are the q with ``hostility[j, q] != 0`` (``_jit.tie_terms`` walks only these). Empty
+    arrays when the hostility has NaN (the kernels then score whole rows, which keep it).
+
+    Examples:
+        >>> first, rivals = hostile_lists(np.array([[0.0, 0.5, 0.0], [0.5, 0.0, 0.2], [0, 0.2, 0]]))
+        >>> first.tolist(), rivals.tolist()
+        ([0, 1, 3, 4], [1, 0, 2, 1])
+    """
+    h = np.asarray(hostility, dtype=float)
+    if np.isnan(h).any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows, cols = np.nonzero(h)
+    first = np.searchsorted(rows, np.arange(h.shape[0] + 1)).astype(np.int64)
+    return first, cols.astype(np.int64)
+
+
 def context_arrays(ctx) -> tuple[tuple, tuple]:
     """A ``payoffs.AlignmentContext`` as the kernels' arguments: its arrays (in a fixed order,
     with the types numba compiles for) and its scalars."""
@@ -70,6 +123,7 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
         np.asarray(ctx.aid_cash, dtype=float),
         np.asarray(ctx.aid_from_defence, dtype=np.bool_),
         np.asarray(ctx.gdp, dtype=float),
+        *hostile_lists(ctx.hostility),
     )
     scalars = (
         float(ctx.autonomy_weight),

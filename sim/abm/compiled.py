@@ -1,0 +1,197 @@
+"""A state's yearly decision in one call into compiled code (``model.engine=compiled``).
+
+``StateAgent.step`` takes its budget decision and then its alignment decision by Python and
+numpy functions (``decide_budget``, the rule's ``decide``). With the compiled engine and the
+``expected_utility`` or ``balance_of_threat`` rule, the agent instead calls
+``CompiledDecisions.decide``, which makes one call into ``sim.core._jit_decision.decide``: the
+kernel scores the budget and every option, draws from the model's own generator (its PCG64
+state, advanced in place) and returns what the state chose. The choice is then carried out by
+the same acts of the model's view as in the reference (``AllianceView.set_budget``, ``deepen``,
+``loosen``, ...), which change the model and record the events with their reasons. The agents'
+order, the events and the draws are the reference's; ``tests/test_kernels.py`` checks whole
+runs of both engines equal.
+
+The kernel's inputs are the model's arrays, converted when they change: the year's payoff
+context (``AlignmentContext.kernel_arguments``), the treaties (membership, levels, who may
+join, members in order, the calibrated membership values) and the year's budget inputs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.abm.agents import BUDGET_EVENT_THRESHOLD
+from sim.core import kernels
+from sim.rules.balance_of_threat import BalanceOfThreat
+from sim.rules.expected_utility import ExpectedUtility
+
+if TYPE_CHECKING:
+    from sim.abm.agents import StateAgent
+    from sim.abm.model import AllianceModel
+
+RULE_MODES = {ExpectedUtility: 0, BalanceOfThreat: 1}
+"""The rules the kernel decides for, and how each values term changes (``_jit_decision._value``).
+A subclass (the class game's rule) decides in Python."""
+
+
+class CompiledDecisions:
+    """The compiled decision of every state of one model (see the module's docstring).
+
+    Args:
+        model: the model; ``CompiledDecisions.for_model`` says whether it can be used.
+    """
+
+    def __init__(self, model: AllianceModel, pcg: np.ndarray) -> None:
+        self.model = model
+        self.pcg = pcg
+        self.rng = model.random_np
+        a = model.params.alignment
+        self.rule = np.array(
+            [
+                a.tie_change_cost,
+                a.treaty_exit_cost,
+                a.temperature_pct_gdp,
+                RULE_MODES[type(model.rule)],
+            ]
+        )
+        b = model.params.budget
+        self.settings = (
+            float(b.adjustment_speed),
+            b.max_change_pct_points / 100,
+            b.target_smoothing_pct_points / 100,
+            b.gap_half_pct_points / 100,
+            float(model.params.security.depreciation),
+        )
+        self.kernel = kernels.decision_module().decide
+        self.out_int = np.full(5, -1, dtype=np.int64)
+        self.out_delta = np.zeros((2, 7))
+        self.out_budget = np.zeros(3)
+        self._treaty_key: tuple = ()
+        self._year_key: object = None
+
+    @classmethod
+    def for_model(cls, model: AllianceModel) -> CompiledDecisions | None:
+        """The compiled decisions of ``model``, or None when its states decide in Python: the
+        reference engine, a rule the kernel does not know, or a generator other than PCG64."""
+        if model.params.engine != "compiled" or type(model.rule) not in RULE_MODES:
+            return None
+        pcg = kernels.pcg64_state(model.random_np)
+        return None if pcg is None else cls(model, pcg)
+
+    # --- inputs -------------------------------------------------------------------------------
+    def _treaties(self) -> tuple:
+        """The treaties as the kernel takes them, rebuilt when they (or the year) change."""
+        m = self.model
+        key = (m.treaty_member, m.treaty_levels, m.ctx.theta)
+        if self._treaty_key and all(x is y for x, y in zip(key, self._treaty_key, strict=True)):
+            return self._treaty_args
+        n, treaties = m.world.n, m.state.treaties
+        open_to = np.zeros((len(treaties), n), dtype=bool)
+        order = np.full((len(treaties), n), -1, dtype=np.int64)
+        extra = np.zeros((len(treaties), n))
+        for k, t in enumerate(treaties):
+            open_to[k, list(t.open_to)] = True
+            order[k, : len(t.members)] = t.members
+            if t.name in m.membership_value:
+                extra[k] = m.membership_value[t.name]
+        self._treaty_args = (
+            np.ascontiguousarray(m.treaty_member, dtype=np.bool_),
+            np.asarray(m.treaty_level_of, dtype=np.int64),
+            open_to,
+            order,
+            extra,
+        )
+        self._floor = np.asarray(m.treaty_levels, dtype=np.int64)
+        self._treaty_key = key
+        return self._treaty_args
+
+    def _budget(self) -> tuple:
+        """The year's budget inputs (``AllianceView.budget_inputs`` for every state)."""
+        m = self.model
+        if self._year_key is m.target_weight_now:
+            return self._budget_args
+        s = m.state
+        push = np.full(m.world.n, np.nan)
+        if s.reaction.any():
+            react = s.reaction > 0
+            push[react] = (s.reaction * (m.hostile_start - s.reaction_reference) / s.gdp)[react]
+        self._budget_args = (
+            s.share,
+            np.asarray(m.lower, dtype=float),
+            np.asarray(m.upper, dtype=float),
+            np.asarray(s.target_share, dtype=float),
+            np.asarray(m.target_weight_now, dtype=float),
+            np.asarray(m.private, dtype=float),
+            push,
+            np.asarray(s.fixed_spending, dtype=float),
+        )
+        self._year_key = m.target_weight_now
+        return self._budget_args
+
+    # --- the decision -------------------------------------------------------------------------
+    def decide(self, agent: StateAgent) -> None:
+        """State ``agent``'s budget and alignment decisions this year, by the kernel, carried
+        out and recorded by the model's view."""
+        m, i = self.model, agent.index
+        if m.random_np is not self.rng:
+            raise RuntimeError("the model's generator was replaced; the kernel draws from the old")
+        treaties = self._treaties()
+        budget = self._budget()
+        if budget[0] is not m.state.share:
+            self._year_key = None
+            budget = self._budget()
+        arrays, scalars = m.ctx.kernel_arguments
+        self.kernel(
+            i,
+            arrays,
+            scalars,
+            self._floor[i],
+            m.state.bilateral,
+            treaties,
+            self.rule,
+            budget,
+            self.settings,
+            self.pcg,
+            self.out_int,
+            self.out_delta,
+            self.out_budget,
+        )
+        self._set_budget(agent)
+        self._carry_out(i)
+
+    def _set_budget(self, agent: StateAgent) -> None:
+        """The budget the kernel chose; a move logged as an event is worded by the agent from
+        its inputs, as in the reference (``StateAgent.budget_outcome``)."""
+        new, desired, best = (float(x) for x in self.out_budget)
+        view, i = self.model.view, agent.index
+        if abs(new - float(self.model.state.share[i])) < BUDGET_EVENT_THRESHOLD:
+            view.set_budget(i, new, desired)
+            return
+        b = view.budget_inputs(i)
+        new, desired, why = agent.budget_outcome(b, best)
+        agent.set_budget(b, new, desired, why)
+
+    def _carry_out(self, i: int) -> None:
+        """Carry out the alignment choice through the view's acts (``ExpectedUtility``)."""
+        code = kernels.decision_module()
+        kind, j, level, k, blocker = (int(x) for x in self.out_int)
+        if kind in (code.KEEP, code.NOTHING):
+            return
+        m = self.model
+        view, terms = m.view, m.rule.terms
+        delta = terms(self.out_delta[0].copy())
+        other = terms(self.out_delta[1].copy())
+        if kind == code.DEEPEN:
+            view.deepen(i, j, level, delta, other)
+        elif kind == code.DECLINED:
+            view.decline(j, i, level, other, delta)
+        elif kind == code.LOOSEN:
+            view.loosen(i, j, level, delta)
+        elif kind == code.EXIT:
+            view.exit_treaty(i, m.treaty_names_now[k], delta)
+        elif kind == code.ADMIT:
+            view.admit(i, m.treaty_names_now[k], delta)
+        else:
+            view.block_accession(blocker, i, m.treaty_names_now[k], other, delta)
