@@ -271,7 +271,7 @@ class PredicatesConfig:
 @dataclass
 class ModelConfig:
     horizon: int = ranged(MISSING, 1, HORIZON_MAX)
-    engine: str = "reference"  # reference (numpy) | compiled (numba kernels, sim/core/kernels.py)
+    engine: str = "compiled"  # compiled (numba: sim/abm/compiled.py) or reference (numpy oracle)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     alignment: AlignmentConfig = field(default_factory=AlignmentConfig)
