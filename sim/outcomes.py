@@ -104,13 +104,19 @@ def nato_asia_links(
         partners = tuple(sorted(e for e in europe if level.get((a, e), 0) >= min_level))
         formal = tuple(e for e in sorted(europe) if level.get((a, e), 0) >= 3)
         share = float(sum(capability[e] for e in partners) / total) if total > 0 else 0.0
-        by_share = (
-            len(partners) >= max(1, predicates.link_min_partners)
-            and share >= predicates.link_min_share
-        )
-        by_formal = bool(predicates.link_any_formal and formal)
-        out.append(Link(a, partners, formal, share, by_share or by_formal))
+        out.append(_judged(a, partners, formal, share, predicates))
     return out
+
+
+def _judged(
+    a: str, partners: tuple[str, ...], formal: tuple[str, ...], share: float, predicates: Any
+) -> Link:
+    """State ``a``'s ``Link``: whether its partners' weight or a formal tie makes the link."""
+    by_share = (
+        len(partners) >= max(1, predicates.link_min_partners) and share >= predicates.link_min_share
+    )
+    by_formal = bool(predicates.link_any_formal and formal)
+    return Link(a, partners, formal, share, by_share or by_formal)
 
 
 def nato_asia_links_now(
@@ -122,6 +128,9 @@ def nato_asia_links_now(
 ) -> list[Link]:
     """``nato_asia_links`` from a model's arrays in one year (for a yearly flag).
 
+    The same links as ``nato_asia_links`` of the same year's values (the same sums in the same
+    order), read off the arrays by index (tests/test_recording.py checks the two agree).
+
     Args:
         levels: (n, n) effective commitment levels.
         iso3: the states' codes.
@@ -129,16 +138,26 @@ def nato_asia_links_now(
         treaty_members: indices of ``link_treaty``'s members this year (None: no such treaty).
         predicates: the model's ``predicates`` config.
     """
+    from sim.schema import LEVELS
+
     iso = list(iso3)
-    european = [
-        iso[k]
-        for k in treaty_members or ()
-        if iso[k] != predicates.asian_nato_hub and iso[k] not in predicates.link_asian
-    ]
-    asian = [a for a in predicates.link_asian if a in iso]
-    cap = {c: float(capability[k]) for k, c in enumerate(iso)}
-    level = {(a, e): int(levels[iso.index(a), iso.index(e)]) for a in asian for e in european}
-    return nato_asia_links(asian, european, cap, level, predicates)
+    hub, link_asian = predicates.asian_nato_hub, predicates.link_asian
+    europe = [k for k in treaty_members or () if iso[k] != hub and iso[k] not in link_asian]
+    cap = np.asarray(capability, dtype=float).tolist()
+    total = float(sum(cap[k] for k in europe))
+    by_code = sorted(europe, key=iso.__getitem__)
+    min_level = max(1, LEVELS.index(predicates.link_min_level))
+    where = {c: k for k, c in enumerate(iso)}
+    out = []
+    for a in link_asian:
+        if a not in where:
+            continue
+        row = np.asarray(levels)[where[a], by_code].tolist() if by_code else []
+        partners = [k for k, lv in zip(by_code, row, strict=True) if lv >= min_level]
+        formal = tuple(iso[k] for k, lv in zip(by_code, row, strict=True) if lv >= 3)
+        share = float(sum(cap[k] for k in partners) / total) if total > 0 else 0.0
+        out.append(_judged(a, tuple(iso[k] for k in partners), formal, share, predicates))
+    return out
 
 
 @dataclass(frozen=True)
@@ -149,7 +168,10 @@ class RunResult:
     ``ties`` (the run's ties table) is what the NATO-Asia link's components are computed from;
     a run recorded without it falls back to the alliances table's ``is_nato_asia_link`` flag
     and leaves the components empty. ``predicates`` is the run's ``model.predicates`` (None: the
-    schema's defaults until ``summary_row`` sets the run's own).
+    schema's defaults until ``summary_row`` sets the run's own). ``recorded_links`` are the
+    links the model computed every year from its arrays (``nato_asia_links_now``, year ->
+    links): the same as those read off the tables (tests/test_recording.py), so a run recorded
+    with them, and with its predicates, skips reading them again.
     """
 
     states: pd.DataFrame
@@ -157,12 +179,13 @@ class RunResult:
     series: Mapping[str, list[float]]  # yearly values: us_burden_share, polarisation
     ties: pd.DataFrame | None = None
     predicates: Any = None
+    recorded_links: Mapping[int, list[Link]] | None = field(default=None, repr=False)
 
     @cached_property
     def asian(self) -> pd.DataFrame:
         """The years' Asian-NATO blocs."""
         a = self.alliances
-        return a[a["is_asian_nato"]] if len(a) else a
+        return _rows_at(a, np.flatnonzero(a["is_asian_nato"].to_numpy(dtype=bool))) if len(a) else a
 
     @cached_property
     def first_asian(self):
@@ -174,7 +197,10 @@ class RunResult:
     def last_step(self) -> pd.DataFrame:
         """The alliances of the last year."""
         a = self.alliances
-        return a[a["step"] == a["step"].max()] if len(a) else a
+        if not len(a):
+            return a
+        step = a["step"].to_numpy()
+        return _rows_at(a, np.flatnonzero(step == step.max()))
 
     @cached_property
     def link_predicates(self) -> Any:
@@ -191,6 +217,8 @@ class RunResult:
         the run was recorded without its ties."""
         if self.ties is None:
             return None
+        if self.recorded_links is not None and self.predicates is not None:
+            return {int(y): links for y, links in self.recorded_links.items()}
         pred = self.link_predicates
         states, a = self.states, self.alliances
         asian = list(pred.link_asian)
@@ -242,6 +270,35 @@ class RunResult:
         if code not in self._rows:
             self._rows[code] = self.states[self.states["iso3"] == code]
         return self._rows[code]
+
+    def values_of(self, code: str, column: str) -> np.ndarray:
+        """A state's values of one column of the state table, year by year (empty if it is not
+        in the run): ``rows_of(code)[column]`` without building the rows."""
+        return self.states[column].to_numpy()[self._positions(code)]
+
+    @cached_property
+    def _positions_of(self) -> dict[str, np.ndarray]:
+        return {}
+
+    @cached_property
+    def _codes(self) -> np.ndarray:
+        return self.states["iso3"].to_numpy(dtype=object)
+
+    def _positions(self, code: str) -> np.ndarray:
+        """The positions of a state's rows in the state table (found once per state)."""
+        if code not in self._positions_of:
+            self._positions_of[code] = np.flatnonzero(self._codes == code)
+        return self._positions_of[code]
+
+
+def _rows_at(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``frame``'s rows at ``positions`` (increasing): a slice when they are one block (none,
+    or a year's rows as a run records them), which is much cheaper than taking them."""
+    if not len(positions):
+        return frame.iloc[:0]
+    if positions[-1] - positions[0] + 1 == len(positions):
+        return frame.iloc[positions[0] : positions[-1] + 1]
+    return frame.iloc[positions]
 
 
 @dataclass(frozen=True)
@@ -507,10 +564,10 @@ def us_burden_share_end(run: RunResult) -> float:
 )
 def budget_change_pct(run: RunResult, code: str) -> float:
     """Change of a state's defence spending in USD from the first year to the last."""
-    rows = run.rows_of(code)
-    if rows.empty:
+    spending = run.values_of(code, "defence_usd_bn")
+    if not len(spending):
         return np.nan
-    start, end = rows["defence_usd_bn"].iloc[0], rows["defence_usd_bn"].iloc[-1]
+    start, end = spending[0], spending[-1]
     return float(100 * (end / start - 1)) if start > 0 else np.nan
 
 
@@ -522,10 +579,10 @@ def budget_change_pct(run: RunResult, code: str) -> float:
     "share_states",
 )
 def share_change_pp(run: RunResult, code: str) -> float:
-    rows = run.rows_of(code)
-    if rows.empty:
+    share = run.values_of(code, "defence_pct_gdp")
+    if not len(share):
         return np.nan
-    return float(rows["defence_pct_gdp"].iloc[-1] - rows["defence_pct_gdp"].iloc[0])
+    return float(share[-1] - share[0])
 
 
 @outcome("polarisation_start", "Polarisation, first year", "0-1", "mean")
@@ -556,4 +613,4 @@ def polarisation_end(run: RunResult) -> float:
 )
 def n_formal_blocs_end(run: RunResult) -> int:
     last = run.last_step
-    return len(last[last["kind"] == "bloc"]) if len(last) else 0
+    return int((last["kind"].to_numpy(dtype=object) == "bloc").sum()) if len(last) else 0

@@ -1,18 +1,21 @@
 """What a run records, year by year, and the tidy tables it becomes.
 
 Columns and units are documented in ``docs/outputs.md``. Per-state series are stored as numpy
-arrays per step (one vectorised snapshot a year); events are appended as the model logs them.
+arrays per step (one vectorised snapshot a year), the alliances as columns (what does not change
+while a group keeps its members is worked out once per group); events are appended as the model
+logs them. The tables are built once, at the end, from these arrays and columns.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.core import coalitions, payoffs
-from sim.outcomes import nato_asia_links_now
+from sim.outcomes import Link, nato_asia_links_now
 from sim.schema import LEVELS
 
 if TYPE_CHECKING:
@@ -49,6 +52,32 @@ EVENT_COLUMNS = (
     "terms",
     "reason",
 )
+ALLIANCE_COLUMNS = (
+    "step",
+    "year",
+    "alliance",
+    "kind",
+    "formality",
+    "members",
+    "n_members",
+    "combined_capability_usd_bn",
+    "burden_shares",
+    "us_burden_share",
+    "is_asian_nato",
+    "is_nato_asia_link",
+)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What a treaty's or bloc's alliance rows share while its members stay the same."""
+
+    members: list[int]
+    index: np.ndarray  # the members, as an index array
+    codes: list[str]
+    joined: str  # the members column
+    asian: bool  # is_asian_nato
+    us: int | None  # the hub's position among the members (None: not a member)
 
 
 class Recorder:
@@ -59,13 +88,22 @@ class Recorder:
         self.snapshots: list[np.ndarray] = []
         self.years: list[int] = []
         self.tie_rows: list[tuple] = []
-        self.alliance_rows: list[dict] = []
+        self.alliance_columns: dict[str, list] = {c: [] for c in ALLIANCE_COLUMNS}
         self.events: list[dict] = []
         self.asian_nato_now = False
         self.nato_asia_link_now = False
         self.polarisation: list[float] = []
         self.us_burden_share: list[float] = []
+        self.links: dict[int, list[Link]] = {}  # year -> each link_asian state's Link
         self.result = None  # the RunResult of the outcomes, once tables() has run
+        self._groups: dict[tuple, _Group] = {}  # members -> what their rows share
+        self._upper: tuple[np.ndarray, np.ndarray] | None = None  # the pairs i < j
+
+    @property
+    def alliance_rows(self) -> list[dict]:
+        """The alliance rows recorded so far, one dict a row (the alliances table's rows)."""
+        cols = self.alliance_columns
+        return [dict(zip(cols, row, strict=True)) for row in zip(*cols.values(), strict=True)]
 
     # --- during the run -----------------------------------------------------------------------
     def event(self, **row) -> None:
@@ -80,7 +118,10 @@ class Recorder:
         terms = m.utility_terms()
         levels = m.levels
         allied = m.allied_all()
-        paid = getattr(m, "aid_paid", np.zeros((n, n)))
+        paid = getattr(m, "aid_paid", None)
+        received, given = (
+            (np.zeros(n), np.zeros(n)) if paid is None else (paid.sum(axis=0), paid.sum(axis=1))
+        )
         _, reliability = m.ctx.allies(np.arange(n), levels)
         snap = np.column_stack(
             [
@@ -92,8 +133,8 @@ class Recorder:
                 allied,
                 m.ctx.threat,
                 payoffs.security(s.capability, allied, m.ctx.threat),
-                paid.sum(axis=0),
-                paid.sum(axis=1),
+                received,
+                given,
                 reliability,
                 100 * terms.sum(axis=1),
                 100 * terms,
@@ -104,20 +145,27 @@ class Recorder:
         self.snapshots.append(snap)
         self.years.append(s.year)
         step = len(self.years) - 1
-        iu, ju = np.triu_indices(n, 1)
-        lv = levels[iu, ju]
-        nonzero = lv > 0
-        source = m.treaty_source[iu, ju][nonzero]
-        source = np.where(m.treaty_levels[iu, ju][nonzero] >= lv[nonzero], source, -1)
-        self.tie_rows.append((step, s.year, iu[nonzero], ju[nonzero], lv[nonzero], source))
+        self._record_ties(step)
         self._record_alliances(step)
         self.polarisation.append(coalitions.polarisation(levels, s.capability, *m.poles))
+
+    def _record_ties(self, step: int) -> None:
+        """The year's ties (pairs i < j with a level above none) and the treaty each comes
+        from (-1: bilateral, or deeper than the treaty binding the pair)."""
+        m, n = self.model, self.model.world.n
+        if self._upper is None or self._upper[0].size != n * (n - 1) // 2:
+            self._upper = np.triu_indices(n, 1)
+        iu, ju = self._upper
+        lv = m.levels[iu, ju]
+        tied = np.flatnonzero(lv > 0)
+        a, b, lv = iu[tied], ju[tied], lv[tied]
+        source = np.where(m.treaty_levels[a, b] >= lv, m.treaty_source[a, b], -1)
+        self.tie_rows.append((step, m.state.year, a, b, lv, source))
 
     def _record_alliances(self, step: int) -> None:
         m, s = self.model, self.model.state
         pred = m.params.predicates
         iso = m.world.iso3
-        link_asian = np.isin(iso, list(pred.link_asian))
         link_treaty = s.treaty(pred.link_treaty)
         links = nato_asia_links_now(
             m.levels,
@@ -126,108 +174,150 @@ class Recorder:
             None if link_treaty is None else link_treaty.members,
             pred,
         )
+        self.links[s.year] = links
         link = bool(links) or bool(
-            link_treaty is not None and np.any(link_asian[link_treaty.members])
+            link_treaty is not None and any(iso[k] in pred.link_asian for k in link_treaty.members)
         )
         self.nato_asia_link_now = link
         asian_now = False
         groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
         groups += [(name, "bloc", sorted(members), 3) for members, name in m.blocs.items()]
-        spending = s.spending
-        us = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
+        spending = np.asarray(s.spending, dtype=float)
+        cols = self.alliance_columns
         for name, kind, members, level in groups:
-            codes = [iso[j] for j in members]
-            asian = coalitions.is_asian_nato(
-                codes, pred.asian_nato_hub, pred.asian_nato_candidates, pred.asian_nato_min
+            g = self._group(members)
+            asian_now = asian_now or g.asian
+            paying = spending[g.index]  # coalitions.burden_shares, from the group's index
+            total = paying.sum()
+            shares = paying / total if total > 0 else np.full(paying.size, np.nan)
+            cols["step"].append(step)
+            cols["year"].append(s.year)
+            cols["alliance"].append(name)
+            cols["kind"].append(kind)
+            cols["formality"].append(LEVELS[level])
+            cols["members"].append(g.joined)
+            cols["n_members"].append(len(g.members))
+            cols["combined_capability_usd_bn"].append(float(s.capability[g.index].sum()))
+            cols["burden_shares"].append(
+                ";".join(f"{c}:{v:.4f}" for c, v in zip(g.codes, shares.tolist(), strict=True))
             )
-            asian_now = asian_now or asian
-            shares = coalitions.burden_shares(spending, members)
-            self.alliance_rows.append(
-                {
-                    "step": step,
-                    "year": s.year,
-                    "alliance": name,
-                    "kind": kind,
-                    "formality": LEVELS[level],
-                    "members": ";".join(codes),
-                    "n_members": len(members),
-                    "combined_capability_usd_bn": float(s.capability[members].sum()),
-                    "burden_shares": ";".join(
-                        f"{c}:{v:.4f}" for c, v in zip(codes, shares, strict=True)
-                    ),
-                    "us_burden_share": float(shares[members.index(us)])
-                    if us in members
-                    else np.nan,
-                    "is_asian_nato": asian,
-                    "is_nato_asia_link": link and kind == "treaty" and name == pred.link_treaty,
-                }
-            )
+            cols["us_burden_share"].append(float(shares[g.us]) if g.us is not None else np.nan)
+            cols["is_asian_nato"].append(g.asian)
+            cols["is_nato_asia_link"].append(link and kind == "treaty" and name == pred.link_treaty)
         self.asian_nato_now = asian_now
+        us = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
         if us is not None:
             allies = np.flatnonzero(m.levels[us] >= 3)
             group = [us, *allies.tolist()]
             self.us_burden_share.append(float(coalitions.burden_shares(spending, group)[0]))
 
+    def _group(self, members) -> _Group:
+        """What the rows of a group with these members share (worked out once per group)."""
+        key = tuple(members)
+        group = self._groups.get(key)
+        if group is None:
+            pred, iso = self.model.params.predicates, self.model.world.iso3
+            members = list(members)
+            codes = [iso[j] for j in members]
+            hub = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
+            group = _Group(
+                members,
+                np.asarray(members, dtype=int),
+                codes,
+                ";".join(codes),
+                coalitions.is_asian_nato(
+                    codes, pred.asian_nato_hub, pred.asian_nato_candidates, pred.asian_nato_min
+                ),
+                members.index(hub) if hub is not None and hub in members else None,
+            )
+            self._groups[key] = group
+        return group
+
     # --- after the run ------------------------------------------------------------------------
-    def tables(self, seed: int | None = None) -> dict[str, pd.DataFrame]:
-        """The run's tidy tables: actors, states, ties, alliances, events, summary."""
-        m = self.model
-        w = m.world
-        n, steps = w.n, len(self.years)
-        data = np.stack(self.snapshots)  # (steps, n, columns)
-        states = pd.DataFrame(data.reshape(steps * n, -1), columns=list(STATE_SERIES))
-        states.insert(0, "name", np.tile(w.names, steps))
-        states.insert(0, "iso3", np.tile(w.iso3, steps))
-        states.insert(0, "year", np.repeat(self.years, n))
-        states.insert(0, "step", np.repeat(np.arange(steps), n))
-        for col in ("n_ties", "n_formal_ties"):
-            states[col] = states[col].astype(int)
-        ties = pd.DataFrame(
-            {
-                "step": np.concatenate([np.full(len(r[2]), r[0]) for r in self.tie_rows]),
-                "year": np.concatenate([np.full(len(r[2]), r[1]) for r in self.tie_rows]),
-                "a": np.concatenate([r[2] for r in self.tie_rows]),
-                "b": np.concatenate([r[3] for r in self.tie_rows]),
-                "level": np.concatenate([r[4] for r in self.tie_rows]).astype(int),
-                "source": self._source_names(np.concatenate([r[5] for r in self.tie_rows])),
-            }
-        )
-        iso = np.array(w.iso3)
-        a, b = iso[ties["a"].to_numpy(int)], iso[ties["b"].to_numpy(int)]
-        first = a < b
-        ties["a"], ties["b"] = np.where(first, a, b), np.where(first, b, a)
-        ties.insert(5, "level_name", np.array(LEVELS)[ties["level"].to_numpy(int)])
-        alliances = pd.DataFrame(self.alliance_rows)
-        events = pd.DataFrame(self.events, columns=list(EVENT_COLUMNS))
-        for col in ("from_level", "to_level"):
-            events[col] = events[col].astype("Int64")
+    def tables(
+        self, seed: int | None = None, replicate: dict | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """The run's tidy tables: actors, states, ties, alliances, events, summary
+        (``replicate``: the summary's columns ``base_seed`` and ``replicate``, when known)."""
+        states, ties = self._states_table(), self._ties_table()
+        cols = self.alliance_columns
+        alliances = pd.DataFrame(cols) if cols["step"] else pd.DataFrame([])
+        events = self._events_table()
         return {
-            "actors": w.actors_table(),
+            "actors": self.model.world.actors_table(),
             "states": states,
             "ties": ties,
             "alliances": alliances,
             "events": events,
-            "summary": self.summary(states, alliances, seed, ties),
+            "summary": self.summary(states, alliances, seed, ties, replicate),
         }
 
-    def _source_names(self, codes: np.ndarray) -> np.ndarray:
-        """Treaty names for source codes (-1 = bilateral)."""
-        names = np.array([*self.model.treaty_names, "bilateral"], dtype=object)
-        return names[np.where(codes < 0, len(names) - 1, codes)]
+    def _events_table(self) -> pd.DataFrame:
+        events = self.events
+        if not all(len(e) == len(EVENT_COLUMNS) for e in events):  # a row with other keys
+            table = pd.DataFrame(events, columns=list(EVENT_COLUMNS))
+            for col in ("from_level", "to_level"):
+                table[col] = table[col].astype("Int64")
+            return table
+        columns = {c: [e[c] for e in events] for c in EVENT_COLUMNS}
+        for col in ("from_level", "to_level"):
+            columns[col] = pd.array(columns[col], dtype="Int64")
+        return pd.DataFrame(columns)
+
+    def _states_table(self) -> pd.DataFrame:
+        w = self.model.world
+        n, steps = w.n, len(self.years)
+        data = np.stack(self.snapshots).reshape(steps * n, -1)  # (steps * n, columns)
+        columns: dict[str, np.ndarray] = {
+            "step": np.repeat(np.arange(steps), n),
+            "year": np.repeat(self.years, n),
+            "iso3": np.tile(w.iso3, steps),
+            "name": np.tile(w.names, steps),
+        }
+        for k, col in enumerate(STATE_SERIES):
+            columns[col] = data[:, k]
+        for col in ("n_ties", "n_formal_ties"):
+            columns[col] = columns[col].astype(int)
+        return pd.DataFrame(columns)
+
+    def _ties_table(self) -> pd.DataFrame:
+        rows = self.tie_rows
+        counts = [len(r[2]) for r in rows]
+        level = np.concatenate([r[4] for r in rows]).astype(int)
+        iso = self.model.world.iso3
+        a, b = np.concatenate([r[2] for r in rows]), np.concatenate([r[3] for r in rows])
+        rank = np.argsort(np.argsort(np.array(iso)))  # codes in alphabetical order
+        first = rank[a] < rank[b]
+        codes = np.concatenate([r[5] for r in rows])
+        names = [*self.model.treaty_names, "bilateral"]
+        return pd.DataFrame(
+            {
+                "step": np.repeat(np.array([r[0] for r in rows], dtype=int), counts),
+                "year": np.repeat(np.array([r[1] for r in rows], dtype=int), counts),
+                "a": _strings(iso, np.where(first, a, b)),
+                "b": _strings(iso, np.where(first, b, a)),
+                "level": level,
+                "level_name": _strings(LEVELS, level),
+                "source": _strings(names, np.where(codes < 0, len(names) - 1, codes)),
+            }
+        )
 
     def run_result(
         self, states: pd.DataFrame, alliances: pd.DataFrame, ties: pd.DataFrame | None = None
     ):
         """What the outcomes of ``sim.outcomes`` are computed from (kept as ``self.result``,
-        so that a study reading more outcomes after ``tables()`` reuses its selections)."""
+        so that a study reading more outcomes after ``tables()`` reuses its selections). The
+        NATO-Asia links the run computed every year come with it (``recorded_links``)."""
         from sim.outcomes import RunResult
 
+        unique_years = len(set(self.years)) == len(self.years)
         self.result = RunResult(
             states,
             alliances,
             {"us_burden_share": self.us_burden_share, "polarisation": self.polarisation},
             ties=ties,
             predicates=self.model.params.predicates,
+            recorded_links=dict(self.links) if ties is not None and unique_years else None,
         )
         return self.result
 
@@ -237,8 +327,10 @@ class Recorder:
         alliances: pd.DataFrame,
         seed: int | None,
         ties: pd.DataFrame | None = None,
+        replicate: dict | None = None,
     ) -> pd.DataFrame:
-        """One row of run outcomes (columns in docs/outputs.md)."""
+        """One row of run outcomes (columns in docs/outputs.md); ``replicate``: columns that
+        identify the replicate (``base_seed``, ``replicate``), placed before ``seed``."""
         from sim.outcomes import summary_row
 
         m = self.model
@@ -246,9 +338,18 @@ class Recorder:
         identity = {
             "scenario": m.scenario_name,
             "world": m.world.name,
+            **(replicate or {}),
             "seed": seed,
             "horizon": self.years[-1] - self.years[0],
         }
-        return pd.DataFrame([{**identity, **summary_row(run, m.params.predicates)}]).astype(
-            {"asian_nato_year": "Int64", "nato_asia_link_year": "Int64"}
+        row = {**identity, **summary_row(run, m.params.predicates)}
+        years = ("asian_nato_year", "nato_asia_link_year")
+        return pd.DataFrame(
+            {k: pd.array([v], dtype="Int64") if k in years else [v] for k, v in row.items()}
         )
+
+
+def _strings(values, index: np.ndarray):
+    """``values[index]`` as the column of strings pandas makes of them, taken from the few
+    distinct values (faster than converting one string a row)."""
+    return pd.Series(list(values)).array.take(np.asarray(index, dtype=np.intp))

@@ -4,7 +4,8 @@ burden shares and polarisation.
 A formal multilateral bloc is a maximal clique (size >= 3) of formal (collective-defence) ties:
 every pair of members is formally committed to every other. Cliques may overlap, as real
 alliances do (the US is in NATO and in its Asian treaties). Cliques are found with the
-Bron-Kerbosch algorithm with pivoting (Bron & Kerbosch 1973; Tomita et al. 2006).
+Bron-Kerbosch algorithm with pivoting (Bron & Kerbosch 1973; Tomita et al. 2006); a run asks
+every year, through ``CliqueCache``, which searches again only when the formal ties changed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ def maximal_cliques(adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int,
     """All maximal cliques of an undirected graph.
 
     Bron-Kerbosch with Tomita pivoting, on integer bitsets (fast for the few dozen states of
-    a world).
+    a world). States with fewer than ``min_size - 1`` neighbours among the rest are set aside
+    first (repeatedly: the graph's ``min_size - 1``-core); they belong to no clique large
+    enough to report, nor can they extend one.
 
     Args:
         adjacency: (n, n) symmetric bool matrix (diagonal ignored).
@@ -44,40 +47,130 @@ def maximal_cliques(adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int,
         >>> maximal_cliques(adj, min_size=2)
         [(0, 1, 2), (1, 2, 3), (3, 4)]
     """
-    adj = np.asarray(adjacency, dtype=bool)
-    n = adj.shape[0]
-    neighbours = [0] * n
-    for i in range(n):
-        mask = 0
-        for j in np.flatnonzero(adj[i]):
-            if j != i:
-                mask |= 1 << int(j)
-        neighbours[i] = mask
+    neighbours = _neighbour_bits(adjacency)
+    candidates = _core(neighbours, min_size - 1)
     cliques: list[tuple[int, ...]] = []
 
-    def members(bits: int) -> list[int]:
-        out = []
+    def expand(r: int, p: int, x: int) -> None:
+        if not p:
+            if not x and r.bit_count() >= min_size:
+                cliques.append(tuple(_members(r)))
+            return
+        # Tomita's pivot: most neighbours among the candidates (stop at the most possible)
+        best, pivot, most = -1, 0, p.bit_count()
+        bits = p | x
         while bits:
             low = bits & -bits
-            out.append(low.bit_length() - 1)
             bits ^= low
-        return out
-
-    def expand(r: int, p: int, x: int) -> None:
-        if not p and not x:
-            if r.bit_count() >= min_size:
-                cliques.append(tuple(members(r)))
-            return
-        pivot = max(members(p | x), key=lambda u: (neighbours[u] & p).bit_count())
-        for v in members(p & ~neighbours[pivot]):
+            u = low.bit_length() - 1
+            count = (neighbours[u] & p).bit_count()
+            if count > best:
+                best, pivot = count, u
+                if count >= most - 1:
+                    break
+        for v in _members(p & ~neighbours[pivot]):
             bit = 1 << v
             expand(r | bit, p & neighbours[v], x & neighbours[v])
             p &= ~bit
             x |= bit
 
-    candidates = (1 << n) - 1
-    expand(0, candidates, 0)
+    if candidates:
+        expand(0, candidates, 0)
     return sorted(cliques)
+
+
+def _neighbour_bits(adjacency: np.ndarray) -> list[int]:
+    """Each node's neighbours as an integer bitset (bit j: node j), self-loops dropped.
+
+    Examples:
+        >>> _neighbour_bits(np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=bool))
+        [2, 5, 2]
+    """
+    adj = np.array(adjacency, dtype=bool)
+    n = adj.shape[0]
+    if n == 0:
+        return []
+    np.fill_diagonal(adj, False)
+    packed = np.packbits(adj, axis=1, bitorder="little")
+    width = packed.shape[1]
+    raw = packed.tobytes()
+    return [int.from_bytes(raw[i * width : (i + 1) * width], "little") for i in range(n)]
+
+
+def _core(neighbours: list[int], k: int) -> int:
+    """The nodes of the ``k``-core (bitset): repeatedly drop nodes with fewer than ``k``
+    neighbours among those kept.
+
+    Examples:
+        A triangle 0-1-2 with a pendant node 3 attached to 2:
+
+        >>> bin(_core([0b0110, 0b0101, 0b1011, 0b0100], 2))
+        '0b111'
+    """
+    keep = (1 << len(neighbours)) - 1
+    if k <= 0:
+        return keep
+    changed = True
+    while changed:
+        changed = False
+        for v in _members(keep):
+            if (neighbours[v] & keep).bit_count() < k:
+                keep &= ~(1 << v)
+                changed = True
+    return keep
+
+
+def _members(bits: int) -> list[int]:
+    """The set bits of ``bits``, in increasing order.
+
+    Examples:
+        >>> _members(0b10110)
+        [1, 2, 4]
+    """
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
+
+
+class CliqueCache:
+    """``maximal_cliques`` of the last graph asked about, recomputed only when the graph (or
+    ``min_size``) differs from it: formal ties change in few years, and a run asks every year.
+
+    Examples:
+        >>> cache = CliqueCache()
+        >>> adj = np.ones((3, 3), dtype=bool)
+        >>> cache(adj), cache.computed
+        ([(0, 1, 2)], 1)
+        >>> cache(adj.copy()), cache.computed
+        ([(0, 1, 2)], 1)
+        >>> adj[0, 1] = adj[1, 0] = False
+        >>> cache(adj), cache.computed
+        ([], 2)
+    """
+
+    def __init__(self) -> None:
+        self.graph: np.ndarray | None = None
+        self.min_size = 0
+        self.cliques: list[tuple[int, ...]] = []
+        self.computed = 0  # how many times the cliques were searched for
+
+    def __call__(self, adjacency: np.ndarray, min_size: int = 3) -> list[tuple[int, ...]]:
+        """``maximal_cliques(adjacency, min_size)`` (a new list; the cliques are tuples)."""
+        adj = np.asarray(adjacency, dtype=bool)
+        same = (
+            self.graph is not None
+            and min_size == self.min_size
+            and self.graph.shape == adj.shape
+            and np.array_equal(self.graph, adj)
+        )
+        if not same:
+            self.cliques = maximal_cliques(adj, min_size)
+            self.graph, self.min_size = adj.copy(), min_size
+            self.computed += 1
+        return list(self.cliques)
 
 
 def is_asian_nato(

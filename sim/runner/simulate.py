@@ -196,9 +196,9 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
     prepared = prepared or prepare(cfg)
     seed = replicate_seed(int(cfg.seed), replicate)
     model = run_model(prepared, seed)
-    tables = model.recorder.tables(seed=seed)
-    tables["summary"].insert(2, "replicate", replicate)
-    tables["summary"].insert(2, "base_seed", int(cfg.seed))
+    tables = model.recorder.tables(
+        seed=seed, replicate={"base_seed": int(cfg.seed), "replicate": replicate}
+    )
     for column, value in recorded.items():
         tables["summary"][column] = value
     return tables
