@@ -537,10 +537,19 @@ class AllianceModel(mesa.Model):
     # --- blocs --------------------------------------------------------------------------------
     def _update_blocs(self) -> None:
         """Detect formal blocs (cliques of formal ties) and log formations, accessions, exits
-        and dissolutions against last year's blocs."""
-        cliques = [frozenset(c) for c in coalitions.maximal_cliques(self.levels >= 3, 3)]
+        and dissolutions against last year's blocs.
+
+        The cliques are searched for again only when the formal ties changed (a
+        ``coalitions.CliqueCache`` kept on the model); the same blocs as last year keep their
+        names and log nothing, so they are left as they are."""
+        cache = self.__dict__.get("_clique_cache")
+        if cache is None:
+            cache = self._clique_cache = coalitions.CliqueCache()
+        cliques = [frozenset(c) for c in cache(self.levels >= 3, 3)]
         treaty_sets = {frozenset(t.members) for t in self.state.treaties}
         cliques = [c for c in cliques if c not in treaty_sets]
+        if self._blocs.keys() == set(cliques):
+            return
         old = dict(self._blocs)
         new: dict[frozenset[int], str] = {}
         unmatched_old = set(old)

@@ -364,6 +364,53 @@ def _row_now(agent, ctx_arrays):
 
 
 @njit(cache=True)
+def _changes(agent, js, new_levels, ctx_arrays, scratch, paid_share, paid_now):
+    """What the changes of one candidate (ties with ``js`` moved to ``new_levels``) add to the
+    current row's sums, into ``scratch`` (``changed_terms``): the six sums, each coercer's
+    provocation, the entrapment exposure at the states it touches. Returns how many states it
+    touches and what the state pays in side payments with the changes."""
+    base, credibility, level_weight, linear, hostility = ctx_arrays[3:8]
+    dependence, excess, levels, aid_offer = (
+        ctx_arrays[9],
+        ctx_arrays[11],
+        ctx_arrays[12],
+        ctx_arrays[13],
+    )
+    floor, first, rivals = ctx_arrays[14][agent], ctx_arrays[20], ctx_arrays[21]
+    change, moved, shift, touched, marked = scratch
+    row = levels[agent]
+    change[:] = 0.0
+    moved[:] = 0.0
+    n_touched = 0
+    paid = paid_now
+    for p in range(js.shape[0]):
+        j, level = js[p], new_levels[p]
+        dw = level_weight[level] - level_weight[row[j]]
+        x = dw * base[agent, j]
+        change[0] += x
+        change[1] += credibility[agent, j] * x
+        change[2] += dw * dependence[agent, j]
+        for t in range(3):
+            change[3 + t] += dw * linear[agent, j, t]
+        if dw != 0.0:
+            for r in range(first[j], first[j + 1]):
+                q = rivals[r]
+                d = hostility[j, q] - hostility[agent, q]
+                if d > 0.0:
+                    if not marked[q]:
+                        marked[q] = True
+                        touched[n_touched] = q
+                        n_touched += 1
+                    shift[q] += dw * d
+            for t in range(moved.shape[0]):
+                moved[t] += dw * excess[agent, t, j]
+        if aid_offer[agent, j] > 0:
+            now_tied = 1.0 if row[j] >= floor else 0.0
+            paid += paid_share[j] * ((1.0 if level >= floor else 0.0) - now_tied)
+    return n_touched, paid
+
+
+@njit(cache=True)
 def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
     """``payoffs.alignment_terms`` of candidate rows given as changes of the state's current
     row: candidate k moves its ties with ``js[starts[k]:starts[k + 1]]`` to ``new_levels``
@@ -371,15 +418,9 @@ def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
     entries that change; the entrapment exposure only towards the changed partners' rivals
     (the sparse hostility ``ctx_arrays[20:22]``). O(n s) for the current row, then
     O(changes x (s + c + donors)) a candidate (s rivals a state, c coercers), not O(n)."""
-    theta, own_all, threat, base, credibility, level_weight, linear, hostility = ctx_arrays[:8]
-    stakes, dependence, at_risk, excess, levels = ctx_arrays[8:13]
-    aid_offer, aid_min_level = ctx_arrays[13], ctx_arrays[14]
-    from_defence, gdp, first, rivals = (
-        ctx_arrays[18],
-        ctx_arrays[19],
-        ctx_arrays[20],
-        ctx_arrays[21],
-    )
+    theta, own_all, threat = ctx_arrays[:3]
+    stakes, at_risk, levels = ctx_arrays[8], ctx_arrays[10], ctx_arrays[12]
+    aid_min_level, from_defence, gdp = ctx_arrays[14], ctx_arrays[18], ctx_arrays[19]
     autonomy_weight, depreciation, side_payment_weight = scalars
     n, c = levels.shape[1], at_risk.shape[1]
     row = levels[agent]
@@ -406,35 +447,17 @@ def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
     shift = np.zeros(n)  # exposure change of this candidate, at the states in ``touched``
     touched = np.empty(n, dtype=np.int64)
     marked = np.zeros(n, dtype=np.bool_)
+    scratch = (change, moved, shift, touched, marked)
     for k in range(m):
-        change[:] = 0.0
-        moved[:] = 0.0
-        n_touched = 0
-        paid = paid_now
-        for p in range(starts[k], starts[k + 1]):
-            j, level = js[p], new_levels[p]
-            dw = level_weight[level] - level_weight[row[j]]
-            x = dw * base[agent, j]
-            change[0] += x
-            change[1] += credibility[agent, j] * x
-            change[2] += dw * dependence[agent, j]
-            for t in range(3):
-                change[3 + t] += dw * linear[agent, j, t]
-            if dw != 0.0:
-                for r in range(first[j], first[j + 1]):
-                    q = rivals[r]
-                    d = hostility[j, q] - hostility[agent, q]
-                    if d > 0.0:
-                        if not marked[q]:
-                            marked[q] = True
-                            touched[n_touched] = q
-                            n_touched += 1
-                        shift[q] += dw * d
-                for t in range(c):
-                    moved[t] += dw * excess[agent, t, j]
-            if aid_offer[agent, j] > 0:
-                now_tied = 1.0 if row[j] >= floor else 0.0
-                paid += paid_share[j] * ((1.0 if level >= floor else 0.0) - now_tied)
+        n_touched, paid = _changes(
+            agent,
+            js[starts[k] : starts[k + 1]],
+            new_levels[starts[k] : starts[k + 1]],
+            ctx_arrays,
+            scratch,
+            paid_share,
+            paid_now,
+        )
         trapped = entrapment
         for r in range(n_touched):
             q = touched[r]
