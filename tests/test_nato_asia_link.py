@@ -184,3 +184,20 @@ def test_the_tables_and_the_model_arrays_agree(compose_cfg):
             b.linked,
         )
         assert a.share == pytest.approx(b.share, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "held"), [("baseline", False), ("japan_nato_exercises", True)]
+)
+def test_the_yearly_flag_is_the_summarys_link(compose_cfg, scenario, held):
+    """The alliances table's yearly ``is_nato_asia_link`` flag is set in exactly the years the
+    link is held (a state ``linked``), so its first year is the summary's ``nato_asia_link_year``
+    (it was once set whenever the link's states were listed, linked or not)."""
+    from sim.runner.simulate import simulate
+
+    t = simulate(compose_cfg(f"scenario={scenario}", "model.horizon=8"))
+    flagged = sorted(set(t["alliances"].loc[t["alliances"].is_nato_asia_link, "year"]))
+    row = t["summary"].iloc[0]
+    assert bool(row["nato_asia_link"]) == held == bool(flagged)
+    if held:
+        assert flagged[0] == row["nato_asia_link_year"]

@@ -175,7 +175,7 @@ class Recorder:
             pred,
         )
         self.links[s.year] = links
-        link = bool(links) or bool(
+        link = any(k.linked for k in links) or bool(
             link_treaty is not None and any(iso[k] in pred.link_asian for k in link_treaty.members)
         )
         self.nato_asia_link_now = link
