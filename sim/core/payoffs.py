@@ -178,7 +178,8 @@ def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> 
         reach: (n, n) ``reach[k, i]``, the share of k's capability that reaches i.
 
     Returns:
-        (n,) perceived threat, USD bn of capability: ``T_i = sum_k H_ik reach_ki K_k``.
+        (n,) perceived threat, USD bn of capability: ``T_i = sum_k H_ik reach_ki K_k``, summed
+        over the hostile pairs only (``hostile_pairs``; O(n^2) to find them, O(n s) to sum).
 
     References:
         Walt (1987): states balance against threat, which combines power (capability),
@@ -192,7 +193,9 @@ def threat(capability: np.ndarray, hostility: np.ndarray, reach: np.ndarray) -> 
         >>> threat(np.array([10.0, 20.0]), np.array([[0.0, 1.0], [0.5, 0.0]]), reach).tolist()
         [10.0, 5.0]
     """
-    return (hostility * reach.T) @ capability
+    i, k = hostile_pairs(hostility)
+    values = hostility[i, k] * reach[k, i] * np.asarray(capability, dtype=float)[k]
+    return np.bincount(i, weights=values, minlength=hostility.shape[0])
 
 
 def ally_availability(
@@ -246,7 +249,9 @@ def containment_reach(
 
     An assumption of the model (docs/ODD.md 7.3): it is how the United States, far from its
     rivals, still gains from allies next to them, and why China does not defend Estonia against
-    Russia.
+    Russia. Only hostile pairs contribute (``lambda_jk`` > 0 needs ``H_ik > 0`` and
+    ``H_jk > 0``), so the sum runs over i's threats k and k's other rivals j
+    (``hostile_pairs``): O(n^2 + n s^2) time for s rivals a state, O(n^2) memory.
 
     Args:
         reach: (n, n) ``reach[k, i]``, the share of k's capability that reaches i.
@@ -270,22 +275,74 @@ def containment_reach(
         [0.0, 1.0, 0.0, 0.0]
     """
     n = capability.size
-    reaching = hostility * reach.T * capability[None, :]  # [i, k] threat from k to i
+    i, k = hostile_pairs(hostility)  # the threats: pairs with H_ik > 0
+    reaching = hostility[i, k] * reach[k, i] * capability[k]  # threat from k to i
     bg = np.zeros(n) if background is None else np.asarray(background, dtype=float)
-    total = reaching.sum(axis=1) + bg
+    total = np.bincount(i, weights=reaching, minlength=n) + bg
     safe = np.where(total > 0, total, 1.0)
-    weights = np.where(total[:, None] > 0, reaching / safe[:, None], 0.0)  # [i, k]
+    weights = np.where(total[i] > 0, reaching / safe[i], 0.0)  # w_ik of each threat
     w0 = np.where(total > 0, bg / safe, 1.0)  # no threat at all: help at home counts in full
-    out = np.empty((n, n))
-    for rows in row_blocks(n):
-        own = hostility[rows][:, None, :]  # [i, ., k]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            loyal = np.where(own > 0, np.minimum(1.0, hostility[None, :, :] / own), 0.0)
-        where = np.maximum(reach.T[rows][:, :, None], reach[None, :, :])  # [i, j, k]
-        out[rows] = np.einsum("ik,ijk->ij", weights[rows], loyal * where)
-    out += w0[:, None] * reach.T
+    out = w0[:, None] * reach.T
+    loyal_k, loyal_j = hostile_pairs(hostility.T)  # the states j hostile to each k, by k
+    first = np.searchsorted(loyal_k, np.arange(n + 1))
+    count = first[k + 1] - first[k]  # how many states are hostile to each threat's k
+    for part in count_blocks(count, i):
+        c = count[part]
+        pi, pk = np.repeat(i[part], c), np.repeat(k[part], c)
+        offsets = np.repeat(first[k[part]] - np.cumsum(c) + c, c) + np.arange(c.sum())
+        pj = loyal_j[offsets]  # [triple] an ally j hostile to threat k of state i
+        loyal = np.minimum(1.0, hostility[pj, pk] / hostility[pi, pk])
+        where = np.maximum(reach[pj, pi], reach[pj, pk])
+        values = np.repeat(weights[part], c) * (loyal * where)
+        if values.size:
+            r0, r1 = pi[0], pi[-1] + 1
+            rows = np.bincount((pi - r0) * n + pj, weights=values, minlength=(r1 - r0) * n)
+            out[r0:r1] += rows.reshape(r1 - r0, n)
     np.fill_diagonal(out, 0.0)
     return out
+
+
+def hostile_pairs(hostility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(i, k)`` with ``hostility[i, k] > 0``, in row-major order.
+
+    Rivalry is sparse: each state is hostile to a few others (``s``, 2 on average in the
+    default world; none in the synthetic worlds of ``benchmarks/run_benchmark.py``), so the
+    year's threat, containment reach and coercion sum over these pairs (O(n s) values,
+    O(n^2 s) at worst for the loyal allies of ``containment_reach``) instead of over all
+    (n, n) or (n, n, n) combinations; their memory stays O(n^2). Hostility is never negative
+    (``hostility``), so the pairs left out contribute exactly nothing.
+
+    Examples:
+        >>> h = np.array([[0.0, 0.5, 0.0], [0.5, 0.0, 0.0], [0.2, 0.0, 0.0]])
+        >>> [a.tolist() for a in hostile_pairs(h)]
+        [[0, 1, 2], [1, 0, 0]]
+    """
+    return np.nonzero(np.asarray(hostility) > 0)
+
+
+def count_blocks(count: np.ndarray, groups: np.ndarray, elements: int | None = None):
+    """Consecutive slices of ``count`` whose counts sum to at most ``elements``, never
+    splitting a run of equal ``groups`` (sorted; a group larger than ``elements`` is a slice of
+    its own): the blocks of ``containment_reach``'s (threat, ally) temporaries, whole rows at a
+    time, so that each row's sums are the same whatever the block size.
+
+    Examples:
+        >>> list(count_blocks(np.array([2, 2, 3, 1]), np.array([0, 1, 1, 2]), 4))
+        [slice(0, 1, None), slice(1, 3, None), slice(3, 4, None)]
+    """
+    limit = elements or BLOCK_ELEMENTS
+    cumulative = np.cumsum(count)
+    start = 0
+    while start < count.size:
+        before = cumulative[start - 1] if start else 0
+        stop = max(int(np.searchsorted(cumulative, before + limit, side="right")), start + 1)
+        last = groups[stop - 1]
+        if stop < count.size and groups[stop] == last:  # the group goes on: end before it
+            stop = int(np.searchsorted(groups, last, side="left"))
+            if stop <= start:  # the block is that one group
+                stop = int(np.searchsorted(groups, last, side="right"))
+        yield slice(start, stop)
+        start = stop
 
 
 def credibility_factor(
@@ -379,9 +436,11 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
 
 
 BLOCK_ELEMENTS = 1 << 21
-"""Largest (rows, n, n) temporary of the O(n^3) terms, in elements (16 MB of float64): a world
-of up to 128 states takes one block; larger ones go in row blocks, so that the memory of a step
-grows as n^2, not n^3 (each row's sums are the same arithmetic either way)."""
+"""Largest temporary of the sums over hostile pairs, in elements (16 MB of float64): the
+(threat, loyal ally) triples of ``containment_reach`` and the (candidate, hostile pair) values
+of ``entrapment_exposure`` go in blocks of whole rows of at most this size, so that the memory
+of a step grows as n^2 however dense hostility is (each row's sums are the same arithmetic
+either way); ``row_blocks`` splits (rows, n, n) temporaries the same way."""
 
 
 def row_blocks(n: int, elements: int | None = None):
@@ -447,12 +506,18 @@ def entrapment_exposure(agents: np.ndarray, weights: np.ndarray, hostility: np.n
     if agents.size and np.all(agents == agents[0]):
         extra = np.maximum(0.0, hostility - hostility[agents[0]][None, :])  # [j, k]
         return np.matmul(weights, extra, out=out)
-    n = hostility.shape[0]
-    step = max(1, BLOCK_ELEMENTS // max(1, n * n))  # (rows, n, n) temporaries in blocks
-    for start in range(0, len(agents), step):
+    # candidates of different states (the year's utility terms of every state): only the
+    # hostile pairs (j, k) contribute (H_jk > H_ik >= 0), summed per k: O(m n s), not O(m n^2)
+    j, k = hostile_pairs(hostility)
+    order = np.argsort(k, kind="stable")
+    j, k = j[order], k[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else np.zeros(0, int)
+    out[:] = 0.0
+    step = max(1, BLOCK_ELEMENTS // max(1, k.size))  # (rows, pairs) temporaries in blocks
+    for start in range(0, len(agents) if k.size else 0, step):
         part = slice(start, min(len(agents), start + step))
-        extra = np.maximum(0.0, hostility[None, :, :] - hostility[agents[part], None, :])
-        out[part] = np.einsum("mj,mjk->mk", weights[part], extra)
+        extra = np.maximum(0.0, hostility[j, k][None, :] - hostility[agents[part]][:, k])
+        out[part, k[starts]] = np.add.reduceat(weights[part][:, j] * extra, starts, axis=1)
     return out
 
 
@@ -543,11 +608,14 @@ def coercion_exposure(
     at_risk_all = weight * value_added_share * trade_exposure * coercion_propensity[None, :]
     coercers = np.flatnonzero(at_risk_all.any(axis=0))
     at_risk = at_risk_all[:, coercers]
-    excess = np.maximum(
-        0.0, hostility[coercers][None, :, :] - hostility.T[:, coercers][:, :, None]
-    )  # [i, k, j] = H_kj - H_ki
     n = trade_exposure.shape[0]
-    excess[np.arange(n)[:, None], np.arange(coercers.size)[None, :], np.arange(n)[:, None]] = 0.0
+    excess = np.zeros((n, coercers.size, n))  # [i, k, j] = max(0, H_kj - H_ki)
+    for c, k in enumerate(coercers):
+        rivals = np.flatnonzero(hostility[k] > 0)  # only k's rivals j can provoke it
+        excess[:, c, rivals] = np.maximum(
+            0.0, hostility[k, rivals][None, :] - hostility[k][:, None]
+        )
+        excess[rivals, c, rivals] = 0.0  # a tie with oneself provokes nobody
     return coercers, at_risk, excess
 
 
