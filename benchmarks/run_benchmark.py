@@ -12,8 +12,11 @@ Parts:
   (``multiprocessing``, each worker preparing the config once, as a launcher's job does), and
   end to end through ``alliance-sim -m hydra/launcher=joblib`` with files written.
 - ``scale``: synthetic worlds of 100, 300 and 1,000 states (random capitals, GDP, spending and
-  regimes from a fixed seed, read through the CSV world): wall time and peak memory of one
-  model step (``tracemalloc``, which numpy reports its arrays to).
+  regimes from a fixed seed, read through the CSV world; ``--sizes 10000`` also works), each
+  size and engine in a fresh process: wall time of the model's construction and of a step,
+  their peak traced memory (``tracemalloc``, which numpy reports its arrays to) and the
+  process's peak resident memory (``resource.getrusage``); ``--engines`` picks the engines,
+  ``--steps 0`` times the construction only.
 - ``loop``: the payoff context (threat, containment reach, allied capability, security value of
   every state) computed by the numpy code of ``sim.core.payoffs`` and by a straightforward
   per-agent Python loop of the same formulas, on the same inputs; the results are checked equal
@@ -45,6 +48,7 @@ BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 PARTS = ("run", "sweep", "scale", "loop", "help")
+ENGINES = ("reference", "compiled")
 
 
 def machine() -> str:
@@ -194,8 +198,11 @@ def synthetic_world(n: int, folder: Path, seed: int = 1) -> Path:
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # codes XAA, XAB, ... (up to 2,028 states)
-    codes = [f"{'XYZ'[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" for i in range(n)]
+    letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # codes XAA, XAB, ... (2,028), then X02028, ...
+    codes = [
+        f"{'XYZ'[i // 676]}{letters[i // 26 % 26]}{letters[i % 26]}" if i < 2028 else f"X{i:05d}"
+        for i in range(n)
+    ]
     gdp = np.exp(rng.normal(4.5, 1.6, n))
     table = pd.DataFrame(
         {
@@ -213,9 +220,15 @@ def synthetic_world(n: int, folder: Path, seed: int = 1) -> Path:
     return path
 
 
-def step_cost(n: int, folder: Path, steps: int, engine: str = "reference") -> tuple[float, float]:
-    """Median wall time (s) and peak traced memory (MB) of one step of an ``n``-state world on
-    ``engine`` (``model.engine``)."""
+def step_cost(n: int, folder: Path, steps: int, engine: str = "reference") -> dict[str, float]:
+    """What an ``n``-state world costs on ``engine`` (``model.engine``): wall time (s) of the
+    model's construction and the median of ``steps`` steps, untraced; the peak traced memory
+    (MB, ``tracemalloc``) of the construction and of one more step, traced apart because
+    tracing slows Python code several times over; and the process's peak resident memory (MB,
+    ``resource.getrusage``: the largest over the process's life, so run it in a fresh process,
+    as ``part_scale`` does). ``steps`` 0: the construction only."""
+    import resource
+
     from sim.abm.model import AllianceModel
     from sim.runner.config import compose
     from sim.runner.simulate import prepare
@@ -225,41 +238,89 @@ def step_cost(n: int, folder: Path, steps: int, engine: str = "reference") -> tu
         [
             "world=csv",
             f"world.actors_csv={path}",
-            f"model.horizon={steps}",
+            f"model.horizon={max(steps, 1)}",
             f"model.engine={engine}",
         ]
     )
     prepared = prepare(cfg)
-    model = AllianceModel(
-        prepared.world, prepared.params, prepared.events, rng=1, scenario_name="scale"
-    )
-    times, peaks = [], []
-    for _ in range(steps):
+
+    def traced(call) -> tuple[float, float]:
         tracemalloc.start()
         tracemalloc.reset_peak()
         base = tracemalloc.get_traced_memory()[0]
         start = time.perf_counter()
+        call()
+        seconds = time.perf_counter() - start
+        peak = (tracemalloc.get_traced_memory()[1] - base) / 1e6
+        tracemalloc.stop()
+        return seconds, peak
+
+    def build():
+        return AllianceModel(
+            prepared.world, prepared.params, prepared.events, rng=1, scenario_name="scale"
+        )
+
+    _, build_mb = traced(build)  # a first model, traced and dropped
+    start = time.perf_counter()
+    model = build()  # the model timed and stepped
+    seconds = time.perf_counter() - start
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
         model.step()
         times.append(time.perf_counter() - start)
-        peaks.append((tracemalloc.get_traced_memory()[1] - base) / 1e6)
-        tracemalloc.stop()
-    return statistics.median(times), max(peaks)
+    step_mb = traced(model.step)[1] if steps else math.nan
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    return {
+        "build": seconds,
+        "build_mb": build_mb,
+        "step": statistics.median(times) if times else math.nan,
+        "step_mb": step_mb,
+        "rss_mb": rss,
+    }
 
 
-def part_scale(sizes: list[int], steps: int) -> list[str]:
-    rows = [
-        "| states | engine | time per step (median) | peak memory per step |",
-        "|---|---|---|---|",
-    ]
+def _step_cost_in_child(n: int, steps: int, engine: str) -> dict[str, float]:
+    """``step_cost`` in this (fresh) process, its world in a temporary folder."""
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            for engine in ("reference", "compiled"):
-                seconds, mb = step_cost(n, Path(tmp), steps, engine)
-                shown = f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
-                rows.append(f"| {n:,} | {engine} | {shown} | {mb:.0f} MB |")
+        return step_cost(n, Path(tmp), steps, engine)
+
+
+def _seconds(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    return f"{value * 1000:,.0f} ms" if value < 10 else f"{value:,.1f} s"
+
+
+def part_scale(sizes: list[int], steps: int, engines: tuple[str, ...] = ENGINES) -> list[str]:
+    """Each size on each engine in a fresh process (so that its peak resident memory is its
+    own): the model's construction and ``steps`` steps (``step_cost``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    rows = [
+        "| states | engine | construction | its peak traced | time per step (median) "
+        "| peak traced in a step | peak resident (process) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    spawn = multiprocessing.get_context("spawn")
+    for n in sizes:
+        for engine in engines:
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                c = pool.submit(_step_cost_in_child, n, steps, engine).result()
+            step_mb = "-" if math.isnan(c["step_mb"]) else f"{c['step_mb']:,.0f} MB"
+            rows.append(
+                f"| {n:,} | {engine} | {_seconds(c['build'])} | {c['build_mb']:,.0f} MB "
+                f"| {_seconds(c['step'])} | {step_mb} | {c['rss_mb']:,.0f} MB |"
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
     return [
-        f"Synthetic worlds (random states, seed 1; {steps} steps each, memory traced by "
-        "`tracemalloc`, which adds its own overhead to the time):",
+        f"Synthetic worlds (random states, seed 1; each size and engine in a fresh process; times "
+        f"untraced, the median of {steps} steps; memory traced by `tracemalloc` in a first "
+        "construction (dropped) and in one more step; peak resident memory from "
+        "`resource.getrusage`, the whole process's, Python and the imports included):",
         "",
         *rows,
     ]
@@ -384,7 +445,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed runs per config (run)")
     parser.add_argument("--sweep-runs", type=int, default=40, help="runs per sweep (sweep)")
     parser.add_argument("--sizes", default="100,300,1000", help="world sizes (scale)")
-    parser.add_argument("--steps", type=int, default=2, help="steps per world (scale)")
+    parser.add_argument(
+        "--steps", type=int, default=2, help="steps per world (scale; 0: construction only)"
+    )
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help="engines to time (scale): reference,compiled"
+    )
     parser.add_argument("--write", action="store_true", help="write into docs/performance.md")
     args = parser.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
@@ -404,7 +470,11 @@ def main() -> None:
     sections = {
         "run": lambda: part_run(args.runs),
         "sweep": lambda: part_sweep(args.sweep_runs),
-        "scale": lambda: part_scale([int(s) for s in args.sizes.split(",")], args.steps),
+        "scale": lambda: part_scale(
+            [int(s) for s in args.sizes.split(",")],
+            args.steps,
+            tuple(e.strip() for e in args.engines.split(",") if e.strip()),
+        ),
         "loop": lambda: part_loop([10, 40, 100], repeats=20),
         "help": lambda: part_help(5),
     }
