@@ -70,6 +70,8 @@ class CompiledDecisions:
         self.out_budget = np.zeros(3)
         self._treaty_key: tuple = ()
         self._year_key: object = None
+        self._ctx = None
+        self._arrays: tuple[tuple, tuple] = ((), ())
 
     @classmethod
     def for_model(cls, model: AllianceModel) -> CompiledDecisions | None:
@@ -130,6 +132,22 @@ class CompiledDecisions:
         self._year_key = m.target_weight_now
         return self._budget_args
 
+    def _context(self) -> tuple[tuple, tuple]:
+        """The year's context as the kernel takes it (``AlignmentContext.kernel_arguments``).
+        A tie changed in the year gives the model a context that differs only in its levels
+        (``AllianceModel.ties_changed``): then only the levels are converted again."""
+        ctx = self.model.ctx
+        if ctx is self._ctx:
+            return self._arrays
+        if self._ctx is not None and ctx.theta is self._ctx.theta:
+            arrays, scalars = self._arrays
+            levels = np.ascontiguousarray(ctx.levels, dtype=np.int64)
+            self._arrays = ((*arrays[:12], levels, *arrays[13:]), scalars)
+        else:
+            self._arrays = ctx.kernel_arguments
+        self._ctx = ctx
+        return self._arrays
+
     # --- the decision -------------------------------------------------------------------------
     def decide(self, agent: StateAgent) -> None:
         """State ``agent``'s budget and alignment decisions this year, by the kernel, carried
@@ -142,7 +160,7 @@ class CompiledDecisions:
         if budget[0] is not m.state.share:
             self._year_key = None
             budget = self._budget()
-        arrays, scalars = m.ctx.kernel_arguments
+        arrays, scalars = self._context()
         self.kernel(
             i,
             arrays,
@@ -164,7 +182,7 @@ class CompiledDecisions:
     def _set_budget(self, agent: StateAgent) -> None:
         """The budget the kernel chose; a move logged as an event is worded by the agent from
         its inputs, as in the reference (``StateAgent.budget_outcome``)."""
-        new, desired, best = (float(x) for x in self.out_budget)
+        new, desired, best = self.out_budget.tolist()
         view, i = self.model.view, agent.index
         if abs(new - float(self.model.state.share[i])) < BUDGET_EVENT_THRESHOLD:
             view.set_budget(i, new, desired)
@@ -176,7 +194,7 @@ class CompiledDecisions:
     def _carry_out(self, i: int) -> None:
         """Carry out the alignment choice through the view's acts (``ExpectedUtility``)."""
         code = kernels.decision_module()
-        kind, j, level, k, blocker = (int(x) for x in self.out_int)
+        kind, j, level, k, blocker = self.out_int.tolist()
         if kind in (code.KEEP, code.NOTHING):
             return
         m = self.model

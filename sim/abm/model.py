@@ -431,7 +431,10 @@ class AllianceModel(mesa.Model):
         """(n, 9) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
         n = self.world.n
         s = self.state
-        align = self.terms_of(np.arange(n), self.levels)
+        if self.params.engine == "compiled":
+            align = kernels.current_terms(self.ctx)
+        else:
+            align = self.terms_of(np.arange(n), self.levels)
         out = np.empty((n, len(payoffs.TERMS)))
         with np.errstate(divide="ignore", invalid="ignore"):
             private = np.where(self.private > 0, self.private * np.log(s.share), 0.0)

@@ -287,7 +287,12 @@ def _aid_now(agent, row, ctx_arrays):
     donors = np.empty(0, dtype=np.int64)
     counts = np.empty(0, dtype=np.int64)
     paid_share = np.zeros(n)
-    if not (aid_offer != 0.0).any():
+    gives = False
+    receives = False
+    for d in range(n):  # O(n): whether the state pays or is paid anything
+        gives = gives or aid_offer[agent, d] != 0.0
+        receives = receives or aid_offer[d, agent] != 0.0
+    if not (gives or receives):
         return donors, counts, paid_share
     donors = np.array([d for d in range(aid_offer.shape[0]) if aid_offer[d, agent] != 0.0])
     counts = np.zeros(donors.size, dtype=np.int64)
@@ -296,7 +301,7 @@ def _aid_now(agent, row, ctx_arrays):
         for j in range(n):
             if row[j] >= aid_min_level[d] and aid_offer[d, j] > 0 and j != agent:
                 counts[k] += 1
-    if (aid_offer[agent] != 0.0).any():
+    if gives:
         for j in range(n):
             if aid_offer[agent, j] > 0:
                 fraction = earned(levels[j], j, agent, aid_offer, aid_min_level, aid_min_partners)

@@ -303,6 +303,24 @@ def row_changes(rows):
 
 
 @njit(cache=True)
+def current_terms(ctx_arrays, scalars):
+    """(n, 7) every state's alignment terms at its current row (``payoffs.alignment_terms``
+    of the levels in force): ``changed_terms`` with no change, or whole rows when the
+    hostility has NaN."""
+    levels = ctx_arrays[12]
+    n = levels.shape[0]
+    out = np.empty((n, 7))
+    none = np.zeros(2, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    for i in range(n):
+        if ctx_arrays[20].shape[0] > 0:
+            out[i] = changed_terms(i, none, empty, empty, ctx_arrays, scalars)[0]
+        else:
+            out[i] = terms(i, levels[i : i + 1].copy(), ctx_arrays, scalars)[0]
+    return out
+
+
+@njit(cache=True)
 def treaty_deltas(i, exits, joins, ctx_arrays, scalars, bilateral, treaties):
     """(exits + joins, 7) the term changes of leaving each treaty and of joining each."""
     member, level_of = treaties[0], treaties[1]

@@ -102,27 +102,28 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
     with the types numba compiles for) and its scalars."""
     excess = ctx.excess if ctx.coercers.size else np.zeros((ctx.theta.size, 0, ctx.theta.size))
     at_risk = ctx.at_risk if ctx.coercers.size else np.zeros((ctx.theta.size, 0))
+    c = np.ascontiguousarray  # row-major, so that a state's row is read in order
     arrays = (
-        np.asarray(ctx.theta, dtype=float),
-        np.asarray(ctx.own, dtype=float),
-        np.asarray(ctx.threat, dtype=float),
-        np.asarray(ctx.base, dtype=float),
+        c(ctx.theta, dtype=float),
+        c(ctx.own, dtype=float),
+        c(ctx.threat, dtype=float),
+        c(ctx.base, dtype=float),
         np.broadcast_to(np.asarray(ctx.credibility, dtype=float), ctx.base.shape).copy(),
-        np.asarray(ctx.level_weight, dtype=float),
-        np.asarray(ctx.linear, dtype=float),
-        np.asarray(ctx.hostility, dtype=float),
-        np.asarray(ctx.stakes, dtype=float),
-        np.asarray(ctx.dependence, dtype=float),
-        np.ascontiguousarray(at_risk, dtype=float),
-        np.ascontiguousarray(excess, dtype=float),
-        np.asarray(ctx.levels, dtype=np.int64),
-        np.asarray(ctx.aid_offer, dtype=float),
-        np.asarray(ctx.aid_min_level, dtype=np.int64),
-        np.asarray(ctx.aid_min_partners, dtype=np.int64),
-        np.asarray(ctx.aid_capability, dtype=float),
-        np.asarray(ctx.aid_cash, dtype=float),
-        np.asarray(ctx.aid_from_defence, dtype=np.bool_),
-        np.asarray(ctx.gdp, dtype=float),
+        c(ctx.level_weight, dtype=float),
+        c(ctx.linear, dtype=float),
+        c(ctx.hostility, dtype=float),
+        c(ctx.stakes, dtype=float),
+        c(ctx.dependence, dtype=float),
+        c(at_risk, dtype=float),
+        c(excess, dtype=float),
+        c(ctx.levels, dtype=np.int64),
+        c(ctx.aid_offer, dtype=float),
+        c(ctx.aid_min_level, dtype=np.int64),
+        c(ctx.aid_min_partners, dtype=np.int64),
+        c(ctx.aid_capability, dtype=float),
+        c(ctx.aid_cash, dtype=float),
+        c(ctx.aid_from_defence, dtype=np.bool_),
+        c(ctx.gdp, dtype=float),
         *hostile_lists(ctx.hostility),
     )
     scalars = (
@@ -170,6 +171,13 @@ def best_response(
             float(smoothing),
         )
     )
+
+
+def current_terms(ctx) -> np.ndarray:
+    """(n, 7) ``sim.core.payoffs.alignment_terms`` of every state's row in force
+    (``ctx.levels``), compiled: O(n s) a state over the sparse hostility."""
+    arrays, scalars = ctx.kernel_arguments
+    return decision_module().current_terms(arrays, scalars)
 
 
 def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
