@@ -70,13 +70,15 @@ def main(argv: list[str] | None = None) -> None:
         ["world=csv", f"world.actors_csv={csv}"] if w == "csv" else [f"world={w}"]
         for w in cfg.worlds
     ]
-    combos = equality.matrix(list(cfg.scenarios), list(cfg.rules), worlds)
     seeds = list(range(int(cfg.seeds)))
-    tasks = [(c, seeds, int(cfg.horizon)) for c in combos]
-    rows = run_tasks(equality.compare, tasks, workers=int(cfg.workers), desc="combinations")
-    table = pd.DataFrame(rows)
-    table["config"] = table.config.str.replace(str(csv), "default_states.csv", regex=False)
-    table.to_csv(results / "pairs.csv", index=False)
+    rows: list[dict] = []
+    for world in worlds:  # the table is written after each world: a long run shows progress
+        combos = equality.matrix(list(cfg.scenarios), list(cfg.rules), [world])
+        tasks = [(c, seeds, int(cfg.horizon)) for c in combos]
+        rows += run_tasks(equality.compare, tasks, workers=int(cfg.workers), desc=world[0])
+        table = pd.DataFrame(rows)
+        table["config"] = table.config.str.replace(str(csv), "default_states.csv", regex=False)
+        table.to_csv(results / "pairs.csv", index=False)
     out.write_config(results, [("experiment config as run", cfg)])
     minutes = (time.time() - started) / 60
     out.write_text(args.out / "report.md", report(table, cfg, minutes, args.quick))
