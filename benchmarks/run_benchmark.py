@@ -3,14 +3,15 @@ and the command line's cold start.
 
     python benchmarks/run_benchmark.py                 # everything, prints a Markdown report
     python benchmarks/run_benchmark.py --write         # ... and puts it into docs/performance.md
-    python benchmarks/run_benchmark.py --only run,help # some parts (run, sweep, scale, loop, help)
+    python benchmarks/run_benchmark.py --only run,help # some parts (run sweep scale loop help page)
 
 Parts:
 - ``run``: wall time of ``simulate`` for the default world (40 states, 20 years; outputs in
   memory; config composed once, one warm-up run), its injection scenario, and the class world.
-- ``sweep``: runs per second of a sweep of the default world, with 1 and 2 worker processes
-  (``multiprocessing``, each worker preparing the config once, as a launcher's job does), and
-  end to end through ``alliance-sim -m hydra/launcher=joblib`` with files written.
+- ``sweep``: runs per second of a sweep of the default world on each engine, with 1 and 2
+  worker processes (``multiprocessing``, each worker preparing the config once, as a
+  launcher's job does), and end to end through ``alliance-sim -m hydra/launcher=joblib`` with
+  files written.
 - ``scale``: synthetic worlds of 100, 300 and 1,000 states (random capitals, GDP, spending and
   regimes from a fixed seed, read through the CSV world; ``--sizes 10000`` also works), each
   size and engine in a fresh process: wall time of the model's construction and of a step,
@@ -22,6 +23,7 @@ Parts:
   per-agent Python loop of the same formulas, on the same inputs; the results are checked equal
   and the ratio is measured in the same process.
 - ``help``: cold start of ``alliance-sim --help`` in a new process.
+- ``page``: one step of the classroom page on the default world (``benchmarks/page_step.py``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
-PARTS = ("run", "sweep", "scale", "loop", "help")
+PARTS = ("run", "sweep", "scale", "loop", "help", "page")
 ENGINES = ("reference", "compiled")
 
 
@@ -175,18 +177,32 @@ def cli_sweep(runs: int) -> tuple[float, float]:
 
 
 def part_sweep(runs: int) -> list[str]:
-    one = throughput(1, runs, [])
-    two = throughput(2, runs, [])
+    """Runs per second of each engine in a process pool (1 and 2 processes), and end to end
+    through the command line on the default (compiled) engine."""
+    rows = ["| how | engine | processes | runs/s |", "|---|---|---|---|"]
+    for engine in ENGINES:
+        for processes in (1, 2):
+            rate = throughput(processes, runs, [f"model.engine={engine}"])
+            rows.append(
+                f"| engine (`simulate` in a process pool) | {engine} | {processes} | {rate:.2f} |"
+            )
     cli_rate, cli_wall = cli_sweep(runs)
-    return [
-        f"Sweep throughput, default world ({runs} runs, worker start-up included):",
-        "",
-        "| how | processes | runs/s |",
-        "|---|---|---|",
-        f"| engine (`simulate` in a process pool) | 1 | {one:.2f} |",
-        f"| engine (`simulate` in a process pool) | 2 | {two:.2f} |",
+    rows.append(
         f"| `alliance-sim -m hydra/launcher=joblib` (4 jobs, tables written, no plots; "
-        f"{cli_wall:.0f} s) | 2 | {cli_rate:.2f} |",
+        f"{cli_wall:.0f} s) | compiled | 2 | {cli_rate:.2f} |"
+    )
+    return [f"Sweep throughput, default world ({runs} runs, worker start-up included):", "", *rows]
+
+
+def part_page(steps: int) -> list[str]:
+    """The page's step on the default world (``benchmarks/page_step.py``, in process)."""
+    script = ROOT / "benchmarks" / "page_step.py"
+    cmd = [sys.executable, str(script), "--worlds", "default", "--steps", str(steps)]
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    return [
+        f"The page's step (`python benchmarks/page_step.py --worlds default --steps {steps}`):",
+        "",
+        *proc.stdout.strip().splitlines(),
     ]
 
 
@@ -477,6 +493,7 @@ def main() -> None:
         ),
         "loop": lambda: part_loop([10, 40, 100], repeats=20),
         "help": lambda: part_help(5),
+        "page": lambda: part_page(10),
     }
     for part in parts:
         print(f"[{part}] ...", file=sys.stderr, flush=True)
