@@ -55,3 +55,6 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   fi
   touch "$STAMP"
 fi
+# the compiled engine's kernels: compiled once after an install (numba caches them on disk), so
+# that the first run does not wait; a second call loads the cache in a second or two
+"$PY" -c "from sim.runner.simulate import warm_kernels; warm_kernels()"

@@ -21,6 +21,7 @@ from sim.runner.simulate import prepare
 from sim.study import equality
 
 pytest.importorskip("numba")
+ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
 WORLDS = ["world=default", "world=classroom5", "world=default_taiwan"]
 TOLERANCE = 1e-12  # fraction of GDP; the sums run in another order
@@ -301,3 +302,16 @@ def test_which_models_decide_in_one_compiled_call(overrides, compiled):
     p = prepare(compose(["world=classroom5", *overrides]))
     model = AllianceModel(p.world, p.params, p.events, rng=0)
     assert (model.compiled is not None) == compiled
+
+
+def test_the_setup_warms_every_kernel_a_run_calls():
+    """``warm_kernels`` (run by scripts/bootstrap.sh) compiles, or loads, each entry point a
+    run calls, so that the first run after an install does not wait for the compiler."""
+    from sim.core import _jit
+    from sim.runner.simulate import warm_kernels
+
+    assert warm_kernels() > 0
+    module = kernels.decision_module()
+    for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response):
+        assert kernel.signatures, kernel.__name__
+    assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")

@@ -26,7 +26,8 @@ def _say_if_compiling() -> None:
     """One line on stderr when the kernels have no cache beside this file yet (the first run
     after an install compiles them, some seconds)."""
     folder = Path(__file__).with_name("__pycache__")
-    if not any(folder.glob("_jit.*.nbi")):
+    cached = [any(folder.glob(f"{name}.*.nbi")) for name in ("_jit", "_jit_decision")]
+    if not all(cached):
         print(
             "alliance-sim: compiling the payoff kernels (once after an install; cached)",
             file=sys.stderr,

@@ -202,3 +202,22 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
     for column, value in recorded.items():
         tables["summary"][column] = value
     return tables
+
+
+def warm_kernels() -> float:
+    """Compile the compiled engine's kernels, or load them from numba's on-disk cache, by
+    running the class world for two years and scoring one row by the payoff kernel: the
+    setup (``scripts/bootstrap.sh``) calls this once, so that the first run after an install
+    does not wait for the compiler. Returns the seconds it took."""
+    import time
+
+    from sim.core import kernels
+    from sim.runner.config import compose
+
+    start = time.perf_counter()
+    prepared = prepare(compose(["world=classroom5", "model.horizon=2", "model.engine=compiled"]))
+    model = run_model(prepared, 0)
+    model.recorder.tables()
+    kernels.alignment_terms(0, model.levels[:1], model.ctx)  # what-ifs (calibration, rules)
+    model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
+    return time.perf_counter() - start
