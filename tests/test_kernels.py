@@ -9,6 +9,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -315,3 +316,52 @@ def test_the_setup_warms_every_kernel_a_run_calls():
     for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response):
         assert kernel.signatures, kernel.__name__
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+
+
+def test_a_copied_model_draws_from_its_own_generator():
+    """A deep copy gets its own PCG64 state (not four words copied loose): the copy and the
+    original step on in step, and the copy's generator advances (``__getstate__``)."""
+    import copy
+
+    p = prepare(compose(["world=classroom5"]))
+    model = AllianceModel(p.world, p.params, p.events, rng=3)
+    model.step()
+    twin = copy.deepcopy(model)
+    before = twin.random_np.bit_generator.state
+    model.step()
+    twin.step()
+    assert twin.random_np.bit_generator.state != before
+    assert twin.random_np.bit_generator.state == model.random_np.bit_generator.state
+    pd.testing.assert_frame_equal(
+        twin.recorder.tables()["events"], model.recorder.tables()["events"]
+    )
+
+
+def test_the_class_game_decides_in_python():
+    """The class game seats students in a subclass and swaps in its own rule after the model
+    is built: the kernel serves none of its agents, so the teams' moves are played."""
+    from sim.classroom.model_game import ModelGame
+
+    model = ModelGame(turns=1, seed=2).model
+    assert model.params.engine == "compiled"
+    assert not any(model.compiled.serves(agent) for agent in model.agents)
+    plain = AllianceModel(model.world, model.params, model.events, rng=2)
+    assert all(plain.compiled.serves(agent) for agent in plain.agents)
+
+
+def test_a_nan_push_stays_nan_in_the_budget_kernel():
+    """The Richardson push of a reacting state is applied as the reference applies it, NaN
+    included (``np.clip`` keeps NaN); a state that does not react gets none."""
+    p = prepare(compose(["world=classroom5"]))
+    model = AllianceModel(p.world, p.params, p.events, rng=0)
+    fast = model.compiled
+    arrays, _ = fast._context()
+    budget = list(fast._budget())
+    out = np.zeros(3)
+    module = kernels.decision_module()
+    module.budget(0, arrays, tuple(budget), fast.settings, out)
+    assert out[1] == out[2]  # no reaction: the desired share is the best response
+    budget[6] = np.full(model.world.n, np.nan)
+    budget[8] = np.ones(model.world.n, dtype=bool)
+    module.budget(0, arrays, tuple(budget), fast.settings, out)
+    assert np.isnan(out[1]) and not np.isnan(out[2])

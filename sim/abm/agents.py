@@ -59,8 +59,9 @@ class StateAgent(mesa.Agent):
     def step(self) -> None:
         """Budget first, then alignment (both with what others have decided so far this year):
         in one call into compiled code with ``model.engine=compiled`` (``sim.abm.compiled``)."""
-        if self.model.compiled is not None:
-            self.model.compiled.decide(self)
+        compiled = self.model.compiled
+        if compiled is not None and compiled.serves(self):
+            compiled.decide(self)
             return
         self.decide_budget()
         self.decide_alignment()

@@ -82,6 +82,21 @@ class CompiledDecisions:
         pcg = kernels.pcg64_state(model.random_np)
         return None if pcg is None else cls(model, pcg)
 
+    def serves(self, agent: StateAgent) -> bool:
+        """Whether the kernel takes ``agent``'s decisions: a plain ``StateAgent`` under a rule
+        the kernel knows, checked at each decision (the class game seats students in a
+        subclass and swaps in its own rule after the model is built: they decide in Python)."""
+        from sim.abm.agents import StateAgent
+
+        return type(agent) is StateAgent and type(self.model.rule) in RULE_MODES
+
+    def __getstate__(self) -> dict:
+        """A copied or pickled model gets its own generator: the aliased PCG64 state is found
+        again from it at the next decision, not copied as four loose words."""
+        state = self.__dict__.copy()
+        state["pcg"] = None
+        return state
+
     # --- inputs -------------------------------------------------------------------------------
     def _treaties(self) -> tuple:
         """The treaties as the kernel takes them, rebuilt when they (or the year) change."""
@@ -115,9 +130,9 @@ class CompiledDecisions:
         if self._year_key is m.target_weight_now:
             return self._budget_args
         s = m.state
-        push = np.full(m.world.n, np.nan)
-        if s.reaction.any():
-            react = s.reaction > 0
+        push = np.zeros(m.world.n)
+        react = s.reaction > 0
+        if react.any():
             push[react] = (s.reaction * (m.hostile_start - s.reaction_reference) / s.gdp)[react]
         self._budget_args = (
             s.share,
@@ -128,6 +143,7 @@ class CompiledDecisions:
             np.asarray(m.private, dtype=float),
             push,
             np.asarray(s.fixed_spending, dtype=float),
+            np.ascontiguousarray(react, dtype=np.bool_),
         )
         self._year_key = m.target_weight_now
         return self._budget_args
@@ -155,6 +171,8 @@ class CompiledDecisions:
         m, i = self.model, agent.index
         if m.random_np is not self.rng:
             raise RuntimeError("the model's generator was replaced; the kernel draws from the old")
+        if self.pcg is None:
+            self.pcg = kernels.pcg64_state(self.rng)
         treaties = self._treaties()
         budget = self._budget()
         if budget[0] is not m.state.share:

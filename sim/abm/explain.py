@@ -87,7 +87,7 @@ def article(word: str) -> str:
 def at_a_loss(who: str, delta: np.ndarray, cost: float = 0.0) -> str:
     """' (JPN chose it at a loss: bounded rationality)' when the net change (less ``cost``) is
     negative."""
-    loss = float(np.sum(delta)) - cost < 0
+    loss = float(in_percent(delta).sum()) - round(100 * cost, WORDING_DECIMALS) < 0
     return f" ({who} chose it at a loss: bounded rationality)" if loss else ""
 
 

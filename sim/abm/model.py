@@ -27,7 +27,14 @@ import numpy as np
 
 from sim.abm.agents import StateAgent
 from sim.abm.compiled import CompiledDecisions
-from sim.abm.explain import article, at_a_loss, balance, loosening, terms_json
+from sim.abm.explain import (
+    WORDING_DECIMALS,
+    article,
+    at_a_loss,
+    balance,
+    loosening,
+    terms_json,
+)
 from sim.abm.recorder import Recorder
 from sim.core import calibration, coalitions, kernels, payoffs
 from sim.core.budget import best_response_scalar, calibrate_preferences, target_penalty
@@ -747,6 +754,7 @@ class AllianceView:
         old_level = int(m.levels[j, i])
         kappa = self.config.tie_change_cost
         gain = float(m.decision_value(partner_delta[None, :])[0]) - kappa
+        gain = round(100 * gain, WORDING_DECIMALS)  # % of GDP, as the reasons are worded
         m.state.set_tie(i, j, new_level)
         m.ties_changed()
         m.log(

@@ -2,7 +2,9 @@
 (issue #11), behind ``sim.core.kernels.decide``.
 
 One call scores a state's budget and its alignment options and draws its choice, as these
-reference functions do, step by step and in the same order (so with the same floats):
+reference functions do, step by step and in the same order (the same draws; the same floats
+where the sums are the same, numpy's pairwise sums included, and floats within 1e-12 where the
+options are scored as changes of the current row, ``_jit.changed_terms``):
 
 - the budget: ``sim.abm.model.AllianceView.budget_inputs`` (the allied lottery of
   ``payoffs.allies_and_reliability``), ``sim.core.budget.best_response_scalar``, the Richardson
@@ -183,7 +185,10 @@ def logit_pick(g, temperature, u):
         total += weights[k]
         if total > target:
             return k
-    return m - 1
+    for k in range(m - 1, -1, -1):  # rounding put the draw past the last sum: the last option
+        if weights[k] > 0:  # that can be chosen (the reference's index would be out of range)
+            return k
+    return -1
 
 
 @njit(cache=True)
@@ -349,7 +354,7 @@ def budget(i, ctx_arrays, budget_arrays, settings, out):
     desired share (with any Richardson push) and the best response."""
     theta, threat, base, credibility, level_weight = ctx_arrays[0], *ctx_arrays[2:6]
     levels, gdp = ctx_arrays[12], ctx_arrays[19]
-    share, lower, upper, target, weight, private, push, fixed = budget_arrays
+    share, lower, upper, target, weight, private, push, fixed, reacts = budget_arrays
     speed, max_change, smoothing, gap_half, depreciation = settings
     n = levels.shape[1]
     x = np.empty(n)
@@ -375,8 +380,9 @@ def budget(i, ctx_arrays, budget_arrays, settings, out):
         smoothing,
     )
     desired = br
-    if not np.isnan(push[i]):
-        desired = min(max(br + push[i], lower[i]), upper[i])
+    if reacts[i]:  # np.clip: a NaN push stays NaN, as in the reference
+        pushed = br + push[i]
+        desired = pushed if np.isnan(pushed) else min(max(pushed, lower[i]), upper[i])
     if not np.isnan(fixed[i]):
         new = min(fixed[i] / gdp[i], upper[i])
     else:
