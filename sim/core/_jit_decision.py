@@ -263,6 +263,16 @@ def options(i, ctx_arrays, floor, treaties):
 
 
 @njit(cache=True)
+def _less_first(t):
+    """(m - 1, 7) rows 1.. of the terms ``t`` less row 0 (the current row's): term changes."""
+    out = np.empty((t.shape[0] - 1, t.shape[1]))
+    for k in range(out.shape[0]):
+        for q in range(t.shape[1]):
+            out[k, q] = t[k + 1, q] - t[0, q]
+    return out
+
+
+@njit(cache=True)
 def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
     """(m, 7) the term changes of single-tie changes of state i's row: by ``tie_terms`` from
     the current row (sparse hostility), or by whole rows (``terms``) when the hostility has
@@ -278,11 +288,7 @@ def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
             if k > 0:
                 rows[k, partners[k - 1]] = new_levels[k - 1]
         t = terms(i, rows, ctx_arrays, scalars)
-    out = np.empty((m, 7))
-    for k in range(m):
-        for q in range(7):
-            out[k, q] = t[k + 1, q] - t[0, q]
-    return out
+    return _less_first(t)
 
 
 @njit(cache=True)
@@ -341,11 +347,7 @@ def treaty_deltas(i, exits, joins, ctx_arrays, scalars, bilateral, treaties):
         t = changed_terms(i, *row_changes(rows), ctx_arrays, scalars)
     else:
         t = terms(i, rows, ctx_arrays, scalars)
-    out = np.empty((k_all, 7))
-    for k in range(k_all):
-        for q in range(7):
-            out[k, q] = t[k + 1, q] - t[0, q]
-    return out
+    return _less_first(t)
 
 
 @njit(cache=True)
