@@ -130,9 +130,8 @@ def test_the_page_runs_the_command_lines_model():
         "model.alignment.coercion_weight=2 model.alignment.temperature_pct_gdp=0.1 "
         "world.coercion_propensity.CHN=0.5 world.affinity.JPN-KOR=0.2 "
         "scenario.events.us_indo_pacific_injection.amount_usd_bn=5 "
-        "model.predicates.asian_nato_min=2 "  # the class world holds 2 of the 4 candidates
-        "model.engine=compiled"  # the page's engine (the same runs, faster)
-    )
+        "model.predicates.asian_nato_min=2"  # the class world holds 2 of the 4 candidates
+    )  # the page's engine is the default one (compiled), so the command needs no override
     while model.running:
         model.step()
     assert model.state.year == model.world.base_year + model.params.horizon

@@ -447,7 +447,7 @@ class ClassroomModel(AllianceModel):
                 "a": np.where(first, a, b),
                 "b": np.where(first, b, a),
                 "level": np.asarray(level).astype(int),
-                "source": rec._source_names(np.asarray(source)),
+                "source": source_names(self.treaty_names, np.asarray(source)),
             }
         )
         alliances = pd.DataFrame(rec.alliance_rows, columns=ALLIANCE_COLUMNS)
@@ -511,3 +511,15 @@ def year_ranges(years: Sequence[int]) -> str:
         else:
             spans.append([year, year])
     return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+
+
+def source_names(treaty_names: list[str], codes: np.ndarray) -> np.ndarray:
+    """The treaty that holds each tie, by name, from the recorder's codes (-1: bilateral), as
+    the recorder's ties table names them.
+
+    Examples:
+        >>> source_names(["NATO"], np.array([0, -1])).tolist()
+        ['NATO', 'bilateral']
+    """
+    names = np.array([*treaty_names, "bilateral"], dtype=object)
+    return names[np.where(codes < 0, len(names) - 1, codes)]
