@@ -306,17 +306,24 @@ def _watched(prepared, seed: int, states: list[int]):
     return model, seen
 
 
+REFERENCE = "model.engine=reference"
+
+
 @pytest.fixture(scope="module")
 def prepared_runs():
+    # the reference engine: _watched records the rows each budget decision saw through the
+    # Python path's AllianceView.budget_inputs (the compiled engine reads them in its kernel;
+    # both decide alike, experiments/engine_equality)
     horizon = "model.horizon=6"
     return (
-        prepare(compose([horizon])),
-        prepare(compose(["scenario=trilateral_drills", horizon])),
+        prepare(compose([horizon, REFERENCE])),
+        prepare(compose(["scenario=trilateral_drills", horizon, REFERENCE])),
         prepare(
             compose(
                 [
                     "scenario=trilateral_drills",
                     horizon,
+                    REFERENCE,
                     "scenario.events.freedom_edge.credibility_gain=0.01",
                 ]
             )

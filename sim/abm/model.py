@@ -39,7 +39,6 @@ from sim.abm.recorder import Recorder
 from sim.core import calibration, coalitions, kernels, payoffs
 from sim.core.budget import best_response_scalar, calibrate_preferences, target_penalty
 from sim.core.geography import projection_weights
-from sim.core.single_ties import SingleTies  # O(n s) a state, not a row per option
 from sim.outcomes import data_collector_reporters
 from sim.rules import get_rule
 from sim.schema import LEVELS
@@ -264,9 +263,9 @@ class AllianceModel(mesa.Model):
         if not a.calibrate_ties:
             return 0
         margin = a.rest_margin * a.temperature_pct_gdp / 100
-        scorer = SingleTies(self.ctx)  # tie_gains to rounding (tests/test_large_worlds.py)
         self.relationship, short = calibration.relationship_values(
-            lambda i, partners, new: self.decision_value(scorer.deltas(i, partners, new)),
+            self.tie_gains,  # the decisions' own scoring: at temperature 0 the rest point's
+            # gains are 0 up to rounding, and another scorer's rounding could tip consent
             self.levels,
             self.treaty_levels,
             self.level_weight,
