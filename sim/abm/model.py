@@ -134,6 +134,7 @@ class AllianceModel(mesa.Model):
         )
         self.recorder = Recorder(self)
         self._blocs: dict[frozenset[int], str] = {}
+        self._clique_cache = coalitions.CliqueCache()  # searches again when formal ties change
         self._bloc_count = 0
         # the outcomes that have a value every year (sim.outcomes), recorded by Mesa
         self.datacollector = mesa.DataCollector(model_reporters=data_collector_reporters())
@@ -553,10 +554,7 @@ class AllianceModel(mesa.Model):
         The cliques are searched for again only when the formal ties changed (a
         ``coalitions.CliqueCache`` kept on the model); the same blocs as last year keep their
         names and log nothing, so they are left as they are."""
-        cache = self.__dict__.get("_clique_cache")
-        if cache is None:
-            cache = self._clique_cache = coalitions.CliqueCache()
-        cliques = [frozenset(c) for c in cache(self.levels >= 3, 3)]
+        cliques = [frozenset(c) for c in self._clique_cache(self.levels >= 3, 3)]
         treaty_sets = {frozenset(t.members) for t in self.state.treaties}
         cliques = [c for c in cliques if c not in treaty_sets]
         if self._blocs.keys() == set(cliques):
