@@ -105,11 +105,7 @@ def test_asian_nato_proposal_treaty_and_accession_by_consent(compose_cfg):
     each, is not asked. In 2024 nobody joins (the calibrated rest point: Japan gains from no
     deeper tie); once Japan values a tie with the applicant more, the accession goes through."""
     p = prepare(
-        compose_cfg(  # the reference: at temperature 0 a rest point's gain is 0 to rounding,
-            "scenario=asian_nato_proposal",  # and the sign of a rounding error decides consent
-            "model.alignment.temperature_pct_gdp=0",
-            "model.engine=reference",
-        )
+        compose_cfg("scenario=asian_nato_proposal", "model.alignment.temperature_pct_gdp=0")
     )
     iso = p.world.iso3
     jpn = iso.index("JPN")
