@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from property import SEEDS, random_context, random_hostility, random_reach
 
 from sim.abm.model import AllianceModel
-from sim.core import calibration, payoffs
-from sim.core.single_ties import SingleTies
+from sim.core import payoffs
 from sim.runner.config import compose
 from sim.runner.simulate import prepare
 
@@ -131,17 +130,26 @@ def check_context(model: AllianceModel) -> None:
     assert sec.depreciation > 0
 
 
+def sparse_deltas(ctx, i: int, partners: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Term changes of single-tie options as the compiled decision scores them."""
+    from sim.core import _jit, kernels
+
+    arrays, scalars = kernels.context_arrays(ctx)
+    t = _jit.tie_terms(i, partners.astype(np.int64), new.astype(np.int64), arrays, scalars)
+    return t[1:] - t[0]
+
+
 def check_single_ties(model: AllianceModel, states=None) -> int:
-    """Every single-tie option of (some) states: SingleTies against tie_change_deltas."""
+    """Every single-tie option of (some) states: the decision kernel's sparse scoring
+    (``_jit.tie_terms``) against tie_change_deltas."""
     ctx = model.ctx
-    scorer = SingleTies(ctx)
     n = model.world.n
     checked = 0
     for i in range(n) if states is None else states:
         partners = np.flatnonzero(np.arange(n) != i).repeat(2)
         new = np.tile([0, 3], n - 1)
         new = np.where(new == model.levels[i, partners], 1, new)
-        fast = scorer.deltas(i, partners, new)
+        fast = sparse_deltas(ctx, i, partners, new)
         slow = payoffs.tie_change_deltas(i, model.levels[i], partners, new, ctx)
         scale = np.abs(payoffs.alignment_terms(np.array([i]), model.levels[[i]], ctx)).max()
         np.testing.assert_allclose(fast, slow, rtol=0, atol=RTOL * max(scale, 1e-3))
@@ -168,26 +176,6 @@ def test_synthetic_worlds(n, tmp_path):
     model = model_of(synthetic(n, tmp_path))
     check_context(model)
     check_single_ties(model, states=range(0, n, 7))
-
-
-def test_calibration_equals_the_row_by_row_calibration():
-    """The relationship values of the construction (SingleTies) are those of scoring every
-    option as a whole row (``AllianceModel.tie_gains``) to rounding."""
-    model = model_of(["world=default"])
-    fast = model.relationship.copy()
-    model.relationship = np.zeros_like(fast)
-    model.ctx = model._context()
-    a = model.params.alignment
-    slow, short = calibration.relationship_values(
-        model.tie_gains,
-        model.levels,
-        model.treaty_levels,
-        model.level_weight,
-        a.tie_change_cost,
-        a.rest_margin * a.temperature_pct_gdp / 100,
-    )
-    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-15)
-    assert int(short.sum()) == model.rest_point_shortfall
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,11 +232,10 @@ def test_single_ties_equal_tie_change_deltas_on_random_contexts(seed, n, aid):
     ctx = payoffs.AlignmentContext(
         **{**ctx.__dict__, "hostility": sparse_hostility(rng, n), "threat": ctx.threat + 1.0}
     )
-    scorer = SingleTies(ctx)
     for i in range(n):
         partners = rng.choice(np.flatnonzero(np.arange(n) != i), size=2 * n)
         new = rng.integers(0, 4, size=partners.size)
-        fast = scorer.deltas(i, partners, new)
+        fast = sparse_deltas(ctx, i, partners, new)
         slow = payoffs.tie_change_deltas(i, ctx.levels[i], partners, new, ctx)
         scale = np.abs(payoffs.alignment_terms(np.array([i]), ctx.levels[[i]], ctx)).max()
         np.testing.assert_allclose(fast, slow, rtol=0, atol=RTOL * max(scale, 1e-3))
