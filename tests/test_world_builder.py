@@ -258,6 +258,58 @@ def test_aggregates_are_merged():
     np.testing.assert_allclose(g.agg_pairs(mat, "capability")[0, 1], (0.3 * 20 + 0.6 * 10) / 30)
 
 
+def loop_agg_pairs(groups: b.Groups, mat: np.ndarray, how: str) -> np.ndarray:
+    """``Groups.agg_pairs`` as it was, a Python loop over every pair of actors (the oracle)."""
+    m = len(groups.members)
+    out = np.zeros((m, m), dtype=mat.dtype)
+    for a, ga in enumerate(groups.members):
+        for c, gc in enumerate(groups.members):
+            if a == c:
+                continue
+            block = mat[np.ix_(ga, gc)]
+            if how == "max":
+                out[a, c] = block.max()
+            elif how == "exports":
+                out[a, c] = (block * groups.gdp[ga][:, None]).sum() / groups.gdp[ga].sum()
+            else:
+                w = np.outer(groups.capability[ga], groups.capability[gc])
+                out[a, c] = (block * w).sum() / w.sum()
+    return out
+
+
+def random_groups(rng: np.random.Generator, n: int) -> b.Groups:
+    """n states in random order, all single or some merged into aggregates."""
+    order = rng.permutation(n).tolist()
+    cuts = sorted(rng.choice(np.arange(1, n), size=int(rng.integers(0, n // 2 + 1)), replace=False))
+    single = rng.random() < 0.3 or n < 2
+    members = [[k] for k in order] if single else [g.tolist() for g in np.split(order, cuts)]
+    gdp = np.exp(rng.normal(3, 2, n))
+    spending = gdp * rng.uniform(0, 0.05, n) * (rng.random(n) < 0.9)
+    return b.Groups(members, gdp, spending + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_agg_pairs_is_the_loops_to_the_bit(seed, monkeypatch):
+    """The pairs of single states computed together give the floats of the loop over every
+    pair (signed zeros and NaN included), whatever the blocks of rows."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    groups = random_groups(rng, n)
+    monkeypatch.setattr(b, "PAIR_BLOCK", int(rng.choice([1, 7, 1 << 22])))
+    mat = rng.uniform(-1, 1, (n, n)) * rng.choice([1e-300, 1.0, 1e300], (n, n))
+    mat[rng.random((n, n)) < 0.2] = 0.0
+    mat[rng.random((n, n)) < 0.1] = -0.0
+    mat[rng.random((n, n)) < 0.05] = np.nan
+    for how in ("max", "exports", "capability"):
+        want, got = loop_agg_pairs(groups, mat, how), groups.agg_pairs(mat, how)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+    ties = rng.integers(0, 4, (n, n)).astype(np.int8)
+    got = groups.agg_pairs(ties, "max")
+    assert got.dtype == np.int8
+    np.testing.assert_array_equal(got, loop_agg_pairs(groups, ties, "max"))
+
+
 def test_capitals_of_actors_and_aggregates():
     base = _table()
     g = _groups()

@@ -501,6 +501,11 @@ def ties_matrix(
     return ties
 
 
+PAIR_BLOCK = 1 << 22
+"""Largest temporary of ``Groups.agg_pairs``, in entries of the (n, n) matrices (32 MB of
+float64)."""
+
+
 @dataclass
 class Groups:
     """How the simulated states merge into the final actors (docs/ODD.md 7.18).
@@ -551,22 +556,56 @@ class Groups:
 
     def agg_pairs(self, mat: np.ndarray, how: str) -> np.ndarray:
         """Per pair of actors: ``max``, ``exports`` (GDP-weighted exporter shares), or else the
-        capability-weighted mean over the pairs of their states; zero diagonal."""
+        capability-weighted mean over the pairs of their states; zero diagonal.
+
+        A pair of single states is the one entry of ``mat`` (``max``), or that entry times its
+        weight over the weight, the same arithmetic as the mean of a one-entry block (numpy's
+        sum of one number adds it to 0.0), so these pairs are computed together
+        (``_single_pairs``). A pair with an aggregate of several states is a block of ``mat``
+        of its own (a Python loop over those pairs only: O(n) an aggregate)."""
         m = len(self.members)
         out = np.zeros((m, m), dtype=mat.dtype)
-        for a, ga in enumerate(self.members):
-            for b, gb in enumerate(self.members):
-                if a == b:
-                    continue
-                block = mat[np.ix_(ga, gb)]
-                if how == "max":
-                    out[a, b] = block.max()
-                elif how == "exports":
-                    out[a, b] = (block * self.gdp[ga][:, None]).sum() / self.gdp[ga].sum()
-                else:
-                    w = np.outer(self.capability[ga], self.capability[gb])
-                    out[a, b] = (block * w).sum() / w.sum()
+        single = np.flatnonzero(self.single())
+        self._single_pairs(mat, how, single, out)
+        for a in np.flatnonzero(~self.single()).tolist():
+            for b in range(m):
+                if b != a:
+                    out[a, b] = self._block(mat, how, a, b)
+                    out[b, a] = self._block(mat, how, b, a)
         return out
+
+    def _block(self, mat: np.ndarray, how: str, a: int, b: int):
+        """``agg_pairs`` of actors a and b from the block of their states' pairs."""
+        ga, gb = self.members[a], self.members[b]
+        block = mat[np.ix_(ga, gb)]
+        if how == "max":
+            return block.max()
+        if how == "exports":
+            return (block * self.gdp[ga][:, None]).sum() / self.gdp[ga].sum()
+        w = np.outer(self.capability[ga], self.capability[gb])
+        return (block * w).sum() / w.sum()
+
+    def _single_pairs(self, mat: np.ndarray, how: str, single: np.ndarray, out: np.ndarray):
+        """``_block`` of every pair of the actors ``single`` (each a single state), into
+        ``out``, in blocks of rows (temporaries of at most ``PAIR_BLOCK`` entries); the diagonal
+        stays zero. Elementwise, with the arithmetic of a one-entry block: ``x`` (max),
+        ``(x * g + 0) / (g + 0)`` (exports, g the exporter's GDP) and ``(x * w + 0) / (w + 0)``
+        (w the product of the two capabilities)."""
+        states = np.array([self.members[a][0] for a in single.tolist()], dtype=np.intp)
+        step = max(1, PAIR_BLOCK // max(1, states.size))
+        for start in range(0, states.size, step):
+            rows = slice(start, start + step)
+            value = mat[np.ix_(states[rows], states)]
+            if how == "exports":
+                g = self.gdp[states[rows]][:, None]
+                value = np.add(value * g, 0.0)
+                value /= g + 0.0
+            elif how != "max":
+                w = self.capability[states[rows]][:, None] * self.capability[states][None, :]
+                value = np.add(value * w, 0.0)
+                value /= np.add(w, 0.0, out=w)
+            out[np.ix_(single[rows], single)] = value
+        out[single, single] = 0
 
 
 def capital_coordinates(
