@@ -313,7 +313,8 @@ def test_the_setup_warms_every_kernel_a_run_calls():
 
     assert warm_kernels() > 0
     module = kernels.decision_module()
-    for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response):
+    single = kernels.single_module().tie_change_terms  # the calibration's scorer
+    for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response, single):
         assert kernel.signatures, kernel.__name__
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
 

@@ -6,6 +6,10 @@ The fast versions sum the same terms in another order, so they are held to 1e-12
 (the context) or to 1e-12 of the size of a state's terms (the single-tie changes, differences of
 two terms the reference computes in full and subtracts), on the model's own worlds (default,
 classroom5, Taiwan, synthetic) and on random inputs.
+
+The calibration's scorer of single-tie changes (``kernels.tie_change_terms``) sums the same
+terms in the same order as whole rows (``_jit.terms``), leaving out exact zeros, so it is held
+to the whole rows' floats bit for bit, and the calibrated relationship values with it.
 """
 
 from __future__ import annotations
@@ -260,3 +264,120 @@ def test_entrapment_exposure_of_many_states_equals_the_dense_reference(seed, n, 
         rtol=RTOL,
         atol=0,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The calibration's scorer: single-tie changes to the bit of whole rows
+# --------------------------------------------------------------------------------------------
+
+
+def whole_rows(ctx, i: int, partners: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``_jit.terms`` of state i's row in force and of each single-tie change, as whole rows
+    (what ``payoffs.tie_change_deltas`` scored before ``kernels.tie_change_terms``)."""
+    from sim.core import _jit
+
+    arrays, scalars = ctx.kernel_arguments
+    rows = np.repeat(arrays[12][i][None, :], len(partners) + 1, axis=0)
+    rows[np.arange(1, len(partners) + 1), partners] = new
+    return _jit.terms(i, rows, arrays, scalars)
+
+
+def assert_bits_equal(got: np.ndarray, want: np.ndarray) -> None:
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got.view(np.int64), want.view(np.int64))
+
+
+def check_tie_change_terms(ctx, rng: np.random.Generator, states) -> int:
+    """Every one-level move of each state's ties and as many random ones: the sparse scorer's
+    floats are the whole rows'. Returns how many states it scored (None: it declined)."""
+    from sim.core import kernels
+
+    n = ctx.theta.size
+    scored = 0
+    for i in states:
+        partners = np.flatnonzero(np.arange(n) != i)
+        now = ctx.levels[i, partners].astype(np.int64)
+        partners = np.concatenate([partners, partners, rng.integers(0, n, size=n)])
+        new = np.concatenate(
+            [np.minimum(now + 1, 3), np.maximum(now - 1, 0), rng.integers(0, 4, size=n)]
+        )
+        got = kernels.tie_change_terms(i, partners, new, ctx)
+        if got is not None:
+            assert_bits_equal(got, whole_rows(ctx, i, partners, new))
+            scored += 1
+    return scored
+
+
+@pytest.mark.parametrize("overrides", WORLDS, ids=lambda o: ",".join(o))
+def test_tie_change_terms_are_the_whole_rows_to_the_bit_on_the_models_worlds(overrides):
+    model = model_of([*overrides, "model.engine=compiled"])
+    rng = np.random.default_rng(0)
+    scored = 0
+    for _ in range(3):  # 2024 and two years on, the scenario's events in force
+        scored += check_tie_change_terms(model.ctx, rng, range(model.world.n))
+        model.step()
+    assert scored > 0
+
+
+@PROPERTY
+@given(SEEDS, st.integers(1, 25))
+def test_tie_change_terms_are_the_whole_rows_to_the_bit_on_random_contexts(seed, n):
+    """Sparse and dense hostility, ties and level weights (a first weight of 0 or not, equal
+    weights), coercers, credibility per pair or per ally."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(seed)
+    ctx = random_context(rng, n, aid=False)
+    weights = [np.array([0.0, 0.2, 0.5, 1.0]), np.array([0.0, 0.0, 0.4, 0.4]), ctx.level_weight]
+    ctx = replace(
+        ctx,
+        hostility=sparse_hostility(rng, n),
+        levels=ctx.levels * (rng.random((n, n)) < rng.choice([0.1, 1.0])),
+        level_weight=weights[rng.integers(3)],
+        credibility=ctx.credibility if rng.random() < 0.5 else ctx.credibility[0],
+        engine="compiled",
+    )
+    assert check_tie_change_terms(ctx, rng, range(n)) == n
+
+
+def test_tie_change_terms_decline_what_they_cannot_score_exactly():
+    """Side payments offered, a hostility below 0, a non-finite entry in the state's rows, a
+    partner or level out of range: None, and ``tie_change_deltas`` scores whole rows."""
+    from dataclasses import replace
+
+    from sim.core import kernels
+
+    rng = np.random.default_rng(4)
+    n = 6
+    ctx = random_context(rng, n, aid=False)
+    partners, new = np.array([1, 2]), np.array([3, 0])
+    assert kernels.tie_change_terms(0, partners, new, ctx) is not None
+    offer = np.zeros((n, n))
+    offer[3, 4] = 1.0
+    hostility = ctx.hostility.copy()
+    hostility[2, 3] = -0.1
+    for change in ({"aid_offer": offer}, {"hostility": hostility}):
+        assert kernels.tie_change_terms(0, partners, new, replace(ctx, **change)) is None
+    base = ctx.base.copy()
+    base[0, 5] = np.nan
+    other = replace(ctx, base=base)
+    assert kernels.tie_change_terms(0, partners, new, other) is None
+    assert kernels.tie_change_terms(1, partners, new, other) is not None  # its row is finite
+    for p, lv in (([1, n], [3, 0]), ([-1, 2], [3, 0]), ([1, 2], [4, 0]), ([1, 2], [3])):
+        assert kernels.tie_change_terms(0, np.array(p), np.array(lv), ctx) is None
+
+
+@pytest.mark.parametrize(
+    "overrides", [["world=default"], ["world=classroom5"], "synthetic"], ids=str
+)
+def test_the_calibration_is_the_same_as_by_whole_rows(overrides, tmp_path, monkeypatch):
+    """The relationship values calibrated with the sparse scorer are those of whole rows,
+    bit for bit."""
+    from sim.core import kernels
+
+    if overrides == "synthetic":
+        overrides = synthetic(60, tmp_path)
+    overrides = [*overrides, "model.engine=compiled"]
+    fast = model_of(overrides).relationship
+    monkeypatch.setattr(kernels, "tie_change_terms", lambda *args: None)
+    assert_bits_equal(fast, model_of(overrides).relationship)

@@ -26,7 +26,8 @@ def _say_if_compiling() -> None:
     """One line on stderr when the kernels have no cache beside this file yet (the first run
     after an install compiles them, some seconds)."""
     folder = Path(__file__).with_name("__pycache__")
-    cached = [any(folder.glob(f"{name}.*.nbi")) for name in ("_jit", "_jit_decision")]
+    names = ("_jit", "_jit_decision", "_jit_single")
+    cached = [any(folder.glob(f"{name}.*.nbi")) for name in names]
     if not all(cached):
         print(
             "alliance-sim: compiling the payoff kernels (once after an install; cached)",
@@ -52,6 +53,15 @@ def decision_module():
     from sim.core import _jit_decision
 
     return _jit_decision
+
+
+@cache
+def single_module():
+    """The single-tie scorer's module (``sim.core._jit_single``), imported on first use."""
+    _compiled()
+    from sim.core import _jit_single
+
+    return _jit_single
 
 
 def pcg64_state(rng: np.random.Generator) -> np.ndarray | None:
@@ -197,3 +207,49 @@ def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
     if rows.size and (rows.min() < 0 or rows.max() >= len(arrays[5])):
         raise IndexError(f"commitment levels must lie in 0-{len(arrays[5]) - 1}")
     return _compiled().terms(int(agent), rows, arrays, scalars)
+
+
+def tie_change_terms(
+    agent: int, partners: np.ndarray, new_levels: np.ndarray, ctx
+) -> np.ndarray | None:
+    """(m + 1, 7) ``alignment_terms`` of state ``agent``'s row in force (row 0) and of each
+    single-tie change of it (row k: the tie with ``partners[k - 1]`` at ``new_levels[k - 1]``),
+    the very floats ``alignment_terms(agent, rows, ctx)`` gives for these whole rows, in
+    O(n + m (ties + rivals)) instead of O(m n) (``sim.core._jit_single``: the same sums in the
+    same order, the entries that add an exact zero left out). None where that does not hold,
+    and the caller scores whole rows: side payments offered, a hostility or level weights that
+    are not finite or a hostility below 0 (``AlignmentContext.sparse_exact``), a partner or
+    level out of range, or non-finite entries in the state's rows of the context.
+
+    Examples:
+        >>> from sim.core import payoffs
+        >>> ctx = payoffs.AlignmentContext(
+        ...     theta=np.ones(3), own=np.ones(3), threat=np.ones(3), base=np.ones((3, 3)),
+        ...     credibility=np.full((3, 3), 0.5), level_weight=np.array([0.0, 0.2, 0.5, 1.0]),
+        ...     linear=np.zeros((3, 3, 3)), hostility=np.zeros((3, 3)), stakes=np.zeros((3, 3)),
+        ...     dependence=np.full((3, 3), 0.5), autonomy_weight=0.0, coercers=np.zeros(0),
+        ...     at_risk=np.zeros((3, 0)), excess=np.zeros((3, 0, 3)),
+        ...     levels=np.zeros((3, 3), dtype=int), aid_offer=np.zeros((3, 3)),
+        ...     aid_min_level=np.zeros(3, dtype=int), aid_min_partners=np.zeros(3, dtype=int),
+        ...     aid_capability=np.zeros(3), aid_cash=np.zeros(3),
+        ...     aid_from_defence=np.zeros(3, dtype=bool), gdp=np.ones(3), engine="compiled")
+        >>> rows = np.array([[0, 0, 0], [0, 3, 0]])
+        >>> bool((tie_change_terms(0, np.array([1]), np.array([3]), ctx)
+        ...       == alignment_terms(0, rows, ctx)).all())
+        True
+    """
+    arrays, scalars = ctx.kernel_arguments
+    n, top = arrays[12].shape[1], len(arrays[5]) - 1
+    partners = np.ascontiguousarray(partners, dtype=np.int64)
+    new_levels = np.ascontiguousarray(new_levels, dtype=np.int64)
+    if partners.ndim != 1 or new_levels.shape != partners.shape:
+        return None
+    inside = partners.size == 0 or (
+        partners.min() >= 0
+        and partners.max() < n
+        and 0 <= new_levels.min() <= new_levels.max() <= top
+    )
+    if not (inside and ctx.sparse_exact):
+        return None
+    out = single_module().tie_change_terms(int(agent), partners, new_levels, arrays, scalars)
+    return out if len(out) else None

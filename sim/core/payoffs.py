@@ -774,6 +774,19 @@ class AlignmentContext:
         converted on first use and kept for the year's decisions."""
         return kernels.context_arrays(self)
 
+    @cached_property
+    def sparse_exact(self) -> bool:
+        """Whether single-tie changes can be scored from the row in force to the bit
+        (``kernels.tie_change_terms``): no side payments offered, level weights finite, a
+        hostility finite and >= 0 (so that an entry of weight 0 adds an exact zero, and a
+        state is more hostile than another to q only where it is hostile to q)."""
+        h = self.hostility
+        return bool(
+            not self.aid_offer.any()
+            and np.isfinite(self.level_weight).all()
+            and ((h >= 0) & (h < np.inf)).all()
+        )
+
     def allies(self, agents: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(allied, reliability) of candidate rows (``allies_and_reliability``)."""
         x = self.level_weight[rows] * self.base[agents]
@@ -950,6 +963,10 @@ def tie_change_deltas(
     Returns:
         (m, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
+    if ctx.engine == "compiled" and np.array_equal(row, ctx.levels[agent]):
+        terms = kernels.tie_change_terms(agent, partners, new_levels, ctx)
+        if terms is not None:  # the floats of whole rows, without the (m, n) rows
+            return terms[1:] - terms[0]
     rows = np.repeat(row[None, :], len(partners), axis=0)
     rows[np.arange(len(partners)), partners] = new_levels
     return row_change_deltas(agent, row, rows, ctx)
