@@ -381,3 +381,61 @@ def test_the_calibration_is_the_same_as_by_whole_rows(overrides, tmp_path, monke
     fast = model_of(overrides).relationship
     monkeypatch.setattr(kernels, "tie_change_terms", lambda *args: None)
     assert_bits_equal(fast, model_of(overrides).relationship)
+
+
+# --------------------------------------------------------------------------------------------
+# Fewer (n, n) temporaries, the same floats
+# --------------------------------------------------------------------------------------------
+
+
+def special_values(rng: np.random.Generator, shape, low: float = -1.0) -> np.ndarray:
+    """Random values of every magnitude, with +0, -0, NaN and inf among them."""
+    x = rng.uniform(low, 1.0, shape) * rng.choice([1e-310, 1e-5, 1.0, 1e5, 1e300], shape)
+    pick = rng.random(shape)
+    x[pick < 0.1] = 0.0
+    x[(pick >= 0.1) & (pick < 0.2)] = -0.0
+    x[(pick >= 0.2) & (pick < 0.22)] = np.nan
+    x[(pick >= 0.22) & (pick < 0.23)] = np.inf
+    return x
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_context_terms_in_place_are_the_plain_formulas_to_the_bit(seed):
+    """hostility, credible_commitment, entrapment_stakes and dependence work in place; their
+    floats are those of the plain expressions they replaced (kept here), signed zeros, NaN and
+    infinities included."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    affinity = special_values(rng, (n, n))
+    h = np.maximum(0.0, -affinity)
+    np.fill_diagonal(h, 0.0)
+    assert_bits_equal(payoffs.hostility(affinity), h)
+    credibility = special_values(rng, (n, n) if rng.random() < 0.7 else n)
+    assert_bits_equal(payoffs.credible_commitment(credibility, h), credibility * (1.0 - h.T))
+    reach, capability = special_values(rng, (n, n), 0.0), 100 * special_values(rng, n, 0.0)
+    commitment = special_values(rng, (n, n)) if rng.random() < 0.7 else None
+    reaching = reach.T * capability[None, :]
+    stakes = reaching / (capability[:, None] + reaching + 1e-12)
+    stakes = stakes if commitment is None else stakes + commitment
+    np.fill_diagonal(stakes, 0.0)
+    assert_bits_equal(payoffs.entrapment_stakes(reach, capability, commitment), stakes)
+    dep = capability[None, :] / (capability[:, None] + capability[None, :] + 1e-12)
+    np.fill_diagonal(dep, 0.0)
+    assert_bits_equal(payoffs.dependence(capability), dep)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_allies_of_every_state_in_blocks_are_the_same(seed, monkeypatch):
+    """``AlignmentContext.allies`` sums each row as one (m, n) array would, whatever the
+    blocks of rows."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 150))
+    ctx = random_context(rng, n)
+    rows, agents = rng.integers(0, 4, (n, n)), np.arange(n)
+    x = ctx.level_weight[rows] * ctx.base[agents]
+    want = payoffs.allies_and_reliability(x, ctx.credibility[agents])
+    for elements in (1, 7, 3 * n, payoffs.BLOCK_ELEMENTS):
+        monkeypatch.setattr(payoffs, "BLOCK_ELEMENTS", elements)
+        for got, expected in zip(ctx.allies(agents, rows), want, strict=True):
+            assert_bits_equal(got, expected)

@@ -108,6 +108,15 @@ def hostile_lists(hostility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, cols.astype(np.int64)
 
 
+def _pairs(values, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` (per pair, or per ally) as a row-major float array of ``shape``: the array
+    itself when it is one already (no copy of an (n, n) array), else a broadcast copy."""
+    values = np.asarray(values, dtype=float)
+    if values.shape == shape and values.flags.writeable:
+        return np.ascontiguousarray(values)
+    return np.broadcast_to(values, shape).copy()
+
+
 def context_arrays(ctx) -> tuple[tuple, tuple]:
     """A ``payoffs.AlignmentContext`` as the kernels' arguments: its arrays (in a fixed order,
     with the types numba compiles for) and its scalars."""
@@ -119,7 +128,7 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
         c(ctx.own, dtype=float),
         c(ctx.threat, dtype=float),
         c(ctx.base, dtype=float),
-        np.broadcast_to(np.asarray(ctx.credibility, dtype=float), ctx.base.shape).copy(),
+        _pairs(ctx.credibility, ctx.base.shape),
         c(ctx.level_weight, dtype=float),
         c(ctx.linear, dtype=float),
         c(ctx.hostility, dtype=float),

@@ -65,7 +65,10 @@ def credible_commitment(credibility: np.ndarray, hostility: np.ndarray) -> np.nd
         (n, n) ``credibility[i, j] * (1 - H_ji)``, 0-1: a promise from a hostile state is
         worth little (an assumption of the model).
     """
-    return credibility * (1.0 - hostility.T)
+    out = np.subtract(1.0, hostility.T, order="C")  # row-major, as the kernels read it
+    if np.broadcast_shapes(np.shape(credibility), out.shape) != out.shape:
+        return credibility * out
+    return np.multiply(credibility, out, out=out)  # in place: one (n, n) array, not two
 
 
 def hostility(affinity: np.ndarray) -> np.ndarray:
@@ -86,7 +89,8 @@ def hostility(affinity: np.ndarray) -> np.ndarray:
         >>> hostility(np.array([[1.0, -0.5], [-0.5, 1.0]])).tolist()
         [[0.0, 0.5], [0.5, 0.0]]
     """
-    h = np.maximum(0.0, -np.asarray(affinity, dtype=float))
+    h = np.negative(np.asarray(affinity, dtype=float))
+    np.maximum(0.0, h, out=h)  # in place: one (n, n) array, not two
     np.fill_diagonal(h, 0.0)
     return h
 
@@ -282,7 +286,7 @@ def containment_reach(
     safe = np.where(total > 0, total, 1.0)
     weights = np.where(total[i] > 0, reaching / safe[i], 0.0)  # w_ik of each threat
     w0 = np.where(total > 0, bg / safe, 1.0)  # no threat at all: help at home counts in full
-    out = w0[:, None] * reach.T
+    out = np.multiply(w0[:, None], reach.T, order="C")  # row-major: no copy for the kernels
     loyal_k, loyal_j = hostile_pairs(hostility.T)  # the states j hostile to each k, by k
     first = np.searchsorted(loyal_k, np.arange(n + 1))
     count = first[k + 1] - first[k]  # how many states are hostile to each threat's k
@@ -473,10 +477,13 @@ def entrapment_stakes(
         >>> entrapment_stakes(np.ones((2, 2)), np.array([1.0, 3.0])).round(9).tolist()
         [[0.0, 0.75], [0.25, 0.0]]
     """
-    reaching = reach.T * capability[None, :]  # [i, k] = reach_ki K_k
-    stakes = reaching / (capability[:, None] + reaching + 1e-12)
+    reaching = np.multiply(reach.T, capability[None, :], order="C")  # [i, k] = reach_ki K_k
+    stakes = np.add(capability[:, None], reaching)  # the same sums, in place: two (n, n)
+    stakes += 1e-12  # arrays at a time, not four
+    np.divide(reaching, stakes, out=stakes)
+    del reaching
     if commitment is not None:
-        stakes = stakes + commitment
+        stakes += commitment
     np.fill_diagonal(stakes, 0.0)
     return stakes
 
@@ -560,7 +567,9 @@ def dependence(capability: np.ndarray) -> np.ndarray:
         [[0.0, 0.75], [0.25, 0.0]]
     """
     k = capability
-    dep = k[None, :] / (k[:, None] + k[None, :] + 1e-12)
+    dep = np.add(k[:, None], k[None, :])  # in place: one (n, n) array, not three
+    dep += 1e-12
+    np.divide(k[None, :], dep, out=dep)
     np.fill_diagonal(dep, 0.0)
     return dep
 
@@ -605,7 +614,8 @@ def coercion_exposure(
         Harrell et al. (2018): China's coercive economic measures, informal,
             targeted and limited in scale.
     """
-    at_risk_all = weight * value_added_share * trade_exposure * coercion_propensity[None, :]
+    at_risk_all = weight * value_added_share * trade_exposure
+    at_risk_all *= coercion_propensity[None, :]  # in place: one (n, n) array, not two
     coercers = np.flatnonzero(at_risk_all.any(axis=0))
     at_risk = at_risk_all[:, coercers]
     n = trade_exposure.shape[0]
@@ -788,9 +798,22 @@ class AlignmentContext:
         )
 
     def allies(self, agents: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(allied, reliability) of candidate rows (``allies_and_reliability``)."""
-        x = self.level_weight[rows] * self.base[agents]
-        return allies_and_reliability(x, self.credibility[agents])
+        """(allied, reliability) of candidate rows (``allies_and_reliability``), in blocks of
+        rows of at most ``BLOCK_ELEMENTS`` entries (each row's sums are the same whatever the
+        block: its temporaries are a block's, not several (m, n) arrays for every state's row)."""
+        agents, rows = np.asarray(agents), np.asarray(rows)
+        if np.ndim(self.credibility) != 2 or rows.ndim != 2:
+            x = self.level_weight[rows] * self.base[agents]
+            return allies_and_reliability(x, self.credibility[agents])
+        allied, reliability = np.empty(len(agents)), np.empty(len(agents))
+        step = max(1, BLOCK_ELEMENTS // max(1, rows.shape[1]))
+        for start in range(0, len(agents), step):
+            part = slice(start, start + step)
+            x = self.level_weight[rows[part]] * self.base[agents[part]]
+            allied[part], reliability[part] = allies_and_reliability(
+                x, self.credibility[agents[part]]
+            )
+        return allied, reliability
 
     def expected_allied(self, agents: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(m,) expected allied capability of candidate rows, USD bn."""
@@ -839,8 +862,9 @@ def aid_by_donor(
     """
     m = len(agents)
     out = np.zeros((m, ctx.aid_offer.shape[0]))
-    offers = ctx.aid_offer[:, agents].T  # (m, d)
-    for d in np.flatnonzero(offers.any(axis=0)):
+    offering = (ctx.aid_offer != 0)[:, agents].any(axis=1)  # (no (m, d) copy of the offers)
+    for d in np.flatnonzero(offering):
+        offer = ctx.aid_offer[d, agents]  # (m,) what d offers each candidate's state
         level = ctx.aid_min_level[d]
         tied = rows >= level  # (m, j)
         recipients = ctx.aid_offer[d] > 0  # (j,)
@@ -849,9 +873,9 @@ def aid_by_donor(
         need = ctx.aid_min_partners[d]
         fraction = np.minimum(1.0, partners / need) if need > 0 else np.ones(m)
         if tie_to_donor:
-            out[:, d] = offers[:, d] * tied[:, d] * fraction
+            out[:, d] = offer * tied[:, d] * fraction
         else:
-            out[:, d] = (offers[:, d] > 0) * fraction
+            out[:, d] = (offer > 0) * fraction
     return out
 
 

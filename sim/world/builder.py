@@ -21,7 +21,6 @@ from __future__ import annotations
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -96,9 +95,10 @@ class World:
             return grown
         return np.where(np.isnan(self.gdp_path[k]), grown, self.gdp_path[k])
 
-    @cached_property
+    @property
     def distance(self) -> np.ndarray:
-        """(n, n) great-circle distance between capitals, km (computed once)."""
+        """(n, n) great-circle distance between capitals, km, computed when asked (not kept:
+        an (n, n) array is 800 MB at 10,000 states, and the model keeps the reach it needs)."""
         return great_circle_km(self.lat, self.lon)
 
     def index(self, code: str, what: str = "actor") -> int:
@@ -329,6 +329,7 @@ def per_state(
             raise UserError(
                 f"unknown state '{code}' in world.{key}; use an iso3 code of the world or 'default'"
             )
+    values = dict(values.items())  # a plain dict: a config node's lookup of an absent key is slow
     default = values.get("default", fallback)
     return np.array([float(values.get(c, default)) for c in codes])
 
@@ -430,9 +431,13 @@ def base_affinity(cfg, regime: np.ndarray, full: list[str]) -> np.ndarray:
     A shared regime type raises affinity; a regime gap alone creates no hostility (that comes
     from the disputes and rivalries listed pairwise in the config).
     """
-    if not cfg.propensity_csv:
-        similarity = np.maximum(0.0, 1.0 - np.abs(regime[:, None] - regime[None, :]))
-        return cfg.affinity_regime_weight * similarity
+    if not cfg.propensity_csv:  # max(0, 1 - |r_i - r_j|) times the weight, in place
+        similarity = np.subtract(regime[:, None], regime[None, :])
+        np.abs(similarity, out=similarity)
+        np.subtract(1.0, similarity, out=similarity)
+        np.maximum(0.0, similarity, out=similarity)
+        similarity *= cfg.affinity_regime_weight
+        return similarity
     if cfg.propensity_scale <= 0:
         raise UserError("world.propensity_scale must be positive")
     raw = tables.read_propensity_csv(cfg.propensity_csv, full)
@@ -462,7 +467,7 @@ def adjust_affinity(
                 if x in pos and y in pos and x != y:
                     affinity[pos[x], pos[y]] += value
                     affinity[pos[y], pos[x]] += value
-    affinity = np.clip(affinity, -1.0, 1.0)
+    affinity = np.clip(affinity, -1.0, 1.0, out=affinity)
     np.fill_diagonal(affinity, 0.0)
     return affinity
 
@@ -590,9 +595,12 @@ class Groups:
         ``out``, in blocks of rows (temporaries of at most ``PAIR_BLOCK`` entries); the diagonal
         stays zero. Elementwise, with the arithmetic of a one-entry block: ``x`` (max),
         ``(x * g + 0) / (g + 0)`` (exports, g the exporter's GDP) and ``(x * w + 0) / (w + 0)``
-        (w the product of the two capabilities)."""
+        (w the product of the two capabilities). A block of +0 only is not written, so that
+        the pages of a matrix of zeros (the trade of a world without trade figures) are never
+        touched and take no memory."""
         states = np.array([self.members[a][0] for a in single.tolist()], dtype=np.intp)
         step = max(1, PAIR_BLOCK // max(1, states.size))
+        written = False
         for start in range(0, states.size, step):
             rows = slice(start, start + step)
             value = mat[np.ix_(states[rows], states)]
@@ -604,8 +612,11 @@ class Groups:
                 w = self.capability[states[rows]][:, None] * self.capability[states][None, :]
                 value = np.add(value * w, 0.0)
                 value /= np.add(w, 0.0, out=w)
-            out[np.ix_(single[rows], single)] = value
-        out[single, single] = 0
+            if value.any() or (value.dtype.kind == "f" and np.signbit(value).any()):
+                out[np.ix_(single[rows], single)] = value  # all +0: ``out`` has it already
+                written = True
+        if written:
+            out[single, single] = 0
 
 
 def capital_coordinates(
