@@ -57,6 +57,23 @@ def as_params(params):
     return params
 
 
+@dataclass(frozen=True, eq=False)
+class Start:
+    """What a model's construction calibrates on the base year (``AllianceModel._calibrate``):
+    it depends on the world and the parameters, not on the seed, so a sweep's models after
+    the first take it over (``AllianceModel(start=...)``, ``sim.runner.simulate``)
+    instead of calibrating again. Each model copies the arrays it takes."""
+
+    world: World
+    params: object
+    theta: np.ndarray
+    private: np.ndarray
+    target_weight: np.ndarray
+    relationship: np.ndarray
+    membership_value: dict[str, np.ndarray]
+    rest_point_shortfall: int
+
+
 class AllianceModel(mesa.Model):
     """States deciding budgets and alignments, year by year.
 
@@ -67,6 +84,8 @@ class AllianceModel(mesa.Model):
         events: the scenario's events (``sim.world.events.build_events``).
         rng: the seed (an int) of the model's random generator.
         scenario: the scenario's name (recorded in the outputs).
+        start: the calibration of an earlier model of the same world and parameters
+            (its ``start``), taken over instead of calibrating again.
     """
 
     agent_class: type[StateAgent] = StateAgent
@@ -79,6 +98,7 @@ class AllianceModel(mesa.Model):
         events: list[Event] | None = None,
         rng: int | None = None,
         scenario_name: str = "baseline",
+        start: Start | None = None,
     ) -> None:
         super().__init__(rng=rng)
         self.world = world
@@ -117,11 +137,10 @@ class AllianceModel(mesa.Model):
         self.relationship = np.zeros((n, n))
         self.membership_value: dict[str, np.ndarray] = {}
         self.threat_base: np.ndarray | None = None  # the base year's threat (set by _context)
-        self.ctx = self._context(theta=np.ones(n))  # the threat and allies that calibration needs
-        self.theta, self.private = self._preferences()
-        self.ctx = self._context()
-        self.target_weight_now = self.target_weights()
-        self.rest_point_shortfall = self._calibrate_ties()
+        if start is None:
+            self._calibrate()
+        else:
+            self._restore(start)
         for i in range(n):
             self.agent_class(self, i)
         self.by_index = sorted(self.agents, key=lambda a: a.index)
@@ -255,6 +274,40 @@ class AllianceModel(mesa.Model):
             side_payment_weight=a.side_payment_weight,
             engine=self.params.engine,
         )
+
+    def _calibrate(self) -> None:
+        """The base year's preferences (theta, private benefit) and relationship and membership
+        values, by revealed preference (``_preferences``, ``_calibrate_ties``); ``self.start``
+        keeps them for other models of the same world and parameters."""
+        self.ctx = self._context(theta=np.ones(self.world.n))  # the threat and allies needed
+        self.theta, self.private = self._preferences()
+        self.ctx = self._context()
+        self.target_weight_now = self.target_weights()
+        self.rest_point_shortfall = self._calibrate_ties()
+        self.start = Start(
+            self.world,
+            self.params,
+            self.theta.copy(),
+            self.private.copy(),
+            self.target_weight_now.copy(),
+            self.relationship.copy(),
+            {name: v.copy() for name, v in self.membership_value.items()},
+            self.rest_point_shortfall,
+        )
+
+    def _restore(self, start: Start) -> None:
+        """What ``_calibrate`` found for another model of the same world and parameters (it
+        does not depend on the seed; the scenario's events act from the year after the base
+        year), taken over instead of calibrated again."""
+        if start.world is not self.world or start.params != self.params:
+            raise ValueError("a model's start comes from a model of the same world and params")
+        self.theta, self.private = start.theta.copy(), start.private.copy()
+        self.target_weight_now = start.target_weight.copy()
+        self.relationship = start.relationship.copy()
+        self.membership_value = {name: v.copy() for name, v in start.membership_value.items()}
+        self.rest_point_shortfall = start.rest_point_shortfall
+        self.ctx = self._context()
+        self.start = start
 
     def _calibrate_ties(self) -> int:
         """Relationship values and treaty membership values by revealed preference: the 2024

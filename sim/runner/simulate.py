@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim import rules
-from sim.abm.model import AllianceModel, as_params
+from sim.abm.model import AllianceModel, Start, as_params
 from sim.errors import UserError
 from sim.runner.priors import apply, columns, draw, load_priors, required_priors, uses_priors
 from sim.schema import LEVELS
@@ -46,6 +46,9 @@ class Prepared:
     events: list[Event]
     params: object
     scenario: str
+    start: Start | None = None
+    """The base year's calibration, kept from the first model run (``AllianceModel.start``):
+    the later replicates take it over instead of calibrating again."""
 
 
 def prepare(cfg, world: World | None = None) -> Prepared:
@@ -144,8 +147,14 @@ def check_params(p) -> None:
 def run_model(prepared: Prepared, seed: int) -> AllianceModel:
     """Build and run one model to its horizon."""
     model = AllianceModel(
-        prepared.world, prepared.params, prepared.events, rng=seed, scenario_name=prepared.scenario
+        prepared.world,
+        prepared.params,
+        prepared.events,
+        rng=seed,
+        scenario_name=prepared.scenario,
+        start=prepared.start,
     )
+    prepared.start = model.start
     model.run()
     return model
 
