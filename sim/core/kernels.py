@@ -5,7 +5,9 @@ Each kernel computes what its numpy reference computes, for one state's candidat
 plain loops that numba compiles to machine code; the numpy functions stay the reference (the
 oracle) and ``tests/test_kernels.py`` holds the two equal to 1e-12 on the model's own contexts
 and on random ones. ``alignment_terms(agent, rows, ctx)`` is the entry point, with the
-signature of ``sim.core.payoffs.alignment_terms`` for a single state.
+signature of ``sim.core.payoffs.alignment_terms`` for a single state. ``tie_change_terms``
+scores a state's single-tie changes as whole rows would, to the bit, in O(ties + rivals) an
+option (the calibration's scorer, ``sim.core._jit_single``).
 
 Compiled code is cached on disk beside this file (numba's ``cache=True``; in a read-only
 install numba uses its user cache folder), so only the first call after an install compiles.

@@ -977,6 +977,11 @@ def tie_change_deltas(
 ) -> np.ndarray:
     """Change in a state's alignment terms for each of several single-tie changes.
 
+    On the compiled engine, for the row in force, the options are scored from that row
+    (``kernels.tie_change_terms``: the floats of whole rows, without the (m, n) rows and O(m n)
+    work; the calibration scores every single-tie change of every state this way), else as
+    whole rows (``row_change_deltas``).
+
     Args:
         agent: the state.
         row: (n,) its current commitment levels.
