@@ -301,7 +301,7 @@ def check_tie_change_terms(ctx, rng: np.random.Generator, states) -> int:
         new = np.concatenate(
             [np.minimum(now + 1, 3), np.maximum(now - 1, 0), rng.integers(0, 4, size=n)]
         )
-        got = kernels.tie_change_terms(i, partners, new, ctx)
+        got = kernels.tie_change_terms(i, ctx.levels[i], partners, new, ctx)
         if got is not None:
             assert_bits_equal(got, whole_rows(ctx, i, partners, new))
             scored += 1
@@ -342,7 +342,8 @@ def test_tie_change_terms_are_the_whole_rows_to_the_bit_on_random_contexts(seed,
 
 def test_tie_change_terms_decline_what_they_cannot_score_exactly():
     """Side payments offered, a hostility below 0, a non-finite entry in the state's rows, a
-    partner or level out of range: None, and ``tie_change_deltas`` scores whole rows."""
+    row other than the one in force, a partner or level out of range: None, and
+    ``tie_change_deltas`` scores whole rows."""
     from dataclasses import replace
 
     from sim.core import kernels
@@ -351,20 +352,28 @@ def test_tie_change_terms_decline_what_they_cannot_score_exactly():
     n = 6
     ctx = random_context(rng, n, aid=False)
     partners, new = np.array([1, 2]), np.array([3, 0])
-    assert kernels.tie_change_terms(0, partners, new, ctx) is not None
+    assert kernels.tie_change_terms(0, ctx.levels[0], partners, new, ctx) is not None
     offer = np.zeros((n, n))
     offer[3, 4] = 1.0
     hostility = ctx.hostility.copy()
     hostility[2, 3] = -0.1
     for change in ({"aid_offer": offer}, {"hostility": hostility}):
-        assert kernels.tie_change_terms(0, partners, new, replace(ctx, **change)) is None
+        assert (
+            kernels.tie_change_terms(0, ctx.levels[0], partners, new, replace(ctx, **change))
+            is None
+        )
     base = ctx.base.copy()
     base[0, 5] = np.nan
     other = replace(ctx, base=base)
-    assert kernels.tie_change_terms(0, partners, new, other) is None
-    assert kernels.tie_change_terms(1, partners, new, other) is not None  # its row is finite
+    assert kernels.tie_change_terms(0, ctx.levels[0], partners, new, other) is None
+    assert (
+        kernels.tie_change_terms(1, ctx.levels[1], partners, new, other) is not None
+    )  # its row is finite
+    other_row = ctx.levels[0].copy()
+    other_row[3] = (other_row[3] + 1) % 4
+    assert kernels.tie_change_terms(0, other_row, partners, new, ctx) is None
     for p, lv in (([1, n], [3, 0]), ([-1, 2], [3, 0]), ([1, 2], [4, 0]), ([1, 2], [3])):
-        assert kernels.tie_change_terms(0, np.array(p), np.array(lv), ctx) is None
+        assert kernels.tie_change_terms(0, ctx.levels[0], np.array(p), np.array(lv), ctx) is None
 
 
 @pytest.mark.parametrize(

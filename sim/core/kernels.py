@@ -221,16 +221,18 @@ def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
 
 
 def tie_change_terms(
-    agent: int, partners: np.ndarray, new_levels: np.ndarray, ctx
+    agent: int, row: np.ndarray, partners: np.ndarray, new_levels: np.ndarray, ctx
 ) -> np.ndarray | None:
-    """(m + 1, 7) ``alignment_terms`` of state ``agent``'s row in force (row 0) and of each
-    single-tie change of it (row k: the tie with ``partners[k - 1]`` at ``new_levels[k - 1]``),
+    """(m + 1, 7) ``alignment_terms`` of state ``agent``'s row ``row`` (row 0), which must be
+    its row in force, and of each single-tie change of it (row k: the tie with
+    ``partners[k - 1]`` at ``new_levels[k - 1]``),
     the very floats ``alignment_terms(agent, rows, ctx)`` gives for these whole rows, in
     O(n + m (ties + rivals)) instead of O(m n) (``sim.core._jit_single``: the same sums in the
     same order, the entries that add an exact zero left out). None where that does not hold,
     and the caller scores whole rows: side payments offered, a hostility or level weights that
-    are not finite or a hostility below 0 (``AlignmentContext.sparse_exact``), a partner or
-    level out of range, or non-finite entries in the state's rows of the context.
+    are not finite or a hostility below 0 (``AlignmentContext.sparse_exact``), a row other
+    than the one in force, a partner or level out of range, or non-finite entries in the
+    state's rows of the context.
 
     Examples:
         >>> from sim.core import payoffs
@@ -245,7 +247,7 @@ def tie_change_terms(
         ...     aid_capability=np.zeros(3), aid_cash=np.zeros(3),
         ...     aid_from_defence=np.zeros(3, dtype=bool), gdp=np.ones(3), engine="compiled")
         >>> rows = np.array([[0, 0, 0], [0, 3, 0]])
-        >>> bool((tie_change_terms(0, np.array([1]), np.array([3]), ctx)
+        >>> bool((tie_change_terms(0, rows[0], np.array([1]), np.array([3]), ctx)
         ...       == alignment_terms(0, rows, ctx)).all())
         True
     """
@@ -254,6 +256,8 @@ def tie_change_terms(
     partners = np.ascontiguousarray(partners, dtype=np.int64)
     new_levels = np.ascontiguousarray(new_levels, dtype=np.int64)
     if partners.ndim != 1 or new_levels.shape != partners.shape:
+        return None
+    if not np.array_equal(row, arrays[12][agent]):  # the row the kernel scores around
         return None
     inside = partners.size == 0 or (
         partners.min() >= 0

@@ -992,8 +992,8 @@ def tie_change_deltas(
     Returns:
         (m, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
-    if ctx.engine == "compiled" and np.array_equal(row, ctx.levels[agent]):
-        terms = kernels.tie_change_terms(agent, partners, new_levels, ctx)
+    if ctx.engine == "compiled":
+        terms = kernels.tie_change_terms(agent, row, partners, new_levels, ctx)
         if terms is not None:  # the floats of whole rows, without the (m, n) rows
             return terms[1:] - terms[0]
     rows = np.repeat(row[None, :], len(partners), axis=0)
