@@ -2,6 +2,15 @@
 called: importing this module imports numba). Each function mirrors its numpy reference in
 ``sim.core.payoffs``, as its docstring says.
 
+Compile time (the first run after an install compiles these functions, issue #11): numba
+compiles each function on its own, then again, optimized and turned into machine code, within
+every compiled function that calls it, down to the leaves; so the big functions are called
+from few places, and not through chains of small ones (``_jit_decision.score`` is compiled into
+its callers). The functions that only compiled code calls have no Python wrapper (``inner``).
+Arrays are filled by loops, not by array expressions or slice assignments (numba compiles a
+shape check with a formatted error message for each), and compiled functions are not passed
+literal constants (each literal value compiles a specialization of its own).
+
 Examples:
     Allies that come for sure add their capability (3 + 4 against 1: log 7/8):
 
@@ -12,8 +21,20 @@ Examples:
 import numpy as np
 from numba import njit
 
+_OPTIONS = {"cache": True, "no_cfunc_wrapper": True, "error_model": "numpy"}
+kernel = njit(**_OPTIONS)
+"""A compiled function that Python calls: cached on disk, no C callback wrapper (unused), and
+numpy's float division (a division by 0 gives inf or NaN as in the numpy reference, and
+compiles no exception path)."""
+inner = njit(**_OPTIONS, no_cpython_wrapper=True)
+"""A compiled function that only compiled code calls: no Python wrapper to compile either."""
+inlined = njit(**_OPTIONS, no_cpython_wrapper=True, inline="always")
+"""A small function that calls big ones, compiled into its callers (numba's inlining) so that
+it is not compiled on its own with them (each compiled function is optimized with all it
+calls)."""
 
-@njit(cache=True)
+
+@inner
 def earned(row, state, d, aid_offer, aid_min_level, aid_min_partners):
     """The share of donor d's offer that the ties of ``row`` (state ``state``'s) with d's other
     recipients earn (``payoffs.aid_by_donor``: pro rata up to ``aid_min_partners``)."""
@@ -28,7 +49,16 @@ def earned(row, state, d, aid_offer, aid_min_level, aid_min_partners):
     return min(1.0, partners / need) if need > 0 else 1.0
 
 
-@njit(cache=True)
+@inner
+def _offers(aid_offer, d):
+    """Whether donor d offers anything to anyone (``(aid_offer[d] != 0).any()``)."""
+    for j in range(aid_offer.shape[1]):  # noqa: SIM110 (any() of a generator compiles slower)
+        if aid_offer[d, j] != 0.0:
+            return True
+    return False
+
+
+@inner
 def aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners):
     """``payoffs.aid_by_donor`` for one state's candidate rows: (m, donors) USD bn."""
     m = rows.shape[0]
@@ -44,13 +74,13 @@ def aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners):
     return out
 
 
-@njit(cache=True)
+@inner
 def aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners):
     """``payoffs.aid_fraction``: (donors, n) the share of each offer the ties in force earn."""
     n = levels.shape[0]
     frac = np.zeros((aid_offer.shape[0], n))
     for d in range(aid_offer.shape[0]):
-        if not (aid_offer[d] != 0.0).any():
+        if not _offers(aid_offer, d):
             continue
         for i in range(n):
             fraction = earned(levels[i], i, d, aid_offer, aid_min_level, aid_min_partners)
@@ -58,21 +88,24 @@ def aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners):
     return frac
 
 
-@njit(cache=True)
+@inner
 def aid_flows(agent, rows, levels, aid_offer, aid_min_level, aid_min_partners, cap, cash):
     """``payoffs.aid_flows`` for one state's candidate rows: capability in, cash in, paid."""
     m = rows.shape[0]
     cap_in = np.zeros(m)
     cash_in = np.zeros(m)
     paid = np.zeros(m)
-    if not (aid_offer != 0.0).any():
+    offered = False
+    for d in range(aid_offer.shape[0]):
+        offered = offered or _offers(aid_offer, d)
+    if not offered:
         return cap_in, cash_in, paid
     by_donor = aid_by_donor(agent, rows, aid_offer, aid_min_level, aid_min_partners)
     for k in range(m):
         for d in range(aid_offer.shape[0]):
             cap_in[k] += by_donor[k, d] * cap[d]
             cash_in[k] += by_donor[k, d] * cash[d]
-    if (aid_offer[agent] != 0.0).any():
+    if _offers(aid_offer, agent):
         frac = aid_fraction(levels, aid_offer, aid_min_level, aid_min_partners)
         for k in range(m):
             total = 0.0
@@ -83,7 +116,7 @@ def aid_flows(agent, rows, levels, aid_offer, aid_min_level, aid_min_partners, c
     return cap_in, cash_in, paid
 
 
-@njit(cache=True)
+@kernel
 def security(theta, own, threat, allied, reliability):
     """``payoffs.security_lottery`` for one row (allies come with probability reliability)."""
     with_allies = max(own + allied, 1e-9)
@@ -93,7 +126,7 @@ def security(theta, own, threat, allied, reliability):
     return theta * (reliability * come + (1.0 - reliability) * stay)
 
 
-@njit(cache=True)
+@inner
 def row_terms(agent, row, own, ctx_arrays, exposures, autonomy_weight, out):
     """Terms 0-5 of ``payoffs.alignment_terms`` for one row, written into ``out``: security,
     entrapment, autonomy (with the upkeep), coercion, affinity, relationship. ``own``: the
@@ -123,8 +156,10 @@ def row_terms(agent, row, own, ctx_arrays, exposures, autonomy_weight, out):
         lin2 += w * linear[agent, j, 2]
         if row[j] != now_row[j]:
             dw = w - level_weight[now_row[j]]
-            exposure += dw * extra[j]
-            provocation += dw * excess[agent, :, j]
+            for q in range(n):
+                exposure[q] += dw * extra[j, q]
+            for c in range(provocation.shape[0]):
+                provocation[c] += dw * excess[agent, c, j]
     reliability = weighted / allied if allied > 0 else 0.0
     reliability = min(max(reliability, 0.0), 1.0)
     out[0] = security(theta[agent], max(own, 0.0), threat[agent], allied, reliability)
@@ -141,7 +176,7 @@ def row_terms(agent, row, own, ctx_arrays, exposures, autonomy_weight, out):
     out[5] = lin2
 
 
-@njit(cache=True)
+@inner
 def current_exposures(agent, ctx_arrays):
     """What ``row_terms`` starts from: ``extra[j, q] = max(0, H_jq - H_iq)``, the state's
     current row, and that row's entrapment exposure to each state and provocation of each
@@ -168,7 +203,7 @@ def current_exposures(agent, ctx_arrays):
     return extra, now_row, exposure, provocation
 
 
-@njit(cache=True)
+@kernel
 def terms(agent, rows, ctx_arrays, scalars):
     """``payoffs.alignment_terms`` of one state's candidate rows: (m, 7), fraction of GDP.
     ``ctx_arrays`` and ``scalars`` as ``sim.core.kernels.context_arrays`` gives them."""
@@ -178,7 +213,11 @@ def terms(agent, rows, ctx_arrays, scalars):
     autonomy_weight, depreciation, side_payment_weight = scalars
     m = rows.shape[0]
     out = np.empty((m, 7))
-    both = np.concatenate((levels[agent : agent + 1], rows))  # the current row first
+    both = np.empty((m + 1, rows.shape[1]), dtype=np.int64)  # the current row first
+    for j in range(rows.shape[1]):
+        both[0, j] = levels[agent, j]
+        for k in range(m):
+            both[k + 1, j] = rows[k, j]
     cap, cash, pay = aid_flows(
         agent, both, levels, aid_offer, aid_min_level, aid_min_partners, aid_capability, aid_cash
     )
@@ -196,7 +235,7 @@ def terms(agent, rows, ctx_arrays, scalars):
     return out
 
 
-@njit(cache=True)
+@inner
 def _slopes(x, theta, allied, probs, threat, cps):
     """The security term's first and second derivatives at share x (``best_response_scalar``)."""
     first = 0.0
@@ -211,7 +250,7 @@ def _slopes(x, theta, allied, probs, threat, cps):
     return theta * first, theta * second
 
 
-@njit(cache=True)
+@inner
 def _smooth_pull(x, smooth, target, target_weight, smoothing):
     """The smooth target's pull at x and its derivative (``best_response_scalar``)."""
     if not smooth:
@@ -221,7 +260,7 @@ def _smooth_pull(x, smooth, target, target_weight, smoothing):
     return target_weight * sig, -target_weight * sig * (1.0 - sig) / smoothing
 
 
-@njit(cache=True)
+@inner
 def _grad(x, pull, b):
     """The derivative of the budget objective at share x; ``b`` the packed inputs."""
     theta, threat, cps, private, target, target_weight, smoothing, smooth, allied, probs = b
@@ -231,7 +270,7 @@ def _grad(x, pull, b):
     return first + own - 1.0 / (1.0 - x) + pull + pull_now
 
 
-@njit(cache=True)
+@inner
 def _solve(pull, lower, upper, b):
     """Safeguarded Newton on the derivative (``best_response_scalar``'s ``solve``)."""
     theta, threat, cps, private, target, target_weight, smoothing, smooth, allied, probs = b
@@ -259,7 +298,7 @@ def _solve(pull, lower, upper, b):
     return x
 
 
-@njit(cache=True)
+@kernel
 def best_response(
     theta, allied, probs, threat, cps, lower, upper, target, target_weight, private, smoothing
 ):
@@ -276,7 +315,7 @@ def best_response(
     return target if pulled >= target else pulled
 
 
-@njit(cache=True)
+@inner
 def _aid_now(agent, row, ctx_arrays):
     """What ``tie_terms`` needs of the current row's side payments: the donors paying the
     state (with how many of their recipients it is tied to, and whether it is tied to them),
@@ -294,7 +333,15 @@ def _aid_now(agent, row, ctx_arrays):
         receives = receives or aid_offer[d, agent] != 0.0
     if not (gives or receives):
         return donors, counts, paid_share
-    donors = np.array([d for d in range(aid_offer.shape[0]) if aid_offer[d, agent] != 0.0])
+    n_donors = 0
+    for d in range(aid_offer.shape[0]):
+        n_donors += aid_offer[d, agent] != 0.0
+    donors = np.empty(n_donors, dtype=np.int64)
+    n_donors = 0
+    for d in range(aid_offer.shape[0]):
+        if aid_offer[d, agent] != 0.0:
+            donors[n_donors] = d
+            n_donors += 1
     counts = np.zeros(donors.size, dtype=np.int64)
     for k in range(donors.size):
         d = donors[k]
@@ -309,7 +356,7 @@ def _aid_now(agent, row, ctx_arrays):
     return donors, counts, paid_share
 
 
-@njit(cache=True)
+@inner
 def _aid_row(agent, row, starts, js, new_levels, k, ctx_arrays, donors, counts, out):
     """Capability in and cash in (``aid_flows``) of candidate k, the state's row with the
     changes ``js[starts[k]:starts[k + 1]]`` to ``new_levels`` (none: the current row), into
@@ -335,7 +382,7 @@ def _aid_row(agent, row, starts, js, new_levels, k, ctx_arrays, donors, counts, 
     out[0], out[1] = cap_in, cash_in
 
 
-@njit(cache=True)
+@inner
 def _row_now(agent, ctx_arrays):
     """The sums of ``row_terms`` for the state's current row: allied capability, its weighted
     credibility, dependence, the three linear terms (in ``sums``), the entrapment exposure to
@@ -368,7 +415,7 @@ def _row_now(agent, ctx_arrays):
     return sums, exposure, provocation
 
 
-@njit(cache=True)
+@inner
 def _changes(agent, js, new_levels, ctx_arrays, scratch, paid_share, paid_now):
     """What the changes of one candidate (ties with ``js`` moved to ``new_levels``) add to the
     current row's sums, into ``scratch`` (``changed_terms``): the six sums, each coercer's
@@ -384,8 +431,10 @@ def _changes(agent, js, new_levels, ctx_arrays, scratch, paid_share, paid_now):
     floor, first, rivals = ctx_arrays[14][agent], ctx_arrays[20], ctx_arrays[21]
     change, moved, shift, touched, marked = scratch
     row = levels[agent]
-    change[:] = 0.0
-    moved[:] = 0.0
+    for t in range(change.shape[0]):
+        change[t] = 0.0
+    for t in range(moved.shape[0]):
+        moved[t] = 0.0
     n_touched = 0
     paid = paid_now
     for p in range(js.shape[0]):
@@ -415,7 +464,7 @@ def _changes(agent, js, new_levels, ctx_arrays, scratch, paid_share, paid_now):
     return n_touched, paid
 
 
-@njit(cache=True)
+@kernel
 def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
     """``payoffs.alignment_terms`` of candidate rows given as changes of the state's current
     row: candidate k moves its ties with ``js[starts[k]:starts[k + 1]]`` to ``new_levels``
@@ -443,8 +492,7 @@ def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
         if row[j] >= floor:
             paid_now += paid_share[j]
     flows = np.zeros(2)
-    _aid_row(agent, row, starts, js, new_levels, 0, ctx_arrays, donors, counts, flows)
-    cap_now = flows[0]
+    cap_now = 0.0
     m = starts.shape[0] - 1
     out = np.empty((m, 7))
     moved = np.zeros(c)
@@ -476,6 +524,8 @@ def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
             for t in range(c):
                 coerced += at_risk[agent, t] * -np.expm1(-(provocation[t] + moved[t]))
         _aid_row(agent, row, starts, js, new_levels, k, ctx_arrays, donors, counts, flows)
+        if k == 0:  # candidate 0, the current row
+            cap_now = flows[0]
         own = own_all[agent] + (flows[0] - cap_now) / depreciation
         if from_defence[agent]:
             own = own - (paid - paid_now) / depreciation
@@ -493,7 +543,7 @@ def changed_terms(agent, starts, js, new_levels, ctx_arrays, scalars):
     return out
 
 
-@njit(cache=True)
+@kernel
 def tie_terms(agent, partners, new_levels, ctx_arrays, scalars):
     """``changed_terms`` of the state's current row (row 0) and of each single-tie change of
     it (rows 1..m): partner ``partners[k]`` at ``new_levels[k]``."""

@@ -12,9 +12,11 @@ options are scored as changes of the current row, ``_jit.changed_terms``):
   (``sim.abm.agents.StateAgent.budget_choice``);
 - the alignment decision of ``sim.rules.expected_utility.ExpectedUtility`` (or its
   ``balance_of_threat`` variant): the options of ``options`` (every single-tie change of
-  ``alignment.candidate_changes``, every treaty exit and join, scored by
-  ``sim.core._jit.terms``), one draw of ``alignment.logit_choice``, and the partners'
-  consent draws of ``consent`` and ``apply_to_join``.
+  ``alignment.candidate_changes``, every treaty exit and join) as changes of the state's row,
+  scored in one call (``score``: ``sim.core._jit.changed_terms``, or ``sim.core._jit.terms``
+  of whole rows when the hostility has NaN), one draw of ``alignment.logit_choice``
+  (``choose``), and the partners' consent draws of ``consent`` and ``apply_to_join``
+  (``_consulted``, ``_agrees``).
 
 The kernel does not change the model: it returns what the state chose (a code, the partner,
 the level, the treaty, the term changes) and the Python caller carries it out through the
@@ -22,6 +24,10 @@ model's acts, which record it with its reasons. Uniform draws come from the mode
 generator: ``pcg`` is its PCG64 state (``kernels.pcg64_state``), advanced here exactly as
 numpy's ``Generator.random`` advances it, so the draws and the generator's state after the
 decision are those of the reference.
+
+``decide`` calls the scorers itself (through ``score``), and no function between: numba
+compiles a function with all it calls, so each function that calls the scorers would compile
+them again (see ``sim.core._jit`` on compile time).
 
 Examples:
     numpy's float sums, to the last bit (pairwise summation):
@@ -34,9 +40,8 @@ Examples:
 import math
 
 import numpy as np
-from numba import njit
 
-from sim.core._jit import best_response, changed_terms, terms, tie_terms
+from sim.core._jit import best_response, changed_terms, inlined, inner, kernel, terms
 
 KEEP, DEEPEN, DECLINED, LOOSEN, EXIT, ADMIT, BLOCKED, NOTHING = range(8)
 """What the kernel reports in ``out_int[0]``: the state kept everything (after its draw), a deeper
@@ -53,7 +58,7 @@ _S63 = np.uint64(63)
 _S64 = np.uint64(64)
 
 
-@njit(cache=True)
+@inner
 def _mul64(a, b):
     """The 128-bit product of two 64-bit words, as (high, low)."""
     a_lo, a_hi = a & _MASK32, a >> _S32
@@ -64,7 +69,7 @@ def _mul64(a, b):
     return high, (mid << _S32) | (p0 & _MASK32)
 
 
-@njit(cache=True)
+@kernel
 def next_double(pcg):
     """numpy's ``Generator.random()`` on a PCG64 state ``pcg`` (uint64 words: state low, state
     high, increment low, increment high), which it advances: one step of the 128-bit LCG, the
@@ -82,7 +87,7 @@ def next_double(pcg):
     return np.float64(out >> _S11) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@inner
 def _block_sum(a, lo, n):
     """numpy's sum of a block of at most 128 numbers: 8 partial sums, combined in pairs."""
     if n < 8:
@@ -103,16 +108,15 @@ def _block_sum(a, lo, n):
     return res
 
 
-@njit(cache=True)
+@kernel
 def pairwise_sum(a, lo, n):
     """numpy's sum of ``a[lo:lo + n]``: its pairwise summation (halves split at a multiple of
     8 down to blocks of 128, ``_block_sum``), so that a compiled sum gives numpy's float. The
     halves are walked with a stack, not by recursion (numba cannot load a cached recursive
-    function)."""
-    if n <= 128:
-        return _block_sum(a, lo, n)
-    todo = np.empty((192, 3), dtype=np.int64)  # (start, length, halves summed?)
-    values = np.empty(96)
+    function); one call of ``_block_sum`` (a sum of 128 or fewer is one block)."""
+    deep = n > 128
+    todo = np.empty((192 if deep else 1, 3), dtype=np.int64)  # (start, length, halves summed?)
+    values = np.empty(96 if deep else 1)
     todo[0, 0], todo[0, 1], todo[0, 2] = lo, n, 0
     top, count = 1, 0
     while top > 0:
@@ -134,7 +138,7 @@ def pairwise_sum(a, lo, n):
     return values[0]
 
 
-@njit(cache=True)
+@inner
 def _value(d, mode):
     """The rule's value of term changes ``d``: their sum (``expected_utility``) or security plus
     the relationship value (``balance_of_threat``, mode 1)."""
@@ -146,7 +150,7 @@ def _value(d, mode):
     return res
 
 
-@njit(cache=True)
+@inner
 def logit_pick(g, temperature, u):
     """``alignment.logit_choice`` over gains ``g`` with the uniform draw ``u`` already made: the
     chosen option's index, or -1 to keep."""
@@ -191,26 +195,11 @@ def logit_pick(g, temperature, u):
     return -1
 
 
-@njit(cache=True)
-def consent(j, i, level, ctx_arrays, scalars, rule, pcg, out):
-    """``ExpectedUtility.consent``: state j weighs a tie with i at ``level`` (its term changes go
-    to ``out``) and agrees with the logit probability of its gain (one draw)."""
-    out[:] = tie_deltas(j, np.array([i]), np.array([level]), ctx_arrays, scalars)[0]
-    gain = _value(out, int(rule[3])) - rule[0]
-    temperature = rule[2]
-    if temperature <= 0:
-        p = 1.0 if gain * 100 > 0 else 0.0
-    else:
-        p = 0.5 * (1.0 + math.tanh(gain * 100 / (2.0 * temperature)))
-    return next_double(pcg) < p
-
-
-@njit(cache=True)
-def treaty_row(i, k, include, bilateral, member, level_of):
+@inner
+def treaty_row(i, k, include, bilateral, member, level_of, row):
     """State i's commitment row with its membership of treaty k set to ``include``
-    (``AllianceModel._row_with_members``)."""
+    (``AllianceModel._row_with_members``), into ``row``."""
     n = bilateral.shape[0]
-    row = np.empty(n, dtype=np.int64)
     for j in range(n):
         row[j] = bilateral[i, j]
     for t in range(member.shape[0]):
@@ -222,76 +211,9 @@ def treaty_row(i, k, include, bilateral, member, level_of):
             if held and level_of[t] > row[j]:
                 row[j] = level_of[t]
     row[i] = 0
-    return row
 
 
-@njit(cache=True)
-def options(i, ctx_arrays, floor, treaties):
-    """State i's options (``ExpectedUtility.options``): every single-tie change (deepening
-    first: partner and new level), then every treaty exit and every join (the treaties)."""
-    member, open_to = treaties[0], treaties[2]
-    levels = ctx_arrays[12]
-    top = ctx_arrays[5].shape[0] - 1
-    n = levels.shape[1]
-    row = levels[i]
-    partners = np.empty(2 * n, dtype=np.int64)
-    new_levels = np.empty(2 * n, dtype=np.int64)
-    m = 0
-    for j in range(n):
-        if j != i and row[j] < top:
-            partners[m], new_levels[m] = j, row[j] + 1
-            m += 1
-    for j in range(n):
-        if j != i and row[j] > floor[j]:
-            partners[m], new_levels[m] = j, row[j] - 1
-            m += 1
-    n_exits, n_joins = 0, 0
-    for k in range(member.shape[0]):
-        n_exits += member[k, i]
-        n_joins += open_to[k, i] and not member[k, i]
-    exits = np.empty(n_exits, dtype=np.int64)
-    joins = np.empty(n_joins, dtype=np.int64)
-    n_exits, n_joins = 0, 0
-    for k in range(member.shape[0]):  # in the order of the treaties
-        if member[k, i]:
-            exits[n_exits] = k
-            n_exits += 1
-        elif open_to[k, i]:
-            joins[n_joins] = k
-            n_joins += 1
-    return partners[:m], new_levels[:m], exits, joins
-
-
-@njit(cache=True)
-def _less_first(t):
-    """(m - 1, 7) rows 1.. of the terms ``t`` less row 0 (the current row's): term changes."""
-    out = np.empty((t.shape[0] - 1, t.shape[1]))
-    for k in range(out.shape[0]):
-        for q in range(t.shape[1]):
-            out[k, q] = t[k + 1, q] - t[0, q]
-    return out
-
-
-@njit(cache=True)
-def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
-    """(m, 7) the term changes of single-tie changes of state i's row: by ``tie_terms`` from
-    the current row (sparse hostility), or by whole rows (``terms``) when the hostility has
-    NaN."""
-    m = partners.shape[0]
-    if ctx_arrays[20].shape[0] > 0:
-        t = tie_terms(i, partners, new_levels, ctx_arrays, scalars)
-    else:
-        levels = ctx_arrays[12]
-        rows = np.empty((m + 1, levels.shape[1]), dtype=np.int64)
-        for k in range(m + 1):
-            rows[k] = levels[i]
-            if k > 0:
-                rows[k, partners[k - 1]] = new_levels[k - 1]
-        t = terms(i, rows, ctx_arrays, scalars)
-    return _less_first(t)
-
-
-@njit(cache=True)
+@kernel
 def row_changes(rows):
     """Rows 1.. as changes of row 0 (``_jit.changed_terms``'s arguments): where each differs
     and its level there; row 0 itself is candidate 0, with no change."""
@@ -313,44 +235,202 @@ def row_changes(rows):
     return starts, js, levels
 
 
-@njit(cache=True)
-def current_terms(ctx_arrays, scalars):
-    """(n, 7) every state's alignment terms at its current row (``payoffs.alignment_terms``
-    of the levels in force): ``changed_terms`` with no change, or whole rows when the
-    hostility has NaN."""
+@inner
+def _treaty_changes(i, levels, bilateral, treaties):
+    """State i's treaty options (``ExpectedUtility.options``: every exit, then every join, in
+    the order of the treaties) as changes of its row (``row_changes``), and the treaties."""
+    member, level_of, open_to = treaties[0], treaties[1], treaties[2]
+    n_treaties, n = member.shape[0], levels.shape[1]
+    n_exits, n_joins = 0, 0
+    for k in range(n_treaties):
+        n_exits += member[k, i]
+        n_joins += open_to[k, i] and not member[k, i]
+    exits = np.empty(n_exits, dtype=np.int64)
+    joins = np.empty(n_joins, dtype=np.int64)
+    n_exits, n_joins = 0, 0
+    for k in range(n_treaties):
+        if member[k, i]:
+            exits[n_exits] = k
+            n_exits += 1
+        elif open_to[k, i]:
+            joins[n_joins] = k
+            n_joins += 1
+    rows = np.empty((1 + n_exits + n_joins, n), dtype=np.int64)
+    for j in range(n):
+        rows[0, j] = levels[i, j]
+    for k in range(n_exits + n_joins):
+        joining = k >= n_exits
+        treaty = joins[k - n_exits] if joining else exits[k]
+        treaty_row(i, treaty, joining, bilateral, member, level_of, rows[1 + k])
+    starts, js, new_levels = row_changes(rows)
+    return starts, js, new_levels, exits, joins
+
+
+@inner
+def options(i, levels, top, floor, bilateral, treaties):
+    """State i's options (``ExpectedUtility.options``) as changes of its row, candidate 0 its
+    row itself: every single-tie change (deepening first; candidate k + 1 moves the tie with
+    ``js[k]`` to ``new_levels[k]``), then every treaty exit and every join. Returns the changes
+    (``_jit.changed_terms``'s ``starts, js, new_levels``), how many single-tie changes, and
+    the treaties left and joined."""
+    t_starts, t_js, t_levels, exits, joins = _treaty_changes(i, levels, bilateral, treaties)
+    n = levels.shape[1]
+    row = levels[i]
+    ties = 0
+    for j in range(n):
+        ties += (j != i and row[j] < top) + (j != i and row[j] > floor[j])
+    n_treaties = exits.shape[0] + joins.shape[0]
+    starts = np.empty(ties + n_treaties + 2, dtype=np.int64)
+    js = np.empty(ties + t_js.shape[0], dtype=np.int64)
+    new_levels = np.empty(ties + t_js.shape[0], dtype=np.int64)
+    m = 0
+    for down in range(2):
+        for j in range(n):
+            if j != i and ((row[j] > floor[j]) if down else (row[j] < top)):
+                js[m], new_levels[m] = j, row[j] - 1 if down else row[j] + 1
+                m += 1
+    for k in range(ties + 1):
+        starts[k] = k - 1 if k > 0 else 0
+    starts[ties + 1] = ties
+    for k in range(n_treaties):
+        starts[ties + 2 + k] = ties + t_starts[k + 2]
+    for p in range(t_js.shape[0]):
+        js[ties + p], new_levels[ties + p] = t_js[p], t_levels[p]
+    return starts, js, new_levels, ties, exits, joins
+
+
+@inlined
+def score(i, starts, js, new_levels, ctx_arrays, scalars):
+    """(m + 1, 7) ``payoffs.alignment_terms`` of state i's row (candidate 0) and of its rows
+    with the changes ``js[starts[k]:starts[k + 1]]`` to ``new_levels``: by
+    ``_jit.changed_terms`` from the current row (sparse hostility), or by whole rows
+    (``_jit.terms``) when the hostility has NaN."""
+    if ctx_arrays[20].shape[0] > 0:
+        return changed_terms(i, starts, js, new_levels, ctx_arrays, scalars)
     levels = ctx_arrays[12]
-    n = levels.shape[0]
-    out = np.empty((n, 7))
-    none = np.zeros(2, dtype=np.int64)
-    empty = np.zeros(0, dtype=np.int64)
-    for i in range(n):
-        if ctx_arrays[20].shape[0] > 0:
-            out[i] = changed_terms(i, none, empty, empty, ctx_arrays, scalars)[0]
-        else:
-            out[i] = terms(i, levels[i : i + 1].copy(), ctx_arrays, scalars)[0]
+    m = starts.shape[0] - 1
+    rows = np.empty((m, levels.shape[1]), dtype=np.int64)
+    for k in range(m):
+        for j in range(levels.shape[1]):
+            rows[k, j] = levels[i, j]
+        for p in range(starts[k], starts[k + 1]):
+            rows[k, js[p]] = new_levels[p]
+    return terms(i, rows, ctx_arrays, scalars)
+
+
+@inner
+def _less_first(t):
+    """(m - 1, 7) rows 1.. of the terms ``t`` less row 0 (the current row's): term changes."""
+    out = np.empty((t.shape[0] - 1, t.shape[1]))
+    for k in range(out.shape[0]):
+        for q in range(t.shape[1]):
+            out[k, q] = t[k + 1, q] - t[0, q]
     return out
 
 
-@njit(cache=True)
-def treaty_deltas(i, exits, joins, ctx_arrays, scalars, bilateral, treaties):
-    """(exits + joins, 7) the term changes of leaving each treaty and of joining each."""
-    member, level_of = treaties[0], treaties[1]
+@inner
+def single_changes(m):
+    """``starts`` of candidate 0 (no change) and m single changes: (0, 0, 1, ..., m)."""
+    starts = np.empty(m + 2, dtype=np.int64)
+    starts[0] = 0
+    for k in range(m + 1):
+        starts[k + 1] = k
+    return starts
+
+
+@kernel
+def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
+    """(m, 7) the term changes of single-tie changes of state i's row (``score``)."""
+    starts = single_changes(partners.shape[0])
+    return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars))
+
+
+@kernel
+def current_terms(ctx_arrays, scalars):
+    """(n, 7) every state's alignment terms at its current row (``payoffs.alignment_terms``
+    of the levels in force): ``score`` with no change."""
     levels = ctx_arrays[12]
-    k_all = exits.size + joins.size
-    rows = np.empty((1 + k_all, levels.shape[1]), dtype=np.int64)
-    rows[0] = levels[i]
-    for k in range(exits.size):
-        rows[1 + k] = treaty_row(i, exits[k], False, bilateral, member, level_of)
-    for k in range(joins.size):
-        rows[1 + exits.size + k] = treaty_row(i, joins[k], True, bilateral, member, level_of)
-    if ctx_arrays[20].shape[0] > 0:  # as changes of the current row (sparse hostility)
-        t = changed_terms(i, *row_changes(rows), ctx_arrays, scalars)
+    n = levels.shape[0]
+    out = np.empty((n, 7))
+    none = np.zeros(2, dtype=np.int64)  # candidate 0 alone
+    empty = np.empty(0, dtype=np.int64)
+    for i in range(n):
+        t = score(i, none, empty, empty, ctx_arrays, scalars)
+        for q in range(7):
+            out[i, q] = t[0, q]
+    return out
+
+
+@inner
+def choose(i, t, ties, exits, exit_extra, rule, u):
+    """The option state i takes (``ExpectedUtility.decide``), given the terms ``t`` of its row
+    and of its options (``options``, ``score``) and the uniform draw u: the option's index
+    (-1 to keep) and the term changes of every option."""
+    deltas = _less_first(t)
+    m = deltas.shape[0]
+    g = np.empty(m)
+    for k in range(m):
+        gain = _value(deltas[k], int(rule[3]))
+        if k < ties or k >= ties + exits.shape[0]:
+            gain -= rule[0]
+        else:
+            gain -= rule[1] + exit_extra[exits[k - ties], i]
+        g[k] = gain * 100
+    return logit_pick(g, rule[2], u), deltas
+
+
+@inner
+def _agrees(t, rule, pcg, out):
+    """``ExpectedUtility.consent``: a state weighs a tie given the terms ``t`` of its row and of
+    its row with the tie (its term changes go to ``out``) and agrees with the logit probability
+    of its gain (one draw)."""
+    for q in range(out.shape[0]):
+        out[q] = t[1, q] - t[0, q]
+    gain = _value(out, int(rule[3])) - rule[0]
+    temperature = rule[2]
+    if temperature <= 0:
+        p = 1.0 if gain * 100 > 0 else 0.0
     else:
-        t = terms(i, rows, ctx_arrays, scalars)
-    return _less_first(t)
+        p = 0.5 * (1.0 + math.tanh(gain * 100 / (2.0 * temperature)))
+    return next_double(pcg) < p
 
 
-@njit(cache=True)
+@inner
+def _consulted(i, choice, ties, exits, joins, js, new_levels, levels, treaties, out_int):
+    """What the option ``choice`` is (its code, partner, level, treaty into ``out_int``), the
+    level of the tie it asks of others and who must agree, in order: the partner of a deeper
+    tie, the members of a treaty joined that are not tied to i at its level yet
+    (``apply_to_join``); nobody for a looser tie or an exit."""
+    nobody = np.empty(0, dtype=np.int64)
+    if choice < ties:
+        j, level = js[choice], new_levels[choice]
+        out_int[1], out_int[2] = j, level
+        if level <= levels[i, j]:
+            out_int[0] = LOOSEN
+            return level, nobody
+        out_int[0] = DEEPEN
+        partner = np.empty(1, dtype=np.int64)
+        partner[0] = j
+        return level, partner
+    if choice < ties + exits.shape[0]:
+        out_int[0], out_int[3] = EXIT, exits[choice - ties]
+        return 0, nobody
+    k = joins[choice - ties - exits.shape[0]]
+    out_int[0], out_int[3] = ADMIT, k
+    level, members = treaties[1][k], treaties[3][k]
+    asked = np.empty(members.shape[0], dtype=np.int64)
+    count = 0
+    for t in range(members.shape[0]):
+        j = members[t]
+        if j < 0:
+            break
+        if levels[j, i] < level:
+            asked[count] = j
+            count += 1
+    return level, asked[:count]
+
+
+@kernel
 def budget(i, ctx_arrays, budget_arrays, settings, out):
     """State i's budget decision (``StateAgent.budget_choice``): ``out`` gets the new share, the
     desired share (with any Richardson push) and the best response."""
@@ -368,10 +448,12 @@ def budget(i, ctx_arrays, budget_arrays, settings, out):
     weighted = pairwise_sum(cx, 0, n)
     c = weighted / allied if allied > 0 else 0.0
     c = min(max(c, 0.0), 1.0)
+    lottery = np.empty((2, 2))  # the allies and their probabilities
+    lottery[0, 0], lottery[0, 1], lottery[1, 0], lottery[1, 1] = allied, 0.0, c, 1.0 - c
     br = best_response(
         theta[i],
-        np.array([allied, 0.0]),
-        np.array([c, 1.0 - c]),
+        lottery[0],
+        lottery[1],
         threat[i],
         gdp[i] / depreciation,
         lower[i],
@@ -398,64 +480,7 @@ def budget(i, ctx_arrays, budget_arrays, settings, out):
     out[0], out[1], out[2] = new, desired, br
 
 
-@njit(cache=True)
-def align(i, ctx_arrays, scalars, floor, bilateral, treaties, rule, pcg, out_int, out_delta):
-    """State i's alignment decision (``ExpectedUtility.decide``): ``out_int`` gets what it chose
-    (a code of this module, partner, level, treaty, the member that blocked an accession),
-    ``out_delta`` its term changes and its partner's (raw: the rule's ``terms`` applies after)."""
-    member_list, exit_extra = treaties[3], treaties[4]
-    partners, new_levels, exits, joins = options(i, ctx_arrays, floor, treaties)
-    n_ties, n_exits = partners.size, exits.size
-    m = n_ties + n_exits + joins.size
-    out_int[:] = -1
-    if m == 0:
-        out_int[0] = NOTHING
-        return
-    deltas = np.empty((m, 7))
-    deltas[:n_ties] = tie_deltas(i, partners, new_levels, ctx_arrays, scalars)
-    if n_ties < m:
-        deltas[n_ties:] = treaty_deltas(i, exits, joins, ctx_arrays, scalars, bilateral, treaties)
-    g = np.empty(m)
-    for k in range(m):
-        gain = _value(deltas[k], int(rule[3]))
-        if k < n_ties or k >= n_ties + n_exits:
-            gain -= rule[0]
-        else:
-            gain -= rule[1] + exit_extra[exits[k - n_ties], i]
-        g[k] = gain * 100
-    choice = logit_pick(g, rule[2], next_double(pcg))
-    out_int[0] = KEEP
-    if choice < 0:
-        return
-    out_delta[0] = deltas[choice]
-    levels = ctx_arrays[12]
-    if choice < n_ties:
-        j, level = partners[choice], new_levels[choice]
-        out_int[1], out_int[2] = j, level
-        if level <= levels[i, j]:
-            out_int[0] = LOOSEN
-        elif consent(j, i, level, ctx_arrays, scalars, rule, pcg, out_delta[1]):
-            out_int[0] = DEEPEN
-        else:
-            out_int[0] = DECLINED
-        return
-    if choice < n_ties + n_exits:
-        out_int[0], out_int[3] = EXIT, exits[choice - n_ties]
-        return
-    k = joins[choice - n_ties - n_exits]
-    out_int[0], out_int[3] = ADMIT, k
-    level = treaties[1][k]
-    for j in member_list[k]:
-        if j < 0:
-            break
-        if levels[j, i] >= level:
-            continue
-        if not consent(j, i, level, ctx_arrays, scalars, rule, pcg, out_delta[1]):
-            out_int[0], out_int[4] = BLOCKED, j
-            return
-
-
-@njit(cache=True)
+@kernel
 def decide(
     i,
     ctx_arrays,
@@ -471,6 +496,41 @@ def decide(
     out_delta,
     out_budget,
 ):
-    """State i's year: its budget decision, then its alignment decision (``StateAgent.step``)."""
+    """State i's year (``StateAgent.step``): its budget decision, then its alignment decision
+    (``ExpectedUtility.decide``). ``out_int`` gets what it chose (a code of this module,
+    partner, level, treaty, the member that blocked an accession), ``out_delta`` its term
+    changes and its partner's (raw: the rule's ``terms`` applies after). The options are
+    scored in one ``score`` call, then each partner asked to agree in its own."""
     budget(i, ctx_arrays, budget_arrays, settings, out_budget)
-    align(i, ctx_arrays, scalars, floor, bilateral, treaties, rule, pcg, out_int, out_delta)
+    levels = ctx_arrays[12]
+    top = ctx_arrays[5].shape[0] - 1
+    starts, js, new_levels, ties, exits, joins = options(i, levels, top, floor, bilateral, treaties)
+    for t in range(out_int.shape[0]):
+        out_int[t] = -1
+    if starts.shape[0] == 2:  # candidate 0 only: no option
+        out_int[0] = NOTHING
+        return
+    terms_now = score(i, starts, js, new_levels, ctx_arrays, scalars)
+    choice, deltas = choose(i, terms_now, ties, exits, treaties[4], rule, next_double(pcg))
+    out_int[0] = KEEP
+    if choice < 0:
+        return
+    for q in range(7):
+        out_delta[0, q] = deltas[choice, q]
+    level, asked = _consulted(
+        i, choice, ties, exits, joins, js, new_levels, levels, treaties, out_int
+    )
+    one = np.zeros(3, dtype=np.int64)  # candidate 0, and the tie with i at ``level``
+    one[2] = 1
+    partner = np.empty(1, dtype=np.int64)  # the tie with i at ``level``
+    partner[0] = i
+    at = np.empty(1, dtype=np.int64)
+    at[0] = level
+    for t in range(asked.shape[0]):
+        j = asked[t]
+        if not _agrees(score(j, one, partner, at, ctx_arrays, scalars), rule, pcg, out_delta[1]):
+            if out_int[0] == DEEPEN:
+                out_int[0] = DECLINED
+            else:
+                out_int[0], out_int[4] = BLOCKED, j
+            return
