@@ -183,6 +183,7 @@ class CompiledDecisions:
             i,
             arrays,
             scalars,
+            kernels.dense_scoring(arrays),
             self._floor[i],
             m.state.bilateral,
             treaties,

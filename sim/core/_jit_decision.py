@@ -235,7 +235,7 @@ def row_changes(rows):
     return starts, js, levels
 
 
-@inner
+@inlined
 def _treaty_changes(i, levels, bilateral, treaties):
     """State i's treaty options (``ExpectedUtility.options``: every exit, then every join, in
     the order of the treaties) as changes of its row (``row_changes``), and the treaties."""
@@ -266,7 +266,7 @@ def _treaty_changes(i, levels, bilateral, treaties):
     return starts, js, new_levels, exits, joins
 
 
-@inner
+@inlined
 def options(i, levels, top, floor, bilateral, treaties):
     """State i's options (``ExpectedUtility.options``) as changes of its row, candidate 0 its
     row itself: every single-tie change (deepening first; candidate k + 1 moves the tie with
@@ -300,12 +300,14 @@ def options(i, levels, top, floor, bilateral, treaties):
 
 
 @inlined
-def score(i, starts, js, new_levels, ctx_arrays, scalars):
+def score(i, starts, js, new_levels, ctx_arrays, scalars, dense):
     """(m + 1, 7) ``payoffs.alignment_terms`` of state i's row (candidate 0) and of its rows
     with the changes ``js[starts[k]:starts[k + 1]]`` to ``new_levels``: by
-    ``_jit.changed_terms`` from the current row (sparse hostility), or by whole rows
-    (``_jit.terms``) when the hostility has NaN."""
-    if ctx_arrays[20].shape[0] > 0:
+    ``_jit.changed_terms`` from the current row over the sparse hostility (``dense`` None), or
+    by whole rows (``_jit.terms``; ``dense`` True: the hostility has NaN, no sparse lists,
+    ``kernels.dense_scoring``). numba compiles one of the two: the test of an argument
+    against None is decided when compiling."""
+    if dense is None:
         return changed_terms(i, starts, js, new_levels, ctx_arrays, scalars)
     levels = ctx_arrays[12]
     m = starts.shape[0] - 1
@@ -342,26 +344,28 @@ def single_changes(m):
 def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
     """(m, 7) the term changes of single-tie changes of state i's row (``score``)."""
     starts = single_changes(partners.shape[0])
-    return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars))
+    if ctx_arrays[20].shape[0] > 0:
+        return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars, None))
+    return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars, True))
 
 
 @kernel
-def current_terms(ctx_arrays, scalars):
+def current_terms(ctx_arrays, scalars, dense):
     """(n, 7) every state's alignment terms at its current row (``payoffs.alignment_terms``
-    of the levels in force): ``score`` with no change."""
+    of the levels in force): ``score`` with no change (``dense`` as there)."""
     levels = ctx_arrays[12]
     n = levels.shape[0]
     out = np.empty((n, 7))
     none = np.zeros(2, dtype=np.int64)  # candidate 0 alone
     empty = np.empty(0, dtype=np.int64)
     for i in range(n):
-        t = score(i, none, empty, empty, ctx_arrays, scalars)
+        t = score(i, none, empty, empty, ctx_arrays, scalars, dense)
         for q in range(7):
             out[i, q] = t[0, q]
     return out
 
 
-@inner
+@inlined
 def choose(i, t, ties, exits, exit_extra, rule, u):
     """The option state i takes (``ExpectedUtility.decide``), given the terms ``t`` of its row
     and of its options (``options``, ``score``) and the uniform draw u: the option's index
@@ -395,7 +399,7 @@ def _agrees(t, rule, pcg, out):
     return next_double(pcg) < p
 
 
-@inner
+@inlined
 def _consulted(i, choice, ties, exits, joins, js, new_levels, levels, treaties, out_int):
     """What the option ``choice`` is (its code, partner, level, treaty into ``out_int``), the
     level of the tie it asks of others and who must agree, in order: the partner of a deeper
@@ -485,6 +489,7 @@ def decide(
     i,
     ctx_arrays,
     scalars,
+    dense,
     floor,
     bilateral,
     treaties,
@@ -500,7 +505,8 @@ def decide(
     (``ExpectedUtility.decide``). ``out_int`` gets what it chose (a code of this module,
     partner, level, treaty, the member that blocked an accession), ``out_delta`` its term
     changes and its partner's (raw: the rule's ``terms`` applies after). The options are
-    scored in one ``score`` call, then each partner asked to agree in its own."""
+    scored in one ``score`` call (``dense`` as there), then each partner asked to agree in its
+    own."""
     budget(i, ctx_arrays, budget_arrays, settings, out_budget)
     levels = ctx_arrays[12]
     top = ctx_arrays[5].shape[0] - 1
@@ -510,7 +516,7 @@ def decide(
     if starts.shape[0] == 2:  # candidate 0 only: no option
         out_int[0] = NOTHING
         return
-    terms_now = score(i, starts, js, new_levels, ctx_arrays, scalars)
+    terms_now = score(i, starts, js, new_levels, ctx_arrays, scalars, dense)
     choice, deltas = choose(i, terms_now, ties, exits, treaties[4], rule, next_double(pcg))
     out_int[0] = KEEP
     if choice < 0:
@@ -528,7 +534,8 @@ def decide(
     at[0] = level
     for t in range(asked.shape[0]):
         j = asked[t]
-        if not _agrees(score(j, one, partner, at, ctx_arrays, scalars), rule, pcg, out_delta[1]):
+        terms_j = score(j, one, partner, at, ctx_arrays, scalars, dense)
+        if not _agrees(terms_j, rule, pcg, out_delta[1]):
             if out_int[0] == DEEPEN:
                 out_int[0] = DECLINED
             else:

@@ -156,6 +156,19 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
     return arrays, scalars
 
 
+def dense_scoring(arrays: tuple) -> bool | None:
+    """The decision kernels' ``dense`` argument for the context ``arrays``: True to score whole
+    rows (the hostility has NaN: no sparse lists, ``hostile_lists``), None to score changes of
+    the row in force. numba compiles the kernels for one of the two, and only the scorer it
+    needs (``_jit_decision.score``).
+
+    Examples:
+        >>> dense_scoring((None,) * 20 + hostile_lists(np.array([[0.0, np.nan], [0.5, 0.0]])))
+        True
+    """
+    return None if arrays[20].size else True
+
+
 def best_response(
     theta: float,
     allied: tuple[float, ...],
@@ -199,7 +212,7 @@ def current_terms(ctx) -> np.ndarray:
     """(n, 7) ``sim.core.payoffs.alignment_terms`` of every state's row in force
     (``ctx.levels``), compiled: O(n s) a state over the sparse hostility."""
     arrays, scalars = ctx.kernel_arguments
-    return decision_module().current_terms(arrays, scalars)
+    return decision_module().current_terms(arrays, scalars, dense_scoring(arrays))
 
 
 def alignment_terms(agent: int, rows: np.ndarray, ctx) -> np.ndarray:
