@@ -253,7 +253,9 @@ def test_hostility_with_nan_falls_back_to_whole_rows():
     arrays, scalars = kernels.context_arrays(bad)
     assert arrays[20].size == 0
     partners, levels = np.array([1, 2, 3]), np.array([3, 0, 2])
-    fast = _jit_decision.tie_deltas(0, partners, levels, arrays, scalars)
+    fast = _jit_decision.tie_deltas(
+        0, partners, levels, arrays, scalars, kernels.dense_scoring(arrays)
+    )
     ref = payoffs.tie_change_deltas(0, bad.levels[0], partners, levels, bad)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(ref))
     np.testing.assert_allclose(fast, ref, rtol=0, atol=TOLERANCE)

@@ -47,6 +47,7 @@ def test_a_model_does_not_change_the_start_it_took_over(compose_cfg):
         **{f"member {k}": v.copy() for k, v in start.membership_value.items()},
     }
     simulate(cfg, 1, prepared)
+    assert not start.relationship.flags.writeable  # shared by the models, written by none
     after = {
         "relationship": start.relationship,
         "theta": start.theta,

@@ -62,7 +62,10 @@ class Start:
     """What a model's construction calibrates on the base year (``AllianceModel._calibrate``):
     it depends on the world and the parameters, not on the seed, so a sweep's models after
     the first take it over (``AllianceModel(start=...)``, ``sim.runner.simulate``)
-    instead of calibrating again. Each model copies the arrays it takes."""
+    instead of calibrating again. Each model copies the vectors it takes; the (n, n)
+    relationship values are one read-only copy that the models taking over share (the model
+    replaces the array, it never writes into it): one array for a sweep, not one a model
+    (800 MB at 10,000 states). The model that calibrated keeps its own, writable."""
 
     world: World
     params: object
@@ -284,13 +287,15 @@ class AllianceModel(mesa.Model):
         self.ctx = self._context()
         self.target_weight_now = self.target_weights()
         self.rest_point_shortfall = self._calibrate_ties()
+        shared = self.relationship.copy()
+        shared.setflags(write=False)  # the models that take it over share it
         self.start = Start(
             self.world,
             self.params,
             self.theta.copy(),
             self.private.copy(),
             self.target_weight_now.copy(),
-            self.relationship.copy(),
+            shared,
             {name: v.copy() for name, v in self.membership_value.items()},
             self.rest_point_shortfall,
         )
@@ -303,7 +308,7 @@ class AllianceModel(mesa.Model):
             raise ValueError("a model's start comes from a model of the same world and params")
         self.theta, self.private = start.theta.copy(), start.private.copy()
         self.target_weight_now = start.target_weight.copy()
-        self.relationship = start.relationship.copy()
+        self.relationship = start.relationship  # read-only, shared
         self.membership_value = {name: v.copy() for name, v in start.membership_value.items()}
         self.rest_point_shortfall = start.rest_point_shortfall
         self.ctx = self._context()

@@ -341,12 +341,11 @@ def single_changes(m):
 
 
 @kernel
-def tie_deltas(i, partners, new_levels, ctx_arrays, scalars):
-    """(m, 7) the term changes of single-tie changes of state i's row (``score``)."""
+def tie_deltas(i, partners, new_levels, ctx_arrays, scalars, dense):
+    """(m, 7) the term changes of single-tie changes of state i's row (``score``, ``dense``
+    as there: ``kernels.dense_scoring``)."""
     starts = single_changes(partners.shape[0])
-    if ctx_arrays[20].shape[0] > 0:
-        return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars, None))
-    return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars, True))
+    return _less_first(score(i, starts, partners, new_levels, ctx_arrays, scalars, dense))
 
 
 @kernel
@@ -526,8 +525,7 @@ def decide(
     level, asked = _consulted(
         i, choice, ties, exits, joins, js, new_levels, levels, treaties, out_int
     )
-    one = np.zeros(3, dtype=np.int64)  # candidate 0, and the tie with i at ``level``
-    one[2] = 1
+    one = single_changes(1)  # candidate 0, and the tie with i at ``level``
     partner = np.empty(1, dtype=np.int64)  # the tie with i at ``level``
     partner[0] = i
     at = np.empty(1, dtype=np.int64)
