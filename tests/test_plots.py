@@ -483,6 +483,31 @@ def test_alliances_with_fixed_members_get_one_lane(tables):
     assert min(philippines.years) == min(header.years) + 1
 
 
+def test_member_text_of_a_bloc_formed_late_stays_inside_the_panel():
+    import matplotlib.pyplot as plt
+
+    from sim.plots.coalitions import _draw_lanes, _Lane
+
+    years = list(range(2024, 2045))
+    lanes = [
+        _Lane("NATO (treaty)", years, "#4c72b0", header=True, members="United States and 31"),
+        _Lane("Bloc 1 (emergent bloc)", [2044], "#55a868", header=True, members="A, B, C, D"),
+        _Lane("Bloc 2 (emergent bloc)", [2040, 2041], "#c44e52", header=True, members="E, F"),
+    ]
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.set_xlim(2023.5, 2044.5)
+    _draw_lanes(ax, lanes)
+    fig.canvas.draw()
+    panel = ax.get_window_extent()
+    texts = {t.get_text(): t.get_window_extent() for t in ax.texts}
+    assert len(texts) == 3
+    for text, box in texts.items():
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1, text
+    late = texts["members: A, B, C, D"]
+    assert late.x1 <= ax.transData.transform((2044.45, 0))[0]  # it ends on its bar
+    plt.close(fig)
+
+
 # --- the real model's tables ----------------------------------------------------------------
 
 

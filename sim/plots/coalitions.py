@@ -218,6 +218,11 @@ def alliance_lanes(
 
 
 def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
+    """The lanes' bars, with the members written on a lane's bars: from where the bars start,
+    or, for bars that start in the second half of the years, ending where they end (the text
+    runs left over the empty part of the lane instead of off the panel's right edge)."""
+    every = [y for lane in lanes for y in lane.years]
+    middle = (min(every) + max(every)) / 2 if every else 0.0
     for i, lane in enumerate(lanes):
         spans = [(a - 0.45, b - a + 0.9) for a, b in year_spans(lane.years)]
         height = 0.8 if lane.header else 0.55
@@ -229,12 +234,13 @@ def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
             edgecolor="none",
         )
         if lane.members and spans:
+            late = spans[0][0] > middle
             ax.text(
-                spans[0][0] + 0.15,
+                spans[-1][0] + spans[-1][1] - 0.15 if late else spans[0][0] + 0.15,
                 i,
                 f"members: {lane.members}",
                 va="center",
-                ha="left",
+                ha="right" if late else "left",
                 fontsize=8.5,
                 color="black",
                 clip_on=True,
