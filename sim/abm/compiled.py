@@ -120,7 +120,7 @@ class CompiledDecisions:
             order,
             extra,
         )
-        self._floor = np.asarray(m.treaty_levels, dtype=np.int64)
+        self._floor = np.ascontiguousarray(m.treaty_levels, dtype=np.int8)  # the model's
         self._treaty_key = key
         return self._treaty_args
 
@@ -157,12 +157,19 @@ class CompiledDecisions:
             return self._arrays
         if self._ctx is not None and ctx.theta is self._ctx.theta:
             arrays, scalars = self._arrays
-            levels = np.ascontiguousarray(ctx.levels, dtype=np.int64)
+            levels = np.ascontiguousarray(ctx.levels, dtype=np.int8)  # the model's: no copy
             self._arrays = ((*arrays[:12], levels, *arrays[13:]), scalars)
         else:
             self._arrays = ctx.kernel_arguments
         self._ctx = ctx
         return self._arrays
+
+    def forget_context(self) -> None:
+        """Let go of the year's context and its converted arrays, before the model computes the
+        next one: a large world then never holds two contexts at once (each is several n x n
+        arrays: 10,000 states, about 0.8 GB each)."""
+        self._ctx = None
+        self._arrays = ((), ())
 
     # --- the decision -------------------------------------------------------------------------
     def decide(self, agent: StateAgent) -> None:

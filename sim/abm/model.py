@@ -140,6 +140,7 @@ class AllianceModel(mesa.Model):
         self.relationship = np.zeros((n, n))
         self.membership_value: dict[str, np.ndarray] = {}
         self.threat_base: np.ndarray | None = None  # the base year's threat (set by _context)
+        self.compiled: CompiledDecisions | None = None  # set once the agents exist
         if start is None:
             self._calibrate()
         else:
@@ -188,7 +189,7 @@ class AllianceModel(mesa.Model):
                 event.post(s)
                 if s.year == event.start_year:
                     self.log("scenario", reason=event.describe(self.world.iso3))
-        self.ctx = self._context()
+        self._renew_context()
         self.target_weight_now = self.target_weights()
         self._richardson_reference()
         self.rule.prepare(self.view)
@@ -200,7 +201,7 @@ class AllianceModel(mesa.Model):
         s.capability = (1 - dep) * s.capability + s.spending
         self.aid_paid = self._aid_paid()
         settle_aid(s, self.aid_paid)  # capability bought with aid enters like this year's spending
-        self.ctx = self._context()
+        self._renew_context()
         self._update_blocs()
         self.recorder.record()
         self.datacollector.collect(self)
@@ -211,6 +212,15 @@ class AllianceModel(mesa.Model):
             self.step()
 
     # --- payoffs ------------------------------------------------------------------------------
+    def _renew_context(self, theta: np.ndarray | None = None) -> None:
+        """Replace the year's context by a new one (``_context``). The old one, and the kernel's
+        arrays converted from it, are let go first: a large world never holds two contexts at
+        once (each is several n x n arrays, about 0.8 GB apiece at 10,000 states)."""
+        self.ctx = None
+        if self.compiled is not None:
+            self.compiled.forget_context()
+        self.ctx = self._context(theta)
+
     def _context(self, theta: np.ndarray | None = None) -> payoffs.AlignmentContext:
         """The year's payoff context (sim.core.payoffs), computed once per step."""
         s, a, sec = self.state, self.params.alignment, self.params.security
@@ -282,9 +292,9 @@ class AllianceModel(mesa.Model):
         """The base year's preferences (theta, private benefit) and relationship and membership
         values, by revealed preference (``_preferences``, ``_calibrate_ties``); ``self.start``
         keeps them for other models of the same world and parameters."""
-        self.ctx = self._context(theta=np.ones(self.world.n))  # the threat and allies needed
+        self._renew_context(theta=np.ones(self.world.n))  # the threat and allies needed
         self.theta, self.private = self._preferences()
-        self.ctx = self._context()
+        self._renew_context()
         self.target_weight_now = self.target_weights()
         self.rest_point_shortfall = self._calibrate_ties()
         shared = self.relationship.copy()
@@ -311,7 +321,7 @@ class AllianceModel(mesa.Model):
         self.relationship = start.relationship  # read-only, shared
         self.membership_value = {name: v.copy() for name, v in start.membership_value.items()}
         self.rest_point_shortfall = start.rest_point_shortfall
-        self.ctx = self._context()
+        self._renew_context()
         self.start = start
 
     def _calibrate_ties(self) -> int:
@@ -331,7 +341,7 @@ class AllianceModel(mesa.Model):
             a.tie_change_cost,
             margin,
         )
-        self.ctx = self._context()
+        self._renew_context()
         for name in self.treaty_names:
             exit_gain = np.full(self.world.n, -np.inf)
             for i in self.state.treaty(name).members:
@@ -369,7 +379,7 @@ class AllianceModel(mesa.Model):
             return
         before = self.levels
         self.ties_changed(treaties=True)
-        self.ctx = self._context()
+        self._renew_context()
         margin = a.rest_margin * a.temperature_pct_gdp / 100
         if a.calibrate_ties:
             # the pairs the accession tied: calibrated again at their new level, as the base
@@ -385,7 +395,7 @@ class AllianceModel(mesa.Model):
                 margin,
             )
             self.relationship = np.where(moved, rho, self.relationship)
-            self.ctx = self._context()
+            self._renew_context()
         for i, name in joined:
             if a.calibrate_ties:
                 value = self.membership_value.setdefault(name, np.zeros(self.world.n))

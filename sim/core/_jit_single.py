@@ -25,7 +25,7 @@ Examples:
     >>> n = 4
     >>> rng = np.random.default_rng(2)
     >>> hostility = np.zeros((n, n)); hostility[1, 3] = 0.4
-    >>> levels = np.zeros((n, n), dtype=np.int64); levels[0, 2] = levels[2, 0] = 2
+    >>> levels = np.zeros((n, n), dtype=np.int8); levels[0, 2] = levels[2, 0] = 2
     >>> ctx = (rng.uniform(0, 1, n), rng.uniform(1, 9, n), rng.uniform(1, 9, n),
     ...        rng.uniform(0, 9, (n, n)), rng.uniform(0, 1, (n, n)),
     ...        np.array([0.0, 0.15, 0.4, 0.85]), rng.normal(0, 0.01, (n, n, 3)), hostility,

@@ -138,7 +138,7 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
         c(ctx.dependence, dtype=float),
         c(at_risk, dtype=float),
         c(excess, dtype=float),
-        c(ctx.levels, dtype=np.int64),
+        c(ctx.levels, dtype=np.int8),  # the model's own (no n x n copy: 10,000 states)
         c(ctx.aid_offer, dtype=float),
         c(ctx.aid_min_level, dtype=np.int64),
         c(ctx.aid_min_partners, dtype=np.int64),
