@@ -423,7 +423,9 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
     """Security level as a contest-success ratio.
 
     Returns:
-        security in [0, 1]: ``(own + allied) / (own + allied + threat)``.
+        security in [0, 1]: ``(own + allied) / (own + allied + threat)``; 1 where there is
+        neither defence nor threat (a state with no capability that nothing threatens, as in
+        a CSV world with a state that spends nothing: the limit as the threat goes to 0).
 
     References:
         Tullock (1980): the ratio contest-success function, one side's effort over the sum of
@@ -434,9 +436,12 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
     Examples:
         >>> security(np.array([2.0, 0.0]), np.array([1.0, 1.0]), np.array([1.0, 3.0])).tolist()
         [0.75, 0.25]
+        >>> security(np.array([0.0]), np.array([0.0]), np.array([0.0])).tolist()
+        [1.0]
     """
-    defence = own + allied
-    return defence / (defence + threat_)
+    defence = np.asarray(own + allied, dtype=float)
+    total = defence + threat_
+    return np.divide(defence, total, out=np.ones_like(total, dtype=float), where=total > 0)[()]
 
 
 BLOCK_ELEMENTS = 1 << 21
