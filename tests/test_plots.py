@@ -538,3 +538,28 @@ def test_real_run_draws_nato_as_a_hub_and_us_treaties_as_edges(model_tables, tmp
     paths = draw_run_plots(model_tables, tmp_path, key_states=KEY_STATES, title="seed 7")
     for path in paths:
         assert_png(path)
+
+
+def test_network_legend_texts_stay_inside_the_figure(model_tables, tmp_path, monkeypatch):
+    """Every legend entry and title of the network figure of a model run (its NATO hub's entry,
+    the longest, included) lies inside the figure, short of its right edge."""
+    import sim.plots.network as network
+
+    original, outside = network.save_figure, []
+
+    def check_then_save(fig, path):
+        fig.canvas.draw()
+        renderer, right = fig.canvas.get_renderer(), fig.bbox.x1
+        for legend in fig.legends:
+            for text in [*legend.get_texts(), legend.get_title()]:
+                box = text.get_window_extent(renderer)
+                if box.x0 < 0 or box.x1 > right - 2:  # 2 px of margin at the edge
+                    outside.append(text.get_text())
+        return original(fig, path)
+
+    monkeypatch.setattr(network, "save_figure", check_then_save)
+    year = int(model_tables["ties"].year.max())
+    (path,) = network.draw_network(model_tables, tmp_path, [year])
+    assert path.exists()
+    assert any("NATO" in t for t in model_tables["alliances"].alliance.astype(str))
+    assert outside == []

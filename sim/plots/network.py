@@ -507,8 +507,8 @@ def _legend(
                 [],
                 [],
                 **SPOKE_STYLE,
-                label=f"member of {hub} ({len(members)} states; drawn as one hub\n"
-                "instead of its pairwise formal ties)",
+                label=f"member of {hub} ({len(members)} states),\ndrawn as one hub instead\n"
+                "of its pairwise formal ties",  # short lines: the legend ends at the figure's edge
             )
         )
     if not kinds_drawn and not hubs:
