@@ -368,3 +368,25 @@ def test_a_nan_push_stays_nan_in_the_budget_kernel():
     budget[8] = np.ones(model.world.n, dtype=bool)
     module.budget(0, arrays, tuple(budget), fast.settings, out)
     assert np.isnan(out[1]) and not np.isnan(out[2])
+
+
+def test_the_kernel_draws_under_the_generators_lock():
+    """The kernel advances the generator's state in place, so it holds the generator's lock as
+    numpy's own draws do: a decision waits while another thread holds it, then goes on."""
+    import threading
+
+    p = prepare(compose(["world=classroom5", "model.engine=compiled"]))
+    model = AllianceModel(p.world, p.params, p.events, rng=4)
+    model.begin_year()
+    agent = model.by_index[0]
+    lock = model.random_np.bit_generator.lock
+    lock.acquire()
+    try:
+        thread = threading.Thread(target=model.compiled.decide, args=(agent,))
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # waiting for the lock
+    finally:
+        lock.release()
+    thread.join(60)
+    assert not thread.is_alive()

@@ -186,22 +186,24 @@ class CompiledDecisions:
             self._year_key = None
             budget = self._budget()
         arrays, scalars = self._context()
-        self.kernel(
-            i,
-            arrays,
-            scalars,
-            kernels.dense_scoring(arrays),
-            self._floor[i],
-            m.state.bilateral,
-            treaties,
-            self.rule,
-            budget,
-            self.settings,
-            self.pcg,
-            self.out_int,
-            self.out_delta,
-            self.out_budget,
-        )
+        # the kernel advances the generator's state in place: under its lock, as numpy's draws
+        with self.rng.bit_generator.lock:
+            self.kernel(
+                i,
+                arrays,
+                scalars,
+                kernels.dense_scoring(arrays),
+                self._floor[i],
+                m.state.bilateral,
+                treaties,
+                self.rule,
+                budget,
+                self.settings,
+                self.pcg,
+                self.out_int,
+                self.out_delta,
+                self.out_budget,
+            )
         self._set_budget(agent)
         self._carry_out(i)
 
