@@ -71,6 +71,7 @@ def open_dashboard(browser, session: Session, url: str):
     page = browser.new_context(viewport=PROJECTOR).new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{url}teacher?key={session.teacher_key}")
+    assert page.url == f"{url}teacher"  # the key went into a cookie, out of the address bar
     page.locator("#join-code").get_by_text(session.code).wait_for()
     page.locator("#headline").filter(has_text=re.compile(".")).wait_for()
     return page
@@ -84,6 +85,7 @@ def dashboard(browser, classroom):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{url}teacher?key={session.teacher_key}")
+    assert page.url == f"{url}teacher"  # the key went into a cookie, out of the address bar
     page.locator("#join-code").get_by_text(session.code).wait_for()
     yield page
     context.close()
@@ -381,6 +383,7 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
     with dashboard.context.expect_page() as opened:
         link.click()
     page = opened.value  # the debrief, in a tab of its own; the dashboard stays
+    assert "key" not in page.url
     page.get_by_text("Students and agents, seat by seat").wait_for()
     assert dashboard.url == teacher_url
     first = page.content(), page.inner_text("body")

@@ -138,6 +138,28 @@ def test_requests_without_a_known_token_or_key_are_refused(tmp_path):
     assert client.get(f"/teacher?key={session.teacher_key}").status_code == 200
 
 
+def test_the_teachers_address_leaves_the_key_in_a_cookie_not_in_the_address_bar(tmp_path):
+    """The address the command prints sends the browser on to /teacher with the key in a
+    cookie (HttpOnly, SameSite=Strict, named for the session): the dashboard on the projector
+    shows no key, and its API calls and the debrief go by the cookie alone."""
+    session, client = make_session(tmp_path)
+    wrong = client.get(f"/teacher?key={session.teacher_key}x", follow_redirects=False)
+    assert "teacher's key" in one_line_error(wrong, 403)
+    assert not client.cookies
+    first = client.get(f"/teacher?key={session.teacher_key}", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/teacher"
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"alliance_sim_teacher_{session.code}={session.teacher_key};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert client.get("/teacher").status_code == 200  # the cookie, kept by the client
+    assert client.get("/api/teacher/status").status_code == 200
+    assert client.post("/api/teacher/advance").status_code == 200
+    assert session.game.turn == 2
+    assert "Students and agents" in client.get("/debrief").text
+    client.cookies.clear()
+    assert "teacher's key" in one_line_error(client.get("/api/teacher/status"), 403)
+
+
 def test_a_student_acts_only_for_their_own_seat(tmp_path):
     session, client = make_session(tmp_path)
     ann, bo = join(client, session, "Ann"), join(client, session, "Bo")

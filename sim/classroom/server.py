@@ -5,8 +5,11 @@ Pages (``sim/classroom/static``, no external assets, work offline):
 - ``/``: the student's page: join with the code and a nickname, then the seat's card for the
   open year, refreshed by polling;
 - ``/teacher?key=...``: the teacher's dashboard for the projector (join code and QR code, who
-  has submitted, the timer, Advance, the board);
-- ``/debrief?key=...``: the session folder's ``debrief.html``.
+  has submitted, the timer, Advance, the board). The address with the key answers with a
+  cookie that holds it (HttpOnly, SameSite=Strict) and sends the browser on to ``/teacher``,
+  so that the key is not in the address bar of a dashboard on the projector; the dashboard, its
+  API calls and the debrief then go by the cookie;
+- ``/debrief``: the session folder's ``debrief.html`` (teacher only, as the dashboard).
 
 API (JSON in and out; every refusal is ``{"error": one line}`` with status 400, 403, 404, 409 or
 413):
@@ -15,7 +18,8 @@ API (JSON in and out; every refusal is ``{"error": one line}`` with status 400, 
 - ``GET /api/me`` and ``POST /api/submit`` ``{"turn", "decision"}``, with the student's token in
   the ``X-Student-Token`` header: the seat is always the token's, never the request's;
 - ``GET /api/teacher/status``, ``GET /api/teacher/join``, ``POST /api/teacher/advance``,
-  ``POST /api/teacher/timer`` ``{"seconds"}``, with the teacher's key in ``X-Teacher-Key``.
+  ``POST /api/teacher/timer`` ``{"seconds"}``, with the teacher's key in ``X-Teacher-Key`` or
+  in the dashboard's cookie.
 
 Session calls run in worker threads, so a turn the game takes long to resolve does not hold up
 the answers to polls.
@@ -36,7 +40,13 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -126,10 +136,34 @@ class Endpoints:
         join_url = f"{student_url}?code={session.code}"
         self.join_info = {"code": session.code, "url": student_url, "qr_svg": qr_svg(join_url)}
 
+    @property
+    def cookie(self) -> str:
+        """The name of the cookie that holds the teacher's key: the session's own (cookies are
+        shared by every port of a host, and two class sessions may run on one computer)."""
+        return f"alliance_sim_teacher_{self.session.code}"
+
     def teacher(self, request: Request) -> None:
-        """Refuse (403) a request without the teacher's key (header, or ``?key=`` on pages)."""
-        key = request.headers.get("x-teacher-key") or request.query_params.get("key")
+        """Refuse (403) a request without the teacher's key (``X-Teacher-Key``, the dashboard's
+        cookie, or ``?key=`` on pages)."""
+        key = (
+            request.headers.get("x-teacher-key")
+            or request.cookies.get(self.cookie)
+            or request.query_params.get("key")
+        )
         self.session.check_teacher(key)
+
+    def page_with_key(self, request: Request, page: Callable[[], Response]) -> Response:
+        """A teacher's page: with ``?key=`` (the address the command printed) the key is checked,
+        kept in a cookie and the browser sent on to the address without it (the projector then
+        never shows the key); otherwise ``page()`` for a request with the key."""
+        self.teacher(request)
+        if "key" not in request.query_params:
+            return page()
+        answer = RedirectResponse(request.url.path, status_code=303, headers=NO_STORE)
+        answer.set_cookie(
+            self.cookie, request.query_params["key"], httponly=True, samesite="strict"
+        )
+        return answer
 
     async def student_page(self, request: Request) -> Response:
         """The student's page."""
@@ -137,12 +171,14 @@ class Endpoints:
 
     async def teacher_page(self, request: Request) -> Response:
         """The teacher's dashboard (with the key)."""
-        self.teacher(request)
-        return static_page("teacher.html")
+        return self.page_with_key(request, lambda: static_page("teacher.html"))
 
     async def debrief_page(self, request: Request) -> Response:
         """The session folder's debrief (with the key)."""
-        self.teacher(request)
+        return self.page_with_key(request, self.debrief)
+
+    def debrief(self) -> Response:
+        """The session folder's ``debrief.html`` as it is now."""
         path = self.session.folder / "debrief.html"
         if not path.is_file():
             return HTMLResponse("<p>No year has been played yet.</p>", headers=NO_STORE)

@@ -4,7 +4,6 @@
 // as tall as their font size says. Every text from the server is set as text.
 "use strict";
 
-const KEY = new URLSearchParams(location.search).get("key") || "";
 const POLL_MS = 1000;
 const SVG = "http://www.w3.org/2000/svg";
 const NODE_RADIUS = 26;
@@ -22,7 +21,9 @@ function svgElement(tag, attrs, text) {
   return node;
 }
 
-function api(path, body) { return callApi(path, body, { "X-Teacher-Key": KEY }); }
+// The teacher's key travels in the session's cookie, set when the address the command printed
+// was opened (the server then sent the browser on to /teacher, without the key in the address).
+function api(path, body) { return callApi(path, body, {}); }
 
 function say(message) { byId("message").textContent = message || ""; }
 
@@ -279,7 +280,7 @@ async function startTimer(event) {
   await poll();
 }
 
-byId("debrief-link").href = `/debrief?key=${encodeURIComponent(KEY)}`;
+byId("debrief-link").href = "/debrief";
 byId("advance").addEventListener("click", advance);
 byId("timer-form").addEventListener("submit", startTimer);
 window.addEventListener("resize", drawBoard);
