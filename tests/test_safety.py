@@ -399,12 +399,15 @@ def test_a_job_in_a_nested_sweep_subfolder_finds_its_sweep(tmp_path):
 
 
 def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path):
-    """SIGINT during the imports and the checks: one line and 130, never a traceback."""
+    """SIGINT during the imports and the checks: one line and 130, never a traceback. A signal
+    that lands while Python itself is still starting (its site imports, before the console
+    script's first line: on a loaded machine that can take over 0.15 s) meets Python's own
+    handling, which no program can change: such a try tests nothing and is not counted."""
     import signal
     import time
 
     interrupted = 0
-    for delay in (0.15, 0.6):
+    for delay in (0.15, 0.6, 1.2):
         proc = subprocess.Popen(
             [str(EXE), *FAST, f"hydra.run.dir={tmp_path / f'int{delay}'}"],
             cwd=tmp_path,
@@ -416,6 +419,8 @@ def test_ctrl_c_while_the_command_starts_is_one_line(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         if proc.returncode == 0:  # it finished before the signal: nothing to check
+            continue
+        if "Traceback" in err and "sim/cli/" not in err:  # before the entry point ran
             continue
         interrupted += 1
         assert proc.returncode == 130, err

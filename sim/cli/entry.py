@@ -1,9 +1,11 @@
-"""The console scripts' entry points: each takes Ctrl-C from its first instant.
+"""The console scripts' entry points: each takes Ctrl-C from its first line.
 
 A command's modules (Hydra, pandas, Mesa) take up to a second to import; a Ctrl-C in that
 second would otherwise end in a Python traceback. Each entry point here first makes SIGINT end
 the process with one line and status 130, then imports its command and hands over (the
-commands restore Python's own handling and deal with Ctrl-C themselves from then on).
+commands restore Python's own handling and deal with Ctrl-C themselves from then on). A Ctrl-C
+while Python itself is still starting, before the console script's first line, gets Python's
+own handling: no program's code runs yet.
 """
 
 from __future__ import annotations
