@@ -149,3 +149,18 @@ def test_saved_results_must_hold_the_same_design():
     for other in (sa.sobol_design(prob, 8, seed=1), x + 0.01):
         with pytest.raises(ValueError, match="another design"):
             sa.check_design(points, prob, other)
+
+
+def test_the_report_says_whether_the_total_indices_reach_the_aimed_precision():
+    """The precision bullet quotes the widest half-widths and says which reading they allow."""
+    from sim.study.sensitivity_report import TARGET_HALF_WIDTH, _precision
+
+    def table(st_conf: float) -> pd.DataFrame:
+        return pd.DataFrame({"S1_conf": [0.02, 0.07], "ST_conf": [0.01, st_conf]})
+
+    tight = _precision(CFG, table(TARGET_HALF_WIDTH - 0.001))
+    wide = _precision(CFG, table(TARGET_HALF_WIDTH + 0.001))
+    assert f"+-{TARGET_HALF_WIDTH - 0.001:.3f}" in tight and "+-0.070" in tight
+    assert "within" in tight and "second digit of ST is meaningful" in tight
+    assert "wider than" in wide and "read the ranking" in wide
+    assert f"base sample of {CFG.sobol.n}" in wide

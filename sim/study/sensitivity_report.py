@@ -268,6 +268,30 @@ def _ranges(cfg, a: Analysis) -> list[str]:
     return [*lines, ""]
 
 
+TARGET_HALF_WIDTH = 0.05
+"""The precision the study aims at for a total index (issue #11): a 95 % half-width of 0.05."""
+
+
+def _precision(cfg, sobol: pd.DataFrame) -> str:
+    """A bullet on how precise the Sobol indices are: the widest 95 % half-widths of S1 and ST
+    against :data:`TARGET_HALF_WIDTH`, and what to read from them."""
+    st, s1 = float(sobol["ST_conf"].max()), float(sobol["S1_conf"].max())
+    met = st <= TARGET_HALF_WIDTH
+    return (
+        f"- Precision: with a base sample of {cfg.sobol.n} and {cfg.sobol.seeds} seeds a point, "
+        f"the widest 95 % interval of a total index is +-{st:.3f} and of a first-order index "
+        f"+-{s1:.3f} (bootstrap), "
+        + (
+            f"within the +-{TARGET_HALF_WIDTH} the study aims at for the total indices: the "
+            "second digit of ST is meaningful."
+            if met
+            else f"wider than the +-{TARGET_HALF_WIDTH} the study aims at for the total indices: "
+            "read the ranking, not the second digit."
+        )
+        + " A negative S1 within its interval of 0 is 0."
+    )
+
+
 def _inert(a: Analysis) -> list[str]:
     """A bullet naming the parameters that changed no run at all (mu* 0 on every outcome)."""
     top = a.morris.groupby("parameter", sort=False)["mu_star"].max()
@@ -316,8 +340,7 @@ def _reading(cfg, a: Analysis) -> list[str]:
         "- The budget parameters (`model.budget.*`) set how strongly and how fast budgets "
         "respond to threat; the budget outcomes are where to look for them.",
         *_inert(a),
-        "- Sobol indices with a base sample this small have wide intervals; read the ranking, not "
-        "the second digit. A negative S1 within its interval of 0 is 0.",
+        _precision(cfg, a.sobol),
         "- Everything is reproducible: `results/morris_design.csv` and `results/sobol_design.csv` "
         "hold every point, `results/runs.parquet` every run with its seed, `results/seeds.csv` "
         "the replicate seeds, `results/config_resolved.yaml` the base config and "
