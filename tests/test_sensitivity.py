@@ -152,15 +152,25 @@ def test_saved_results_must_hold_the_same_design():
 
 
 def test_the_report_says_whether_the_total_indices_reach_the_aimed_precision():
-    """The precision bullet quotes the widest half-widths and says which reading they allow."""
+    """The precision bullet counts the total indices within the aimed half-width and names each
+    one that is not, with its interval."""
     from sim.study.sensitivity_report import TARGET_HALF_WIDTH, _precision
 
     def table(st_conf: float) -> pd.DataFrame:
-        return pd.DataFrame({"S1_conf": [0.02, 0.07], "ST_conf": [0.01, st_conf]})
+        return pd.DataFrame(
+            {
+                "parameter": ["a.x", "a.y"],
+                "outcome": ["o1", "o2"],
+                "S1_conf": [0.02, 0.07],
+                "ST": [0.3, 0.8],
+                "ST_conf": [0.01, st_conf],
+            }
+        )
 
     tight = _precision(CFG, table(TARGET_HALF_WIDTH - 0.001))
     wide = _precision(CFG, table(TARGET_HALF_WIDTH + 0.001))
+    assert "2 of the 2 total indices" in tight and "second digit of ST is meaningful" in tight
     assert f"+-{TARGET_HALF_WIDTH - 0.001:.3f}" in tight and "+-0.070" in tight
-    assert "within" in tight and "second digit of ST is meaningful" in tight
-    assert "wider than" in wide and "read the ranking" in wide
-    assert f"base sample of {CFG.sobol.n}" in wide
+    assert "1 of the 2 total indices" in wide
+    assert f"`a.y` on o2 (ST 0.80 +-{TARGET_HALF_WIDTH + 0.001:.3f})" in wide
+    assert "`a.x`" not in wide and f"base sample of {CFG.sobol.n}" in wide

@@ -273,22 +273,28 @@ TARGET_HALF_WIDTH = 0.05
 
 
 def _precision(cfg, sobol: pd.DataFrame) -> str:
-    """A bullet on how precise the Sobol indices are: the widest 95 % half-widths of S1 and ST
-    against :data:`TARGET_HALF_WIDTH`, and what to read from them."""
+    """A bullet on how precise the Sobol indices are: how many total indices reach
+    :data:`TARGET_HALF_WIDTH` (95 % half-width), which do not, the widest half-widths of S1 and
+    ST, and what to read from them."""
     st, s1 = float(sobol["ST_conf"].max()), float(sobol["S1_conf"].max())
-    met = st <= TARGET_HALF_WIDTH
-    return (
+    wide = sobol[sobol["ST_conf"] > TARGET_HALF_WIDTH]
+    head = (
         f"- Precision: with a base sample of {cfg.sobol.n} and {cfg.sobol.seeds} seeds a point, "
-        f"the widest 95 % interval of a total index is +-{st:.3f} and of a first-order index "
-        f"+-{s1:.3f} (bootstrap), "
-        + (
-            f"within the +-{TARGET_HALF_WIDTH} the study aims at for the total indices: the "
-            "second digit of ST is meaningful."
-            if met
-            else f"wider than the +-{TARGET_HALF_WIDTH} the study aims at for the total indices: "
-            "read the ranking, not the second digit."
+        f"{len(sobol) - len(wide)} of the {len(sobol)} total indices have a 95 % interval "
+        f"(bootstrap) within the +-{TARGET_HALF_WIDTH} the study aims at"
+    )
+    if wide.empty:
+        return (
+            f"{head}; the widest is +-{st:.3f} (+-{s1:.3f} for a first-order index): the "
+            "second digit of ST is meaningful. A negative S1 within its interval of 0 is 0."
         )
-        + " A negative S1 within its interval of 0 is 0."
+    named = "; ".join(
+        f"`{r.parameter}` on {r.outcome} (ST {r.ST:.2f} +-{r.ST_conf:.3f})"
+        for r in wide.itertuples()
+    )
+    return (
+        f"{head}. Wider: {named}; read those to the first digit. The widest first-order "
+        f"interval is +-{s1:.3f}. A negative S1 within its interval of 0 is 0."
     )
 
 
