@@ -358,43 +358,53 @@ def part_scale(sizes: list[int], steps: int, engines: tuple[str, ...] = ENGINES)
 
 
 def context_numpy(x: dict):
-    """Threat, containment reach, allied capability and security value of every state, by the
-    model's own functions (``sim.core.payoffs``)."""
+    """Threat, containment reach, allied capability, the allies' reliability and the security
+    value of every state, by the model's own functions (``sim.core.payoffs``)."""
     from sim.core import payoffs
 
     threat = payoffs.threat(x["cap"], x["hostility"], x["reach"])
-    reach_to = payoffs.containment_reach(x["reach"], x["hostility"], x["cap"], x["affinity"])
+    reach_to = payoffs.containment_reach(x["reach"], x["hostility"], x["cap"], x["background"])
     available = payoffs.ally_availability(x["cap"], x["n_commit"], x["publicness"])
-    allied = payoffs.allied_capability(x["commitment"], x["credibility"], reach_to, available)
+    contribution = x["commitment"] * reach_to * available[None, :]
+    allied, reliability = payoffs.allies_and_reliability(contribution, x["credibility"])
     value = payoffs.security_value(x["theta"], x["cap"] + allied, threat + x["background"])
-    return threat, reach_to, allied, value
+    return threat, reach_to, allied, reliability, value
 
 
 def context_loop(x: dict):
-    """The same formulas, one agent and one partner at a time, in plain Python."""
+    """The same formulas, one state, ally and threat at a time, in plain Python."""
     n = len(x["cap"])
-    cap, hos, rch, aff = (x[k].tolist() for k in ("cap", "hostility", "reach", "affinity"))
-    com, cred, n_commit = x["commitment"].tolist(), x["credibility"].tolist(), x["n_commit"]
-    pub = x["publicness"]
-    threat = [sum(hos[i][k] * rch[k][i] * cap[k] for k in range(n)) for i in range(n)]
-    reach_to = [[0.0] * n for _ in range(n)]
+    cap, hos, rch = (x[k].tolist() for k in ("cap", "hostility", "reach"))
+    com, cred, bg = x["commitment"].tolist(), x["credibility"].tolist(), x["background"].tolist()
+    n_commit, pub = x["n_commit"].tolist(), x["publicness"]
+    threat, reach_to = [], [[0.0] * n for _ in range(n)]
     for i in range(n):
-        reaching = [hos[i][k] * rch[k][i] * cap[k] for k in range(n)]
-        total = sum(reaching)
+        reaching = [hos[i][k] * rch[k][i] * cap[k] if hos[i][k] > 0 else 0.0 for k in range(n)]
+        threat.append(sum(reaching))
+        total = sum(reaching) + bg[i]
         w = [r / total if total > 0 else 0.0 for r in reaching]
+        w0 = bg[i] / total if total > 0 else 1.0
         for j in range(n):
-            containment = sum(w[k] * hos[j][k] * rch[j][k] for k in range(n))
-            disloyal = sum(w[k] * max(0.0, aff[j][k]) for k in range(n))
-            reach_to[i][j] = max(rch[j][i] * (1.0 - disloyal), containment)
+            if j == i:
+                continue
+            share = w0 * rch[j][i]
+            for k in range(n):  # j helps against threat k only as far as it is hostile to k
+                if w[k] > 0 and hos[j][k] > 0:
+                    loyal = min(1.0, hos[j][k] / hos[i][k])
+                    share += w[k] * loyal * max(rch[j][i], rch[j][k])
+            reach_to[i][j] = share
     available = [pub * cap[j] + (1 - pub) * cap[j] / max(1.0, n_commit[j]) for j in range(n)]
-    allied, value = [], []
+    allied, reliability, value = [], [], []
     for i in range(n):
-        a = sum(com[i][j] * cred[i][j] * reach_to[i][j] * available[j] for j in range(n))
+        bring = [com[i][j] * reach_to[i][j] * available[j] for j in range(n)]
+        a = sum(bring)
+        weighted = sum(cred[i][j] * bring[j] for j in range(n))
         allied.append(a)
+        reliability.append(min(1.0, max(0.0, weighted / a)) if a > 0 else 0.0)
         defence = max(cap[i] + a, 1e-9)
-        t = threat[i] + x["background"][i]
+        t = threat[i] + bg[i]
         value.append(x["theta"][i] * math.log(defence / (defence + t)))
-    return threat, reach_to, allied, value
+    return threat, reach_to, allied, reliability, value
 
 
 def loop_inputs(n: int, seed: int = 3) -> dict:
@@ -433,11 +443,11 @@ def part_loop(sizes: list[int], repeats: int) -> list[str]:
             assert np.allclose(a, np.asarray(b), rtol=1e-10, atol=1e-12), "results differ"
         t_np = min(_time(lambda x=x: context_numpy(x)) for _ in range(repeats))
         t_py = min(_time(lambda x=x: context_loop(x)) for _ in range(max(1, repeats // 5)))
-        rows.append(f"| {n} | {t_np * 1e3:.2f} ms | {t_py * 1e3:.0f} ms | {t_py / t_np:,.0f}x |")
+        rows.append(f"| {n} | {t_np * 1e3:.2f} ms | {t_py * 1e3:,.1f} ms | {t_py / t_np:,.0f}x |")
     return [
-        "The payoff context (threat, containment reach, allied capability, security value of "
-        "every state), numpy against a per-agent Python loop of the same formulas; same inputs, "
-        "results equal to 1e-10 (best of several timings each):",
+        "The payoff context (threat, containment reach, allied capability and its reliability, "
+        "security value of every state), numpy against a per-state Python loop of the same "
+        "formulas; same inputs, results equal to 1e-10 (best of several timings each):",
         "",
         *rows,
     ]

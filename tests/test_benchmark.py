@@ -1,0 +1,31 @@
+"""The benchmark's own checks (``benchmarks/run_benchmark.py``): its per-state Python loop must
+compute what the model's numpy functions compute, or the "loop" part of ``make bench`` stops
+(it once called ``payoffs.containment_reach`` with an argument the function no longer took,
+unnoticed until the next full benchmark)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from run_benchmark import context_loop, context_numpy, loop_inputs, part_loop
+
+
+@pytest.mark.parametrize(("n", "seed"), [(2, 0), (6, 1), (15, 2), (30, 3)])
+def test_the_python_loop_computes_the_models_context(n, seed):
+    x = loop_inputs(n, seed)
+    assert (x["hostility"] > 0).any()  # threats, loyal allies and containment all exercised
+    fast, slow = context_numpy(x), context_loop(x)
+    assert len(fast) == len(slow) == 5
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_allclose(np.asarray(b), a, rtol=1e-10, atol=1e-12)
+
+
+def test_the_loop_part_writes_a_row_a_size():
+    lines = part_loop([4, 8], repeats=1)
+    rows = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
+    assert [row.split(" | ")[0] for row in rows] == ["| 4", "| 8"]
