@@ -10,8 +10,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a table is written: the command's --help and
+    import pandas as pd  # its one-line errors do not wait for it
 
 MARKER = ".alliance-sim"
 """The file that marks a folder as the program's (``sim.runner.folders``): JSON whose
@@ -138,9 +140,12 @@ def _safe_column(column: pd.Series) -> pd.Series:
 def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     """The table with its text cells (and column names) passed through :func:`safe_cell`.
 
+    >>> import pandas as pd
     >>> csv_safe(pd.DataFrame({"=a": ["=1+2", "USA"], "x": [1.0, -2.0]})).to_dict("list")
     {"'=a": ["'=1+2", 'USA'], 'x': [1.0, -2.0]}
     """
+    import pandas as pd
+
     out = table.copy(deep=False)
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
@@ -178,6 +183,7 @@ def _write_csv_text(table: pd.DataFrame, path: Path) -> None:
     mixed types). Both write the same values: floats in their shortest form that reads back
     exactly (a column of whole numbers as ``34.0``), booleans as ``True``/``False``, missing
     values as empty cells; pyarrow quotes every text cell."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 

@@ -119,6 +119,25 @@ def test_help_still_works_in_every_command(prog, tmp_path):
     assert proc.stdout.startswith(f"usage: {prog}")
 
 
+def test_help_imports_none_of_the_libraries_a_run_needs():
+    """``alliance-sim --help`` answers without importing pandas, numba, Mesa or matplotlib (a
+    table writer once imported pandas at the top and doubled the cold start of --help)."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['alliance-sim', '--help']\n"
+        "from sim.cli.entry import alliance_sim\n"
+        "try:\n    alliance_sim()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('pandas', 'numba', 'mesa', 'matplotlib')\n"
+        "print('LOADED:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "alliance-sim --hydra-help" in proc.stdout  # the help was printed
+    assert proc.stdout.strip().splitlines()[-1] == "LOADED:"
+
+
 def test_the_commands_share_one_parser_class():
     for path in ("sim/cli/compare.py", "sim/cli/landscape.py", "sim/demos/cli.py"):
         text = (ROOT / path).read_text()
