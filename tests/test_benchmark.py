@@ -18,6 +18,9 @@ from run_benchmark import context_loop, context_numpy, loop_inputs, part_loop
 @pytest.mark.parametrize(("n", "seed"), [(2, 0), (6, 1), (15, 2), (30, 3)])
 def test_the_python_loop_computes_the_models_context(n, seed):
     x = loop_inputs(n, seed)
+    if seed % 2:  # no background threat: a state nothing threatens gets help at home in full
+        x["background"] = np.where(np.arange(n) % 2, 0.0, x["background"])
+        x["hostility"][1, :] = 0.0  # state 1: neither threat nor background
     assert (x["hostility"] > 0).any()  # threats, loyal allies and containment all exercised
     fast, slow = context_numpy(x), context_loop(x)
     assert len(fast) == len(slow) == 5

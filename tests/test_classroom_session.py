@@ -156,6 +156,17 @@ def test_the_teachers_address_leaves_the_key_in_a_cookie_not_in_the_address_bar(
     assert client.post("/api/teacher/advance").status_code == 200
     assert session.game.turn == 2
     assert "Students and agents" in client.get("/debrief").text
+    wrong = client.get(f"/teacher?key={session.teacher_key}x", follow_redirects=False)
+    assert "teacher's key" in one_line_error(wrong, 403)  # not let through by the good cookie
+    assert "set-cookie" not in wrong.headers
+    assert client.get("/api/teacher/status").status_code == 200  # the cookie is still good
+    elsewhere = {"Origin": "http://127.0.0.1:9999", "Host": "127.0.0.1:8770"}
+    answer = client.post("/api/teacher/advance", headers=elsewhere)
+    assert "another page" in one_line_error(answer, 403)
+    assert session.game.turn == 2
+    here = {"Origin": "http://127.0.0.1:8770", "Host": "127.0.0.1:8770"}
+    assert client.post("/api/teacher/advance", headers=here).status_code == 200
+    assert session.game.turn == 3
     client.cookies.clear()
     assert "teacher's key" in one_line_error(client.get("/api/teacher/status"), 403)
 

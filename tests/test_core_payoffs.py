@@ -419,6 +419,7 @@ def test_security_hand_values_and_limits():
     assert payoffs.security(5.0, 2.0, 0.0) == 1.0  # no threat: fully secure
     assert payoffs.security(0.0, 0.0, 0.0) == 1.0  # nothing to defend against: not 0/0 (NaN)
     assert payoffs.security(np.zeros(2), np.zeros(2), np.array([0.0, 1.0])).tolist() == [1, 0]
+    assert np.isnan(payoffs.security(np.nan, 0.0, 1.0))  # a NaN comes through, never hidden
     assert payoffs.security(1.0, 0.0, 1e12) < 1e-11  # overwhelming threat: nearly none
     assert payoffs.security(1e12, 0.0, 1.0) > 1 - 1e-11
 

@@ -144,7 +144,14 @@ class Endpoints:
 
     def teacher(self, request: Request) -> None:
         """Refuse (403) a request without the teacher's key (``X-Teacher-Key``, the dashboard's
-        cookie, or ``?key=`` on pages)."""
+        cookie, or ``?key=`` on pages), and a POST a browser sent from another page's origin
+        (another port of the same host counts as the same site for SameSite cookies, so the
+        cookie alone would let a page there advance the year)."""
+        origin = request.headers.get("origin")
+        if request.method == "POST" and origin is not None:
+            host = request.headers.get("host", "")
+            if origin.split("://", 1)[-1] != host:
+                raise RefusedError(403, "a teacher's request from another page is refused")
         key = (
             request.headers.get("x-teacher-key")
             or request.cookies.get(self.cookie)
@@ -156,9 +163,11 @@ class Endpoints:
         """A teacher's page: with ``?key=`` (the address the command printed) the key is checked,
         kept in a cookie and the browser sent on to the address without it (the projector then
         never shows the key); otherwise ``page()`` for a request with the key."""
-        self.teacher(request)
         if "key" not in request.query_params:
+            self.teacher(request)
             return page()
+        # the address's own key, checked alone: a wrong one never replaces a good cookie
+        self.session.check_teacher(request.query_params["key"])
         answer = RedirectResponse(request.url.path, status_code=303, headers=NO_STORE)
         answer.set_cookie(
             self.cookie, request.query_params["key"], httponly=True, samesite="strict"

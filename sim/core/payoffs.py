@@ -425,7 +425,8 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
     Returns:
         security in [0, 1]: ``(own + allied) / (own + allied + threat)``; 1 where there is
         neither defence nor threat (a state with no capability that nothing threatens, as in
-        a CSV world with a state that spends nothing: the limit as the threat goes to 0).
+        a CSV world with a state that spends nothing), as ``security_value`` counts it: its
+        floor of 1e-9 on defence makes that state's log security 0 (security 1), not 0/0.
 
     References:
         Tullock (1980): the ratio contest-success function, one side's effort over the sum of
@@ -441,7 +442,7 @@ def security(own: np.ndarray, allied: np.ndarray, threat_: np.ndarray) -> np.nda
     """
     defence = np.asarray(own + allied, dtype=float)
     total = defence + threat_
-    return np.divide(defence, total, out=np.ones_like(total, dtype=float), where=total > 0)[()]
+    return np.divide(defence, total, out=np.ones_like(total, dtype=float), where=total != 0)[()]
 
 
 BLOCK_ELEMENTS = 1 << 21

@@ -277,7 +277,7 @@ def _precision(cfg, sobol: pd.DataFrame) -> str:
     :data:`TARGET_HALF_WIDTH` (95 % half-width), which do not, the widest half-widths of S1 and
     ST, and what to read from them."""
     st, s1 = float(sobol["ST_conf"].max()), float(sobol["S1_conf"].max())
-    wide = sobol[sobol["ST_conf"] > TARGET_HALF_WIDTH]
+    wide = sobol[~(sobol["ST_conf"] <= TARGET_HALF_WIDTH)]  # an interval of NaN is not within
     head = (
         f"- Precision: with a base sample of {cfg.sobol.n} and {cfg.sobol.seeds} seeds a point, "
         f"{len(sobol) - len(wide)} of the {len(sobol)} total indices have a 95 % interval "
