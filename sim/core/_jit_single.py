@@ -83,7 +83,8 @@ def _prefix_sums(agent, tied, ctx_arrays):
     level_weight, levels = ctx_arrays[5], ctx_arrays[12]
     out = np.zeros((tied.size + 1, 6))
     for t in range(tied.size):
-        out[t + 1] = out[t]
+        for col in range(6):  # element by element: no slice assignment to compile
+            out[t + 1, col] = out[t, col]
         _add(agent, tied[t], level_weight[levels[agent, tied[t]]], ctx_arrays, out[t + 1])
     return out
 
@@ -118,7 +119,8 @@ def _option_sums(agent, p, level, tied, prefix, ctx_arrays, out):
     ``out``: the prefix before p, p's new entry, then the tied partners after p in order."""
     level_weight, levels = ctx_arrays[5], ctx_arrays[12]
     t = np.searchsorted(tied, p)
-    out[:] = prefix[t]
+    for col in range(6):
+        out[col] = prefix[t, col]
     if level_weight[level] != 0.0:
         _add(agent, p, level_weight[level], ctx_arrays, out)
     if t < tied.size and tied[t] == p:
@@ -219,7 +221,8 @@ def tie_change_terms(agent, partners, new_levels, ctx_arrays, scalars):
             _option_sums(agent, p, new_levels[k - 1], tied, prefix, ctx_arrays, sums)
             trapped = _option_entrapment(agent, p, dw, exposed, trap_prefix, exposure, ctx_arrays)
         else:
-            sums[:] = prefix[tied.size]
+            for col in range(6):
+                sums[col] = prefix[tied.size, col]
             trapped = entrapment
         coercion = 0.0
         for t in range(c):
