@@ -381,7 +381,7 @@ def context_loop(x: dict):
     for i in range(n):
         reaching = [hos[i][k] * rch[k][i] * cap[k] if hos[i][k] > 0 else 0.0 for k in range(n)]
         threat.append(sum(reaching))
-        total = sum(reaching) + bg[i]
+        total = threat[i] + bg[i]
         w = [r / total if total > 0 else 0.0 for r in reaching]
         w0 = bg[i] / total if total > 0 else 1.0
         for j in range(n):
