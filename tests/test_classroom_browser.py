@@ -118,14 +118,28 @@ def dashboard_count(page) -> str:
     return page.locator("#submitted").inner_text()
 
 
-def wait_until(condition, timeout: float, what: str) -> float:
-    """Poll ``condition`` until true; returns the time it took (fails after ``timeout`` s)."""
+def wait_until(condition, timeout: float, what: str, seen=None) -> float:
+    """Poll ``condition`` until true; returns the time it took (fails after ``timeout`` s,
+    with what ``seen()`` reports then, if given: the state to read the failure by)."""
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:
-            pytest.fail(f"{what} did not happen within {timeout} s")
+            context = f"\n{seen()}" if seen else ""
+            pytest.fail(f"{what} did not happen within {timeout} s{context}")
         time.sleep(0.02)
     return time.monotonic() - start
+
+
+def phones_seen(session, pages) -> str:
+    """The dashboard's count and what each phone shows (status line, error): a failure's
+    context."""
+    view = session.dashboard()
+    rows = [f"dashboard: {({k: view[k] for k in ('turn', 'state', 'submitted', 'students')})}"]
+    for k, page in enumerate(pages):
+        status = page.locator("#status").inner_text(timeout=2000)
+        error = page.locator("#error").inner_text(timeout=2000)
+        rows.append(f"phone {k}: status {status!r}, error {error!r}")
+    return "\n".join(rows)
 
 
 def advanced(session, turn: int) -> bool:
@@ -355,7 +369,10 @@ def test_a_five_year_session_leaves_a_folder_whose_debrief_reloads_identically(
         for page in phones[::4]:  # a few students submit each year; the others' agents play
             page.click("#submit-button")
         wait_until(  # a generous bound: other processes may load the 2-core machine
-            lambda: session.dashboard()["submitted"] >= len(phones[::4]), 30.0, "submits"
+            lambda: session.dashboard()["submitted"] >= len(phones[::4]),
+            30.0,
+            "submits",
+            lambda: phones_seen(session, phones[::4]),
         )
         dashboard.click("#advance")
         wait_until(lambda t=turn: advanced(session, t), 30.0, "the year's advance")
