@@ -134,7 +134,8 @@ def phones_seen(session, pages) -> str:
     """The dashboard's count and what each phone shows (status line, error): a failure's
     context."""
     view = session.dashboard()
-    rows = [f"dashboard: {({k: view[k] for k in ('turn', 'state', 'submitted', 'students')})}"]
+    counts = {k: view[k] for k in ("turn", "state", "submitted", "students")}
+    rows = [f"dashboard: {counts}"]
     for k, page in enumerate(pages):
         status = page.locator("#status").inner_text(timeout=2000)
         error = page.locator("#error").inner_text(timeout=2000)
