@@ -307,18 +307,66 @@ def test_which_models_decide_in_one_compiled_call(overrides, compiled):
     assert (model.compiled is not None) == compiled
 
 
-def test_the_setup_warms_every_kernel_a_run_calls():
-    """``warm_kernels`` (run by scripts/bootstrap.sh) compiles, or loads, each entry point a
-    run calls, so that the first run after an install does not wait for the compiler."""
+COMPILES_AFTER_WARM = """
+from numba.core import event
+compiled = []
+class Listener(event.Listener):
+    def on_start(self, e):
+        compiled.append(e.data["dispatcher"].py_func.__qualname__)
+    def on_end(self, e):
+        pass
+event.register("numba:compile", Listener())
+from sim.core import kernels
+from sim.runner.config import compose
+from sim.runner.simulate import prepare, run_model
+for world in ("classroom5", "default"):
+    prepared = prepare(compose([f"world={world}", "model.horizon=2", "model.engine=compiled"]))
+    model = run_model(prepared, 0)
+    model.recorder.tables()
+    kernels.alignment_terms(0, model.levels[:1], model.ctx)
+    model.view.budget_inputs(0).best_response()
+print(sorted(set(compiled)))
+"""
+
+
+@pytest.mark.slow
+def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
+    """``warm_kernels`` (run by scripts/bootstrap.sh, its two halves in two processes at once)
+    leaves in numba's cache every kernel a run calls: a later process that builds and runs the
+    class and the default world, scores what-ifs and a Python budget compiles nothing (numba's
+    compile events, counted from a fresh cache folder). Without the warm it compiles dozens."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    warm = "from sim.runner.simulate import warm_kernels; warm_kernels()"
+    subprocess.run([sys.executable, "-c", warm], check=True, env=env, capture_output=True)
+    run = subprocess.run(
+        [sys.executable, "-c", COMPILES_AFTER_WARM],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-2000:]
+    assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+
+
+def test_a_warm_half_compiles_its_kernels_in_this_process():
+    """Each half of ``warm_kernels`` (``WARM_PARTS``) leaves its kernels ready in the process
+    that ran it (loaded from the cache when there is one); an unknown part is refused."""
     from sim.core import _jit
     from sim.runner.simulate import warm_kernels
 
-    assert warm_kernels() > 0
+    assert warm_kernels("scores") > 0
+    assert warm_kernels("decisions") > 0
     module = kernels.decision_module()
     single = kernels.single_module().tie_change_terms  # the calibration's scorer
     for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response, single):
         assert kernel.signatures, kernel.__name__
-    assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="part must be"):
+        warm_kernels("everything")
 
 
 def test_a_copied_model_draws_from_its_own_generator():

@@ -213,20 +213,66 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
     return tables
 
 
-def warm_kernels() -> float:
-    """Compile the compiled engine's kernels, or load them from numba's on-disk cache, by
-    running the class world for two years and scoring one row by the payoff kernel: the
-    setup (``scripts/bootstrap.sh``) calls this once, so that the first run after an install
-    does not wait for the compiler. Returns the seconds it took."""
+WARM_PARTS = ("decisions", "scores")
+"""The two halves of the kernels' compile that ``warm_kernels`` compiles in two processes at
+once: the decision kernel ("decisions", about 7-10 s of compiling on this project's 2-core
+machine), and what a compiled model's construction calls, the calibration's single-tie scorer,
+the what-if scorer and the recorder's current terms, with the budget's best response ("scores",
+about 10-14 s)."""
+
+
+def warm_kernels(part: str = "all") -> float:
+    """Compile the compiled engine's kernels, or load them from numba's on-disk cache, as a run
+    of the class world calls them: the setup (``scripts/bootstrap.sh``) calls this once, so that
+    the first run after an install does not wait for the compiler. Returns the seconds it took.
+
+    Args:
+        part: ``"all"`` compiles the two halves of ``WARM_PARTS`` at once, one in a child
+            process and one in this one (numba compiles in one thread: on 2 cores this halves
+            the wait); ``"decisions"`` or ``"scores"`` compiles that half here.
+
+    Raises:
+        RuntimeError: the child process failed (its output is in the message).
+    """
+    import subprocess
+    import sys
     import time
 
+    start = time.perf_counter()
+    if part == "all":
+        code = "from sim.runner.simulate import warm_kernels; warm_kernels('decisions')"
+        child = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        _warm("scores")
+        output, _ = child.communicate()
+        if child.returncode != 0:
+            text = output.decode(errors="replace")
+            raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
+    elif part in WARM_PARTS:
+        _warm(part)
+    else:
+        raise ValueError(f"part must be 'all' or one of {WARM_PARTS}, not {part!r}")
+    return time.perf_counter() - start
+
+
+def _warm(part: str) -> None:
+    """Compile (or load) one half of the kernels (``warm_kernels``)."""
+    from sim.abm.compiled import CompiledDecisions
     from sim.core import kernels
     from sim.runner.config import compose
 
-    start = time.perf_counter()
-    prepared = prepare(compose(["world=classroom5", "model.horizon=2", "model.engine=compiled"]))
-    model = run_model(prepared, 0)
-    model.recorder.tables()
-    kernels.alignment_terms(0, model.levels[:1], model.ctx)  # what-ifs (calibration, rules)
-    model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
-    return time.perf_counter() - start
+    overrides = ["world=classroom5", "model.horizon=2"]
+    if part == "scores":  # a compiled model's construction calibrates (what-ifs) and records
+        prepared = prepare(compose([*overrides, "model.engine=compiled"]))
+        model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
+        model.recorder.tables()
+        model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
+        return
+    # a reference model is built by numpy alone; its states' decisions by the kernel compile it
+    prepared = prepare(compose([*overrides, "model.engine=reference"]))
+    model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
+    decisions = CompiledDecisions(model, kernels.pcg64_state(model.random_np))
+    model.begin_year()
+    for agent in model.by_index:
+        decisions.decide(agent)
