@@ -293,3 +293,28 @@ def test_additions_to_the_configs_own_dictionaries_are_accepted():
             "++seed=3",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    "argv, models",
+    [
+        (["-m", "seed=1,2,3"], 1),
+        (["-m", "run.replicates=2", "run.first_replicate=0,2"], 1),
+        (["-m", "scenario=baseline,injection_1p5b", "seed=1,2"], 2),
+        (["-m", "model.horizon=5,6"], 2),
+    ],
+)
+def test_a_sweeps_jobs_that_differ_only_in_run_or_seed_share_one_prepared_model(argv, models):
+    """The preflight keeps one ``Prepared`` a model config (``config_key`` leaves out run and
+    seed): jobs over seeds or replicates then share its world and its base-year calibration
+    (``tests/test_sweeps.py`` holds the basic launcher's tables equal to other launchers')."""
+    from sim.cli.preflight import check
+
+    assert len(check(argv).prepared) == models
+
+
+def test_every_job_of_a_sweep_is_checked_even_when_it_shares_a_prepared_model():
+    from sim.cli.preflight import check
+
+    with pytest.raises(UserError, match="outside the run"):
+        check(["-m", "run.network_years=[2030],[2099]"])

@@ -299,11 +299,19 @@ def expand_sweeps(overrides: list[str]) -> list[list[str]]:
     return out
 
 
+SHARED_ACROSS = ("hydra", "run", "seed")
+"""The nodes that ``config_key`` leaves out: what to run, how and where, and the seed. Configs
+that differ only there build the same world, events and parameters, and the same base-year
+calibration (it does not depend on the seed), so the jobs of a sweep over them share one
+``Prepared``: a sweep over seeds or replicates calibrates once (with the basic launcher, in
+one process)."""
+
+
 def config_key(cfg) -> str:
-    """A config's identity: its YAML without the hydra node."""
+    """A config's model identity: its YAML without the nodes of ``SHARED_ACROSS``."""
     from omegaconf import OmegaConf
 
-    return OmegaConf.to_yaml({k: cfg[k] for k in cfg if k != "hydra"})
+    return OmegaConf.to_yaml({k: cfg[k] for k in cfg if k not in SHARED_ACROSS})
 
 
 @dataclass
@@ -350,7 +358,9 @@ def check(argv: list[str]) -> Plan:
     prepared = {}
     for n, combo in enumerate(combos):
         cfg = without_hydra(first) if n == 0 else compose_checked([*combo, *search])
-        prepared[config_key(cfg)] = prepare(cfg)
+        same = prepared.get(config_key(cfg))  # every combo checked; one Prepared a model
+        checked = prepare(cfg, same.world if same is not None else None)
+        prepared.setdefault(config_key(cfg), checked)
     folder = output_folder(first, key)  # after the checks of the values it may name
     sweeper = check_sweeper(overrides, model_overrides) if multirun else None
     check_folders(overrides, folder, multirun, bool(cfg.run.resume))
