@@ -158,13 +158,15 @@ def _one(replicate: int) -> float:
     return float(tables["summary"]["us_burden_share_end"].iloc[0])
 
 
-def throughput(processes: int, runs: int, overrides: list[str]) -> float:
-    """Runs per second of ``runs`` replicates over ``processes`` workers (start-up included)."""
+def throughput(processes: int, runs: int, overrides: list[str]) -> tuple[float, float]:
+    """Runs per second of ``runs`` replicates over ``processes`` workers (start-up included),
+    and the wall seconds."""
     start = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes, initializer=_init_worker, initargs=(overrides,)) as pool:
         pool.map(_one, range(runs), chunksize=max(1, runs // (4 * processes)))
-    return runs / (time.perf_counter() - start)
+    wall = time.perf_counter() - start
+    return runs / wall, wall
 
 
 def cli_sweep(runs: int) -> tuple[float, float]:
@@ -187,22 +189,65 @@ def cli_sweep(runs: int) -> tuple[float, float]:
     return runs / wall, wall
 
 
+def fixed_and_marginal(small: tuple[int, float], large: tuple[int, float]) -> tuple[float, float]:
+    """A sweep's fixed cost (s: start-up, configs, checks, whatever does not grow with the
+    runs) and the cost of each further run (s), from the wall times of two sizes ``(runs,
+    seconds)``: the straight line through the two points.
+
+    Examples:
+        >>> fixed, per_run = fixed_and_marginal((40, 5.0), (400, 23.0))
+        >>> round(fixed, 9), round(per_run, 9)
+        (3.0, 0.05)
+    """
+    (r1, w1), (r2, w2) = small, large
+    per_run = (w2 - w1) / (r2 - r1)
+    return w1 - r1 * per_run, per_run
+
+
 def part_sweep(runs: int) -> list[str]:
     """Runs per second of each engine in a process pool (1 and 2 processes), and end to end
-    through the command line on the default (compiled) engine."""
-    rows = ["| how | engine | processes | runs/s |", "|---|---|---|---|"]
+    through the command line on the default (compiled) engine; the compiled engine's sweeps
+    also at ten times the runs, which splits a sweep's time into its fixed cost and the cost
+    of a run (``fixed_and_marginal``)."""
+    rows = ["| how | engine | processes | runs | runs/s |", "|---|---|---|---|---|"]
+    walls: dict[str, list[tuple[int, float]]] = {"engine": [], "cli": []}
     for engine in ENGINES:
         for processes in (1, 2):
-            rate = throughput(processes, runs, [f"model.engine={engine}"])
+            rate, wall = throughput(processes, runs, [f"model.engine={engine}"])
             rows.append(
-                f"| engine (`simulate` in a process pool) | {engine} | {processes} | {rate:.2f} |"
+                f"| engine (`simulate` in a process pool) | {engine} | {processes} | {runs} | "
+                f"{rate:.2f} |"
             )
-    cli_rate, cli_wall = cli_sweep(runs)
+            if engine == "compiled" and processes == 2:
+                walls["engine"].append((runs, wall))
+    rate, wall = throughput(2, 10 * runs, ["model.engine=compiled"])
+    walls["engine"].append((10 * runs, wall))
     rows.append(
-        f"| `alliance-sim -m hydra/launcher=joblib` (4 jobs, tables written, no plots; "
-        f"{cli_wall:.0f} s) | compiled | 2 | {cli_rate:.2f} |"
+        f"| engine (`simulate` in a process pool) | compiled | 2 | {10 * runs} | {rate:.2f} |"
     )
-    return [f"Sweep throughput, default world ({runs} runs, worker start-up included):", "", *rows]
+    for size in (runs, 10 * runs):
+        cli_rate, cli_wall = cli_sweep(size)
+        walls["cli"].append((size, cli_wall))
+        rows.append(
+            f"| `alliance-sim -m hydra/launcher=joblib` (4 jobs, tables written, no plots; "
+            f"{cli_wall:.0f} s) | compiled | 2 | {size} | {cli_rate:.2f} |"
+        )
+    split = []
+    for how, name in (("engine", "the engine's pool"), ("cli", "`alliance-sim -m`")):
+        fixed, per_run = fixed_and_marginal(*walls[how])
+        split.append(
+            f"{name}: {fixed:.1f} s fixed, then {1000 * per_run:.0f} ms a run "
+            f"({1 / per_run:.1f} runs/s)"
+        )
+    return [
+        "Sweep throughput, default world (worker start-up included):",
+        "",
+        *rows,
+        "",
+        f"A compiled sweep on 2 processes, as a fixed cost (start-up, configs, checks; for the "
+        f"command line also the jobs' tables and the summary) plus a cost a run, from its "
+        f"{runs} and {10 * runs} runs: " + "; ".join(split) + ".",
+    ]
 
 
 def part_page(steps: int) -> list[str]:

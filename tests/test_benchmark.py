@@ -32,3 +32,14 @@ def test_the_loop_part_writes_a_row_a_size():
     lines = part_loop([4, 8], repeats=1)
     rows = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
     assert [row.split(" | ")[0] for row in rows] == ["| 4", "| 8"]
+
+
+@pytest.mark.parametrize(
+    ("small", "large", "fixed", "per_run"),
+    [((40, 5.0), (400, 23.0), 3.0, 0.05), ((10, 1.0), (100, 1.0), 1.0, 0.0)],
+)
+def test_a_sweeps_time_splits_into_a_fixed_cost_and_a_cost_a_run(small, large, fixed, per_run):
+    from run_benchmark import fixed_and_marginal
+
+    got = fixed_and_marginal(small, large)
+    assert got == pytest.approx((fixed, per_run), abs=1e-12)
