@@ -302,6 +302,8 @@ def test_additions_to_the_configs_own_dictionaries_are_accepted():
         (["-m", "run.replicates=2", "run.first_replicate=0,2"], 1),
         (["-m", "scenario=baseline,injection_1p5b", "seed=1,2"], 2),
         (["-m", "model.horizon=5,6"], 2),
+        (["-m", "world=classroom5", "seed=3,4", "model.horizon=${seed}"], 2),
+        (["-m", "run.replicates=3,4", "model.horizon=${run.replicates}"], 2),
     ],
 )
 def test_a_sweeps_jobs_that_differ_only_in_run_or_seed_share_one_prepared_model(argv, models):

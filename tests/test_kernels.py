@@ -353,20 +353,78 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
 
 
-def test_a_warm_half_compiles_its_kernels_in_this_process():
-    """Each half of ``warm_kernels`` (``WARM_PARTS``) leaves its kernels ready in the process
-    that ran it (loaded from the cache when there is one); an unknown part is refused."""
-    from sim.core import _jit
+WARM_HALF = """
+import sys
+from sim.core import kernels
+from sim.runner.simulate import warm_kernels
+warm_kernels(sys.argv[1])
+module = kernels.decision_module()
+single = kernels.single_module().tie_change_terms
+ready = (module.decide, module.current_terms, single)
+print(*(bool(kernel.signatures) for kernel in ready))
+"""
+
+
+@pytest.mark.parametrize(
+    ("part", "loaded"), [("decisions", "True False False"), ("scores", "False True True")]
+)
+def test_each_half_of_the_warm_loads_its_own_kernels(part, loaded):
+    """Each half of ``warm_kernels`` (``WARM_PARTS``), in a fresh process, readies its own
+    kernels (loaded from the cache the setup left, or compiled) and none of the other half's:
+    the decision kernel in one; the recorder's terms and the calibration's scorer in the
+    other."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", WARM_HALF, part], check=True, capture_output=True, text=True
+    )
+    assert run.stdout.strip().splitlines()[-1] == loaded, run.stdout[-2000:]
+
+
+def test_the_warm_stops_at_a_child_that_fails_and_refuses_an_unknown_part(monkeypatch):
+    """The child's failure is an error with its output, not a silent half-warm cache."""
+    import sys
+
     from sim.runner.simulate import warm_kernels
 
-    assert warm_kernels("scores") > 0
-    assert warm_kernels("decisions") > 0
-    module = kernels.decision_module()
-    single = kernels.single_module().tie_change_terms  # the calibration's scorer
-    for kernel in (module.decide, module.current_terms, _jit.terms, _jit.best_response, single):
-        assert kernel.signatures, kernel.__name__
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with pytest.raises(RuntimeError, match="compiling the decision kernel failed"):
+        warm_kernels()
     with pytest.raises(ValueError, match="part must be"):
         warm_kernels("everything")
+
+
+def test_the_warm_stops_its_child_when_its_own_half_fails(monkeypatch):
+    """An error (or Ctrl-C) in this process's half kills the child compiling the other: no
+    compiler left running behind a failed setup."""
+    import subprocess
+
+    from sim.runner import simulate
+
+    children = []
+
+    class Child:
+        returncode = None
+
+        def __init__(self, *args, **kwargs):
+            self.killed = False
+            children.append(self)
+
+        def kill(self):
+            self.killed = True
+
+        def communicate(self, timeout=None):
+            return b"", b""
+
+    def fail(part):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(subprocess, "Popen", Child)
+    monkeypatch.setattr(simulate, "_warm", fail)
+    with pytest.raises(KeyboardInterrupt):
+        simulate.warm_kernels()
+    assert [child.killed for child in children] == [True]
 
 
 def test_a_copied_model_draws_from_its_own_generator():

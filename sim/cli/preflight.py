@@ -308,10 +308,12 @@ one process)."""
 
 
 def config_key(cfg) -> str:
-    """A config's model identity: its YAML without the nodes of ``SHARED_ACROSS``."""
+    """A config's model identity: its YAML without the nodes of ``SHARED_ACROSS``, with every
+    interpolation resolved (``model.horizon=${seed}`` differs from seed to seed)."""
     from omegaconf import OmegaConf
 
-    return OmegaConf.to_yaml({k: cfg[k] for k in cfg if k not in SHARED_ACROSS})
+    kept = {k: OmegaConf.to_container(cfg[k], resolve=True) for k in cfg if k not in SHARED_ACROSS}
+    return OmegaConf.to_yaml(kept)
 
 
 @dataclass

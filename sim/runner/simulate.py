@@ -221,6 +221,11 @@ the what-if scorer and the recorder's current terms, with the budget's best resp
 about 10-14 s)."""
 
 
+CHILD_TIMEOUT_S = 900
+"""How long ``warm_kernels`` waits for its child process (about 10 s of compiling on two idle
+cores; this allows for a machine many times slower or busier)."""
+
+
 def warm_kernels(part: str = "all") -> float:
     """Compile the compiled engine's kernels, or load them from numba's on-disk cache, as a run
     of the class world calls them: the setup (``scripts/bootstrap.sh``) calls this once, so that
@@ -233,6 +238,8 @@ def warm_kernels(part: str = "all") -> float:
 
     Raises:
         RuntimeError: the child process failed (its output is in the message).
+        subprocess.TimeoutExpired: the child took longer than ``CHILD_TIMEOUT_S`` (it is
+            stopped, as it is when this process's half fails).
     """
     import subprocess
     import sys
@@ -244,8 +251,13 @@ def warm_kernels(part: str = "all") -> float:
         child = subprocess.Popen(
             [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        _warm("scores")
-        output, _ = child.communicate()
+        try:
+            _warm("scores")
+            output, _ = child.communicate(timeout=CHILD_TIMEOUT_S)
+        except BaseException:  # this half failed, or was interrupted, or the child hangs
+            child.kill()
+            child.communicate()
+            raise
         if child.returncode != 0:
             text = output.decode(errors="replace")
             raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
