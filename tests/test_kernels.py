@@ -427,6 +427,54 @@ def test_the_warm_stops_its_child_when_its_own_half_fails(monkeypatch):
     assert [child.killed for child in children] == [True]
 
 
+def test_the_warms_halves_take_turns_for_each_cache_entry(tmp_path):
+    """``cache_entries_in_turn``: while another holder has the lock, saving a cache entry waits
+    (so the two halves never pair one's index entry with the other's data file); after the
+    block numba's own methods are back."""
+    import fcntl
+    import os
+    import threading
+
+    from numba.core import caching
+
+    from sim.runner.simulate import cache_entries_in_turn
+
+    original = caching.IndexDataCacheFile.save
+    lock = tmp_path / "warm.lock"
+    lock.touch()
+    saved = []
+
+    class Entry:  # what IndexDataCacheFile.save uses of itself
+        def _load_index(self):
+            return {}
+
+        def _data_name(self, i):
+            return f"data.{i}"
+
+        def _save_index(self, overloads):
+            saved.append(("index", dict(overloads)))
+
+        def _save_data(self, name, data):
+            saved.append(("data", name))
+
+    other = os.open(lock, os.O_RDWR)  # another holder of the lock
+    try:
+        with cache_entries_in_turn(str(lock)):
+            assert caching.IndexDataCacheFile.save is not original
+            fcntl.flock(other, fcntl.LOCK_EX)
+            save = threading.Thread(target=caching.IndexDataCacheFile.save, args=(Entry(), "k", 1))
+            save.start()
+            save.join(0.5)
+            assert save.is_alive() and saved == []  # waits for its turn
+            fcntl.flock(other, fcntl.LOCK_UN)
+            save.join(10)
+            assert not save.is_alive()
+            assert saved == [("index", {"k": "data.1"}), ("data", "data.1")]
+    finally:
+        os.close(other)
+    assert caching.IndexDataCacheFile.save is original
+
+
 def test_a_copied_model_draws_from_its_own_generator():
     """A deep copy gets its own PCG64 state (not four words copied loose): the copy and the
     original step on in step, and the copy's generator advances (``__getstate__``)."""

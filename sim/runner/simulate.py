@@ -6,6 +6,8 @@ and notebooks: the same config and seed give the same tables, however it is call
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,29 +245,89 @@ def warm_kernels(part: str = "all") -> float:
     """
     import subprocess
     import sys
+    import tempfile
     import time
 
     start = time.perf_counter()
-    if part == "all":
+    if part not in ("all", *WARM_PARTS):
+        raise ValueError(f"part must be 'all' or one of {WARM_PARTS}, not {part!r}")
+    if part != "all":
+        with cache_entries_in_turn(os.environ.get(WARM_LOCK_ENV)):
+            _warm(part)
+        return time.perf_counter() - start
+    fd, lock_path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
+    os.close(fd)
+    try:
         code = "from sim.runner.simulate import warm_kernels; warm_kernels('decisions')"
         child = subprocess.Popen(
-            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [sys.executable, "-c", code],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, WARM_LOCK_ENV: lock_path},
         )
         try:
-            _warm("scores")
+            with cache_entries_in_turn(lock_path):
+                _warm("scores")
             output, _ = child.communicate(timeout=CHILD_TIMEOUT_S)
         except BaseException:  # this half failed, or was interrupted, or the child hangs
             child.kill()
             child.communicate()
             raise
-        if child.returncode != 0:
-            text = output.decode(errors="replace")
-            raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
-    elif part in WARM_PARTS:
-        _warm(part)
-    else:
-        raise ValueError(f"part must be 'all' or one of {WARM_PARTS}, not {part!r}")
+    finally:
+        os.unlink(lock_path)  # the lock file this call created
+    if child.returncode != 0:
+        text = output.decode(errors="replace")
+        raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
     return time.perf_counter() - start
+
+
+WARM_LOCK_ENV = "ALLIANCE_SIM_WARM_LOCK"
+"""The environment variable that gives ``warm_kernels``' child the lock file of
+``cache_entries_in_turn``."""
+
+
+@contextmanager
+def cache_entries_in_turn(lock_path: str | None):
+    """While in the block, this process reads and writes numba's cache entries only under an
+    exclusive lock on ``lock_path`` (nothing when None, or without POSIX locks).
+
+    numba saves a compiled function by reading the function's index, picking the first free
+    data file and writing both (``numba.core.caching.IndexDataCacheFile.save``). Two processes
+    that compile one function for different argument types at the same moment (the two halves
+    of ``warm_kernels`` both compile ``_jit.earned``) can both pick data file 1, and the index
+    of one would then name the other's machine code. Taking turns for each entry, through one
+    lock both halves hold, rules that out."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        fcntl = None
+    if lock_path is None or fcntl is None:
+        yield
+        return
+    from numba.core import caching
+
+    entry = caching.IndexDataCacheFile
+    originals = {name: getattr(entry, name) for name in ("save", "load")}
+    fd = os.open(lock_path, os.O_RDWR)
+
+    def in_turn(method):
+        def locked(self, *args, **kwargs):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+        return locked
+
+    for name, method in originals.items():
+        setattr(entry, name, in_turn(method))
+    try:
+        yield
+    finally:
+        for name, method in originals.items():
+            setattr(entry, name, method)
+        os.close(fd)
 
 
 def _warm(part: str) -> None:
