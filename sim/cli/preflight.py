@@ -360,9 +360,10 @@ def check(argv: list[str]) -> Plan:
     prepared = {}
     for n, combo in enumerate(combos):
         cfg = without_hydra(first) if n == 0 else compose_checked([*combo, *search])
-        same = prepared.get(config_key(cfg))  # every combo checked; one Prepared a model
+        model = config_key(cfg)
+        same = prepared.get(model)  # every combo checked; one Prepared a model
         checked = prepare(cfg, same.world if same is not None else None)
-        prepared.setdefault(config_key(cfg), checked)
+        prepared.setdefault(model, checked)
     folder = output_folder(first, key)  # after the checks of the values it may name
     sweeper = check_sweeper(overrides, model_overrides) if multirun else None
     check_folders(overrides, folder, multirun, bool(cfg.run.resume))
