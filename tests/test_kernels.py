@@ -322,6 +322,7 @@ from sim.runner.simulate import prepare, run_model
 for world in ("classroom5", "default"):
     prepared = prepare(compose([f"world={world}", "model.horizon=2", "model.engine=compiled"]))
     model = run_model(prepared, 0)
+    model = run_model(prepared, 1)  # takes the first's calibration over (read-only arrays)
     model.recorder.tables()
     kernels.alignment_terms(0, model.levels[:1], model.ctx)
     model.view.budget_inputs(0).best_response()
@@ -360,19 +361,21 @@ from sim.runner.simulate import warm_kernels
 warm_kernels(sys.argv[1])
 module = kernels.decision_module()
 single = kernels.single_module().tie_change_terms
-ready = (module.decide, module.current_terms, single)
+context = kernels.context_module().year_context
+ready = (module.decide, context, module.current_terms, single)
 print(*(bool(kernel.signatures) for kernel in ready))
 """
 
 
 @pytest.mark.parametrize(
-    ("part", "loaded"), [("decisions", "True False False"), ("scores", "False True True")]
+    ("part", "loaded"),
+    [("decisions", "True True False False"), ("scores", "False False True True")],
 )
 def test_each_half_of_the_warm_loads_its_own_kernels(part, loaded):
     """Each half of ``warm_kernels`` (``WARM_PARTS``), in a fresh process, readies its own
     kernels (loaded from the cache the setup left, or compiled) and none of the other half's:
-    the decision kernel in one; the recorder's terms and the calibration's scorer in the
-    other."""
+    the decision kernel and the year's context kernel in one; the recorder's terms and the
+    calibration's scorer in the other."""
     import subprocess
     import sys
 

@@ -47,6 +47,24 @@ from sim.world.events import Event, settle_aid
 from sim.world.state import WorldState
 
 
+def frozen(values, dtype=float) -> np.ndarray:
+    """``values`` as a row-major, read-only array of ``dtype``: no copy when it is one already
+    but for the flag (a view). A compiled kernel is compiled for each type of array it is
+    given, read-only and writable apart: the model's arrays are one or the other depending on
+    its history (the relationship values a sweep's models share are read-only), so the context
+    kernel is always given read-only ones, the type the setup compiles.
+
+    Examples:
+        >>> a = np.zeros(3)
+        >>> v = frozen(a)
+        >>> v.flags.writeable, a.flags.writeable, np.shares_memory(a, v)
+        (False, True, True)
+    """
+    view = np.ascontiguousarray(values, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
 def as_params(params):
     """Plain dataclass parameters from a config node (attribute access on OmegaConf nodes is
     slow on the hot path)."""
@@ -77,6 +95,26 @@ class Start:
     rest_point_shortfall: int
 
 
+@dataclass(frozen=True, eq=False)
+class PairTerms:
+    """The year's context terms that ``AllianceModel._context`` computes by the numpy reference
+    or by the compiled kernel (the fields of ``payoffs.AlignmentContext`` of the same names;
+    ``intent`` is the threat at the base year's capabilities, the crisis factor's)."""
+
+    hostility: np.ndarray
+    threat: np.ndarray
+    intent: np.ndarray
+    base: np.ndarray
+    credibility: np.ndarray
+    stakes: np.ndarray
+    dependence: np.ndarray
+    linear: np.ndarray
+    coercers: np.ndarray
+    at_risk: np.ndarray
+    excess: np.ndarray
+    rival_lists: tuple[np.ndarray, np.ndarray] | None = None
+
+
 class AllianceModel(mesa.Model):
     """States deciding budgets and alignments, year by year.
 
@@ -93,6 +131,9 @@ class AllianceModel(mesa.Model):
 
     agent_class: type[StateAgent] = StateAgent
     """The class of the states' agents (the class game seats students in a subclass)."""
+    compiled_context: bool = True
+    """Whether the compiled engine computes the year's context by its kernel
+    (``_pair_terms_compiled``); the reference engine never does."""
 
     def __init__(
         self,
@@ -222,22 +263,62 @@ class AllianceModel(mesa.Model):
         self.ctx = self._context(theta)
 
     def _context(self, theta: np.ndarray | None = None) -> payoffs.AlignmentContext:
-        """The year's payoff context (sim.core.payoffs), computed once per step."""
+        """The year's payoff context (sim.core.payoffs), computed once per step: its pair terms
+        by the compiled kernel with the compiled engine (``_pair_terms_compiled``), else by the
+        numpy reference (``_pair_terms``); both give the same floats."""
         s, a, sec = self.state, self.params.alignment, self.params.security
         k = s.capability
-        hostility = payoffs.hostility(s.affinity)
-        power = payoffs.perceived_power(k, s.spending, sec.depreciation, sec.threat_flow_weight)
+        inputs = self._context_inputs()
+        compiled = (
+            self.compiled_context
+            and self.params.engine == "compiled"
+            and not np.isnan(s.affinity).any()  # the kernel's sparse rows need no NaN
+        )
+        terms = (self._pair_terms_compiled if compiled else self._pair_terms)(*inputs)
+        if self.threat_base is None:
+            self.threat_base = terms.threat.copy()
+        # how likely a crisis is: hostile intentions within reach, at the base year's power
+        likelier = payoffs.crisis_factor(
+            terms.intent, self.threat_base, sec.crisis_threat_elasticity
+        )
+        return payoffs.AlignmentContext(
+            theta=(self.theta if theta is None else theta) * likelier,
+            own=k,
+            threat=terms.threat,
+            base=terms.base,
+            credibility=terms.credibility,
+            level_weight=self.level_weight,
+            linear=terms.linear,
+            hostility=terms.hostility,
+            stakes=terms.stakes,
+            dependence=terms.dependence,
+            autonomy_weight=a.autonomy_weight,
+            coercers=terms.coercers,
+            at_risk=terms.at_risk,
+            excess=terms.excess,
+            levels=self.levels,
+            aid_offer=s.aid_offer,
+            aid_min_level=s.aid_min_level,
+            aid_min_partners=s.aid_min_partners,
+            aid_capability=s.aid_channels[:, 0],
+            aid_cash=s.aid_channels[:, 3],
+            aid_from_defence=s.aid_from_defence,
+            gdp=s.gdp,
+            depreciation=sec.depreciation,
+            side_payment_weight=a.side_payment_weight,
+            engine=self.params.engine,
+            rival_lists=terms.rival_lists,
+        )
+
+    def _context_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What both engines' pair terms start from: the perceived power, this year's
+        unmodelled threat and the credibility factor (numpy's powers and sums)."""
+        s, sec = self.state, self.params.security
+        power = payoffs.perceived_power(
+            s.capability, s.spending, sec.depreciation, sec.threat_flow_weight
+        )
         # unmodelled threats keep their size relative to the economy (nominal GDP grows)
         background = self.background_base * s.gdp / self.gdp_base
-        threat = payoffs.threat(power, hostility, self.reach) + background
-        if self.threat_base is None:
-            self.threat_base = threat.copy()
-        # how likely a crisis is: hostile intentions within reach, at the base year's power
-        intent = payoffs.threat(self.capability_2024, hostility, self.reach) + self.background_base
-        likelier = payoffs.crisis_factor(intent, self.threat_base, sec.crisis_threat_elasticity)
-        n_commit = (self.levels > 0).sum(axis=1)
-        reach_to = payoffs.containment_reach(self.reach, hostility, k, background)
-        available = payoffs.ally_availability(k, n_commit, sec.publicness)
         factor = payoffs.credibility_factor(
             s.share,  # effort: the share of GDP against 2024's (neutral to nominal growth)
             self.share_2024,
@@ -246,6 +327,25 @@ class AllianceModel(mesa.Model):
             sec.credibility_budget_elasticity,
             sec.credibility_overstretch_elasticity,
         )
+        return power, background, factor
+
+    def _pair_terms(
+        self, power: np.ndarray, background: np.ndarray, factor: np.ndarray
+    ) -> PairTerms:
+        """The context's pair terms by the numpy reference (sim.core.payoffs).
+
+        Args:
+            power: (n,) ``payoffs.perceived_power``; background: (n,) this year's unmodelled
+                threat; factor: (n,) ``payoffs.credibility_factor``.
+        """
+        s, a, sec = self.state, self.params.alignment, self.params.security
+        k = s.capability
+        hostility = payoffs.hostility(s.affinity)
+        threat = payoffs.threat(power, hostility, self.reach) + background
+        intent = payoffs.threat(self.capability_2024, hostility, self.reach) + self.background_base
+        n_commit = (self.levels > 0).sum(axis=1)
+        reach_to = payoffs.containment_reach(self.reach, hostility, k, background)
+        available = payoffs.ally_availability(k, n_commit, sec.publicness)
         promised = np.minimum(sec.max_credibility, s.credibility * factor[None, :])
         stakes = a.entrapment_weight * payoffs.entrapment_stakes(
             self.reach, k, self.level_weight[self.levels]
@@ -260,33 +360,51 @@ class AllianceModel(mesa.Model):
             a.coercion_value_added_share,
             a.coercion_weight,
         )
-        return payoffs.AlignmentContext(
-            theta=(self.theta if theta is None else theta) * likelier,
-            own=k,
+        return PairTerms(
+            hostility=hostility,
             threat=threat,
+            intent=intent,
             base=reach_to * available[None, :],
             credibility=payoffs.credible_commitment(promised, hostility),
-            level_weight=self.level_weight,
-            linear=linear,
-            hostility=hostility,
             stakes=stakes,
             dependence=payoffs.dependence(k),
-            autonomy_weight=a.autonomy_weight,
+            linear=linear,
             coercers=coercers,
             at_risk=at_risk,
             excess=excess,
-            levels=self.levels,
-            aid_offer=s.aid_offer,
-            aid_min_level=s.aid_min_level,
-            aid_min_partners=s.aid_min_partners,
-            aid_capability=s.aid_channels[:, 0],
-            aid_cash=s.aid_channels[:, 3],
-            aid_from_defence=s.aid_from_defence,
-            gdp=s.gdp,
-            depreciation=sec.depreciation,
-            side_payment_weight=a.side_payment_weight,
-            engine=self.params.engine,
         )
+
+    def _pair_terms_compiled(
+        self, power: np.ndarray, background: np.ndarray, factor: np.ndarray
+    ) -> PairTerms:
+        """``_pair_terms`` in one call into compiled code (``sim.core._jit_context``), with the
+        sparse rows of the hostility the decision kernel walks."""
+        s, a, sec = self.state, self.params.alignment, self.params.security
+        f = frozen  # one type for every call: numba compiles for each array type it sees
+        out = kernels.context_module().year_context(
+            f(s.affinity),
+            f(self.reach),
+            f(s.capability),
+            f(power),
+            f(background),
+            f(self.capability_2024),
+            f(self.background_base),
+            f(self.levels, np.int8),
+            f(self.level_weight),
+            f((self.levels > 0).sum(axis=1), np.int64),
+            float(sec.publicness),
+            f(s.credibility),
+            f(factor),
+            float(sec.max_credibility),
+            float(a.entrapment_weight),
+            f(a.tie_cost_usd_bn / s.gdp),
+            float(a.affinity_weight),
+            f(self.relationship),
+            f(self.world.trade),
+            f(s.coercion_propensity),
+            float(a.coercion_weight * a.coercion_value_added_share),
+        )
+        return PairTerms(*out[:11], rival_lists=out[11:])
 
     def _calibrate(self) -> None:
         """The base year's preferences (theta, private benefit) and relationship and membership
@@ -477,11 +595,6 @@ class AllianceModel(mesa.Model):
             *self.ctx.allies(np.array([i]), self.levels[i][None, :])
         )
         return tuple(allied[0].tolist()), tuple(probs[0].tolist())
-
-    def allied_all(self) -> np.ndarray:
-        """(n,) expected allied capability that counts for each state now, USD bn."""
-        n = self.world.n
-        return self.ctx.expected_allied(np.arange(n), self.levels)
 
     def hostile_spending(self) -> np.ndarray:
         """(n,) defence spending of the states hostile to each state, weighted by hostility and

@@ -116,12 +116,12 @@ class Recorder:
         n = m.world.n
         terms = m.utility_terms()
         levels = m.levels
-        allied = m.allied_all()
+        pooled, reliability = m.ctx.allies(np.arange(n), levels)
+        allied = pooled * reliability  # the expected allied capability (expected_allied)
         paid = getattr(m, "aid_paid", None)
         received, given = (
             (np.zeros(n), np.zeros(n)) if paid is None else (paid.sum(axis=0), paid.sum(axis=1))
         )
-        _, reliability = m.ctx.allies(np.arange(n), levels)
         snap = np.column_stack(
             [
                 s.gdp,

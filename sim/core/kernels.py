@@ -28,7 +28,7 @@ def _say_if_compiling() -> None:
     """One line on stderr when the kernels have no cache beside this file yet (the first run
     after an install compiles them, some seconds)."""
     folder = Path(__file__).with_name("__pycache__")
-    names = ("_jit", "_jit_decision", "_jit_single")
+    names = ("_jit", "_jit_decision", "_jit_single", "_jit_context")
     cached = [any(folder.glob(f"{name}.*.nbi")) for name in names]
     if not all(cached):
         print(
@@ -64,6 +64,15 @@ def single_module():
     from sim.core import _jit_single
 
     return _jit_single
+
+
+@cache
+def context_module():
+    """The year's context kernel's module (``sim.core._jit_context``), imported on first use."""
+    _compiled()
+    from sim.core import _jit_context
+
+    return _jit_context
 
 
 def pcg64_state(rng: np.random.Generator) -> np.ndarray | None:
@@ -146,7 +155,7 @@ def context_arrays(ctx) -> tuple[tuple, tuple]:
         c(ctx.aid_cash, dtype=float),
         c(ctx.aid_from_defence, dtype=np.bool_),
         c(ctx.gdp, dtype=float),
-        *hostile_lists(ctx.hostility),
+        *(ctx.rival_lists or hostile_lists(ctx.hostility)),
     )
     scalars = (
         float(ctx.autonomy_weight),

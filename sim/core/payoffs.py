@@ -34,7 +34,7 @@ that the observed 2024 ties are a rest point (``sim.core.calibration``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -756,6 +756,8 @@ class AlignmentContext:
         side_payment_weight: value of one dollar of budget support received, in dollars of GDP.
         engine: ``"reference"`` (these numpy functions) or ``"compiled"``: a state's candidate
             rows are scored by ``sim.core.kernels.alignment_terms`` (``row_change_deltas``).
+        rival_lists: ``kernels.hostile_lists(hostility)`` when already computed (the compiled
+            year's context computes them with the rest), else None.
     """
 
     theta: np.ndarray
@@ -783,6 +785,7 @@ class AlignmentContext:
     depreciation: float = 0.1
     side_payment_weight: float = 1.0
     engine: str = "reference"
+    rival_lists: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False)
 
     @cached_property
     def kernel_arguments(self) -> tuple[tuple, tuple]:

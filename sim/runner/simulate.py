@@ -217,10 +217,10 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
 
 WARM_PARTS = ("decisions", "scores")
 """The two halves of the kernels' compile that ``warm_kernels`` compiles in two processes at
-once: the decision kernel ("decisions", about 7-10 s of compiling on this project's 2-core
-machine), and what a compiled model's construction calls, the calibration's single-tie scorer,
-the what-if scorer and the recorder's current terms, with the budget's best response ("scores",
-about 10-14 s)."""
+once: the decision kernel and the year's context kernel ("decisions", about 10-13 s of
+compiling on this project's 2-core machine), and what a compiled model's construction calls,
+the calibration's single-tie scorer, the what-if scorer and the recorder's current terms, with
+the budget's best response ("scores", about 10-14 s)."""
 
 
 CHILD_TIMEOUT_S = 900
@@ -330,6 +330,13 @@ def cache_entries_in_turn(lock_path: str | None):
         os.close(fd)
 
 
+class _ContextByReference(AllianceModel):
+    """A compiled model whose year's context is computed by the reference: the warm's "scores"
+    half leaves the context kernel to the "decisions" half."""
+
+    compiled_context = False
+
+
 def _warm(part: str) -> None:
     """Compile (or load) one half of the kernels (``warm_kernels``)."""
     from sim.abm.compiled import CompiledDecisions
@@ -339,7 +346,7 @@ def _warm(part: str) -> None:
     overrides = ["world=classroom5", "model.horizon=2"]
     if part == "scores":  # a compiled model's construction calibrates (what-ifs) and records
         prepared = prepare(compose([*overrides, "model.engine=compiled"]))
-        model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
+        model = _ContextByReference(prepared.world, prepared.params, prepared.events, rng=0)
         model.recorder.tables()
         model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
         return
@@ -348,5 +355,6 @@ def _warm(part: str) -> None:
     model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
     decisions = CompiledDecisions(model, kernels.pcg64_state(model.random_np))
     model.begin_year()
+    model._pair_terms_compiled(*model._context_inputs())  # the year's context kernel
     for agent in model.by_index:
         decisions.decide(agent)
