@@ -22,13 +22,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.abm.agents import BUDGET_EVENT_THRESHOLD
+from sim.abm.agents import BUDGET_EVENT_THRESHOLD, StateAgent
 from sim.core import kernels
 from sim.rules.balance_of_threat import BalanceOfThreat
 from sim.rules.expected_utility import ExpectedUtility
 
 if TYPE_CHECKING:
-    from sim.abm.agents import StateAgent
     from sim.abm.model import AllianceModel
 
 RULE_MODES = {ExpectedUtility: 0, BalanceOfThreat: 1}
@@ -72,6 +71,8 @@ class CompiledDecisions:
         self._year_key: object = None
         self._ctx = None
         self._arrays: tuple[tuple, tuple] = ((), ())
+        self._args: tuple = ()
+        self._inputs: tuple = (None,) * 3  # the model's arrays _args were converted from
 
     @classmethod
     def for_model(cls, model: AllianceModel) -> CompiledDecisions | None:
@@ -86,8 +87,6 @@ class CompiledDecisions:
         """Whether the kernel takes ``agent``'s decisions: a plain ``StateAgent`` under a rule
         the kernel knows, checked at each decision (the class game seats students in a
         subclass and swaps in its own rule after the model is built: they decide in Python)."""
-        from sim.abm.agents import StateAgent
-
         return type(agent) is StateAgent and type(self.model.rule) in RULE_MODES
 
     def __getstate__(self) -> dict:
@@ -170,6 +169,7 @@ class CompiledDecisions:
         arrays: 10,000 states, about 0.8 GB each)."""
         self._ctx = None
         self._arrays = ((), ())
+        self._args = ()
 
     # --- the decision -------------------------------------------------------------------------
     def decide(self, agent: StateAgent) -> None:
@@ -180,21 +180,25 @@ class CompiledDecisions:
             raise RuntimeError("the model's generator was replaced; the kernel draws from the old")
         if self.pcg is None:
             self.pcg = kernels.pcg64_state(self.rng)
-        treaties = self._treaties()
-        budget = self._budget()
-        if budget[0] is not m.state.share:
-            self._year_key = None
-            budget = self._budget()
-        arrays, scalars = self._context()
+        s = m.state
+        if (
+            m.ctx is not self._ctx
+            or m.target_weight_now is not self._year_key
+            or s.share is not self._inputs[0]
+            or m.treaty_member is not self._inputs[1]
+            or m.treaty_levels is not self._inputs[2]
+        ):
+            self._refresh()
+        arrays, scalars, dense, treaties, budget = self._args
         # the kernel advances the generator's state in place: under its lock, as numpy's draws
         with self.rng.bit_generator.lock:
             self.kernel(
                 i,
                 arrays,
                 scalars,
-                kernels.dense_scoring(arrays),
+                dense,
                 self._floor[i],
-                m.state.bilateral,
+                s.bilateral,
                 treaties,
                 self.rule,
                 budget,
@@ -206,6 +210,19 @@ class CompiledDecisions:
             )
         self._set_budget(agent)
         self._carry_out(i)
+
+    def _refresh(self) -> None:
+        """The kernel's inputs converted again (``_treaties``, ``_budget``, ``_context``), when
+        one of the model's arrays they come from was replaced since the last decision."""
+        m = self.model
+        treaties = self._treaties()
+        budget = self._budget()
+        if budget[0] is not m.state.share:
+            self._year_key = None
+            budget = self._budget()
+        arrays, scalars = self._context()
+        self._args = (arrays, scalars, kernels.dense_scoring(arrays), treaties, budget)
+        self._inputs = (m.state.share, m.treaty_member, m.treaty_levels)
 
     def _set_budget(self, agent: StateAgent) -> None:
         """The budget the kernel chose; a move logged as an event is worded by the agent from
