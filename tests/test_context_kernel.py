@@ -4,6 +4,7 @@ reference's to the bit: every array of every context of whole runs, and of rando
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,16 +19,27 @@ SCENARIOS = sorted(p.stem for p in (config_dir() / "scenario").glob("*.yaml"))
 WORLDS = ["world=default", "world=classroom5", "world=default_taiwan", "csv"]
 
 
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal shapes and kinds, and equal bits (the sign of a zero included; NaN where the
+    other has NaN, whatever its payload)."""
+    if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+        return False
+    if a.dtype.kind != "f":
+        return np.array_equal(a, b)
+    nan = np.isnan(a)
+    return np.array_equal(nan, np.isnan(b)) and np.array_equal(
+        a[~nan].astype(np.float64).view(np.uint64), b[~nan].astype(np.float64).view(np.uint64)
+    )
+
+
 def assert_same(fast: PairTerms, ref: PairTerms) -> None:
-    """Every field equal to the bit (shapes and dtypes kind included), the sparse rows of the
-    hostility those of ``kernels.hostile_lists``."""
+    """Every field equal to the bit (``same_bits``), the sparse rows of the hostility those of
+    ``kernels.hostile_lists``."""
     for field in dataclasses.fields(PairTerms):
         if field.name == "rival_lists":
             continue
         a, b = getattr(fast, field.name), getattr(ref, field.name)
-        assert a.shape == b.shape, field.name
-        assert a.dtype.kind == b.dtype.kind, field.name
-        assert np.array_equal(a, b), (field.name, np.max(np.abs(a - b)) if a.size else None)
+        assert same_bits(a, b), (field.name, a.shape, b.shape)
     assert ref.rival_lists is None
     for a, b in zip(fast.rival_lists, kernels.hostile_lists(ref.hostility), strict=True):
         assert np.array_equal(a, b)
@@ -105,6 +117,93 @@ def test_the_compiled_context_is_the_references_on_random_states(seed):
     assert_same(fast, ref)
 
 
+SIZES = (1, 2, 3, 4, 5, 8, 13, 40)
+KINDS = ("symmetric", "asymmetric", "no affinity", "no capability", "no background",
+         "no coercers", "extreme magnitudes", "infinities")  # fmt: skip
+
+
+def stand_in(n: int, kind: str, rng: np.random.Generator):
+    """What ``_pair_terms`` reads of a model, drawn at random for ``n`` states: exact zeros
+    (and -0.0) in the affinity, zero capabilities and backgrounds in places, random reach,
+    levels and parameters; ``kind`` pushes one edge further. Returns the stand-in and the
+    inputs ``(power, background, factor)``."""
+
+    def draw(low, high, shape=n, zeros=0.0):
+        return rng.uniform(low, high, shape) * (rng.random(shape) >= zeros)
+
+    affinity = draw(-1, 1, (n, n))
+    if kind != "asymmetric":
+        affinity = (affinity + affinity.T) / 2
+    affinity[rng.random((n, n)) < 0.2] = 0.0
+    affinity[rng.random((n, n)) < 0.1] = -0.0
+    np.fill_diagonal(affinity, rng.choice([1.0, 0.0, -0.5], n))
+    capability, background_base = draw(0, 900, zeros=0.2), draw(0, 50, zeros=0.4)
+    trade = draw(0, 0.05, (n, n), zeros=0.3)
+    if kind == "no affinity":
+        affinity = np.zeros((n, n))
+    elif kind == "no capability":
+        capability = np.zeros(n)
+    elif kind == "no background":
+        background_base = np.zeros(n)
+    elif kind == "no coercers":
+        trade = np.zeros((n, n))
+    elif kind == "extreme magnitudes":
+        capability = capability * rng.choice([1e-310, 1.0, 1e300], n)
+    elif kind == "infinities":
+        affinity[rng.random((n, n)) < 0.1] = -np.inf
+        capability[rng.random(n) < 0.1] = np.inf
+    levels = rng.integers(0, 4, (n, n)).astype(np.int8)
+    levels = np.maximum(levels, levels.T)
+    np.fill_diagonal(levels, 0)
+    reach = draw(0, 1, (n, n), zeros=0.3)
+    np.fill_diagonal(reach, 1.0)
+    gdp = draw(1, 30000)
+    model = SimpleNamespace(
+        state=SimpleNamespace(
+            affinity=affinity,
+            capability=capability,
+            credibility=draw(0, 1, (n, n)),
+            gdp=gdp,
+            coercion_propensity=draw(0, 1, zeros=0.5),
+        ),
+        params=SimpleNamespace(
+            alignment=SimpleNamespace(
+                entrapment_weight=float(rng.choice([0.0, 1.0, rng.uniform(0, 3)])),
+                tie_cost_usd_bn=rng.uniform(0, 2),
+                affinity_weight=rng.uniform(-1, 1),
+                coercion_weight=rng.uniform(0, 3),
+                coercion_value_added_share=rng.uniform(0, 1),
+            ),
+            security=SimpleNamespace(
+                publicness=float(rng.choice([0.0, 0.5, 1.0, rng.random()])),
+                max_credibility=float(rng.choice([1.0, rng.random()])),
+            ),
+        ),
+        reach=reach,
+        capability_2024=draw(0, 900, zeros=0.2),
+        background_base=background_base,
+        levels=levels,
+        level_weight=np.array([0.0, rng.random() * 0.3, 0.3 + rng.random() * 0.3, 1.0]),
+        relationship=rng.normal(0, 0.003, (n, n)),
+        world=SimpleNamespace(trade=trade),
+    )
+    power = capability * rng.uniform(0.5, 1.5, n)
+    background = background_base * gdp / draw(1, 30000)
+    return model, (power, background, draw(0.5, 1.5))
+
+
+@pytest.mark.parametrize("seed", range(len(SIZES) * len(KINDS)))
+def test_the_compiled_context_is_the_references_on_stand_in_models(seed):
+    """Every size from 1 state to 40 with every kind of edge (64 cases, each once): no
+    coercers, no threat at all, zero capabilities, magnitudes near the ends of the floats,
+    infinities (the NaN they make where the reference makes NaN), random parameters."""
+    n, kind = SIZES[seed % len(SIZES)], KINDS[seed // len(SIZES)]
+    model, inputs = stand_in(n, kind, np.random.default_rng(seed))
+    with np.errstate(all="ignore"):
+        ref = AllianceModel._pair_terms(model, *inputs)
+    assert_same(AllianceModel._pair_terms_compiled(model, *inputs), ref)
+
+
 def test_the_compiled_context_is_the_references_context_as_a_whole():
     """The context built on the compiled pair terms equals the reference's, field by field,
     and its kernel arguments too (one with the sparse rows it was given, one converted)."""
@@ -119,11 +218,11 @@ def test_the_compiled_context_is_the_references_context_as_a_whole():
         if field.name == "rival_lists":
             assert a is not None and b is None
         elif isinstance(b, np.ndarray):
-            assert np.array_equal(a, b), field.name
+            assert same_bits(a, b), field.name
         else:
             assert a == b, field.name
     for a, b in zip(fast.kernel_arguments[0], ref.kernel_arguments[0], strict=True):
-        assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert a.dtype == b.dtype and same_bits(a, b)
     assert fast.kernel_arguments[1] == ref.kernel_arguments[1]
 
 

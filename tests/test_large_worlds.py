@@ -417,7 +417,7 @@ def test_context_terms_in_place_are_the_plain_formulas_to_the_bit(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 40))
     affinity = special_values(rng, (n, n))
-    h = np.maximum(0.0, -affinity)
+    h = np.maximum(0.0, 0.0 - affinity)  # 0 - a: a zero affinity gives +0.0, never -0.0
     np.fill_diagonal(h, 0.0)
     assert_bits_equal(payoffs.hostility(affinity), h)
     credibility = special_values(rng, (n, n) if rng.random() < 0.7 else n)

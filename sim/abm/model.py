@@ -47,24 +47,6 @@ from sim.world.events import Event, settle_aid
 from sim.world.state import WorldState
 
 
-def frozen(values, dtype=float) -> np.ndarray:
-    """``values`` as a row-major, read-only array of ``dtype``: no copy when it is one already
-    but for the flag (a view). A compiled kernel is compiled for each type of array it is
-    given, read-only and writable apart: the model's arrays are one or the other depending on
-    its history (the relationship values a sweep's models share are read-only), so the context
-    kernel is always given read-only ones, the type the setup compiles.
-
-    Examples:
-        >>> a = np.zeros(3)
-        >>> v = frozen(a)
-        >>> v.flags.writeable, a.flags.writeable, np.shares_memory(a, v)
-        (False, True, True)
-    """
-    view = np.ascontiguousarray(values, dtype=dtype).view()
-    view.flags.writeable = False
-    return view
-
-
 def as_params(params):
     """Plain dataclass parameters from a config node (attribute access on OmegaConf nodes is
     slow on the hot path)."""
@@ -380,29 +362,28 @@ class AllianceModel(mesa.Model):
         """``_pair_terms`` in one call into compiled code (``sim.core._jit_context``), with the
         sparse rows of the hostility the decision kernel walks."""
         s, a, sec = self.state, self.params.alignment, self.params.security
-        f = frozen  # one type for every call: numba compiles for each array type it sees
-        out = kernels.context_module().year_context(
-            f(s.affinity),
-            f(self.reach),
-            f(s.capability),
-            f(power),
-            f(background),
-            f(self.capability_2024),
-            f(self.background_base),
-            f(self.levels, np.int8),
-            f(self.level_weight),
-            f((self.levels > 0).sum(axis=1), np.int64),
-            float(sec.publicness),
-            f(s.credibility),
-            f(factor),
-            float(sec.max_credibility),
-            float(a.entrapment_weight),
-            f(a.tie_cost_usd_bn / s.gdp),
-            float(a.affinity_weight),
-            f(self.relationship),
-            f(self.world.trade),
-            f(s.coercion_propensity),
-            float(a.coercion_weight * a.coercion_value_added_share),
+        out = kernels.year_context(
+            s.affinity,
+            self.reach,
+            s.capability,
+            power,
+            background,
+            self.capability_2024,
+            self.background_base,
+            self.levels,
+            self.level_weight,
+            (self.levels > 0).sum(axis=1),
+            sec.publicness,
+            s.credibility,
+            factor,
+            sec.max_credibility,
+            a.entrapment_weight,
+            a.tie_cost_usd_bn / s.gdp,
+            a.affinity_weight,
+            self.relationship,
+            self.world.trade,
+            s.coercion_propensity,
+            a.coercion_weight * a.coercion_value_added_share,
         )
         return PairTerms(*out[:11], rival_lists=out[11:])
 

@@ -6,7 +6,7 @@ functions of ``sim.core.payoffs`` (the reference, about 60 small array calls: ha
 millisecond on the default world, twice a year). With the compiled engine the model makes one
 call into ``year_context`` instead, which computes the same arrays with plain loops over the
 pairs of states and over the hostile pairs only, in the order numpy sums them, so that every
-float is the reference's to the bit (``tests/test_kernels.py`` checks them equal, not close):
+float is the reference's to the bit (``tests/test_context_kernel.py`` compares their bits):
 
 - ``payoffs.hostility``; ``payoffs.threat`` of this year's power and of the base year's
   capabilities (the crisis factor's intent); ``payoffs.containment_reach`` times
@@ -26,16 +26,23 @@ own way).
 Sums run in the order of the reference: ``np.bincount`` adds a pair's values one after another
 from zero, in row-major order of the pairs, which a loop does too; ``containment_reach`` adds a
 row's loyal-ally values into a zeroed row before adding that row to the home-defence share.
-``maximum`` and ``minimum`` mirror numpy's (a NaN propagates).
+``maximum`` and ``minimum`` propagate a NaN as numpy's do; where their arguments are equal
+(numpy's loops differ on which one they return, which shows only in the sign of a zero) the
+model's inputs never differ: the hostility is never -0.0 (``payoffs.hostility``), and a row
+without loyal allies, to which the reference adds a row of zeros and this kernel nothing, has a
+home share >= +0.0 (reach and background are never negative).
+
+Called through ``kernels.year_context``, which gives it read-only arrays (the one type the
+setup compiles).
 
 Examples:
     Two states fully hostile to each other, the first twice as strong; every force reaches
     everywhere:
 
     >>> import numpy as np
-    >>> from sim.core import payoffs
+    >>> from sim.core import kernels, payoffs
     >>> affinity = np.array([[1.0, -1.0], [-1.0, 1.0]])
-    >>> out = year_context(
+    >>> out = kernels.year_context(
     ...     affinity, np.ones((2, 2)), np.array([2.0, 1.0]), np.array([2.0, 1.0]), np.zeros(2),
     ...     np.array([2.0, 1.0]), np.zeros(2), np.zeros((2, 2), dtype=np.int8),
     ...     np.array([0.0, 0.3, 0.6, 1.0]), np.zeros(2, dtype=np.int64), 0.5, np.ones((2, 2)),
@@ -58,13 +65,13 @@ inner = njit(**_OPTIONS, no_cpython_wrapper=True)
 
 @inner
 def maximum(a, b):
-    """``np.maximum`` of two floats: the first when they are equal or it is NaN."""
+    """``np.maximum`` of two floats: a NaN propagates (``a`` when they are equal)."""
     return a if (a >= b or a != a) else b
 
 
 @inner
 def minimum(a, b):
-    """``np.minimum`` of two floats: the first when they are equal or it is NaN."""
+    """``np.minimum`` of two floats: a NaN propagates (``a`` when they are equal)."""
     return a if (a <= b or a != a) else b
 
 
@@ -260,7 +267,7 @@ def year_context(
     hostility = np.empty((n, n))
     for i in range(n):
         for j in range(n):
-            h = -affinity[i, j]
+            h = 0.0 - affinity[i, j]  # as payoffs.hostility: +0.0 where the affinity is 0
             hostility[i, j] = h if h > 0.0 else 0.0
         hostility[i, i] = 0.0
     threat_now = threat(power, hostility, reach, background)

@@ -75,6 +75,40 @@ def context_module():
     return _jit_context
 
 
+def frozen(values, dtype=float) -> np.ndarray:
+    """``values`` as a row-major, read-only array of ``dtype``: no copy when it is one already
+    but for the flag (a view). numba compiles a kernel for each type of array it is given,
+    read-only and writable apart; the model's arrays are one or the other depending on its
+    history (the relationship values a sweep's models share are read-only), so
+    ``year_context`` gives its kernel read-only ones only, the type the setup compiles.
+
+    Examples:
+        >>> a = np.zeros(3)
+        >>> v = frozen(a)
+        >>> v.flags.writeable, a.flags.writeable, np.shares_memory(a, v)
+        (False, True, True)
+    """
+    view = np.ascontiguousarray(values, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
+CONTEXT_INTEGERS = {7: np.int8, 9: np.int64}
+"""The integer arrays among ``_jit_context.year_context``'s arguments, by position: the levels
+in force and the number of ties each state holds."""
+
+
+def year_context(*args) -> tuple:
+    """``sim.core._jit_context.year_context`` of ``args`` (in its order): each array as a
+    read-only array of the kernel's type (``frozen``), each number as a float, so that every
+    call uses the one compiled version."""
+    typed = [
+        frozen(x, CONTEXT_INTEGERS.get(k, float)) if np.ndim(x) else float(x)
+        for k, x in enumerate(args)
+    ]
+    return context_module().year_context(*typed)
+
+
 def pcg64_state(rng: np.random.Generator) -> np.ndarray | None:
     """The state of ``rng``'s PCG64 bit generator as four uint64 words (state low, state high,
     increment low, increment high) that alias the generator's own memory, so that a kernel

@@ -89,7 +89,10 @@ def hostility(affinity: np.ndarray) -> np.ndarray:
         >>> hostility(np.array([[1.0, -0.5], [-0.5, 1.0]])).tolist()
         [[0.0, 0.5], [0.5, 0.0]]
     """
-    h = np.negative(np.asarray(affinity, dtype=float))
+    # 0 - affinity, not -affinity: an affinity of exactly 0 gives +0.0, never -0.0, whose
+    # maximum with 0.0 numpy's vectorised and scalar loops sign differently (the compiled
+    # context, sim.core._jit_context, gives the same bits)
+    h = np.subtract(0.0, np.asarray(affinity, dtype=float))
     np.maximum(0.0, h, out=h)  # in place: one (n, n) array, not two
     np.fill_diagonal(h, 0.0)
     return h
