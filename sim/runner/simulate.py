@@ -217,10 +217,11 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
 
 WARM_PARTS = ("decisions", "scores")
 """The two halves of the kernels' compile that ``warm_kernels`` compiles in two processes at
-once: the decision kernel and the year's context kernel ("decisions", about 10-13 s of
-compiling on this project's 2-core machine), and what a compiled model's construction calls,
-the calibration's single-tie scorer, the what-if scorer and the recorder's current terms, with
-the budget's best response ("scores", about 10-14 s)."""
+once: the decision kernel and the year's context kernel ("decisions", 13-17 s alone on this
+project's 2-core machine), and what a compiled model's construction calls, the calibration's
+single-tie scorer, the what-if scorer and the recorder's current terms, with the budget's best
+response ("scores", 16-19 s alone; the two share some functions, so at once they take 17-20 s).
+"""
 
 
 CHILD_TIMEOUT_S = 900
