@@ -91,43 +91,50 @@ def threat(power, hostility, reach, background):
 
 
 @inner
-def hostile_to(hostility):
-    """The states hostile to each state, as sparse columns: ``who[first[k]:first[k + 1]]`` are
-    the j with ``hostility[j, k] > 0``, in increasing order (``np.nonzero(hostility.T > 0)``)."""
+def hostile_lists(hostility):
+    """The hostile pairs as sparse rows and as sparse columns: ``rivals[first[a]:first[a + 1]]``
+    are the b with ``hostility[a, b] > 0`` (``kernels.hostile_lists``, which takes the nonzero
+    entries: the same, the hostility here being >= 0 without NaN), ``who[start[b]:start[b + 1]]``
+    the a with ``hostility[a, b] > 0`` (the states hostile to b, ``np.nonzero(hostility.T >
+    0)``), each in increasing order."""
     n = hostility.shape[0]
     first = np.zeros(n + 1, dtype=np.int64)
-    for k in range(n):
-        count = 0
-        for j in range(n):
-            if hostility[j, k] > 0.0:
-                count += 1
-        first[k + 1] = first[k] + count
-    who = np.empty(first[n], dtype=np.int64)
-    for k in range(n):
-        at = first[k]
-        for j in range(n):
-            if hostility[j, k] > 0.0:
-                who[at] = j
-                at += 1
-    return first, who
+    start = np.zeros(n + 1, dtype=np.int64)
+    for a in range(n):
+        for b in range(n):
+            if hostility[a, b] > 0.0:
+                first[a + 1] += 1
+                start[b + 1] += 1
+    for a in range(n):
+        first[a + 1] += first[a]
+        start[a + 1] += start[a]
+    rivals = np.empty(first[n], dtype=np.int64)
+    who = np.empty(start[n], dtype=np.int64)
+    at = start[:n].copy()
+    for a in range(n):
+        row = first[a]
+        for b in range(n):
+            if hostility[a, b] > 0.0:
+                rivals[row] = b
+                row += 1
+                who[at[b]] = a  # a increases: each column's list in order
+                at[b] += 1
+    return first, rivals, start, who
 
 
 @inner
-def containment_base(reach, hostility, capability, background, available):
+def containment_base(reach, hostility, capability, background, available, first, who):
     """(n, n) ``payoffs.containment_reach(reach, hostility, capability, background)`` times
     ``available[j]`` (the context's ``base``), in the reference's order: each row's home share
     ``w0_i reach_ji``, plus the row's loyal-ally values summed from zero over the threats k and
-    the states j hostile to k (``np.bincount`` of the triples), with the diagonal then zero."""
+    the states j hostile to k (``np.bincount`` of the triples), with the diagonal then zero;
+    ``who[first[k]:first[k + 1]]`` are the states hostile to k (``hostile_lists``)."""
     n = capability.shape[0]
-    first, who = hostile_to(hostility)
+    totals = threat(capability, hostility, reach, background)  # each state's threats' total
     out = np.empty((n, n))
     row = np.zeros(n)
     for i in range(n):
-        total = 0.0
-        for k in range(n):
-            if hostility[i, k] > 0.0:
-                total += hostility[i, k] * reach[k, i] * capability[k]
-        total += background[i]
+        total = totals[i]
         safe = total if total > 0.0 else 1.0
         home = background[i] / safe if total > 0.0 else 1.0
         for j in range(n):
@@ -190,27 +197,6 @@ def coercion(trade, propensity, hostility, scale):
                     excess[i, c, j] = maximum(0.0, h_kj - hostility[k, i])
                 excess[j, c, j] = 0.0  # a tie with oneself provokes nobody
     return coercers, at_risk, excess
-
-
-@inner
-def hostile_rows(hostility):
-    """``kernels.hostile_lists``: the states each state is hostile to, as sparse rows."""
-    n = hostility.shape[0]
-    first = np.zeros(n + 1, dtype=np.int64)
-    for j in range(n):
-        count = 0
-        for q in range(n):
-            if hostility[j, q] != 0.0:
-                count += 1
-        first[j + 1] = first[j] + count
-    rivals = np.empty(first[n], dtype=np.int64)
-    for j in range(n):
-        at = first[j]
-        for q in range(n):
-            if hostility[j, q] != 0.0:
-                rivals[at] = q
-                at += 1
-    return first, rivals
 
 
 @kernel
@@ -277,7 +263,8 @@ def year_context(
     for j in range(n):
         private = capability[j] / maximum(1.0, float(commitments[j]))
         available[j] = publicness * capability[j] + keep * private
-    base = containment_base(reach, hostility, capability, background, available)
+    first, rivals, start, who = hostile_lists(hostility)
+    base = containment_base(reach, hostility, capability, background, available, start, who)
     credible = np.empty((n, n))
     stakes = np.empty((n, n))
     dependence = np.empty((n, n))
@@ -299,7 +286,6 @@ def year_context(
             linear[i, j, 1] = affinity_weight * affinity[i, j]
             linear[i, j, 2] = relationship[i, j]
     coercers, at_risk, excess = coercion(trade, propensity, hostility, coercion_scale)
-    first, rivals = hostile_rows(hostility)
     return (
         hostility,
         threat_now,
