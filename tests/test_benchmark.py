@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from run_benchmark import context_loop, context_numpy, loop_inputs, part_loop
+from run_parts import run_parts
 
 
 @pytest.mark.parametrize(("n", "seed"), [(2, 0), (6, 1), (15, 2), (30, 3)])
@@ -43,3 +44,24 @@ def test_a_sweeps_time_splits_into_a_fixed_cost_and_a_cost_a_run(small, large, f
 
     got = fixed_and_marginal(small, large)
     assert got == pytest.approx((fixed, per_run), abs=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_the_parts_of_a_run_are_timed_and_the_wrappers_removed(engine):
+    """``benchmarks/run_parts.py``: every part timed, each within the run, the kernel and the
+    carrying out within the decisions (compiled engine only), and the functions it wrapped
+    given back."""
+    from sim.abm.agents import StateAgent
+    from sim.abm.recorder import Recorder
+
+    before = (StateAgent.step, Recorder.record)
+    total, parts, calls = run_parts(["world=classroom5", f"model.engine={engine}"], 1)
+    assert (StateAgent.step, Recorder.record) == before
+    kernel = "  kernel (with numba's dispatch)"
+    expected = {"decisions", "recording", "tables", "contexts", "construction"}
+    assert expected <= set(parts)
+    assert (kernel in parts) == (engine == "compiled")
+    assert all(0 < seconds < total for seconds in parts.values())
+    assert calls["decisions"] == 5 * 20  # 5 states, 20 years, one run a round
+    if engine == "compiled":
+        assert parts[kernel] + parts["  carrying out"] < parts["decisions"]

@@ -124,9 +124,10 @@ class CompiledDecisions:
         return self._treaty_args
 
     def _budget(self) -> tuple:
-        """The year's budget inputs (``AllianceView.budget_inputs`` for every state)."""
+        """The year's budget inputs (``AllianceView.budget_inputs`` for every state), rebuilt
+        when the year's target weights or the shares' array were replaced."""
         m = self.model
-        if self._year_key is m.target_weight_now:
+        if self._year_key is m.target_weight_now and self._budget_args[0] is m.state.share:
             return self._budget_args
         s = m.state
         push = np.zeros(m.world.n)
@@ -217,9 +218,6 @@ class CompiledDecisions:
         m = self.model
         treaties = self._treaties()
         budget = self._budget()
-        if budget[0] is not m.state.share:
-            self._year_key = None
-            budget = self._budget()
         arrays, scalars = self._context()
         self._args = (arrays, scalars, kernels.dense_scoring(arrays), treaties, budget)
         self._inputs = (m.state.share, m.treaty_member, m.treaty_levels)

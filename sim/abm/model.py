@@ -372,7 +372,6 @@ class AllianceModel(mesa.Model):
             self.background_base,
             self.levels,
             self.level_weight,
-            (self.levels > 0).sum(axis=1),
             sec.publicness,
             s.credibility,
             factor,

@@ -45,7 +45,7 @@ Examples:
     >>> out = kernels.year_context(
     ...     affinity, np.ones((2, 2)), np.array([2.0, 1.0]), np.array([2.0, 1.0]), np.zeros(2),
     ...     np.array([2.0, 1.0]), np.zeros(2), np.zeros((2, 2), dtype=np.int8),
-    ...     np.array([0.0, 0.3, 0.6, 1.0]), np.zeros(2, dtype=np.int64), 0.5, np.ones((2, 2)),
+    ...     np.array([0.0, 0.3, 0.6, 1.0]), 0.5, np.ones((2, 2)),
     ...     np.ones(2), 1.0, 1.0, np.zeros(2), 0.0, np.zeros((2, 2)), np.zeros((2, 2)),
     ...     np.zeros(2), 0.0)
     >>> out[1].tolist() == payoffs.threat(np.array([2.0, 1.0]), out[0], np.ones((2, 2))).tolist()
@@ -210,7 +210,6 @@ def year_context(
     background_base,
     levels,
     level_weight,
-    commitments,
     publicness,
     credibility,
     credibility_factor,
@@ -233,9 +232,9 @@ def year_context(
         background: (n,) this year's unmodelled threat.
         capability_base, background_base: (n,) the base year's capabilities and background
             threat (the crisis factor's intent).
-        levels: (n, n) int8 levels in force; level_weight: (4,) their weights;
-            commitments: (n,) int64 number of ties above none a state holds.
-        publicness: ``payoffs.ally_availability``'s publicness.
+        levels: (n, n) int8 levels in force; level_weight: (4,) their weights.
+        publicness: ``payoffs.ally_availability``'s publicness (each state's commitments are
+            its ties above none, counted from ``levels``).
         credibility: (n, n) the states' credibility; credibility_factor: (n,)
             ``payoffs.credibility_factor``; max_credibility: its ceiling.
         entrapment_weight: multiplies the stakes.
@@ -261,7 +260,11 @@ def year_context(
     available = np.empty(n)
     keep = 1.0 - publicness
     for j in range(n):
-        private = capability[j] / maximum(1.0, float(commitments[j]))
+        commitments = 0
+        for k in range(n):
+            if levels[j, k] > 0:
+                commitments += 1
+        private = capability[j] / maximum(1.0, float(commitments))
         available[j] = publicness * capability[j] + keep * private
     first, rivals, start, who = hostile_lists(hostility)
     base = containment_base(reach, hostility, capability, background, available, start, who)

@@ -93,9 +93,9 @@ def frozen(values, dtype=float) -> np.ndarray:
     return view
 
 
-CONTEXT_INTEGERS = {7: np.int8, 9: np.int64}
+CONTEXT_INTEGERS = {7: np.int8}
 """The integer arrays among ``_jit_context.year_context``'s arguments, by position: the levels
-in force and the number of ties each state holds."""
+in force."""
 
 
 def year_context(*args) -> tuple:

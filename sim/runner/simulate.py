@@ -225,7 +225,7 @@ response ("scores", 16-19 s alone; the two share some functions, so at once they
 
 
 CHILD_TIMEOUT_S = 900
-"""How long ``warm_kernels`` waits for its child process (about 10 s of compiling on two idle
+"""How long ``warm_kernels`` waits for its child process (13-17 s of compiling on two idle
 cores; this allows for a machine many times slower or busier)."""
 
 
