@@ -208,7 +208,9 @@ def test_ray_cluster_launcher_gives_identical_tables(reference, tmp_path):
 
 
 def test_replicates_split_over_jobs_give_the_same_runs(tmp_path):
-    """One job of 4 replicates equals 2 jobs of 2 (first_replicate 0 and 2)."""
+    """One job of 4 replicates equals 2 jobs of 2 (first_replicate 0 and 2), and the split
+    sweep's summary pools the 4 as the single job's does (``run.first_replicate`` is not a
+    parameter: no row, column or plot of its own)."""
     one = tmp_path / "one"
     sweep(one, "seed=5", "run.replicates=4")
     split = tmp_path / "split"
@@ -216,6 +218,10 @@ def test_replicates_split_over_jobs_give_the_same_runs(tmp_path):
     a, b = model_rows(runs_of(one)), model_rows(runs_of(split))
     pd.testing.assert_frame_equal(a, b)
     assert sorted(a["replicate"]) == [0, 1, 2, 3]
+    pooled, summary = (pd.read_csv(f / "summary.csv") for f in (one, split))
+    pd.testing.assert_frame_equal(summary, pooled)
+    assert len(summary) == 1 and summary["n"].tolist() == [4]
+    assert not list(split.glob("plots/*.png"))
 
 
 # ----------------------------------------------------------------------------- resume

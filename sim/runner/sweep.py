@@ -41,8 +41,9 @@ JOBS_ENV = "ALLIANCE_SIM_JOBS"
 NOT_PARAMETERS = frozenset({"run.resume"})
 """Overrides that say how to run, not what: left out of job matching and of the table."""
 
-REPLICATION_KEYS = ("seed",)
-"""Swept keys that replicate rather than vary the model: pooled, not plotted as parameters."""
+REPLICATION_KEYS = ("seed", "run.first_replicate")
+"""Swept keys that replicate rather than vary the model: pooled, not plotted as parameters
+(``run.first_replicate`` splits one set of replicates over jobs)."""
 
 
 # --------------------------------------------------------------------------- sweepers
