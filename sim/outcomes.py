@@ -129,7 +129,9 @@ def nato_asia_links_now(
     """``nato_asia_links`` from a model's arrays in one year (for a yearly flag).
 
     The same links as ``nato_asia_links`` of the same year's values (the same sums in the same
-    order), read off the arrays by index (tests/test_recording.py checks the two agree).
+    order), read off the arrays by index (tests/test_recording.py checks the two agree). A
+    recorder reading them every year keeps a ``LinkReader``, which works out once what depends
+    only on the treaty's members.
 
     Args:
         levels: (n, n) effective commitment levels.
@@ -138,26 +140,59 @@ def nato_asia_links_now(
         treaty_members: indices of ``link_treaty``'s members this year (None: no such treaty).
         predicates: the model's ``predicates`` config.
     """
-    from sim.schema import LEVELS
+    return LinkReader(iso3, predicates)(levels, capability, treaty_members)
 
-    iso = list(iso3)
-    hub, link_asian = predicates.asian_nato_hub, predicates.link_asian
-    europe = [k for k in treaty_members or () if iso[k] != hub and iso[k] not in link_asian]
-    cap = np.asarray(capability, dtype=float).tolist()
-    total = float(sum(cap[k] for k in europe))
-    by_code = sorted(europe, key=iso.__getitem__)
-    min_level = max(1, LEVELS.index(predicates.link_min_level))
-    where = {c: k for k, c in enumerate(iso)}
-    out = []
-    for a in link_asian:
-        if a not in where:
-            continue
-        row = np.asarray(levels)[where[a], by_code].tolist() if by_code else []
-        partners = [k for k, lv in zip(by_code, row, strict=True) if lv >= min_level]
-        formal = tuple(iso[k] for k, lv in zip(by_code, row, strict=True) if lv >= 3)
-        share = float(sum(cap[k] for k in partners) / total) if total > 0 else 0.0
-        out.append(_judged(a, tuple(iso[k] for k in partners), formal, share, predicates))
-    return out
+
+class LinkReader:
+    """``nato_asia_links_now`` for one world's codes and predicates: European NATO's members
+    in their order and by code, and the Asian states' positions, are worked out once per
+    membership of the treaty (a recorder calls it every year; the treaty rarely changes)."""
+
+    def __init__(self, iso3: Sequence[str], predicates: Any) -> None:
+        from sim.schema import LEVELS
+
+        self.iso = list(iso3)
+        self.predicates = predicates
+        where = {c: k for k, c in enumerate(self.iso)}
+        self.asian = [(a, where[a]) for a in predicates.link_asian if a in where]
+        self.min_level = max(1, LEVELS.index(predicates.link_min_level))
+        self._europe: dict[tuple | None, tuple[list[int], list[int]]] = {}
+
+    def europe(self, treaty_members: Sequence[int] | None) -> tuple[list[int], list[int]]:
+        """European NATO (the members other than the hub and the Asian states): in the
+        treaty's order (the order of its capability total) and by code (of the partners)."""
+        key = None if treaty_members is None else tuple(treaty_members)
+        found = self._europe.get(key)
+        if found is None:
+            iso, pred = self.iso, self.predicates
+            hub, asian = pred.asian_nato_hub, pred.link_asian
+            europe = [k for k in treaty_members or () if iso[k] != hub and iso[k] not in asian]
+            found = (europe, sorted(europe, key=iso.__getitem__))
+            self._europe[key] = found
+        return found
+
+    def __call__(
+        self, levels: np.ndarray, capability: np.ndarray, treaty_members: Sequence[int] | None
+    ) -> list[Link]:
+        """Each Asian state's ``Link`` this year (see ``nato_asia_links_now``)."""
+        iso, pred, min_level = self.iso, self.predicates, self.min_level
+        europe, by_code = self.europe(treaty_members)
+        cap = np.asarray(capability, dtype=float).tolist()
+        total = float(sum(cap[k] for k in europe))
+        if by_code:
+            rows = np.asarray(levels)[np.ix_([k for _, k in self.asian], by_code)].tolist()
+        else:
+            rows = [[] for _ in self.asian]
+        out = []
+        for (a, _), row in zip(self.asian, rows, strict=True):
+            if not row or max(row) < min_level:  # no partner, no formal tie
+                out.append(_judged(a, (), (), 0.0, pred))
+                continue
+            partners = [k for k, lv in zip(by_code, row, strict=True) if lv >= min_level]
+            formal = tuple(iso[k] for k, lv in zip(by_code, row, strict=True) if lv >= 3)
+            share = float(sum(cap[k] for k in partners) / total) if total > 0 else 0.0
+            out.append(_judged(a, tuple(iso[k] for k in partners), formal, share, pred))
+        return out
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core import coalitions, payoffs
-from sim.outcomes import Link, nato_asia_links_now
+from sim.outcomes import Link, LinkReader
 from sim.schema import LEVELS
 
 if TYPE_CHECKING:
@@ -78,6 +78,25 @@ class _Group:
     joined: str  # the members column
     asian: bool  # is_asian_nato
     us: int | None  # the hub's position among the members (None: not a member)
+    template: str  # the burden_shares column with a ``%.4f`` for each member's share
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the year's alliance rows share while the treaties and blocs stay the same: the
+    groups in row order and the columns that do not depend on the year's spending."""
+
+    groups: list[_Group]
+    columns: dict[str, list]  # alliance, kind, formality, members, n_members, is_asian_nato
+    link_rows: list[bool]  # the rows of the link treaty (``is_nato_asia_link`` when linked)
+    asian: bool  # whether any group is an Asian NATO
+    link_members: list[int] | None  # the link treaty's members (None: no such treaty)
+    asian_in_link: bool  # whether a ``link_asian`` state is a member of the link treaty
+    template: str | None  # every row's burden_shares at once, rows split by ``SEPARATOR``
+
+
+SEPARATOR = "\x00"
+"""Between the rows of a year's burden_shares formatted at once (absent from every code)."""
 
 
 class Recorder:
@@ -85,7 +104,9 @@ class Recorder:
 
     def __init__(self, model: AllianceModel) -> None:
         self.model = model
-        self.snapshots: list[np.ndarray] = []
+        n = model.world.n
+        capacity = max(1, int(getattr(model.params, "horizon", 0) or 0) + 1)
+        self._data = np.empty((capacity, n, len(STATE_SERIES)))  # one (n, columns) a year
         self.years: list[int] = []
         self.tie_rows: list[tuple] = []
         self.alliance_columns: dict[str, list] = {c: [] for c in ALLIANCE_COLUMNS}
@@ -97,6 +118,15 @@ class Recorder:
         self.links: dict[int, list[Link]] = {}  # year -> each link_asian state's Link
         self.result = None  # the RunResult of the outcomes, once tables() has run
         self._groups: dict[tuple, _Group] = {}  # members -> what their rows share
+        self._layouts: dict[tuple, _Layout] = {}  # the year's groups -> what their rows share
+        pred, iso = model.params.predicates, model.world.iso3
+        self._hub = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
+        self._link_reader = LinkReader(iso, pred)
+
+    @property
+    def snapshots(self) -> list[np.ndarray]:
+        """The (n, columns) arrays of ``STATE_SERIES`` recorded so far, one a year."""
+        return list(self._data[: len(self.years)])
 
     @property
     def alliance_rows(self) -> list[dict]:
@@ -118,95 +148,145 @@ class Recorder:
         levels = m.levels
         pooled, reliability = m.ctx.allies(np.arange(n), levels)
         allied = pooled * reliability  # the expected allied capability (expected_allied)
+        snap = self._next_snapshot()
         paid = getattr(m, "aid_paid", None)
-        received, given = (
-            (np.zeros(n), np.zeros(n)) if paid is None else (paid.sum(axis=0), paid.sum(axis=1))
-        )
-        snap = np.column_stack(
-            [
-                s.gdp,
-                s.spending,
-                100 * s.share,
-                100 * m.best_response,
-                s.capability,
-                allied,
-                m.ctx.threat,
-                payoffs.security(s.capability, allied, m.ctx.threat),
-                received,
-                given,
-                reliability,
-                100 * terms.sum(axis=1),
-                100 * terms,
-                (levels >= 1).sum(axis=1),
-                (levels >= 3).sum(axis=1),
-            ]
-        )
-        self.snapshots.append(snap)
+        if paid is None:
+            snap[:, 8:10] = 0.0
+        else:
+            snap[:, 8], snap[:, 9] = paid.sum(axis=0), paid.sum(axis=1)
+        snap[:, 0], snap[:, 1], snap[:, 2] = s.gdp, s.spending, 100 * s.share
+        snap[:, 3], snap[:, 4], snap[:, 5] = 100 * m.best_response, s.capability, allied
+        snap[:, 6] = m.ctx.threat
+        snap[:, 7] = payoffs.security(s.capability, allied, m.ctx.threat)
+        snap[:, 10], snap[:, 11] = reliability, 100 * terms.sum(axis=1)
+        k = 12 + terms.shape[1]
+        snap[:, 12:k] = 100 * terms
+        snap[:, k], snap[:, k + 1] = (levels >= 1).sum(axis=1), (levels >= 3).sum(axis=1)
         self.years.append(s.year)
         step = len(self.years) - 1
         self._record_ties(step)
         self._record_alliances(step)
         self.polarisation.append(coalitions.polarisation(levels, s.capability, *m.poles))
 
+    def _next_snapshot(self) -> np.ndarray:
+        """The (n, columns) row of the buffer for the year being recorded (the buffer sized by
+        the horizon, doubled when a run goes on past it)."""
+        step = len(self.years)
+        if step == len(self._data):
+            grown = np.empty((2 * len(self._data), *self._data.shape[1:]))
+            grown[:step] = self._data
+            self._data = grown
+        return self._data[step]
+
     def _record_ties(self, step: int) -> None:
         """The year's ties (pairs i < j with a level above none) and the treaty each comes
         from (-1: bilateral, or deeper than the treaty binding the pair)."""
         m = self.model
+        levels = m.levels
+        n = levels.shape[1]
         # the tied pairs in row-major order, found without every pair's indices (10,000 states:
-        # 50 million pairs, 0.8 GB of indices for a few thousand ties)
-        a, b = np.nonzero(np.triu(m.levels > 0, 1))
-        lv = m.levels[a, b]
-        source = np.where(m.treaty_levels[a, b] >= lv, m.treaty_source[a, b], -1)
+        # 50 million pairs, 0.8 GB of indices for a few thousand ties): the flat positions of
+        # every tie, those above the diagonal kept
+        flat = np.flatnonzero(levels > 0)
+        a, b = np.divmod(flat, n)
+        upper = a < b
+        flat, a, b = flat[upper], a[upper], b[upper]
+        lv = levels.reshape(-1).take(flat)
+        treaty = m.treaty_levels.reshape(-1).take(flat)
+        source = np.where(treaty >= lv, m.treaty_source.reshape(-1).take(flat), -1)
         self.tie_rows.append((step, m.state.year, a, b, lv, source))
 
     def _record_alliances(self, step: int) -> None:
+        """The year's alliance rows, the NATO-Asia links and the hub's burden share: what does
+        not change while the treaties and blocs stay the same is the layout's (``_layout``)."""
         m, s = self.model, self.model.state
-        pred = m.params.predicates
-        iso = m.world.iso3
-        link_treaty = s.treaty(pred.link_treaty)
-        links = nato_asia_links_now(
-            m.levels,
-            iso,
-            s.capability,
-            None if link_treaty is None else link_treaty.members,
-            pred,
-        )
+        layout = self._layout()
+        links = self._link_reader(m.levels, s.capability, layout.link_members)
         self.links[s.year] = links
-        link = any(k.linked for k in links) or bool(
-            link_treaty is not None and any(iso[k] in pred.link_asian for k in link_treaty.members)
-        )
+        link = any(k.linked for k in links) or layout.asian_in_link
         self.nato_asia_link_now = link
-        asian_now = False
-        groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
-        groups += [(name, "bloc", sorted(members), 3) for members, name in m.blocs.items()]
+        self.asian_nato_now = layout.asian
         spending = np.asarray(s.spending, dtype=float)
-        cols = self.alliance_columns
-        for name, kind, members, level in groups:
-            g = self._group(members)
-            asian_now = asian_now or g.asian
+        capability = s.capability
+        combined, values, us = [], [], []
+        for g in layout.groups:
             paying = spending[g.index]  # coalitions.burden_shares, from the group's index
             total = paying.sum()
-            shares = paying / total if total > 0 else np.full(paying.size, np.nan)
-            cols["step"].append(step)
-            cols["year"].append(s.year)
-            cols["alliance"].append(name)
-            cols["kind"].append(kind)
-            cols["formality"].append(LEVELS[level])
-            cols["members"].append(g.joined)
-            cols["n_members"].append(len(g.members))
-            cols["combined_capability_usd_bn"].append(float(s.capability[g.index].sum()))
-            cols["burden_shares"].append(
-                ";".join(f"{c}:{v:.4f}" for c, v in zip(g.codes, shares.tolist(), strict=True))
-            )
-            cols["us_burden_share"].append(float(shares[g.us]) if g.us is not None else np.nan)
-            cols["is_asian_nato"].append(g.asian)
-            cols["is_nato_asia_link"].append(link and kind == "treaty" and name == pred.link_treaty)
-        self.asian_nato_now = asian_now
-        us = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
-        if us is not None:
-            allies = np.flatnonzero(m.levels[us] >= 3)
-            group = [us, *allies.tolist()]
-            self.us_burden_share.append(float(coalitions.burden_shares(spending, group)[0]))
+            shares = (paying / total if total > 0 else np.full(paying.size, np.nan)).tolist()
+            combined.append(float(capability[g.index].sum()))
+            values += shares
+            us.append(shares[g.us] if g.us is not None else np.nan)
+        if layout.template is not None:
+            text = (layout.template % tuple(values)).split(SEPARATOR)
+        else:
+            text, start = [], 0
+            for g in layout.groups:
+                text.append(g.template % tuple(values[start : start + len(g.members)]))
+                start += len(g.members)
+        cols, rows = self.alliance_columns, len(layout.groups)
+        cols["step"] += [step] * rows
+        cols["year"] += [s.year] * rows
+        for name, column in layout.columns.items():
+            cols[name] += column
+        cols["combined_capability_usd_bn"] += combined
+        cols["burden_shares"] += text
+        cols["us_burden_share"] += us
+        cols["is_nato_asia_link"] += [link and x for x in layout.link_rows]
+        if self._hub is not None:
+            self.us_burden_share.append(self._hub_share(spending))
+
+    def _hub_share(self, spending: np.ndarray) -> float:
+        """The hub's share of the spending of itself and its formal allies
+        (``coalitions.burden_shares`` of the hub and its allies, the hub first)."""
+        hub = self._hub
+        group = np.concatenate(([hub], np.flatnonzero(self.model.levels[hub] >= 3)))
+        paying = spending[group]
+        total = paying.sum()
+        return float(paying[0] / total) if total > 0 else np.nan
+
+    def _layout(self) -> _Layout:
+        """What the year's alliance rows share (worked out once per set of treaties and blocs):
+        the treaties in order, then the blocs."""
+        s, m = self.model.state, self.model
+        key = (
+            tuple((t.name, t.level, tuple(t.members)) for t in s.treaties),
+            tuple(m.blocs.items()),
+        )
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = self._new_layout()
+            self._layouts[key] = layout
+        return layout
+
+    def _new_layout(self) -> _Layout:
+        """``_layout`` for this year's treaties and blocs."""
+        m, s = self.model, self.model.state
+        pred, iso = m.params.predicates, m.world.iso3
+        groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
+        groups += [(name, "bloc", sorted(members), 3) for members, name in m.blocs.items()]
+        found = [self._group(members) for _, _, members, _ in groups]
+        link_treaty = s.treaty(pred.link_treaty)
+        link_members = None if link_treaty is None else list(link_treaty.members)
+        separate = any(SEPARATOR in c for c in iso)
+        return _Layout(
+            groups=found,
+            columns={
+                "alliance": [name for name, _, _, _ in groups],
+                "kind": [kind for _, kind, _, _ in groups],
+                "formality": [LEVELS[level] for _, _, _, level in groups],
+                "members": [g.joined for g in found],
+                "n_members": [len(g.members) for g in found],
+                "is_asian_nato": [g.asian for g in found],
+            },
+            link_rows=[
+                kind == "treaty" and name == pred.link_treaty for name, kind, _, _ in groups
+            ],
+            asian=any(g.asian for g in found),
+            link_members=link_members,
+            asian_in_link=link_members is not None
+            and any(iso[k] in pred.link_asian for k in link_members),
+            template=None if separate or not found else SEPARATOR.join(g.template for g in found),
+        )
 
     def _group(self, members) -> _Group:
         """What the rows of a group with these members share (worked out once per group)."""
@@ -216,7 +296,7 @@ class Recorder:
             pred, iso = self.model.params.predicates, self.model.world.iso3
             members = list(members)
             codes = [iso[j] for j in members]
-            hub = iso.index(pred.asian_nato_hub) if pred.asian_nato_hub in iso else None
+            hub = self._hub
             group = _Group(
                 members,
                 np.asarray(members, dtype=int),
@@ -226,6 +306,7 @@ class Recorder:
                     codes, pred.asian_nato_hub, pred.asian_nato_candidates, pred.asian_nato_min
                 ),
                 members.index(hub) if hub is not None and hub in members else None,
+                ";".join(f"{c.replace('%', '%%')}:%.4f" for c in codes),
             )
             self._groups[key] = group
         return group
