@@ -369,13 +369,13 @@ print(*(bool(kernel.signatures) for kernel in ready))
 
 @pytest.mark.parametrize(
     ("part", "loaded"),
-    [("decisions", "True True False False"), ("scores", "False False True True")],
+    [("decisions", "True False True False"), ("scores", "False True False True")],
 )
 def test_each_half_of_the_warm_loads_its_own_kernels(part, loaded):
     """Each half of ``warm_kernels`` (``WARM_PARTS``), in a fresh process, readies its own
     kernels (loaded from the cache the setup left, or compiled) and none of the other half's:
-    the decision kernel and the year's context kernel in one; the recorder's terms and the
-    calibration's scorer in the other."""
+    the decision kernel and the recorder's terms (the two call the decisions' scorer) in one;
+    the year's context kernel and the calibration's scorer in the other."""
     import subprocess
     import sys
 

@@ -116,6 +116,9 @@ class AllianceModel(mesa.Model):
     compiled_context: bool = True
     """Whether the compiled engine computes the year's context by its kernel
     (``_pair_terms_compiled``); the reference engine never does."""
+    compiled_terms: bool = True
+    """Whether the compiled engine computes the recorded utility terms by its kernel
+    (``kernels.current_terms``; ``utility_terms``); the reference engine never does."""
 
     def __init__(
         self,
@@ -599,7 +602,7 @@ class AllianceModel(mesa.Model):
         """(n, 9) every state's utility terms now (fraction of GDP), in ``payoffs.TERMS`` order."""
         n = self.world.n
         s = self.state
-        if self.params.engine == "compiled":
+        if self.params.engine == "compiled" and self.compiled_terms:
             align = kernels.current_terms(self.ctx)
         else:
             align = self.terms_of(np.arange(n), self.levels)

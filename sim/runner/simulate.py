@@ -217,15 +217,18 @@ def simulate(cfg, replicate: int = 0, prepared: Prepared | None = None) -> dict[
 
 WARM_PARTS = ("decisions", "scores")
 """The two halves of the kernels' compile that ``warm_kernels`` compiles in two processes at
-once: the decision kernel and the year's context kernel ("decisions", 13-17 s alone on this
-project's 2-core machine), and what a compiled model's construction calls, the calibration's
-single-tie scorer, the what-if scorer and the recorder's current terms, with the budget's best
-response ("scores", 16-19 s alone; the two share some functions, so at once they take 17-20 s).
+once: the decision kernel and the recorder's current terms, which both call the decisions'
+scorer (``_jit.changed_terms``, so one process compiles it once: "decisions", about 15 s alone
+on this project's 2-core machine), and the rest of what a compiled model's construction calls:
+the year's context kernel, the calibration's single-tie scorer, the what-if scorer and the
+budget's best response ("scores", about 12 s alone). Until 3 Dec 2026 the context kernel was in
+the first half and the recorder's terms in the second, which compiled the decisions' scorer
+in both (15.0 and 14.5 s alone, 17-20 s at once).
 """
 
 
 CHILD_TIMEOUT_S = 900
-"""How long ``warm_kernels`` waits for its child process (13-17 s of compiling on two idle
+"""How long ``warm_kernels`` waits for its child process (12-17 s of compiling on two idle
 cores; this allows for a machine many times slower or busier)."""
 
 
@@ -331,11 +334,12 @@ def cache_entries_in_turn(lock_path: str | None):
         os.close(fd)
 
 
-class _ContextByReference(AllianceModel):
-    """A compiled model whose year's context is computed by the reference: the warm's "scores"
-    half leaves the context kernel to the "decisions" half."""
+class _TermsByReference(AllianceModel):
+    """A compiled model whose recorded utility terms are computed by the reference: the warm's
+    "scores" half leaves the recorder's terms kernel (which compiles the decisions' scorer) to
+    the "decisions" half."""
 
-    compiled_context = False
+    compiled_terms = False
 
 
 def _warm(part: str) -> None:
@@ -345,17 +349,18 @@ def _warm(part: str) -> None:
     from sim.runner.config import compose
 
     overrides = ["world=classroom5", "model.horizon=2"]
-    if part == "scores":  # a compiled model's construction calibrates (what-ifs) and records
+    if part == "scores":  # a compiled model's construction: contexts, calibration (what-ifs)
         prepared = prepare(compose([*overrides, "model.engine=compiled"]))
-        model = _ContextByReference(prepared.world, prepared.params, prepared.events, rng=0)
+        model = _TermsByReference(prepared.world, prepared.params, prepared.events, rng=0)
         model.recorder.tables()
         model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
         return
-    # a reference model is built by numpy alone; its states' decisions by the kernel compile it
+    # a reference model is built by numpy alone; its states' decisions by the kernel compile it,
+    # and the recorder's terms the same scorer (one process compiles it once)
     prepared = prepare(compose([*overrides, "model.engine=reference"]))
     model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
     decisions = CompiledDecisions(model, kernels.pcg64_state(model.random_np))
     model.begin_year()
-    model._pair_terms_compiled(*model._context_inputs())  # the year's context kernel
+    kernels.current_terms(model.ctx)
     for agent in model.by_index:
         decisions.decide(agent)
