@@ -15,11 +15,13 @@ test:
 	@scripts/bootstrap.sh dev
 	@scripts/ensure_chromium.sh
 	.venv/bin/python -m ruff check .
+	.venv/bin/python -m ruff format --check .
 	.venv/bin/python -m pytest -q -n auto --dist loadfile
 
 test-fast:
 	@scripts/bootstrap.sh dev
 	.venv/bin/python -m ruff check .
+	.venv/bin/python -m ruff format --check .
 	.venv/bin/python -m pytest -q -n auto --dist loadfile -m "not slow and not fuzz"
 
 lint:
