@@ -157,6 +157,7 @@ class LinkReader:
         self.asian = [(a, where[a]) for a in predicates.link_asian if a in where]
         self.min_level = max(1, LEVELS.index(predicates.link_min_level))
         self._europe: dict[tuple | None, tuple[list[int], list[int]]] = {}
+        self._positions: dict[tuple, np.ndarray] = {}
 
     def europe(self, treaty_members: Sequence[int] | None) -> tuple[list[int], list[int]]:
         """European NATO (the members other than the hub and the Asian states): in the
@@ -171,6 +172,18 @@ class LinkReader:
             self._europe[key] = found
         return found
 
+    def positions(self, treaty_members: Sequence[int] | None, n: int) -> np.ndarray:
+        """(Asian states, European members by code): where each pair's level sits among the
+        (n, n) levels flattened."""
+        key = (None if treaty_members is None else tuple(treaty_members), n)
+        found = self._positions.get(key)
+        if found is None:
+            by_code = np.asarray(self.europe(treaty_members)[1], dtype=np.intp)
+            asian = np.asarray([k for _, k in self.asian], dtype=np.intp)
+            found = asian[:, None] * n + by_code[None, :]
+            self._positions[key] = found
+        return found
+
     def __call__(
         self, levels: np.ndarray, capability: np.ndarray, treaty_members: Sequence[int] | None
     ) -> list[Link]:
@@ -179,10 +192,9 @@ class LinkReader:
         europe, by_code = self.europe(treaty_members)
         cap = np.asarray(capability, dtype=float).tolist()
         total = float(sum(cap[k] for k in europe))
-        if by_code:
-            rows = np.asarray(levels)[np.ix_([k for _, k in self.asian], by_code)].tolist()
-        else:
-            rows = [[] for _ in self.asian]
+        levels = np.asarray(levels)
+        rows = levels.reshape(-1).take(self.positions(treaty_members, levels.shape[1]))
+        rows = rows.tolist()
         out = []
         for (a, _), row in zip(self.asian, rows, strict=True):
             if not row or max(row) < min_level:  # no partner, no formal tie

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from property import SEEDS, graphs
 
 from sim import outcomes as oc
-from sim.core import coalitions
+from sim.core import coalitions, payoffs
 from sim.schema import LEVELS, PredicatesConfig
 
 PROPERTY = settings(deadline=None, max_examples=80)
@@ -327,3 +327,106 @@ def test_the_blocs_equal_a_plain_update_every_year(compose_cfg, monkeypatch, sce
     fast = history(model())
     monkeypatch.setattr(AllianceModel, "_update_blocs", plain_update_blocs)
     assert history(model()) == fast
+
+
+# --------------------------------------------------------------------------------------------
+# A year's record: the plain computation, group by group and pair by pair, as the oracle
+# --------------------------------------------------------------------------------------------
+
+
+def plain_year(model) -> tuple[np.ndarray, tuple, list[dict], list[oc.Link], float]:
+    """The year's snapshot, ties, alliance rows, links and hub share computed the plain way:
+    one column_stack, every pair above the diagonal, each group's ``burden_shares`` formatted
+    member by member, the links by their definition."""
+    m, s = model, model.state
+    pred, iso, n = m.params.predicates, m.world.iso3, m.world.n
+    terms = m.utility_terms()
+    pooled, reliability = m.ctx.allies(np.arange(n), m.levels)
+    allied = pooled * reliability
+    paid = getattr(m, "aid_paid", None)
+    received = np.zeros(n) if paid is None else paid.sum(axis=0)
+    given_ = np.zeros(n) if paid is None else paid.sum(axis=1)
+    security = payoffs.security(s.capability, allied, m.ctx.threat)
+    snap = np.column_stack(
+        [
+            *(s.gdp, s.spending, 100 * s.share, 100 * m.best_response, s.capability, allied),
+            *(m.ctx.threat, security, received, given_, reliability, 100 * terms.sum(axis=1)),
+            *(100 * terms, (m.levels >= 1).sum(axis=1), (m.levels >= 3).sum(axis=1)),
+        ]
+    )
+    a, b = np.nonzero(np.triu(m.levels > 0, 1))
+    lv = m.levels[a, b]
+    ties = (a, b, lv, np.where(m.treaty_levels[a, b] >= lv, m.treaty_source[a, b], -1))
+    link_treaty = s.treaty(pred.link_treaty)
+    members = None if link_treaty is None else link_treaty.members
+    links = links_by_definition(m.levels, list(iso), s.capability, members, pred)
+    link = any(k.linked for k in links) or any(iso[k] in pred.link_asian for k in members or ())
+    groups = [(t.name, "treaty", t.members, t.level) for t in s.treaties]
+    groups += [(name, "bloc", sorted(c), 3) for c, name in m.blocs.items()]
+    rows = []
+    for name, kind, group, level in groups:
+        codes = [iso[j] for j in group]
+        shares = coalitions.burden_shares(s.spending, group)
+        hub = pred.asian_nato_hub
+        rows.append(
+            {
+                "alliance": name,
+                "kind": kind,
+                "formality": LEVELS[level],
+                "members": ";".join(codes),
+                "n_members": len(codes),
+                "combined_capability_usd_bn": float(s.capability[list(group)].sum()),
+                "burden_shares": ";".join(
+                    f"{c}:{v:.4f}" for c, v in zip(codes, shares, strict=True)
+                ),
+                "us_burden_share": float(shares[codes.index(hub)]) if hub in codes else np.nan,
+                "is_asian_nato": coalitions.is_asian_nato(
+                    codes, hub, pred.asian_nato_candidates, pred.asian_nato_min
+                ),
+                "is_nato_asia_link": link and kind == "treaty" and name == pred.link_treaty,
+            }
+        )
+    us = list(iso).index(pred.asian_nato_hub)
+    group = [us, *np.flatnonzero(m.levels[us] >= 3).tolist()]
+    return snap, ties, rows, links, float(coalitions.burden_shares(s.spending, group)[0])
+
+
+def randomise_year(model, rng: np.random.Generator) -> None:
+    """Random spending shares (a treaty's members at zero in places: its shares are NaN) and
+    random symmetric levels, as a year might leave them."""
+    s, n = model.state, model.world.n
+    s.share = rng.uniform(0, 0.06, n) * (rng.random(n) < 0.8)
+    if rng.random() < 0.5 and s.treaties:
+        s.share[s.treaties[rng.integers(len(s.treaties))].members] = 0.0
+    levels = np.triu(rng.integers(0, 4, (n, n)), 1).astype(np.int8)
+    model.levels = np.maximum(np.maximum(levels, levels.T), model.treaty_levels)
+
+
+@pytest.mark.parametrize("world", ["world=default", "world=classroom5"])
+def test_a_years_record_equals_the_plain_computation(compose_cfg, world):
+    """Every recorded year of runs on random states (spending, levels) equals the plain
+    computation of the same year: the snapshot, the ties, the alliance rows, the links."""
+    from sim.runner.simulate import prepare, run_model
+
+    prepared = prepare(compose_cfg(*FAST, "scenario=asian_nato_proposal", world))
+    rng = np.random.default_rng(5)
+    for seed in (0, 1):
+        model = run_model(prepared, seed)
+        r = model.recorder
+        for year in range(8):
+            if year % 2:
+                randomise_year(model, rng)
+            snap, ties, rows, links, hub_share = plain_year(model)
+            before = len(r.alliance_columns["step"])
+            r.record()
+            step = len(r.years) - 1
+            np.testing.assert_array_equal(r.snapshots[-1], snap)
+            for got, expected in zip(r.tie_rows[-1][2:], ties, strict=True):
+                assert got.dtype == expected.dtype
+                np.testing.assert_array_equal(got, expected)
+            got = pd.DataFrame(r.alliance_rows[before:])
+            expected = pd.DataFrame([{"step": step, "year": model.state.year, **x} for x in rows])
+            pd.testing.assert_frame_equal(got, expected, check_exact=True)
+            assert r.links[model.state.year] == links
+            assert r.us_burden_share[-1] == hub_share or np.isnan(hub_share)
+            assert np.isnan(r.us_burden_share[-1]) == np.isnan(hub_share)

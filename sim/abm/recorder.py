@@ -345,18 +345,18 @@ class Recorder:
     def _states_table(self) -> pd.DataFrame:
         w = self.model.world
         n, steps = w.n, len(self.years)
-        data = np.stack(self.snapshots).reshape(steps * n, -1)  # (steps * n, columns)
+        data = self._data[:steps].reshape(steps * n, -1).copy()  # (steps * n, columns)
         columns: dict[str, np.ndarray] = {
             "step": np.repeat(np.arange(steps), n),
             "year": np.repeat(self.years, n),
-            "iso3": np.tile(w.iso3, steps),
-            "name": np.tile(w.names, steps),
+            "iso3": _strings(w.iso3, np.tile(np.arange(n), steps)),
+            "name": _strings(w.names, np.tile(np.arange(n), steps)),
         }
         for k, col in enumerate(STATE_SERIES):
             columns[col] = data[:, k]
         for col in ("n_ties", "n_formal_ties"):
             columns[col] = columns[col].astype(int)
-        return pd.DataFrame(columns)
+        return _frame(columns)
 
     def _ties_table(self) -> pd.DataFrame:
         rows = self.tie_rows
@@ -368,7 +368,7 @@ class Recorder:
         first = rank[a] < rank[b]
         codes = np.concatenate([r[5] for r in rows])
         names = [*self.model.treaty_names, "bilateral"]
-        return pd.DataFrame(
+        return _frame(
             {
                 "step": np.repeat(np.array([r[0] for r in rows], dtype=int), counts),
                 "year": np.repeat(np.array([r[1] for r in rows], dtype=int), counts),
@@ -427,7 +427,34 @@ class Recorder:
         )
 
 
+_STRING_BASES: dict[tuple, pd.api.extensions.ExtensionArray] = {}
+"""The distinct values ``_strings`` takes from, as pandas' column of them (kept across runs:
+a world's codes and names, the levels' and treaties' names)."""
+
+
 def _strings(values, index: np.ndarray):
     """``values[index]`` as the column of strings pandas makes of them, taken from the few
     distinct values (faster than converting one string a row)."""
-    return pd.Series(list(values)).array.take(np.asarray(index, dtype=np.intp))
+    key = tuple(values)
+    base = _STRING_BASES.get(key)
+    if base is None:
+        if len(_STRING_BASES) >= 256:  # many worlds in one process: start again
+            _STRING_BASES.clear()
+        base = _STRING_BASES[key] = pd.Series(list(values)).array
+    return base.take(np.asarray(index, dtype=np.intp))
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The frame ``pd.DataFrame(columns)`` makes of columns that are already typed arrays of
+    one length (numpy arrays, pandas' string arrays), without pandas checking and converting
+    each column again (about 40 % of the construction's time)."""
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
+    if from_arrays is None:  # pragma: no cover - a pandas without it
+        return pd.DataFrame(columns)
+    length = len(next(iter(columns.values()))) if columns else 0
+    return from_arrays(
+        list(columns.values()),
+        columns=pd.Index(list(columns)),
+        index=pd.RangeIndex(length),
+        verify_integrity=False,
+    )
