@@ -356,7 +356,7 @@ class Recorder:
             columns[col] = data[:, k]
         for col in ("n_ties", "n_formal_ties"):
             columns[col] = columns[col].astype(int)
-        return _frame(columns)
+        return pd.DataFrame(columns)
 
     def _ties_table(self) -> pd.DataFrame:
         rows = self.tie_rows
@@ -368,7 +368,7 @@ class Recorder:
         first = rank[a] < rank[b]
         codes = np.concatenate([r[5] for r in rows])
         names = [*self.model.treaty_names, "bilateral"]
-        return _frame(
+        return pd.DataFrame(
             {
                 "step": np.repeat(np.array([r[0] for r in rows], dtype=int), counts),
                 "year": np.repeat(np.array([r[1] for r in rows], dtype=int), counts),
@@ -442,19 +442,3 @@ def _strings(values, index: np.ndarray):
             _STRING_BASES.clear()
         base = _STRING_BASES[key] = pd.Series(list(values)).array
     return base.take(np.asarray(index, dtype=np.intp))
-
-
-def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The frame ``pd.DataFrame(columns)`` makes of columns that are already typed arrays of
-    one length (numpy arrays, pandas' string arrays), without pandas checking and converting
-    each column again (about 40 % of the construction's time)."""
-    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
-    if from_arrays is None:  # pragma: no cover - a pandas without it
-        return pd.DataFrame(columns)
-    length = len(next(iter(columns.values()))) if columns else 0
-    return from_arrays(
-        list(columns.values()),
-        columns=pd.Index(list(columns)),
-        index=pd.RangeIndex(length),
-        verify_integrity=False,
-    )
