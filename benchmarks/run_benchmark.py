@@ -23,6 +23,9 @@ Parts:
   per-agent Python loop of the same formulas, on the same inputs; the results are checked equal
   and the ratio is measured in the same process.
 - ``help``: cold start of ``alliance-sim --help`` in a new process.
+- ``compile``: the setup's compile of the kernels (``warm_kernels``, two processes at once)
+  from an empty numba cache (a temporary ``NUMBA_CACHE_DIR``), and a bare first run (one
+  process, no warm: what a plain ``pip install`` waits for), each in a fresh process.
 - ``page``: one step of the classroom page on the default world (``benchmarks/page_step.py``).
 """
 
@@ -50,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DOC = ROOT / "docs" / "performance.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
-PARTS = ("run", "sweep", "scale", "loop", "help", "page")
+PARTS = ("run", "sweep", "scale", "loop", "help", "compile", "page")
 ENGINES = ("reference", "compiled")
 
 
@@ -521,6 +524,44 @@ def part_help(repeats: int) -> list[str]:
     ]
 
 
+COMPILE_CODES = {
+    "the setup's warm (two processes)": (
+        "from sim.runner.simulate import warm_kernels; warm_kernels()"
+    ),
+    "a bare first default run (one process)": (
+        "from sim.cli.preflight import compose_checked; "
+        "from sim.runner.simulate import prepare, simulate; "
+        "cfg = compose_checked([]); simulate(cfg, 0, prepare(cfg))"
+    ),
+}
+"""What ``part_compile`` times, each in a new process with an empty numba cache."""
+
+
+def part_compile(repeats: int) -> list[str]:
+    """Wall seconds of each of ``COMPILE_CODES`` from an empty numba cache (a fresh
+    ``NUMBA_CACHE_DIR`` each time; start-up and imports included), ``repeats`` times."""
+    rows = ["| what | runs | median | min | max |", "|---|---|---|---|---|"]
+    for label, code in COMPILE_CODES.items():
+        times = []
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as cache:
+                env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+                start = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-c", code], check=True, capture_output=True, env=env
+                )
+                times.append(time.perf_counter() - start)
+        rows.append(
+            f"| {label} | {repeats} | {statistics.median(times):.1f} s | {min(times):.1f} s | "
+            f"{max(times):.1f} s |"
+        )
+    return [
+        "Compiling the kernels from an empty numba cache (a new process each time):",
+        "",
+        *rows,
+    ]
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -562,6 +603,7 @@ def main() -> None:
         ),
         "loop": lambda: part_loop([10, 40, 100], repeats=20),
         "help": lambda: part_help(5),
+        "compile": lambda: part_compile(3),
         "page": lambda: part_page(10),
     }
     for part in parts:

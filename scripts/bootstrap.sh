@@ -56,6 +56,6 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   touch "$STAMP"
 fi
 # the compiled engine's kernels: compiled once after an install (numba caches them on disk), in
-# two processes at once (17-21 s on 2 idle cores), so that the first run does not wait; a
+# two processes at once (12-15 s on 2 idle cores), so that the first run does not wait; a
 # second call loads the cache in a second or two
 "$PY" -c "from sim.runner.simulate import warm_kernels; warm_kernels()"

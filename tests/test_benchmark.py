@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import run_benchmark
 from run_benchmark import context_loop, context_numpy, loop_inputs, part_loop
 from run_parts import run_parts
 
@@ -33,6 +34,19 @@ def test_the_loop_part_writes_a_row_a_size():
     lines = part_loop([4, 8], repeats=1)
     rows = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
     assert [row.split(" | ")[0] for row in rows] == ["| 4", "| 8"]
+
+
+def test_the_compile_part_times_each_code_from_an_empty_cache_of_its_own(monkeypatch):
+    """Each timed process starts with an empty numba cache folder, never one an earlier
+    process filled (the code below fails in a folder that is not empty, and fills it)."""
+    code = (
+        "import os; d = os.environ['NUMBA_CACHE_DIR']; assert not os.listdir(d); "
+        "open(os.path.join(d, 'entry'), 'w').close()"
+    )
+    monkeypatch.setattr(run_benchmark, "COMPILE_CODES", {"one": code, "two": code})
+    lines = run_benchmark.part_compile(2)
+    rows = [line for line in lines if line.startswith("| one") or line.startswith("| two")]
+    assert [row.split(" | ")[1] for row in rows] == ["2", "2"]
 
 
 @pytest.mark.parametrize(
