@@ -335,7 +335,8 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     """``warm_kernels`` (run by scripts/bootstrap.sh, its two halves in two processes at once)
     leaves in numba's cache every kernel a run calls: a later process that builds and runs the
     class and the default world, scores what-ifs and a Python budget compiles nothing (numba's
-    compile events, counted from a fresh cache folder). Without the warm it compiles dozens."""
+    compile events, counted from a fresh cache folder). Without the warm its kernels would be
+    compiled before its first run (``ensure_kernels``; the next test)."""
     import os
     import subprocess
     import sys
@@ -352,6 +353,58 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     )
     assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-2000:]
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+
+
+FIRST_RUN = """
+from numba.core import event
+compiled = []
+class Listener(event.Listener):
+    def on_start(self, e):
+        compiled.append(e.data["dispatcher"].py_func.__qualname__)
+    def on_end(self, e):
+        pass
+event.register("numba:compile", Listener())
+from sim.runner.config import compose
+from sim.runner.simulate import ensure_kernels, prepare, run_model
+print(ensure_kernels())
+run_model(prepare(compose(["world=classroom5", "model.horizon=2"])), 0)
+print(sorted(set(compiled)))
+"""
+
+
+@pytest.mark.slow
+def test_first_runs_on_an_empty_cache_compile_in_two_processes_one_run_at_a_time(tmp_path):
+    """Without the setup's warm (a plain ``pip install``), the first compiled run compiles as
+    the warm does, in processes of its own (``ensure_kernels``). Two runs started at once on
+    the empty cache take turns under the lock: exactly one compiles, the other waits and
+    loads; neither compiles anything in its own process. Afterwards a run compiles nothing."""
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    env.pop("ALLIANCE_SIM_WARM_LOCK", None)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST_RUN], env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    lines = [out.strip().splitlines()[-2:] for out in outputs]
+    assert sorted(warmed for warmed, _ in lines) == ["False", "True"], outputs
+    assert [ast.literal_eval(names) for _, names in lines] == [[], []], outputs
+    assert list((tmp_path / "numba").rglob("alliance-sim-warm.lock"))
+    after = subprocess.run(
+        [sys.executable, "-c", COMPILES_AFTER_WARM],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert after.stdout.strip().splitlines()[-1] == "[]", after.stdout[-2000:]
 
 
 WARM_HALF = """

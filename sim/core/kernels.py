@@ -23,29 +23,44 @@ from pathlib import Path
 
 import numpy as np
 
+CACHED_MODULES = ("_jit", "_jit_decision", "_jit_single", "_jit_context")
+"""The modules whose kernels numba caches on disk (``cache_complete`` looks for each)."""
 
-def _say_if_compiling() -> None:
-    """One line on stderr when the kernels have no cache beside this file yet (the first run
-    after an install compiles them, some seconds)."""
-    folder = Path(__file__).with_name("__pycache__")
-    names = ("_jit", "_jit_decision", "_jit_single", "_jit_context")
-    cached = [any(folder.glob(f"{name}.*.nbi")) for name in names]
-    if not all(cached):
-        print(
-            "alliance-sim: compiling the payoff kernels (once after an install; cached)",
-            file=sys.stderr,
-            flush=True,
-        )
+
+def _complete(folder: Path) -> bool:
+    """Whether numba's cache ``folder`` holds compiled kernels of every one of
+    ``CACHED_MODULES`` (an index file of at least one kernel each)."""
+    return all(any(folder.glob(f"{name}.*.nbi")) for name in CACHED_MODULES)
 
 
 @cache
 def _compiled():
     """The kernels' module, imported on first use (it imports numba; the kernels compile, or
-    load from the cache, when first called)."""
-    _say_if_compiling()
+    load from the cache, when first called), with one line on stderr when the cache lacks
+    them yet (the first run after an install compiles them, some seconds)."""
     from sim.core import _jit
 
+    if not _complete(Path(_jit.terms._cache.cache_path)):
+        print(
+            "alliance-sim: compiling the payoff kernels (once after an install; cached)",
+            file=sys.stderr,
+            flush=True,
+        )
     return _jit
+
+
+def cache_folder() -> Path:
+    """Where numba keeps the kernels' compiled code: ``__pycache__`` beside them, numba's user
+    cache folder when that is not writable (a read-only install), or ``NUMBA_CACHE_DIR``."""
+    return Path(_compiled().terms._cache.cache_path)
+
+
+def cache_complete() -> bool:
+    """Whether numba's cache holds the kernels of every compiled module (then a run loads
+    them in a second or two; else it compiles them: ``sim.runner.simulate.ensure_kernels``).
+    A cache some kernels of which are missing (a run interrupted while compiling) counts as
+    complete: the run compiles what is missing, in its own process."""
+    return _complete(cache_folder())
 
 
 @cache

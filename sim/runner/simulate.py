@@ -147,7 +147,10 @@ def check_params(p) -> None:
 
 
 def run_model(prepared: Prepared, seed: int) -> AllianceModel:
-    """Build and run one model to its horizon."""
+    """Build and run one model to its horizon (on the compiled engine, after
+    ``ensure_kernels``)."""
+    if prepared.params.engine == "compiled":
+        ensure_kernels()
     model = AllianceModel(
         prepared.world,
         prepared.params,
@@ -285,6 +288,73 @@ def warm_kernels(part: str = "all") -> float:
         text = output.decode(errors="replace")
         raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
     return time.perf_counter() - start
+
+
+WARM_LOCK_FILE = "alliance-sim-warm.lock"
+"""The lock file, in numba's cache folder, that ``ensure_kernels`` holds while it compiles."""
+
+_kernels_ensured = False  # whether this process has run ensure_kernels
+
+
+def ensure_kernels() -> bool:
+    """Before a process's first compiled run: when numba's cache lacks the kernels (a plain
+    ``pip install``, without the setup's warm), compile them as the setup does
+    (``warm_kernels``: two processes at once, not one), in processes of their own (this one,
+    perhaps a Hydra job, keeps its state), under an exclusive lock on ``WARM_LOCK_FILE`` in
+    the cache folder. Processes that start at once on an empty cache (a sweep's workers) then
+    take turns: the first compiles, the others wait for it and load the cache, instead of
+    compiling the same kernels side by side and writing the same cache entries at once.
+    Nothing is done within a warm's own processes, in a process that has done it already,
+    when the cache is complete, or when the cache folder cannot be written (numba then
+    compiles in each process, without a cache).
+
+    Returns:
+        Whether this call compiled the kernels.
+
+    Raises:
+        RuntimeError: the compile failed (its output is in the message).
+        subprocess.TimeoutExpired: it took longer than ``CHILD_TIMEOUT_S``.
+    """
+    global _kernels_ensured
+    if _kernels_ensured or os.environ.get(WARM_LOCK_ENV):
+        return False
+    _kernels_ensured = True
+    from sim.core import kernels
+
+    if kernels.cache_complete():
+        return False
+    lock = kernels.cache_folder() / WARM_LOCK_FILE
+    try:
+        import fcntl
+
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.touch()
+    except (ImportError, OSError):  # not POSIX, or no cache to write: compile in each process
+        return False
+    with open(lock, "a") as handle:  # the lock held across the compile
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if kernels.cache_complete():  # compiled meanwhile by the lock's holder
+            return False
+        _warm_in_a_child()
+    return True
+
+
+def _warm_in_a_child() -> None:
+    """``warm_kernels()`` in a new process (which compiles one half itself and the other in a
+    child of its own); its output is shown only if it fails."""
+    import subprocess
+    import sys
+
+    code = "from sim.runner.simulate import warm_kernels; warm_kernels()"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=CHILD_TIMEOUT_S,
+    )
+    if done.returncode != 0:
+        text = done.stdout.decode(errors="replace")
+        raise RuntimeError(f"compiling the kernels failed:\n{text}")
 
 
 WARM_LOCK_ENV = "ALLIANCE_SIM_WARM_LOCK"
