@@ -24,8 +24,9 @@ Parts:
   and the ratio is measured in the same process.
 - ``help``: cold start of ``alliance-sim --help`` in a new process.
 - ``compile``: the setup's compile of the kernels (``warm_kernels``, two processes at once)
-  from an empty numba cache (a temporary ``NUMBA_CACHE_DIR``), and a bare first run (one
-  process, no warm: what a plain ``pip install`` waits for), each in a fresh process.
+  from an empty numba cache (a temporary ``NUMBA_CACHE_DIR``), and a first default run
+  without the setup's warm (what a plain ``pip install`` waits for: ``ensure_kernels``
+  compiles as the warm does, then the run), each in a fresh process.
 - ``page``: one step of the classroom page on the default world (``benchmarks/page_step.py``).
 """
 
@@ -528,7 +529,7 @@ COMPILE_CODES = {
     "the setup's warm (two processes)": (
         "from sim.runner.simulate import warm_kernels; warm_kernels()"
     ),
-    "a bare first default run (one process)": (
+    "a first default run without the setup's warm (run included)": (
         "from sim.cli.preflight import compose_checked; "
         "from sim.runner.simulate import prepare, simulate; "
         "cfg = compose_checked([]); simulate(cfg, 0, prepare(cfg))"

@@ -407,6 +407,37 @@ def test_first_runs_on_an_empty_cache_compile_in_two_processes_one_run_at_a_time
     assert after.stdout.strip().splitlines()[-1] == "[]", after.stdout[-2000:]
 
 
+def test_the_cache_counts_as_complete_only_with_the_mark_of_a_finished_warm_of_these_kernels(
+    tmp_path, monkeypatch
+):
+    """Index files do not make a cache complete (a warm under way writes them early): the
+    mark a finished warm writes does, for the kernels' sources it was written for."""
+    from sim.core import kernels
+
+    monkeypatch.setattr(kernels, "cache_folder", lambda: tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    for name in kernels.CACHED_MODULES:
+        (tmp_path / "cache" / f"{name}.terms-1.py313.nbi").touch()
+    assert not kernels.cache_complete()
+    kernels.mark_cache_complete()
+    assert kernels.cache_complete()
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir() if "nbi" not in p.name) == [
+        kernels.WARMED_FILE
+    ]  # no temporary file left
+    monkeypatch.setattr(kernels, "cache_stamp", lambda: "kernels edited since")
+    assert not kernels.cache_complete()
+
+
+def test_a_warm_that_fails_leaves_the_run_to_compile_with_one_line(capsys):
+    """A failing warm is not the run's failure: one line on stderr, then the run's process
+    compiles what it needs (``ensure_kernels`` returns False)."""
+    from sim.runner import simulate
+
+    assert not simulate._warm_in_a_child("import sys; print('no compiler here'); sys.exit(3)")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no compiler here" in err[0], err
+
+
 WARM_HALF = """
 import sys
 from sim.core import kernels

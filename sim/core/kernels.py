@@ -17,6 +17,7 @@ parse options or report an error do not wait for it.
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from pathlib import Path
@@ -24,13 +25,32 @@ from pathlib import Path
 import numpy as np
 
 CACHED_MODULES = ("_jit", "_jit_decision", "_jit_single", "_jit_context")
-"""The modules whose kernels numba caches on disk (``cache_complete`` looks for each)."""
+"""The modules whose kernels numba caches on disk."""
+
+WARMED_FILE = "alliance-sim-warmed"
+"""The file, in numba's cache folder, that says the setup's warm finished there: it holds the
+``cache_stamp`` of the kernels it compiled (``mark_cache_complete``)."""
 
 
-def _complete(folder: Path) -> bool:
-    """Whether numba's cache ``folder`` holds compiled kernels of every one of
-    ``CACHED_MODULES`` (an index file of at least one kernel each)."""
-    return all(any(folder.glob(f"{name}.*.nbi")) for name in CACHED_MODULES)
+def _folder_of(jit) -> Path:
+    """Numba's cache folder of the kernels' module ``jit`` (``__pycache__`` beside it when
+    numba does not compile, ``NUMBA_DISABLE_JIT=1``)."""
+    function_cache = getattr(jit.terms, "_cache", None)
+    path = getattr(function_cache, "cache_path", None)
+    return Path(path) if path else Path(__file__).with_name("__pycache__")
+
+
+def cache_stamp() -> str:
+    """What the compiled kernels depend on: numba's version and the source of every module of
+    ``CACHED_MODULES`` (a hash; numba itself compiles again when a source changes)."""
+    import hashlib
+
+    import numba
+
+    digest = hashlib.sha256(numba.__version__.encode())
+    for name in CACHED_MODULES:
+        digest.update(Path(__file__).with_name(f"{name}.py").read_bytes())
+    return digest.hexdigest()
 
 
 @cache
@@ -40,7 +60,7 @@ def _compiled():
     them yet (the first run after an install compiles them, some seconds)."""
     from sim.core import _jit
 
-    if not _complete(Path(_jit.terms._cache.cache_path)):
+    if not _warmed(_folder_of(_jit)):
         print(
             "alliance-sim: compiling the payoff kernels (once after an install; cached)",
             file=sys.stderr,
@@ -49,18 +69,36 @@ def _compiled():
     return _jit
 
 
+def _warmed(folder: Path) -> bool:
+    """Whether ``folder`` holds the mark of a finished warm of these kernels."""
+    try:
+        return (folder / WARMED_FILE).read_text(encoding="utf-8") == cache_stamp()
+    except OSError:
+        return False
+
+
 def cache_folder() -> Path:
     """Where numba keeps the kernels' compiled code: ``__pycache__`` beside them, numba's user
     cache folder when that is not writable (a read-only install), or ``NUMBA_CACHE_DIR``."""
-    return Path(_compiled().terms._cache.cache_path)
+    return _folder_of(_compiled())
 
 
 def cache_complete() -> bool:
-    """Whether numba's cache holds the kernels of every compiled module (then a run loads
-    them in a second or two; else it compiles them: ``sim.runner.simulate.ensure_kernels``).
-    A cache some kernels of which are missing (a run interrupted while compiling) counts as
-    complete: the run compiles what is missing, in its own process."""
-    return _complete(cache_folder())
+    """Whether the setup's warm (``sim.runner.simulate.warm_kernels``) finished in numba's
+    cache folder for these very kernels (then a run loads them in a second or two; else
+    ``sim.runner.simulate.ensure_kernels`` compiles them first). Index files alone do not
+    say it: a warm under way writes some long before it ends."""
+    return _warmed(cache_folder())
+
+
+def mark_cache_complete() -> None:
+    """Record in numba's cache folder that a warm of these kernels finished there (written
+    whole or not at all: a temporary file renamed)."""
+    folder = cache_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{WARMED_FILE}.{os.getpid()}"
+    temporary.write_text(cache_stamp(), encoding="utf-8")
+    os.replace(temporary, folder / WARMED_FILE)
 
 
 @cache

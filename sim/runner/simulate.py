@@ -7,6 +7,7 @@ and notebooks: the same config and seed give the same tables, however it is call
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -287,6 +288,9 @@ def warm_kernels(part: str = "all") -> float:
     if child.returncode != 0:
         text = output.decode(errors="replace")
         raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
+    from sim.core import kernels
+
+    kernels.mark_cache_complete()  # both halves done: what ensure_kernels looks for
     return time.perf_counter() - start
 
 
@@ -294,67 +298,90 @@ WARM_LOCK_FILE = "alliance-sim-warm.lock"
 """The lock file, in numba's cache folder, that ``ensure_kernels`` holds while it compiles."""
 
 _kernels_ensured = False  # whether this process has run ensure_kernels
+_ensure_lock = threading.Lock()  # the page's sessions: one thread compiles, the others wait
 
 
 def ensure_kernels() -> bool:
-    """Before a process's first compiled run: when numba's cache lacks the kernels (a plain
-    ``pip install``, without the setup's warm), compile them as the setup does
-    (``warm_kernels``: two processes at once, not one), in processes of their own (this one,
-    perhaps a Hydra job, keeps its state), under an exclusive lock on ``WARM_LOCK_FILE`` in
-    the cache folder. Processes that start at once on an empty cache (a sweep's workers) then
-    take turns: the first compiles, the others wait for it and load the cache, instead of
-    compiling the same kernels side by side and writing the same cache entries at once.
-    Nothing is done within a warm's own processes, in a process that has done it already,
-    when the cache is complete, or when the cache folder cannot be written (numba then
-    compiles in each process, without a cache).
+    """Before a process's first compiled run: unless the setup's warm has finished in numba's
+    cache folder (``kernels.cache_complete``; a plain ``pip install`` has no warm), compile
+    the kernels as the setup does (``warm_kernels``: two processes at once, not one), in
+    processes of their own (this one, perhaps a Hydra job, keeps its state), under an
+    exclusive lock on ``WARM_LOCK_FILE`` in the cache folder. Processes that start on an empty
+    cache (a sweep's workers) take turns: the first compiles, the others wait for it and load
+    the cache, instead of compiling the same kernels side by side and writing the same cache
+    entries at once; threads of one process (the page's sessions) wait for the first.
+    Nothing is done within a warm's own processes or in a process that has done it already.
+    Without POSIX locks, or when the lock file cannot be created, or when the warm fails (a
+    line on stderr says so), the run's process compiles what it needs itself, as before.
 
     Returns:
         Whether this call compiled the kernels.
-
-    Raises:
-        RuntimeError: the compile failed (its output is in the message).
-        subprocess.TimeoutExpired: it took longer than ``CHILD_TIMEOUT_S``.
     """
     global _kernels_ensured
-    if _kernels_ensured or os.environ.get(WARM_LOCK_ENV):
+    if os.environ.get(WARM_LOCK_ENV):
         return False
-    _kernels_ensured = True
-    from sim.core import kernels
-
-    if kernels.cache_complete():
-        return False
-    lock = kernels.cache_folder() / WARM_LOCK_FILE
-    try:
-        import fcntl
-
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        lock.touch()
-    except (ImportError, OSError):  # not POSIX, or no cache to write: compile in each process
-        return False
-    with open(lock, "a") as handle:  # the lock held across the compile
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        if kernels.cache_complete():  # compiled meanwhile by the lock's holder
+    with _ensure_lock:
+        if _kernels_ensured:
             return False
-        _warm_in_a_child()
-    return True
+        _kernels_ensured = True
+        from sim.core import kernels
+
+        if kernels.cache_complete():
+            return False
+        lock = kernels.cache_folder() / WARM_LOCK_FILE
+        try:
+            import fcntl
+
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            lock.touch()
+        except (ImportError, OSError):
+            return False
+        with open(lock, "a") as handle:  # the lock held across the compile
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            if kernels.cache_complete():  # compiled meanwhile by the lock's holder
+                return False
+            return _warm_in_a_child()
 
 
-def _warm_in_a_child() -> None:
+WARM_CODE = "from sim.runner.simulate import warm_kernels; warm_kernels()"
+"""What ``_warm_in_a_child`` runs."""
+
+
+def _warm_in_a_child(code: str = WARM_CODE) -> bool:
     """``warm_kernels()`` in a new process (which compiles one half itself and the other in a
-    child of its own); its output is shown only if it fails."""
+    child of its own), with this process's import path; its output is shown only if it
+    fails. Interrupted or out of time, both processes are stopped (they run in a process
+    group of their own). Returns whether it succeeded."""
+    import signal
     import subprocess
     import sys
 
-    code = "from sim.runner.simulate import warm_kernels; warm_kernels()"
-    done = subprocess.run(
+    path = os.pathsep.join(p or os.getcwd() for p in sys.path)
+    child = subprocess.Popen(
         [sys.executable, "-c", code],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        timeout=CHILD_TIMEOUT_S,
+        env={**os.environ, "PYTHONPATH": path},
+        start_new_session=True,
     )
-    if done.returncode != 0:
-        text = done.stdout.decode(errors="replace")
-        raise RuntimeError(f"compiling the kernels failed:\n{text}")
+    try:
+        output, _ = child.communicate(timeout=CHILD_TIMEOUT_S)
+    except BaseException as exc:  # interrupted, or too slow: stop the warm and its half
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
+        output = f"no end after {CHILD_TIMEOUT_S} s".encode()
+    if child.returncode == 0:
+        return True
+    lines = output.decode(errors="replace").strip().splitlines() or ["no output"]
+    print(
+        f"alliance-sim: compiling the kernels in two processes failed ({lines[-1]}); this "
+        "run compiles what it needs itself",
+        file=sys.stderr,
+        flush=True,
+    )
+    return False
 
 
 WARM_LOCK_ENV = "ALLIANCE_SIM_WARM_LOCK"
