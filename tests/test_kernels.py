@@ -307,7 +307,7 @@ def test_which_models_decide_in_one_compiled_call(overrides, compiled):
     assert (model.compiled is not None) == compiled
 
 
-COMPILES_AFTER_WARM = """
+COUNT_COMPILES = """
 from numba.core import event
 compiled = []
 class Listener(event.Listener):
@@ -316,6 +316,12 @@ class Listener(event.Listener):
     def on_end(self, e):
         pass
 event.register("numba:compile", Listener())
+"""
+"""The start of a script that lists, in ``compiled``, what numba compiles in its process."""
+
+COMPILES_AFTER_WARM = (
+    COUNT_COMPILES
+    + """
 from sim.core import kernels
 from sim.runner.config import compose
 from sim.runner.simulate import prepare, run_model
@@ -328,6 +334,22 @@ for world in ("classroom5", "default"):
     model.view.budget_inputs(0).best_response()
 print(sorted(set(compiled)))
 """
+)
+
+
+def assert_a_run_compiles_nothing(env: dict) -> None:
+    """A new process with ``env`` that runs ``COMPILES_AFTER_WARM`` compiles no kernel."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", COMPILES_AFTER_WARM],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-2000:]
 
 
 @pytest.mark.slow
@@ -344,32 +366,20 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     warm = "from sim.runner.simulate import warm_kernels; warm_kernels()"
     subprocess.run([sys.executable, "-c", warm], check=True, env=env, capture_output=True)
-    run = subprocess.run(
-        [sys.executable, "-c", COMPILES_AFTER_WARM],
-        check=True,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert run.stdout.strip().splitlines()[-1] == "[]", run.stdout[-2000:]
+    assert_a_run_compiles_nothing(env)
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
 
 
-FIRST_RUN = """
-from numba.core import event
-compiled = []
-class Listener(event.Listener):
-    def on_start(self, e):
-        compiled.append(e.data["dispatcher"].py_func.__qualname__)
-    def on_end(self, e):
-        pass
-event.register("numba:compile", Listener())
+FIRST_RUN = (
+    COUNT_COMPILES
+    + """
 from sim.runner.config import compose
 from sim.runner.simulate import ensure_kernels, prepare, run_model
 print(ensure_kernels())
 run_model(prepare(compose(["world=classroom5", "model.horizon=2"])), 0)
 print(sorted(set(compiled)))
 """
+)
 
 
 @pytest.mark.slow
@@ -397,14 +407,7 @@ def test_first_runs_on_an_empty_cache_compile_in_two_processes_one_run_at_a_time
     assert sorted(warmed for warmed, _ in lines) == ["False", "True"], outputs
     assert [ast.literal_eval(names) for _, names in lines] == [[], []], outputs
     assert list((tmp_path / "numba").rglob("alliance-sim-warm.lock"))
-    after = subprocess.run(
-        [sys.executable, "-c", COMPILES_AFTER_WARM],
-        check=True,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert after.stdout.strip().splitlines()[-1] == "[]", after.stdout[-2000:]
+    assert_a_run_compiles_nothing(env)
 
 
 def test_the_cache_counts_as_complete_only_with_the_mark_of_a_finished_warm_of_these_kernels(
