@@ -392,14 +392,15 @@ def plain_year(model) -> tuple[np.ndarray, tuple, list[dict], list[oc.Link], flo
 
 
 def randomise_year(model, rng: np.random.Generator) -> None:
-    """Random spending shares (a treaty's members at zero in places: its shares are NaN) and
-    random symmetric levels, as a year might leave them."""
+    """Random spending shares (a treaty's members at zero in places: its shares are NaN),
+    random symmetric levels and the blocs they make, as a year might leave them."""
     s, n = model.state, model.world.n
     s.share = rng.uniform(0, 0.06, n) * (rng.random(n) < 0.8)
     if rng.random() < 0.5 and s.treaties:
         s.share[s.treaties[rng.integers(len(s.treaties))].members] = 0.0
     levels = np.triu(rng.integers(0, 4, (n, n)), 1).astype(np.int8)
     model.levels = np.maximum(np.maximum(levels, levels.T), model.treaty_levels)
+    model._update_blocs()  # the blocs of the new levels: the recorder's layout changes
 
 
 @pytest.mark.parametrize("world", ["world=default", "world=classroom5"])
@@ -430,3 +431,5 @@ def test_a_years_record_equals_the_plain_computation(compose_cfg, world):
             assert r.links[model.state.year] == links
             assert r.us_burden_share[-1] == hub_share or np.isnan(hub_share)
             assert np.isnan(r.us_burden_share[-1]) == np.isnan(hub_share)
+            assert r.asian_nato_now == any(x["is_asian_nato"] for x in rows)
+        assert len(r._layouts) > 1  # the alliance rows' layout was worked out again
