@@ -45,7 +45,7 @@ from sim.cli.preflight import compose_checked
 from sim.core import alignment
 from sim.errors import UserError
 from sim.rules.expected_utility import ExpectedUtility
-from sim.runner.simulate import ensure_kernels, prepare, replicate_seed
+from sim.runner.simulate import prepare, replicate_seed
 from sim.schema import LEVELS
 
 DEFAULT_OVERRIDES = ("world=classroom5", "model.predicates.asian_nato_min=2")
@@ -284,8 +284,6 @@ class ModelGame:
         cfg = compose_checked(self.overrides)  # a Hydra or OmegaConf error: one line
         prepared = prepare(cfg)
         self.seed, self.turns, self.turn = int(seed), int(turns), 1
-        if prepared.params.engine == "compiled":
-            ensure_kernels()  # an empty cache: compiled in two processes, as run_model does
         self.model = ClassModel(
             prepared.world,
             prepared.params,

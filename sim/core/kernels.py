@@ -53,20 +53,41 @@ def cache_stamp() -> str:
     return digest.hexdigest()
 
 
-@cache
-def _compiled():
-    """The kernels' module, imported on first use (it imports numba; the kernels compile, or
-    load from the cache, when first called), with one line on stderr when the cache lacks
-    them yet (the first run after an install compiles them, some seconds)."""
+COMPILING_NOTICE = "alliance-sim: compiling the payoff kernels (once after an install; cached)"
+"""The line on stderr when a process compiles the kernels."""
+
+_cold_cache_hook = None  # what runs before a process compiles on a cold cache (on_cold_cache)
+
+
+def on_cold_cache(hook) -> None:
+    """Have ``hook()`` run when a process first needs the kernels and the cache lacks them
+    (before anything compiles here; ``sim.runner.simulate`` registers ``ensure_kernels``,
+    which compiles them in processes of its own). Without a hook the process says so on
+    stderr (``COMPILING_NOTICE``) and compiles them itself."""
+    global _cold_cache_hook
+    _cold_cache_hook = hook
+
+
+def _jit_module():
+    """``sim.core._jit``: importing it imports numba; nothing compiles until a kernel is
+    called."""
     from sim.core import _jit
 
-    if not _warmed(_folder_of(_jit)):
-        print(
-            "alliance-sim: compiling the payoff kernels (once after an install; cached)",
-            file=sys.stderr,
-            flush=True,
-        )
     return _jit
+
+
+@cache
+def _compiled():
+    """The kernels' module, on first use: a cold cache (``cache_complete``) is first handed
+    to the hook of ``on_cold_cache``, or announced on stderr; the kernels compile, or load
+    from the cache, when first called."""
+    jit = _jit_module()
+    if not cache_complete():
+        if _cold_cache_hook is not None:
+            _cold_cache_hook()
+        else:
+            print(COMPILING_NOTICE, file=sys.stderr, flush=True)
+    return jit
 
 
 def _warmed(folder: Path) -> bool:
@@ -80,14 +101,14 @@ def _warmed(folder: Path) -> bool:
 def cache_folder() -> Path:
     """Where numba keeps the kernels' compiled code: ``__pycache__`` beside them, numba's user
     cache folder when that is not writable (a read-only install), or ``NUMBA_CACHE_DIR``."""
-    return _folder_of(_compiled())
+    return _folder_of(_jit_module())
 
 
 def cache_complete() -> bool:
     """Whether the setup's warm (``sim.runner.simulate.warm_kernels``) finished in numba's
-    cache folder for these very kernels (then a run loads them in a second or two; else
-    ``sim.runner.simulate.ensure_kernels`` compiles them first). Index files alone do not
-    say it: a warm under way writes some long before it ends."""
+    cache folder for these very kernels (then a run loads them in a second or two; else the
+    process compiles them first, ``on_cold_cache``). Index files alone do not say it: a warm
+    under way writes some long before it ends."""
     return _warmed(cache_folder())
 
 

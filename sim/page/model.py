@@ -25,7 +25,7 @@ from sim.abm.model import AllianceModel
 from sim.abm.recorder import STATE_SERIES
 from sim.plots.camps import GREAT_POWERS
 from sim.runner.config import compose, config_dir
-from sim.runner.simulate import ensure_kernels, prepare, replicate_seed
+from sim.runner.simulate import prepare, replicate_seed
 
 _COMPOSE_LOCK = threading.Lock()  # Hydra's compose API keeps global state
 PAGE_ENGINE = "compiled"  # the page's model.engine: the reference's runs, faster (#11)
@@ -267,8 +267,6 @@ class ClassroomModel(AllianceModel):
         prepared = prepare(self.cfg)
         self.prepared = prepared
         self.run_seed = replicate_seed(int(self.cfg.seed), 0)
-        if prepared.params.engine == "compiled":
-            ensure_kernels()  # an empty cache: compiled in two processes, as run_model does
         super().__init__(
             prepared.world,
             prepared.params,

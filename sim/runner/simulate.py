@@ -7,6 +7,7 @@ and notebooks: the same config and seed give the same tables, however it is call
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pandas as pd
 
 from sim import rules
 from sim.abm.model import AllianceModel, Start, as_params
+from sim.core import kernels
 from sim.errors import UserError
 from sim.runner.priors import apply, columns, draw, load_priors, required_priors, uses_priors
 from sim.schema import LEVELS
@@ -148,10 +150,7 @@ def check_params(p) -> None:
 
 
 def run_model(prepared: Prepared, seed: int) -> AllianceModel:
-    """Build and run one model to its horizon (on the compiled engine, after
-    ``ensure_kernels``)."""
-    if prepared.params.engine == "compiled":
-        ensure_kernels()
+    """Build and run one model to its horizon."""
     model = AllianceModel(
         prepared.world,
         prepared.params,
@@ -254,10 +253,11 @@ def warm_kernels(part: str = "all") -> float:
             stopped, as it is when this process's half fails).
     """
     import subprocess
-    import sys
     import tempfile
     import time
 
+    global _kernels_ensured
+    _kernels_ensured = True  # this process is the warm: the cold-cache hook does nothing
     start = time.perf_counter()
     if part not in ("all", *WARM_PARTS):
         raise ValueError(f"part must be 'all' or one of {WARM_PARTS}, not {part!r}")
@@ -288,8 +288,6 @@ def warm_kernels(part: str = "all") -> float:
     if child.returncode != 0:
         text = output.decode(errors="replace")
         raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
-    from sim.core import kernels
-
     kernels.mark_cache_complete()  # both halves done: what ensure_kernels looks for
     return time.perf_counter() - start
 
@@ -301,33 +299,28 @@ _kernels_ensured = False  # whether this process has run ensure_kernels
 _ensure_lock = threading.Lock()  # the page's sessions: one thread compiles, the others wait
 
 
-def ensure_kernels() -> bool:
-    """Before a process's first compiled run: unless the setup's warm has finished in numba's
-    cache folder (``kernels.cache_complete``; a plain ``pip install`` has no warm), compile
-    the kernels as the setup does (``warm_kernels``: two processes at once, not one), in
-    processes of their own (this one, perhaps a Hydra job, keeps its state), under an
-    exclusive lock on ``WARM_LOCK_FILE`` in the cache folder. Processes that start on an empty
-    cache (a sweep's workers) take turns: the first compiles, the others wait for it and load
-    the cache, instead of compiling the same kernels side by side and writing the same cache
-    entries at once; threads of one process (the page's sessions) wait for the first.
-    Nothing is done within a warm's own processes or in a process that has done it already.
-    Without POSIX locks, or when the lock file cannot be created, or when the warm fails (a
-    line on stderr says so), the run's process compiles what it needs itself, as before.
-
-    Returns:
-        Whether this call compiled the kernels.
-    """
+def ensure_kernels() -> None:
+    """The kernels' hook for a cold cache (``kernels.on_cold_cache``, registered below): when
+    a process first needs the kernels and the setup's warm has not finished in numba's cache
+    folder (``kernels.cache_complete``; a plain ``pip install`` has no warm), compile them as
+    the setup does (``warm_kernels``: two processes at once, not one), in processes of their
+    own (this one, perhaps a Hydra job, keeps its state), under an exclusive lock on
+    ``WARM_LOCK_FILE`` in the cache folder. Processes that start on a cold cache (a sweep's
+    workers) take turns: the first compiles, the others wait for it and load the cache,
+    instead of compiling the same kernels side by side and writing the same cache entries at
+    once; threads of one process (the page's sessions) wait for the first. Nothing is done
+    within a warm's own processes or in a process that has done it already. Without POSIX
+    locks, or when the lock file cannot be created, or when the warm fails (a line on stderr
+    says so), the process compiles what it needs itself, as before."""
     global _kernels_ensured
     if os.environ.get(WARM_LOCK_ENV):
-        return False
+        return
     with _ensure_lock:
         if _kernels_ensured:
-            return False
+            return
         _kernels_ensured = True
-        from sim.core import kernels
-
         if kernels.cache_complete():
-            return False
+            return
         lock = kernels.cache_folder() / WARM_LOCK_FILE
         try:
             import fcntl
@@ -335,12 +328,17 @@ def ensure_kernels() -> bool:
             lock.parent.mkdir(parents=True, exist_ok=True)
             lock.touch()
         except (ImportError, OSError):
-            return False
+            print(kernels.COMPILING_NOTICE, file=sys.stderr, flush=True)
+            return
         with open(lock, "a") as handle:  # the lock held across the compile
             fcntl.flock(handle, fcntl.LOCK_EX)
             if kernels.cache_complete():  # compiled meanwhile by the lock's holder
-                return False
-            return _warm_in_a_child()
+                return
+            print(kernels.COMPILING_NOTICE, file=sys.stderr, flush=True)
+            _warm_in_a_child()
+
+
+kernels.on_cold_cache(ensure_kernels)
 
 
 WARM_CODE = "from sim.runner.simulate import warm_kernels; warm_kernels()"
@@ -354,7 +352,6 @@ def _warm_in_a_child(code: str = WARM_CODE) -> bool:
     group of their own). Returns whether it succeeded."""
     import signal
     import subprocess
-    import sys
 
     path = os.pathsep.join(p or os.getcwd() for p in sys.path)
     child = subprocess.Popen(
@@ -443,8 +440,6 @@ class _TermsByReference(AllianceModel):
 
 def _warm(part: str) -> None:
     """Compile (or load) one half of the kernels (``warm_kernels``)."""
-    from sim.abm.compiled import CompiledDecisions
-    from sim.core import kernels
     from sim.runner.config import compose
 
     overrides = ["world=classroom5", "model.horizon=2"]
@@ -455,15 +450,25 @@ def _warm(part: str) -> None:
         model.recorder.tables()
         model.view.budget_inputs(0).best_response()  # a budget decided in Python (the class game)
         return
-    # a reference model is built by numpy alone; its states' decisions by the kernel compile it,
-    # and the recorder's terms the same scorer (one process compiles it once)
+    # the states' decisions by the kernel compile it, and the recorder's terms the same scorer
+    # (one process compiles it once)
+    model, decisions = _reference_decisions(overrides)
+    kernels.current_terms(model.ctx)  # first: the other half compiles the budget meanwhile
+    for agent in model.by_index:
+        decisions.decide(agent)
+
+
+def _reference_decisions(overrides: list[str]):
+    """A reference model of ``overrides`` (numpy alone builds it: nothing compiles) at the
+    start of its first year, and the compiled decisions of its states."""
+    from sim.abm.compiled import CompiledDecisions
+    from sim.runner.config import compose
+
     prepared = prepare(compose([*overrides, "model.engine=reference"]))
     model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
     decisions = CompiledDecisions(model, kernels.pcg64_state(model.random_np))
     model.begin_year()
-    kernels.current_terms(model.ctx)  # first: the other half compiles the budget meanwhile
-    for agent in model.by_index:
-        decisions.decide(agent)
+    return model, decisions
 
 
 def _warm_budget(overrides: list[str]) -> None:
@@ -472,14 +477,7 @@ def _warm_budget(overrides: list[str]) -> None:
     compiling the recorder's terms meanwhile, then loads it when the decision kernel calls it
     instead of compiling it too (if it comes first, it compiles it itself; nothing else
     changes)."""
-    from sim.abm.compiled import CompiledDecisions
-    from sim.core import kernels
-    from sim.runner.config import compose
-
-    prepared = prepare(compose([*overrides, "model.engine=reference"]))
-    model = AllianceModel(prepared.world, prepared.params, prepared.events, rng=0)
-    decisions = CompiledDecisions(model, kernels.pcg64_state(model.random_np))
-    model.begin_year()
+    _, decisions = _reference_decisions(overrides)
     decisions._refresh()
     arrays, _, _, _, budget = decisions._args
     kernels.decision_module().budget(0, arrays, budget, decisions.settings, decisions.out_budget)
