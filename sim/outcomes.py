@@ -156,32 +156,23 @@ class LinkReader:
         where = {c: k for k, c in enumerate(self.iso)}
         self.asian = [(a, where[a]) for a in predicates.link_asian if a in where]
         self.min_level = max(1, LEVELS.index(predicates.link_min_level))
-        self._europe: dict[tuple | None, tuple[list[int], list[int]]] = {}
-        self._positions: dict[tuple, np.ndarray] = {}
+        self._members: dict[tuple | None, tuple[list[int], list[int], np.ndarray]] = {}
 
-    def europe(self, treaty_members: Sequence[int] | None) -> tuple[list[int], list[int]]:
-        """European NATO (the members other than the hub and the Asian states): in the
-        treaty's order (the order of its capability total) and by code (of the partners)."""
+    def members(self, treaty_members: Sequence[int] | None) -> tuple[list, list, np.ndarray]:
+        """European NATO (the members other than the hub and the Asian states) in the treaty's
+        order (the order of its capability total) and by code (of the partners), and where
+        each (Asian state, European member by code) pair's level sits among the (n, n)
+        levels flattened: worked out once per membership."""
         key = None if treaty_members is None else tuple(treaty_members)
-        found = self._europe.get(key)
+        found = self._members.get(key)
         if found is None:
             iso, pred = self.iso, self.predicates
             hub, asian = pred.asian_nato_hub, pred.link_asian
             europe = [k for k in treaty_members or () if iso[k] != hub and iso[k] not in asian]
-            found = (europe, sorted(europe, key=iso.__getitem__))
-            self._europe[key] = found
-        return found
-
-    def positions(self, treaty_members: Sequence[int] | None, n: int) -> np.ndarray:
-        """(Asian states, European members by code): where each pair's level sits among the
-        (n, n) levels flattened."""
-        key = (None if treaty_members is None else tuple(treaty_members), n)
-        found = self._positions.get(key)
-        if found is None:
-            by_code = np.asarray(self.europe(treaty_members)[1], dtype=np.intp)
-            asian = np.asarray([k for _, k in self.asian], dtype=np.intp)
-            found = asian[:, None] * n + by_code[None, :]
-            self._positions[key] = found
+            by_code = sorted(europe, key=iso.__getitem__)
+            rows = np.asarray([k for _, k in self.asian], dtype=np.intp)
+            positions = rows[:, None] * len(iso) + np.asarray(by_code, dtype=np.intp)[None, :]
+            found = self._members[key] = (europe, by_code, positions)
         return found
 
     def __call__(
@@ -189,12 +180,10 @@ class LinkReader:
     ) -> list[Link]:
         """Each Asian state's ``Link`` this year (see ``nato_asia_links_now``)."""
         iso, pred, min_level = self.iso, self.predicates, self.min_level
-        europe, by_code = self.europe(treaty_members)
+        europe, by_code, positions = self.members(treaty_members)
         cap = np.asarray(capability, dtype=float).tolist()
         total = float(sum(cap[k] for k in europe))
-        levels = np.asarray(levels)
-        rows = levels.reshape(-1).take(self.positions(treaty_members, levels.shape[1]))
-        rows = rows.tolist()
+        rows = np.asarray(levels).reshape(-1).take(positions).tolist()
         out = []
         for (a, _), row in zip(self.asian, rows, strict=True):
             if not row or max(row) < min_level:  # no partner, no formal tie

@@ -92,11 +92,6 @@ class _Layout:
     asian: bool  # whether any group is an Asian NATO
     link_members: list[int] | None  # the link treaty's members (None: no such treaty)
     asian_in_link: bool  # whether a ``link_asian`` state is a member of the link treaty
-    template: str | None  # every row's burden_shares at once, rows split by ``SEPARATOR``
-
-
-SEPARATOR = "\x00"
-"""Between the rows of a year's burden_shares formatted at once (absent from every code)."""
 
 
 class Recorder:
@@ -208,21 +203,12 @@ class Recorder:
         self.asian_nato_now = layout.asian
         spending = np.asarray(s.spending, dtype=float)
         capability = s.capability
-        combined, values, us = [], [], []
+        combined, text, us = [], [], []
         for g in layout.groups:
-            paying = spending[g.index]  # coalitions.burden_shares, from the group's index
-            total = paying.sum()
-            shares = (paying / total if total > 0 else np.full(paying.size, np.nan)).tolist()
+            shares = coalitions.burden_shares(spending, g.index).tolist()
             combined.append(float(capability[g.index].sum()))
-            values += shares
+            text.append(g.template % tuple(shares))
             us.append(shares[g.us] if g.us is not None else np.nan)
-        if layout.template is not None:
-            text = (layout.template % tuple(values)).split(SEPARATOR)
-        else:
-            text, start = [], 0
-            for g in layout.groups:
-                text.append(g.template % tuple(values[start : start + len(g.members)]))
-                start += len(g.members)
         cols, rows = self.alliance_columns, len(layout.groups)
         cols["step"] += [step] * rows
         cols["year"] += [s.year] * rows
@@ -232,17 +218,10 @@ class Recorder:
         cols["burden_shares"] += text
         cols["us_burden_share"] += us
         cols["is_nato_asia_link"] += [link and x for x in layout.link_rows]
-        if self._hub is not None:
-            self.us_burden_share.append(self._hub_share(spending))
-
-    def _hub_share(self, spending: np.ndarray) -> float:
-        """The hub's share of the spending of itself and its formal allies
-        (``coalitions.burden_shares`` of the hub and its allies, the hub first)."""
         hub = self._hub
-        group = np.concatenate(([hub], np.flatnonzero(self.model.levels[hub] >= 3)))
-        paying = spending[group]
-        total = paying.sum()
-        return float(paying[0] / total) if total > 0 else np.nan
+        if hub is not None:  # the hub's share among itself and its formal allies
+            group = np.concatenate(([hub], np.flatnonzero(m.levels[hub] >= 3)))
+            self.us_burden_share.append(float(coalitions.burden_shares(spending, group)[0]))
 
     def _layout(self) -> _Layout:
         """What the year's alliance rows share (worked out once per set of treaties and blocs):
@@ -267,7 +246,6 @@ class Recorder:
         found = [self._group(members) for _, _, members, _ in groups]
         link_treaty = s.treaty(pred.link_treaty)
         link_members = None if link_treaty is None else list(link_treaty.members)
-        separate = any(SEPARATOR in c for c in iso)
         return _Layout(
             groups=found,
             columns={
@@ -285,7 +263,6 @@ class Recorder:
             link_members=link_members,
             asian_in_link=link_members is not None
             and any(iso[k] in pred.link_asian for k in link_members),
-            template=None if separate or not found else SEPARATOR.join(g.template for g in found),
         )
 
     def _group(self, members) -> _Group:

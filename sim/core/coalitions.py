@@ -205,7 +205,7 @@ def burden_shares(spending: np.ndarray, members: Sequence[int]) -> np.ndarray:
         >>> burden_shares(np.array([6.0, 3.0, 1.0, 5.0]), [0, 1, 2]).tolist()
         [0.6, 0.3, 0.1]
     """
-    s = np.asarray(spending, dtype=float)[list(members)]
+    s = np.asarray(spending, dtype=float)[np.asarray(members, dtype=np.intp)]
     total = s.sum()
     return s / total if total > 0 else np.full(s.size, np.nan)
 
