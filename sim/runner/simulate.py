@@ -226,9 +226,10 @@ what a compiled model's construction calls in "scores": first the decision kerne
 decision (``_warm_budget``, which the "decisions" half then loads from the cache instead of
 compiling it into the decision kernel), then the year's context kernel, the calibration's
 single-tie scorer, the what-if scorer and the budget's best response. From a fresh cache on
-2 cores, three runs interleaved with the arrangement before (3 Dec 2026): 11.5-12.2 s against
-13.2-14.6 s. Before, the context kernel was in the first half and the recorder's terms in the
-second, so both compiled the decisions' scorer, and the decision kernel its budget.
+2 cores, three runs interleaved with the arrangement before (3 Dec 2026, a fast hour of this
+virtual machine): 11.5-12.2 s against 13.2-14.6 s. Before, the context kernel was in the
+first half and the recorder's terms in the second, so both compiled the decisions' scorer, and
+the decision kernel its budget.
 """
 
 
