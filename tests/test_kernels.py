@@ -358,14 +358,23 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     leaves in numba's cache every kernel a run calls: a later process that builds and runs the
     class and the default world, scores what-ifs and a Python budget compiles nothing (numba's
     compile events, counted from a fresh cache folder). Without the warm its kernels would be
-    compiled before its first run (``ensure_kernels``; the next test)."""
+    compiled before its first run (``ensure_kernels``; the next test). The warm says once on
+    stderr that it compiles; a second warm, on the complete cache, says nothing."""
     import os
     import subprocess
     import sys
 
+    from sim.core import kernels
+
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     warm = "from sim.runner.simulate import warm_kernels; warm_kernels()"
-    subprocess.run([sys.executable, "-c", warm], check=True, env=env, capture_output=True)
+    said = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", warm], check=True, env=env, capture_output=True, text=True
+        )
+        said.append(done.stderr.count(kernels.COMPILING_NOTICE))
+    assert said == [1, 0], said
     assert_a_run_compiles_nothing(env)
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
 

@@ -266,6 +266,8 @@ def warm_kernels(part: str = "all") -> float:
         with cache_entries_in_turn(os.environ.get(WARM_LOCK_ENV)):
             _warm(part)
         return time.perf_counter() - start
+    if not kernels.cache_complete():  # the setup's one line (ensure_kernels hides the child's)
+        print(kernels.COMPILING_NOTICE, file=sys.stderr, flush=True)
     fd, lock_path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
     os.close(fd)
     try:
