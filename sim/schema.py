@@ -317,35 +317,77 @@ class Config:
     priors: dict[str, Any] = paths(PriorConfig)
 
 
+TYPED_CACHE_SIZE = 4096
+"""At most this many checked entries are kept (``typed_entry``): every config a process checks
+repeats the same treaties, aggregates, events and priors (a study's points, a sweep's jobs)."""
+_typed: dict[tuple[type, bool, str], Any] = {}
+
+
+def _entry_key(node: Any) -> str | None:
+    """An entry's content as text that tells entries apart exactly (JSON with sorted keys: 1,
+    1.0, true and "1" stay apart), or None when the entry is not to be remembered: it holds an
+    interpolation (its value may depend on the rest of the config) or what JSON cannot write.
+
+    Examples:
+        >>> _entry_key({"b": 1, "a": [1.0, "x"]})
+        '{"a": [1.0, "x"], "b": 1}'
+        >>> _entry_key({"amount": "${model.horizon}"}) is None
+        True
+    """
+    import json
+
+    from omegaconf import DictConfig, ListConfig, OmegaConf
+
+    try:
+        if isinstance(node, DictConfig | ListConfig):
+            node = OmegaConf.to_container(node, resolve=False)
+        text = json.dumps(node, sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+    return None if "${" in text else text
+
+
 def typed_entry(node: Any, schema: type, where: str) -> Any:
     """Check one entry of a loosely typed dict (a treaty, an aggregate, an event) against its
     dataclass: unknown keys and wrong types become a one-line ``UserError``.
 
     These dicts are typed ``dict[str, Any]`` so that users can add entries from the command
-    line (``+scenario.events.NAME={...}``), which OmegaConf refuses for typed dicts.
+    line (``+scenario.events.NAME={...}``), which OmegaConf refuses for typed dicts. OmegaConf's
+    merge costs milliseconds an entry, and a config holds about forty, so an entry checked
+    before is not merged again: its checked copy is remembered by its content
+    (``_entry_key``), and each call returns a copy of its own.
 
     Returns:
         The entry as an instance of ``schema``.
     """
-    from omegaconf import OmegaConf
+    import copy
+
+    from omegaconf import DictConfig, OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     from sim.errors import UserError
 
     if isinstance(node, schema):
         return node
+    text = _entry_key(node)
+    key = (schema, isinstance(node, DictConfig), text)
+    if text is not None and key in _typed:
+        return copy.deepcopy(_typed[key])
     try:
         merged = OmegaConf.merge(OmegaConf.structured(schema), node)
-        return OmegaConf.to_object(merged)
+        entry = OmegaConf.to_object(merged)
     except OmegaConfBaseException as exc:
         from dataclasses import fields
 
         lines = str(exc).splitlines()
-        key = next((ln.split(":", 1)[1].strip() for ln in lines if "full_key:" in ln), "")
+        bad = next((ln.split(":", 1)[1].strip() for ln in lines if "full_key:" in ln), "")
         valid = ", ".join(f.name for f in fields(schema))
         raise UserError(
-            f"{where}{'.' + key if key else ''}: {lines[0]}; valid fields: {valid}"
+            f"{where}{'.' + bad if bad else ''}: {lines[0]}; valid fields: {valid}"
         ) from None
+    if text is not None and len(_typed) < TYPED_CACHE_SIZE:
+        _typed[key] = copy.deepcopy(entry)
+    return entry
 
 
 def register_configs() -> None:

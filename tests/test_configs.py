@@ -70,3 +70,74 @@ def test_landscape_rule_lowers_the_energy(compose_cfg):
 def test_configs_folder_is_the_projects():
     assert config_dir() == (Path(__file__).resolve().parents[1] / "sim" / "configs").resolve()
     assert (Path(__file__).resolve().parents[1] / "configs").resolve() == config_dir()
+
+
+# --- a config's entries are checked once a process (sim.schema.typed_entry) ------------------
+def _merges(monkeypatch) -> list:
+    """Count OmegaConf's merges from now on: what checking an entry afresh costs."""
+    from omegaconf import OmegaConf
+
+    calls, merge = [], OmegaConf.merge
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return merge(*args, **kwargs)
+
+    monkeypatch.setattr(OmegaConf, "merge", counted)
+    return calls
+
+
+def test_an_entry_checked_before_is_not_merged_again_and_each_caller_gets_its_own(monkeypatch):
+    from omegaconf import OmegaConf
+
+    from sim.schema import EventConfig, typed_entry
+
+    node = OmegaConf.create({"kind": "budget_shock", "state": "JPN", "pct_gdp": 2.25})
+    first = typed_entry(node, EventConfig, "scenario.events.x")
+    merges = _merges(monkeypatch)
+    again = typed_entry(OmegaConf.create(OmegaConf.to_container(node)), EventConfig, "e.y")
+    assert merges == []
+    assert again == first and again is not first
+    again.members.append("KOR")  # a caller's changes stay its own
+    assert typed_entry(node, EventConfig, "scenario.events.x").members == []
+    # a different value, or the same value of another type, is checked afresh
+    typed_entry({"kind": "budget_shock", "state": "JPN", "pct_gdp": 2.5}, EventConfig, "e")
+    assert len(merges) == 1
+
+
+def test_a_bad_entry_is_refused_even_after_a_good_one_like_it(monkeypatch):
+    from sim.errors import UserError
+    from sim.schema import EventConfig, typed_entry
+
+    good = {"kind": "budget_shock", "state": "JPN", "pct_gdp": 2.0}
+    typed_entry(good, EventConfig, "scenario.events.x")
+    with pytest.raises(UserError, match=r"scenario\.events\.x\.pct_gdp.*valid fields"):
+        typed_entry({**good, "pct_gdp": "two"}, EventConfig, "scenario.events.x")
+    with pytest.raises(UserError, match=r"scenario\.events\.x\.pct_gdpp"):
+        typed_entry({**good, "pct_gdpp": 2.0}, EventConfig, "scenario.events.x")
+
+
+def test_an_entry_with_an_interpolation_is_checked_each_time(monkeypatch):
+    from omegaconf import OmegaConf
+
+    from sim.schema import EventConfig, typed_entry
+
+    root = OmegaConf.create({"e": {"kind": "budget_shock", "note": "${.kind}"}})
+    assert typed_entry(root.e, EventConfig, "e").note == "budget_shock"
+    merges = _merges(monkeypatch)
+    typed_entry(root.e, EventConfig, "e")
+    assert len(merges) == 1
+
+
+def test_the_shipped_tables_are_read_once_and_handed_out_as_copies(monkeypatch):
+    import pandas as pd
+
+    from sim.world import tables
+
+    states = tables.builtin_states()
+    states.loc["JPN", "gdp_usd_bn"] = -1.0
+    reads = []
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: reads.append(a) or pd.DataFrame())
+    assert tables.builtin_states().loc["JPN", "gdp_usd_bn"] > 0
+    assert "JPN" in tables.known_codes() and "EUR" in tables.known_codes()
+    assert reads == []

@@ -175,7 +175,7 @@ def top_parameters(morris_table: pd.DataFrame, names: list[str], k: int) -> list
     return [p for p in names if p in chosen]
 
 
-_base: dict[tuple[str, ...], object] = {}
+_base: dict[tuple[str, ...], tuple] = {}  # common overrides -> (composed config, its world)
 
 
 def run_point(task: tuple) -> list[dict]:
@@ -186,11 +186,16 @@ def run_point(task: tuple) -> list[dict]:
 
     stage, index, values, common, base_seed, seeds, outcomes = task
     if common not in _base:
-        _base[common] = compose([*common, f"seed={base_seed}"])
-    cfg = _base[common].copy()
+        base = compose([*common, f"seed={base_seed}"])
+        _base[common] = (base, prepare(base).world)
+    base, world = _base[common]
+    cfg = base.copy()
     for key, value in values:
         OmegaConf.update(cfg, key, float(value), merge=False)
-    prepared = prepare(cfg)
+    # the world is built once a process: a point changes model settings only, unless a
+    # parameter is a world key
+    same_world = not any(key.startswith("world.") for key, _ in values)
+    prepared = prepare(cfg, world if same_world else None)
     kinds = {o.name: (bool if o.kind == "probability" else float) for o in study_outcomes(outcomes)}
     rows = []
     for r in range(seeds):

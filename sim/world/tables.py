@@ -6,6 +6,7 @@ the package reads them from its own folder, never from outside it.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -43,9 +44,17 @@ def column_ranges() -> dict[str, Range]:
     return ranges
 
 
-def _package_csv(name: str) -> pd.DataFrame:
+@cache
+def _read_package_csv(name: str) -> pd.DataFrame:
     with resources.files("sim.world.data").joinpath(name).open("r", encoding="utf-8") as f:
         return pd.read_csv(f)
+
+
+def _package_csv(name: str) -> pd.DataFrame:
+    """A table shipped in ``sim/world/data``, read once per process (a config's checks ask for
+    the known codes some twenty times, and each study point or sweep job checks its config):
+    a copy, so that a caller may change it."""
+    return _read_package_csv(name).copy()
 
 
 def builtin_states() -> pd.DataFrame:
@@ -66,9 +75,10 @@ def builtin_capitals() -> pd.DataFrame:
     return _package_csv(CAPITALS_FILE).set_index("iso3")
 
 
-def known_codes() -> set[str]:
+@cache
+def known_codes() -> frozenset[str]:
     """Every state code the shipped tables know, plus the aggregate EUR (NATO-Europe)."""
-    return set(_package_csv(SPENDING_FILE)["iso3"]) | {"EUR"}
+    return frozenset(_read_package_csv(SPENDING_FILE)["iso3"]) | {"EUR"}
 
 
 def read_actors_csv(path: str | Path) -> pd.DataFrame:
