@@ -540,6 +540,51 @@ def test_the_warm_stops_its_child_when_its_own_half_fails(monkeypatch):
     assert [child.killed for child in children] == [True]
 
 
+@pytest.mark.parametrize("cache_writable", [True, False])
+def test_a_warm_leaves_no_lock_file_in_the_temporary_folder(monkeypatch, tmp_path, cache_writable):
+    """The halves' lock (``cache_entries_in_turn``) is a file kept in numba's cache folder, so
+    that a warm stopped by a signal (an interrupted first run kills it, and no ``finally``
+    runs) leaves nothing in the temporary folder; only where the cache folder cannot take it
+    is it a temporary file, removed when the warm ends."""
+    import subprocess
+    import tempfile
+
+    from sim.core import kernels
+    from sim.runner import simulate
+
+    temp, cache = tmp_path / "tmp", tmp_path / "cache"
+    temp.mkdir()
+    if not cache_writable:
+        (tmp_path / "file").touch()
+        cache = tmp_path / "file" / "cache"  # under a file: cannot be made
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(kernels, "cache_folder", lambda: cache)
+    monkeypatch.setattr(kernels, "mark_cache_complete", lambda: None)
+    seen = {}
+
+    class Child:
+        returncode = 0
+
+        def __init__(self, args, env, **kwargs):
+            seen["lock"] = env[simulate.WARM_LOCK_ENV]
+
+        def communicate(self, timeout=None):
+            return b"", b""
+
+    def half(part):
+        seen["during"] = sorted(p.name for p in temp.iterdir())
+
+    monkeypatch.setattr(subprocess, "Popen", Child)
+    monkeypatch.setattr(simulate, "_warm", half)
+    simulate.warm_kernels()
+    if cache_writable:
+        assert seen["lock"] == str(cache / simulate.ENTRIES_LOCK_FILE)
+        assert seen["during"] == []
+    else:
+        assert seen["during"] == [seen["lock"].rsplit("/", 1)[-1]]
+    assert list(temp.iterdir()) == []
+
+
 def test_the_warms_halves_take_turns_for_each_cache_entry(tmp_path):
     """``cache_entries_in_turn``: while another holder has the lock, saving a cache entry waits
     (so the two halves never pair one's index entry with the other's data file); after the

@@ -254,7 +254,6 @@ def warm_kernels(part: str = "all") -> float:
             stopped, as it is when this process's half fails).
     """
     import subprocess
-    import tempfile
     import time
 
     global _kernels_ensured
@@ -268,8 +267,7 @@ def warm_kernels(part: str = "all") -> float:
         return time.perf_counter() - start
     if not kernels.cache_complete():  # the setup's one line (ensure_kernels hides the child's)
         print(kernels.COMPILING_NOTICE, file=sys.stderr, flush=True)
-    fd, lock_path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
-    os.close(fd)
+    lock_path, temporary = _entries_lock()
     try:
         code = "from sim.runner.simulate import warm_kernels; warm_kernels('decisions')"
         child = subprocess.Popen(
@@ -287,7 +285,8 @@ def warm_kernels(part: str = "all") -> float:
             child.communicate()
             raise
     finally:
-        os.unlink(lock_path)  # the lock file this call created
+        if temporary:
+            os.unlink(lock_path)  # the lock file this call created
     if child.returncode != 0:
         text = output.decode(errors="replace")
         raise RuntimeError(f"compiling the decision kernel failed:\n{text}")
@@ -297,6 +296,28 @@ def warm_kernels(part: str = "all") -> float:
 
 WARM_LOCK_FILE = "alliance-sim-warm.lock"
 """The lock file, in numba's cache folder, that ``ensure_kernels`` holds while it compiles."""
+ENTRIES_LOCK_FILE = "alliance-sim-entries.lock"
+"""The lock file, in numba's cache folder, through which the two halves of ``warm_kernels``
+take turns with numba's cache entries (``cache_entries_in_turn``)."""
+
+
+def _entries_lock() -> tuple[str, bool]:
+    """The lock file of ``cache_entries_in_turn`` for a warm, and whether it is a temporary
+    file the caller must remove: ``ENTRIES_LOCK_FILE`` in numba's cache folder, kept there
+    (a warm stopped by a signal, as an interrupted first run stops it, leaves nothing behind in
+    the temporary folder), or a temporary file when the cache folder cannot take it."""
+    import tempfile
+
+    lock = kernels.cache_folder() / ENTRIES_LOCK_FILE
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.touch()
+        return str(lock), False
+    except OSError:
+        fd, path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
+        os.close(fd)
+        return path, True
+
 
 _kernels_ensured = False  # whether this process has run ensure_kernels
 _ensure_lock = threading.Lock()  # the page's sessions: one thread compiles, the others wait
