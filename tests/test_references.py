@@ -127,6 +127,24 @@ def test_core_doctests_pass():
     assert attempted >= 20, f"only {attempted} doctest examples in sim.core"
 
 
+def test_the_examples_outside_sim_core_pass():
+    """Every module of the package outside ``sim.core`` that gives examples passes them."""
+    import pkgutil
+
+    import sim
+
+    checked = []
+    for info in pkgutil.walk_packages(sim.__path__, "sim."):
+        if info.name.startswith("sim.core"):
+            continue
+        module = importlib.import_module(info.name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+        assert result.failed == 0, f"{info.name}: {result.failed} doctest(s) failed"
+        if result.attempted:
+            checked.append(info.name)
+    assert {"sim.schema", "sim.study.sensitivity", "sim.files"} <= set(checked), checked
+
+
 @pytest.mark.parametrize("name", CORE_MODULES)
 def test_every_core_module_has_examples(name):
     module = importlib.import_module(f"sim.core.{name}")

@@ -174,3 +174,39 @@ def test_the_report_says_whether_the_total_indices_reach_the_aimed_precision():
     assert "1 of the 2 total indices" in wide
     assert f"`a.y` on o2 (ST 0.80 +-{TARGET_HALF_WIDTH + 0.001:.3f})" in wide
     assert "`a.x`" not in wide and f"base sample of {CFG.sobol.n}" in wide
+
+
+def test_a_points_values_are_set_for_its_runs_and_the_base_config_is_left_as_it_was():
+    """``point_config`` sets a point's values in the process's base config for the point's
+    runs and puts them back however the block ends (an error included); a key whose value is
+    an interpolation is set in a copy. The runs are those of a copy with the values set."""
+    from omegaconf import OmegaConf
+
+    from sim.runner.config import compose
+    from sim.runner.simulate import prepare, simulate
+    from sim.study.sensitivity import point_config
+
+    base = compose(["world=classroom5", "model.horizon=3"])
+    before = OmegaConf.to_yaml(base)
+    values = [
+        ("model.budget.private_benefit_share", 0.11),
+        ("model.alignment.tie_change_cost", 0.002),
+    ]
+    copy = base.copy()
+    for key, value in values:
+        OmegaConf.update(copy, key, value, merge=False)
+    expected = simulate(copy, 1, prepare(copy))["states"]
+    with point_config(base, values) as cfg:
+        assert cfg is base and cfg.model.budget.private_benefit_share == 0.11
+        got = simulate(cfg, 1, prepare(cfg))["states"]
+    pd.testing.assert_frame_equal(got, expected)
+    assert OmegaConf.to_yaml(base) == before
+    with pytest.raises(RuntimeError), point_config(base, values):
+        raise RuntimeError("a run failed")
+    assert OmegaConf.to_yaml(base) == before
+    OmegaConf.update(
+        base, "model.alignment.tie_change_cost", "${model.budget.private_benefit_share}"
+    )
+    with point_config(base, values[1:]) as cfg:
+        assert cfg is not base and cfg.model.alignment.tie_change_cost == 0.002
+    assert OmegaConf.is_interpolation(base.model.alignment, "tie_change_cost")
