@@ -333,6 +333,8 @@ def _entry_key(node: Any) -> str | None:
         '{"a": [1.0, "x"], "b": 1}'
         >>> _entry_key({"amount": "${model.horizon}"}) is None
         True
+        >>> _entry_key({"channels": {1: 0.5}}) is None
+        True
     """
     import json
 
@@ -341,10 +343,21 @@ def _entry_key(node: Any) -> str | None:
     try:
         if isinstance(node, DictConfig | ListConfig):
             node = OmegaConf.to_container(node, resolve=False)
+        if not _string_keys(node):  # JSON writes the key 1 as "1": they would be one entry
+            return None
         text = json.dumps(node, sort_keys=True)
     except (TypeError, ValueError):
         return None
     return None if "${" in text else text
+
+
+def _string_keys(node: Any) -> bool:
+    """Whether every mapping in ``node``, at any depth, has only string keys."""
+    if isinstance(node, dict):
+        return all(isinstance(k, str) and _string_keys(v) for k, v in node.items())
+    if isinstance(node, list | tuple):
+        return all(_string_keys(v) for v in node)
+    return True
 
 
 def typed_entry(node: Any, schema: type, where: str) -> Any:

@@ -94,10 +94,12 @@ def test_an_entry_checked_before_is_not_merged_again_and_each_caller_gets_its_ow
 
     node = OmegaConf.create({"kind": "budget_shock", "state": "JPN", "pct_gdp": 2.25})
     first = typed_entry(node, EventConfig, "scenario.events.x")
+    first.members.append("AUS")  # what the first caller got is its own too
     merges = _merges(monkeypatch)
     again = typed_entry(OmegaConf.create(OmegaConf.to_container(node)), EventConfig, "e.y")
     assert merges == []
-    assert again == first and again is not first
+    assert again is not first
+    assert again.members == [] and again.pct_gdp == first.pct_gdp and again.state == first.state
     again.members.append("KOR")  # a caller's changes stay its own
     assert typed_entry(node, EventConfig, "scenario.events.x").members == []
     # a different value, or the same value of another type, is checked afresh
@@ -117,6 +119,16 @@ def test_a_bad_entry_is_refused_even_after_a_good_one_like_it(monkeypatch):
         typed_entry({**good, "pct_gdpp": 2.0}, EventConfig, "scenario.events.x")
 
 
+def test_an_entry_keyed_by_numbers_is_not_taken_for_one_keyed_by_their_text():
+    """JSON writes the key 1 as "1": such an entry is checked afresh, and refused."""
+    from sim.errors import UserError
+    from sim.schema import EventConfig, typed_entry
+
+    typed_entry({"kind": "side_payment", "channels": {"1": 0.5}}, EventConfig, "e")
+    with pytest.raises(UserError, match="channels"):
+        typed_entry({"kind": "side_payment", "channels": {1: 0.5}}, EventConfig, "e")
+
+
 def test_an_entry_with_an_interpolation_is_checked_each_time(monkeypatch):
     from omegaconf import OmegaConf
 
@@ -134,10 +146,12 @@ def test_the_shipped_tables_are_read_once_and_handed_out_as_copies(monkeypatch):
 
     from sim.world import tables
 
-    states = tables.builtin_states()
-    states.loc["JPN", "gdp_usd_bn"] = -1.0
+    tables.builtin_states()  # both its tables read
+    spending = tables._package_csv(tables.SPENDING_FILE)
+    spending.loc[spending["iso3"] == "JPN", "gdp_usd_bn"] = -1.0
+    spending.loc[spending["iso3"] == "KOR", "iso3"] = "XXX"
     reads = []
     monkeypatch.setattr(pd, "read_csv", lambda *a, **k: reads.append(a) or pd.DataFrame())
     assert tables.builtin_states().loc["JPN", "gdp_usd_bn"] > 0
-    assert "JPN" in tables.known_codes() and "EUR" in tables.known_codes()
+    assert {"JPN", "KOR", "EUR"} <= tables.known_codes()
     assert reads == []

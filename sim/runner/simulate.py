@@ -432,7 +432,7 @@ def cache_entries_in_turn(lock_path: str | None):
 
     entry = caching.IndexDataCacheFile
     originals = {name: getattr(entry, name) for name in ("save", "load")}
-    fd = os.open(lock_path, os.O_RDWR)
+    fd = os.open(lock_path, os.O_RDONLY)  # flock needs no write access
 
     def in_turn(method):
         def locked(self, *args, **kwargs):

@@ -176,7 +176,7 @@ def top_parameters(morris_table: pd.DataFrame, names: list[str], k: int) -> list
     return [p for p in names if p in chosen]
 
 
-_base: dict[tuple[str, ...], tuple] = {}  # common overrides -> (composed config, its world)
+_base: dict[tuple, tuple] = {}  # (common overrides, base seed) -> (composed config, its world)
 
 
 def run_point(task: tuple) -> list[dict]:
@@ -186,10 +186,10 @@ def run_point(task: tuple) -> list[dict]:
     from sim.runner.simulate import prepare, simulate
 
     stage, index, values, common, base_seed, seeds, outcomes = task
-    if common not in _base:
+    if (common, base_seed) not in _base:
         base = compose([*common, f"seed={base_seed}"])
-        _base[common] = (base, prepare(base).world)
-    base, world = _base[common]
+        _base[common, base_seed] = (base, prepare(base).world)
+    base, world = _base[common, base_seed]
     # the world is built once a process: a point changes model settings only, unless a
     # parameter is a world key
     same_world = not any(key.startswith("world.") for key, _ in values)
