@@ -4,12 +4,15 @@ gives each option in words; a forged request for another seat is refused; the te
 dashboard is readable on a 1920x1080 projector and fits it without scrolling (the model game and
 burden sharing), with the whole QR code and tie labels clear of each other; and a five-year
 session says "Session over", opens its debrief in a new tab and leaves a folder whose debrief
-reloads identically, also after ``--reopen``.
+reloads identically, also after ``--reopen``; a poll's answer from before an advance that
+arrives late is not drawn, on the phone (which keeps the open year's card and choices) nor on
+the dashboard.
 
 The session's server runs in this process (uvicorn in a background thread, on a free port of
 127.0.0.1); Playwright drives Debian's chromium as tests/test_page.py does (one browser for the
-module, a context per student). The tests share the session and run in file order. The
-dashboard's screenshot is kept as ``tests/artifacts/class_dashboard.png`` (ignored by git).
+module, a context per student). The tests share the session and run in file order (the
+last four make sessions of their own). The dashboard's screenshot is kept as
+``tests/artifacts/class_dashboard.png`` (ignored by git).
 """
 
 from __future__ import annotations
@@ -479,4 +482,86 @@ def test_a_textbook_games_dashboard_fits_the_projector(browser, tmp_path):
         cells = page.locator("#table td, #bars .bar-name span").all_inner_texts()
         trailing = [c for c in cells if re.search(r"\d\.\d*0(?![0-9])", c)]  # "8.00", "42.90"
         assert trailing == [], trailing
+        page.context.close()
+
+
+def hold_next_answer(page, path: str) -> tuple:
+    """Hold up the answer to ``page``'s next request to ``path``, as slow Wi-Fi may: the request
+    reaches the server at once and its answer (the state then) is kept from the page until
+    :func:`release`; the page's later requests pass. Returns ``(route, response)`` once the
+    server has answered."""
+    held = []
+
+    def handle(route):
+        if held:
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route(f"**{path}", handle)
+    while not held:  # the handler runs while Playwright waits
+        page.wait_for_timeout(100)
+    return held[0]
+
+
+def release(page, held: tuple, path: str) -> None:
+    """Hand ``page`` the held answer, then wait for its next answer to ``path`` (by then the
+    held one has been dealt with)."""
+    route, response = held
+    with page.expect_response(lambda r: r.request == route.request):
+        route.fulfill(response=response)
+    with page.expect_response(f"**{path}"):
+        pass
+
+
+def test_a_phones_late_answer_from_before_an_advance_is_not_drawn(browser, tmp_path):
+    # A poll answered with year 1 reaches the phone after it has drawn year 2 (polls overlap):
+    # the phone keeps year 2's card and the choices made on it, and the submit is for year 2.
+    session = Session(FakeGame(), prepare_folder(tmp_path / "s"), seed=0, years=3)
+    with served(session) as url:
+        phone = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
+        phone.set_default_timeout(TIMEOUT)
+        phone.goto(url)
+        phone.fill("#code", session.code)
+        phone.fill("#nickname", "Ann")
+        phone.click("#join-button")
+        phone.get_by_text("Year 1 is open").wait_for()
+        held = hold_next_answer(phone, "/api/me")  # year 1's state
+        session.advance()
+        phone.get_by_text("Year 1 closed. Year 2 is open").wait_for()
+        phone.check("#ctl-move-0")  # Arm (no move is chosen on a new card)
+        phone.fill("#ctl-budget", "4")  # the default is 2
+        release(phone, held, "/api/me")
+        assert "year 2 of 3" in phone.locator("#who").inner_text()
+        assert phone.is_checked("#ctl-move-0")
+        assert phone.input_value("#ctl-budget") == "4"
+        phone.click("#submit-button")
+        phone.get_by_text("Submitted, waiting for the teacher").wait_for()
+        assert phone.locator("#error").is_hidden()
+        view = session.student_view(session.roster()[0].token)
+        assert (view["turn"], view["submission"]) == (2, {"move": "arm", "budget": 4.0})
+        phone.context.close()
+
+
+def test_the_dashboards_late_answer_from_before_an_advance_is_not_drawn(browser, tmp_path):
+    # The same for the dashboard: it never goes back to the year just closed (with Advance
+    # enabled again), not even for one poll.
+    session = Session(FakeGame(), prepare_folder(tmp_path / "s"), seed=0, years=3)
+    with served(session) as url:
+        page = open_dashboard(browser, session, url)
+        page.locator("#turn").get_by_text("Year 1 of 3").wait_for()
+        page.evaluate(  # every text the year's line is given, in order
+            """() => { window.turnsShown = [];
+              new MutationObserver(() => window.turnsShown.push(byId("turn").textContent))
+                .observe(byId("turn"), { childList: true, characterData: true, subtree: true });
+            }"""
+        )
+        held = hold_next_answer(page, "/api/teacher/status")  # year 1's state
+        session.advance()
+        page.locator("#turn").get_by_text("Year 2 of 3").wait_for()
+        release(page, held, "/api/teacher/status")
+        shown = page.evaluate("window.turnsShown")
+        after = shown[shown.index("Year 2 of 3") :]
+        assert "Year 1 of 3" not in after, shown
+        assert page.locator("#turn").inner_text() == "Year 2 of 3"
         page.context.close()
