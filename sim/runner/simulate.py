@@ -11,6 +11,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -301,22 +302,32 @@ ENTRIES_LOCK_FILE = "alliance-sim-entries.lock"
 take turns with numba's cache entries (``cache_entries_in_turn``)."""
 
 
-def _entries_lock() -> tuple[str, bool]:
-    """The lock file of ``cache_entries_in_turn`` for a warm, and whether it is a temporary
-    file the caller must remove: ``ENTRIES_LOCK_FILE`` in numba's cache folder, kept there
-    (a warm stopped by a signal, as an interrupted first run stops it, leaves nothing behind in
-    the temporary folder), or a temporary file when the cache folder cannot take it."""
-    import tempfile
-
-    lock = kernels.cache_folder() / ENTRIES_LOCK_FILE
+def _cache_lock_file(name: str) -> Path | None:
+    """The lock file ``name`` in numba's cache folder, made if need be and kept there (a
+    process stopped by a signal leaves nothing to clean up), or None when the folder cannot
+    take it."""
+    lock = kernels.cache_folder() / name
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         lock.touch()
-        return str(lock), False
     except OSError:
-        fd, path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
-        os.close(fd)
-        return path, True
+        return None
+    return lock
+
+
+def _entries_lock() -> tuple[str, bool]:
+    """The lock file of ``cache_entries_in_turn`` for a warm, and whether it is a temporary
+    file the caller must remove: ``ENTRIES_LOCK_FILE`` in numba's cache folder (a warm stopped
+    by a signal, as an interrupted first run stops it, leaves nothing behind in the temporary
+    folder), or a temporary file when the cache folder cannot take it."""
+    import tempfile
+
+    lock = _cache_lock_file(ENTRIES_LOCK_FILE)
+    if lock is not None:
+        return str(lock), False
+    fd, path = tempfile.mkstemp(prefix="alliance-sim-warm-", suffix=".lock")
+    os.close(fd)
+    return path, True
 
 
 _kernels_ensured = False  # whether this process has run ensure_kernels
@@ -345,13 +356,12 @@ def ensure_kernels() -> None:
         _kernels_ensured = True
         if kernels.cache_complete():
             return
-        lock = kernels.cache_folder() / WARM_LOCK_FILE
         try:
             import fcntl
-
-            lock.parent.mkdir(parents=True, exist_ok=True)
-            lock.touch()
-        except (ImportError, OSError):
+        except ImportError:  # not POSIX
+            fcntl = None
+        lock = _cache_lock_file(WARM_LOCK_FILE)
+        if fcntl is None or lock is None:
             print(kernels.COMPILING_NOTICE, file=sys.stderr, flush=True)
             return
         with open(lock, "a") as handle:  # the lock held across the compile
