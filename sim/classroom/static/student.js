@@ -1,7 +1,7 @@
 // The student's page: join with the code and a nickname, then show the seat's card for the
 // open year (polled every 1.5 s), submit the decision, and say when the year has closed.
 // Polls overlap and may answer out of order (slow Wi-Fi): an answer older than the one on
-// screen is dropped (see isStale). Every text from the server is set as text (never as HTML).
+// screen is dropped (pollOrder). Every text from the server is set as text (never as HTML).
 "use strict";
 
 const TOKEN_KEY = "alliance-sim-class-token";
@@ -12,8 +12,7 @@ let shownTurn = null; // the turn of the card on screen
 let controls = []; // the controls of the card on screen
 let timer = null;
 let closedNote = ""; // "Year n closed. " once the teacher has moved on from the card shown
-let sent = 0; // the number of the last poll sent
-let drawn = { turn: 0, poll: 0 }; // the server's turn and the poll number of the answer drawn
+const polls = pollOrder();
 
 function showError(message) {
   const box = byId("error");
@@ -33,7 +32,7 @@ function api(path, body) {
 
 function showJoin(message) {
   if (timer) { clearInterval(timer); timer = null; }
-  drawn = { turn: 0, poll: sent }; // a new session starts at turn 1; older polls are dropped
+  polls.forget(); // a new session starts at turn 1: the polls sent so far are dropped
   byId("play").hidden = true;
   byId("join").hidden = false;
   const code = new URLSearchParams(location.search).get("code");
@@ -68,16 +67,8 @@ function startPlay() {
   if (!timer) timer = setInterval(poll, POLL_MS);
 }
 
-function isStale(view, number) {
-  // Whether poll ``number``'s answer is older than the one drawn last: from an earlier turn
-  // (the server's turn only grows), or from the same turn but for a poll sent before the one
-  // drawn. Drawing it would bring back a closed year's card, lose the choices made for the
-  // open year and send the next submit for the closed year.
-  return view.turn < drawn.turn || (view.turn === drawn.turn && number < drawn.poll);
-}
-
 async function poll() {
-  const number = ++sent;
+  const number = polls.take();
   let answer;
   try {
     answer = await api("/api/me");
@@ -85,15 +76,13 @@ async function poll() {
     setStatus("Connection lost; retrying...", "closed");
     return;
   }
-  if (answer.status === 403 && number > drawn.poll) { // not a poll sent before a newer answer
+  if (answer.status === 403 && polls.isLatest(number)) { // not sent before a newer answer
     token = null;
     localStorage.removeItem(TOKEN_KEY);
     showJoin(answer.data.error);
     return;
   }
-  if (!answer.ok || isStale(answer.data, number)) return;
-  drawn = { turn: answer.data.turn, poll: number };
-  render(answer.data);
+  if (answer.ok && polls.accept(answer.data.turn, number)) render(answer.data);
 }
 
 function cap(text) { return text.charAt(0).toUpperCase() + text.slice(1); }

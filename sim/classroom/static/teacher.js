@@ -2,7 +2,7 @@
 // timer and the board (network, bars, events) from the game's data. Sizes are in CSS pixels
 // for a 1920x1080 projector; the network's SVG uses one unit per pixel so that its labels are
 // as tall as their font size says. Polls overlap and may answer out of order: an answer older
-// than the one on screen is dropped (see isStale). Every text from the server is set as text.
+// than the one on screen is dropped (pollOrder). Every text from the server is set as text.
 "use strict";
 
 const POLL_MS = 1000;
@@ -14,8 +14,7 @@ const LABEL_GAP = 3; // px added on every side of a label's box when checking ov
 const PALETTE = ["#1f4e9c", "#b00020", "#2e7d32", "#8e24aa", "#d98c00", "#00838f"];
 let lastBoard = "";
 let board = null;
-let sent = 0; // the number of the last poll sent
-let drawn = { turn: 0, poll: 0 }; // the server's turn and the poll number of the answer drawn
+const polls = pollOrder();
 
 function svgElement(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
@@ -39,24 +38,15 @@ async function loadJoin() {
   byId("qr").innerHTML = answer.data.qr_svg;
 }
 
-function isStale(status, number) {
-  // Whether poll ``number``'s answer is older than the one drawn last: from an earlier turn
-  // (the server's turn only grows), or from the same turn but for a poll sent before the one
-  // drawn. Drawing it would show the year just closed, with Advance enabled again.
-  return status.turn < drawn.turn || (status.turn === drawn.turn && number < drawn.poll);
-}
-
 async function poll() {
-  const number = ++sent;
+  const number = polls.take();
   let answer;
   try { answer = await api("/api/teacher/status"); } catch (e) {
     say("No answer from the session's server (was it stopped?)");
     return;
   }
   if (!answer.ok) { say(answer.data.error); return; }
-  if (isStale(answer.data, number)) return;
-  drawn = { turn: answer.data.turn, poll: number };
-  render(answer.data);
+  if (polls.accept(answer.data.turn, number)) render(answer.data);
 }
 
 function render(status) {
