@@ -24,7 +24,7 @@ class FakeGame:
         self.turn = 1
         self.turns = turns
         self.seed = seed
-        self.delay = delay  # seconds advance() takes (to test that polls are answered meanwhile)
+        self.delay = delay  # seconds advance() takes once its counter moved (polls answer then)
         self.budgets = dict.fromkeys(SEATS, 2.0)
         self.advanced_with: list[dict] = []
 
@@ -67,7 +67,6 @@ class FakeGame:
         """One record per student, one per seat no student holds."""
         import time
 
-        time.sleep(self.delay)
         self.advanced_with.append(dict(decisions))
         records = []
         held = {seat for seat, _ in decisions.values()}
@@ -77,6 +76,7 @@ class FakeGame:
             if seat not in held:
                 records.append(self._record("", seat, None))
         self.turn += 1
+        time.sleep(self.delay)  # like the model's game: its counter moves on, then a year opens
         return records
 
     def _record(self, student: str, seat: str, decision: dict | None) -> dict:

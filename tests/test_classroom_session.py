@@ -226,7 +226,7 @@ def test_a_submission_after_the_teacher_advanced_is_told_the_year_is_closed(tmp_
     assert client.get("/api/me", headers={"X-Student-Token": bo["token"]}).json()["turn"] == 2
 
 
-def test_polls_are_answered_while_the_game_resolves_a_turn(tmp_path):
+def test_polls_are_answered_while_the_game_resolves_a_turn_and_name_that_turn(tmp_path):
     session, client = make_session(tmp_path, delay=1.5)
     ann = join(client, session, "Ann")
     thread = threading.Thread(target=session.advance)
@@ -242,6 +242,8 @@ def test_polls_are_answered_while_the_game_resolves_a_turn(tmp_path):
     again = client.post("/api/teacher/advance", headers=teacher(session))
     thread.join()
     assert me["state"] == "closing" and status["state"] == "closing"
+    # the fake's counter has moved on by now, as the model game's has while a year opens
+    assert (me["turn"], status["turn"], status["board"]["headline"]) == (1, 1, "Turn 0 played")
     assert answered < 1.0, f"polls waited {answered:.2f} s for the turn"
     assert "the year is closed" in one_line_error(late, 409)
     assert "cannot advance" in one_line_error(again, 409)

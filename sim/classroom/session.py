@@ -190,6 +190,7 @@ class Session:
         self._submissions: dict[str, tuple[str, dict]] = {}  # student id -> (seat, decision)
         self._records: list[dict] = []
         self._closing = False
+        self._resolving: dict = {}  # the turn fields the views show while a turn resolves
         self._deadline: float | None = None
         self._timer_seconds = 0
         self._board = jsonable(game.board())
@@ -281,6 +282,16 @@ class Session:
             return "closing"
         return "ended" if self.game.turn > self.game.turns else "open"
 
+    def _turn_fields(self) -> dict:
+        """The turn the views name (call under the lock). While a turn resolves, the one being
+        resolved: the game moves its own counter on and opens the next turn before the session
+        has that turn's records and board, and a view that read the game then would name the
+        next turn over the last one's board."""
+        if self._closing and self._resolving:
+            return dict(self._resolving)
+        game = self.game
+        return {"turn": game.turn, "turns": game.turns, "turn_name": game.turn_name}
+
     def student_view(self, token: object) -> dict:
         """What a student's phone shows: their seat, the open turn, its card and what they
         submitted (``state`` ``submitted`` once they did)."""
@@ -294,9 +305,7 @@ class Session:
                 "seat": student.seat,
                 "seat_name": self.game.seat_name(student.seat),
                 "title": self.game.title,
-                "turn": self.game.turn,
-                "turns": self.game.turns,
-                "turn_name": self.game.turn_name,
+                **self._turn_fields(),
                 "state": "submitted" if state == "open" and mine else state,
                 "card": self._cards.get(student.seat) if state == "open" else None,
                 "submission": mine[1] if mine else None,
@@ -378,9 +387,7 @@ class Session:
                 remaining = max(0, math.ceil(self._deadline - time.monotonic()))
             view = {
                 "title": self.game.title,
-                "turn": self.game.turn,
-                "turns": self.game.turns,
-                "turn_name": self.game.turn_name,
+                **self._turn_fields(),
                 "state": self.state(),
                 "submitted": len(students) - len(missing),
                 "students": len(students),
@@ -402,6 +409,7 @@ class Session:
         with self._lock:
             if self.state() != "open":
                 raise RefusedError(409, f"the session cannot advance now ({self.state()})")
+            self._resolving = self._turn_fields()
             self._closing = True
             decisions = {
                 s.id: (s.seat, self._submissions[s.id][1] if s.id in self._submissions else None)
