@@ -11,18 +11,20 @@ setup:
 run: setup
 	.venv/bin/alliance-sim $(ARGS)
 
+# --max-worker-restart=0: a test worker that dies ends the run naming the test it was running;
+# with --dist loadfile, pytest-xdist 3.8 can otherwise hang after replacing a crashed worker.
 test:
 	@scripts/bootstrap.sh dev
 	@scripts/ensure_chromium.sh
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
-	.venv/bin/python -m pytest -q -n auto --dist loadfile
+	.venv/bin/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0
 
 test-fast:
 	@scripts/bootstrap.sh dev
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
-	.venv/bin/python -m pytest -q -n auto --dist loadfile -m "not slow and not fuzz"
+	.venv/bin/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0 -m "not slow and not fuzz"
 
 lint:
 	@scripts/bootstrap.sh dev
