@@ -189,8 +189,8 @@ class Session:
         self._by_nickname: dict[str, Student] = {}  # casefolded nickname -> student
         self._submissions: dict[str, tuple[str, dict]] = {}  # student id -> (seat, decision)
         self._records: list[dict] = []
-        self._closing = False
-        self._resolving: dict = {}  # the turn fields the views show while a turn resolves
+        # while a turn resolves ("closing"): the turn fields the views show; None otherwise
+        self._resolving: dict | None = None
         self._deadline: float | None = None
         self._timer_seconds = 0
         self._board = jsonable(game.board())
@@ -260,7 +260,7 @@ class Session:
             self._students[student.token] = student
             self._by_nickname[name.casefold()] = student
             self._write_roster()
-            if not self._closing:  # cards say who holds the other seats (a turn redraws them)
+            if self._resolving is None:  # cards say who holds the other seats (a turn redraws)
                 self._cards = self._draw_cards()
         return student
 
@@ -278,7 +278,7 @@ class Session:
     def state(self) -> str:
         """``open`` (submissions taken), ``closing`` (the game is resolving the turn) or
         ``ended`` (every turn played)."""
-        if self._closing:
+        if self._resolving is not None:
             return "closing"
         return "ended" if self.game.turn > self.game.turns else "open"
 
@@ -287,7 +287,7 @@ class Session:
         resolved: the game moves its own counter on and opens the next turn before the session
         has that turn's records and board, and a view that read the game then would name the
         next turn over the last one's board."""
-        if self._closing and self._resolving:
+        if self._resolving is not None:
             return dict(self._resolving)
         game = self.game
         return {"turn": game.turn, "turns": game.turns, "turn_name": game.turn_name}
@@ -409,8 +409,7 @@ class Session:
         with self._lock:
             if self.state() != "open":
                 raise RefusedError(409, f"the session cannot advance now ({self.state()})")
-            self._resolving = self._turn_fields()
-            self._closing = True
+            self._resolving = self._turn_fields()  # the state is "closing" from here
             decisions = {
                 s.id: (s.seat, self._submissions[s.id][1] if s.id in self._submissions else None)
                 for s in self._students.values()
@@ -423,7 +422,7 @@ class Session:
             board, cards = jsonable(self.game.board()), self._draw_cards()
         except BaseException:
             with self._lock:
-                self._closing = False
+                self._resolving = None
             raise
         with self._write_lock:
             with self._lock:
@@ -434,7 +433,7 @@ class Session:
                 try:
                     self._write_decisions()
                 finally:
-                    self._closing = False
+                    self._resolving = None
             if self.on_turn is not None:
                 self.on_turn(self.folder)
         return records
