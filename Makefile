@@ -13,18 +13,20 @@ run: setup
 
 # --max-worker-restart=0: a test worker that dies ends the run naming the test it was running;
 # with --dist loadfile, pytest-xdist 3.8 can otherwise hang after replacing a crashed worker.
+PYTEST = .venv/bin/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0
+
 test:
 	@scripts/bootstrap.sh dev
 	@scripts/ensure_chromium.sh
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
-	.venv/bin/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0
+	$(PYTEST)
 
 test-fast:
 	@scripts/bootstrap.sh dev
 	.venv/bin/python -m ruff check .
 	.venv/bin/python -m ruff format --check .
-	.venv/bin/python -m pytest -q -n auto --dist loadfile --max-worker-restart=0 -m "not slow and not fuzz"
+	$(PYTEST) -m "not slow and not fuzz"
 
 lint:
 	@scripts/bootstrap.sh dev
