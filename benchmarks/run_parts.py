@@ -16,6 +16,17 @@ times; the fastest of the three is printed, as ms a run:
 Then one year's context of the default world (after 3 years) on both engines: the whole
 ``_context`` and its pair terms alone (medians of 7 x 200 calls). Overrides after the options
 are Hydra overrides of the run's config.
+
+With the compiled engine, each kernel call is followed by a call of an empty compiled function
+given the same arguments: "numba's dispatch" is that call's time (typing, unboxing and the call
+of the 14 arguments, 53 arrays and numbers in all), and "the kernel's arithmetic" the kernel's
+time less it. For whole runs, a line says what the kernel's calls alone allow: runs a second
+on two cores if nothing else in a run cost any time.
+
+    python benchmarks/run_parts.py --states 1000 --steps 3   # a synthetic world, per step
+
+``--states N`` times ``--steps`` steps (after one) of the synthetic world of ``N`` states of
+``run_benchmark.py``'s scale part instead of whole runs, as ms a step.
 """
 
 from __future__ import annotations
@@ -25,10 +36,29 @@ import statistics
 import time
 from collections import Counter
 
+KERNEL = "  kernel (with numba's dispatch)"
+DISPATCH = "    numba's dispatch (an empty function)"
+ARITHMETIC = "    the kernel's arithmetic (the rest)"
 
-def timed(counter: Counter, calls: Counter, owner, name: str, label: str):
+
+ORDER = [
+    "decisions",
+    KERNEL,
+    DISPATCH,
+    ARITHMETIC,
+    "  carrying out",
+    "recording",
+    "contexts",
+    "tables",
+    "construction",
+]
+"""The order the parts are printed in."""
+
+
+def timed(counter: Counter, calls: Counter, owner, name: str, label: str, last: list | None = None):
     """Wrap ``owner.name`` so that each call adds its wall time to ``counter[label]`` and one
-    to ``calls[label]``; returns what puts the original back."""
+    to ``calls[label]`` (and leaves its arguments in ``last[0]`` when ``last`` is given);
+    returns what puts the original back."""
     function = getattr(owner, name)
 
     def wrapper(*args, **kwargs):
@@ -38,19 +68,61 @@ def timed(counter: Counter, calls: Counter, owner, name: str, label: str):
         finally:
             counter[label] += time.perf_counter() - start
             calls[label] += 1
+            if last is not None:
+                last[:] = [args]
 
     setattr(owner, name, wrapper)
     return lambda: setattr(owner, name, function)
 
 
-def run_parts(overrides: list[str], runs: int) -> tuple[float, dict[str, float], Counter]:
-    """Seconds a run and seconds a run in each part (the fastest of three rounds)."""
+def dispatch_seconds(args: tuple, calls: int) -> float:
+    """Seconds that ``calls`` calls of an empty compiled function take, given ``args`` (the
+    kernel's last arguments; numba's dispatch depends on their types, not their values): the
+    fastest of three rounds."""
+    import numba
+
+    @numba.njit
+    def empty(a, b, c, d, e, f, g, h, i, j, k, l, m, n):  # noqa: E741 (the kernel's 14)
+        return None
+
+    empty(*args)  # compiled here, not timed
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(calls):
+            empty(*args)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def compose_world(overrides: list[str], states: int, folder: str, horizon: int):
+    """The run's config; with ``states``, that of the synthetic world of that many states
+    (``run_benchmark.synthetic_world``) over ``horizon`` years."""
+    from pathlib import Path
+
+    from sim.cli.preflight import compose_checked
+
+    if not states:
+        return compose_checked(overrides)
+    from run_benchmark import synthetic_world
+
+    path = synthetic_world(states, Path(folder))
+    world = ["world=csv", f"world.actors_csv={path}", f"model.horizon={horizon}"]
+    return compose_checked([*world, *overrides])
+
+
+def run_parts(
+    overrides: list[str], runs: int, states: int = 0, steps: int = 1
+) -> tuple[float, dict[str, float], Counter]:
+    """Seconds a run (with ``states``: a step) and seconds a run (a step) in each part, the
+    fastest of three rounds of ``runs`` runs (``steps`` steps)."""
+    import tempfile
+
     from sim.abm import compiled, model, recorder
     from sim.abm.agents import StateAgent
-    from sim.cli.preflight import compose_checked
     from sim.runner.simulate import prepare, simulate
 
-    spent, calls = Counter(), Counter()
+    spent, calls, last = Counter(), Counter(), []
     parts = [
         (StateAgent, "step", "decisions"),
         (compiled.CompiledDecisions, "_carry_out", "  carrying out"),
@@ -59,28 +131,40 @@ def run_parts(overrides: list[str], runs: int) -> tuple[float, dict[str, float],
         (model.AllianceModel, "_context", "contexts"),
         (model.AllianceModel, "__init__", "construction"),
     ]
-    cfg = compose_checked(overrides)
-    prepared = prepare(cfg)
-    if cfg.model.engine == "compiled":
+    with tempfile.TemporaryDirectory() as folder:
+        cfg = compose_world(overrides, states, folder, 2 + 3 * steps)
+        prepared = prepare(cfg)  # reads the world's CSV
+    compiled_engine = cfg.model.engine == "compiled"
+    if compiled_engine:
         from sim.core import kernels
 
-        parts.append((kernels.decision_module(), "decide", "  kernel (with numba's dispatch)"))
+        parts.append((kernels.decision_module(), "decide", KERNEL, last))
     restore = [timed(spent, calls, *part) for part in parts]
     try:
-        simulate(cfg, 0, prepared)
+        if states:
+            world = model.AllianceModel(prepared.world, prepared.params, prepared.events, rng=1)
+            world.step()  # a warm-up step (numba's cache loaded)
+            body, count = lambda: [world.step() for _ in range(steps)], steps
+        else:
+            simulate(cfg, 0, prepared)  # a warm-up run
+            body, count = lambda: [simulate(cfg, r, prepared) for r in range(runs)], runs
         best = None
         for _ in range(3):
             spent.clear()
             calls.clear()
             start = time.perf_counter()
-            for replicate in range(runs):
-                simulate(cfg, replicate, prepared)
-            total = (time.perf_counter() - start) / runs
+            body()
+            total = (time.perf_counter() - start) / count
             if best is None or total < best[0]:
-                best = (total, {k: v / runs for k, v in spent.items()}, Counter(calls))
+                best = (total, {k: v / count for k, v in spent.items()}, Counter(calls))
     finally:
         for undo in restore:
             undo()
+    if compiled_engine and last:
+        total, split, counts = best
+        split[DISPATCH] = dispatch_seconds(last[0], counts[KERNEL]) / count
+        split[ARITHMETIC] = split[KERNEL] - split[DISPATCH]
+        counts[DISPATCH] = counts[ARITHMETIC] = counts[KERNEL]
     return best
 
 
@@ -116,15 +200,26 @@ def context_times(calls: int = 200, rounds: int = 7) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="runs a round (three rounds)")
+    parser.add_argument("--states", type=int, default=0, help="a synthetic world of N states")
+    parser.add_argument("--steps", type=int, default=1, help="with --states: steps a round")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides of the run's config")
     args = parser.parse_args()
-    total, parts, calls = run_parts(args.overrides, args.runs)
-    print(f"one run: {total * 1e3:.1f} ms ({' '.join(args.overrides) or 'the default config'})")
-    for label, seconds in sorted(parts.items(), key=lambda item: -item[1]):
-        each = seconds * args.runs / calls[label] * 1e6
-        print(f"  {label:34s} {seconds * 1e3:6.1f} ms a run  ({each:7.1f} us a call)")
-    for label, seconds in context_times().items():
-        print(f"{label:36s} {seconds * 1e3:.3f} ms")
+    total, parts, calls = run_parts(args.overrides, args.runs, args.states, args.steps)
+    unit, count = ("step", args.steps) if args.states else ("run", args.runs)
+    what = f"a synthetic world of {args.states} states" if args.states else "the default world"
+    print(f"one {unit}: {total * 1e3:.1f} ms ({what}; {' '.join(args.overrides) or 'defaults'})")
+    for label in sorted(parts, key=ORDER.index):  # each part, then its own parts
+        each = parts[label] * count / calls[label] * 1e6
+        print(f"  {label:40s} {parts[label] * 1e3:7.1f} ms a {unit}  ({each:8.1f} us a call)")
+    if KERNEL in parts and not args.states:  # runs are parallel; a step's decisions are not
+        kernel, arithmetic = parts[KERNEL], parts[ARITHMETIC]
+        print(
+            f"the kernel's calls alone allow at most {2 / kernel:.0f} {unit}s/s on two cores "
+            f"(its arithmetic alone {2 / arithmetic:.0f}), if nothing else cost any time"
+        )
+    if not args.states:
+        for label, seconds in context_times().items():
+            print(f"{label:36s} {seconds * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import run_benchmark
 from run_benchmark import context_loop, context_numpy, loop_inputs, part_loop
-from run_parts import run_parts
+from run_parts import ARITHMETIC, DISPATCH, run_parts
 
 
 @pytest.mark.parametrize(("n", "seed"), [(2, 0), (6, 1), (15, 2), (30, 3)])
@@ -79,3 +79,17 @@ def test_the_parts_of_a_run_are_timed_and_the_wrappers_removed(engine):
     assert calls["decisions"] == 5 * 20  # 5 states, 20 years, one run a round
     if engine == "compiled":
         assert parts[kernel] + parts["  carrying out"] < parts["decisions"]
+        dispatch, arithmetic = parts[DISPATCH], parts[ARITHMETIC]
+        assert 0 < dispatch < parts[kernel]
+        assert dispatch + arithmetic == pytest.approx(parts[kernel], rel=1e-12)
+        assert calls[DISPATCH] == calls[kernel]
+
+
+def test_the_parts_of_a_synthetic_worlds_step_are_timed():
+    """``run_parts.py --states``: the parts of a step of a synthetic world, each state deciding
+    once a step, no run's tables or construction in a step."""
+    total, parts, calls = run_parts([], 1, states=30, steps=2)
+    assert calls["decisions"] == 30 * 2  # one round of two steps
+    assert {"decisions", "recording", "contexts", DISPATCH} <= set(parts)
+    assert not {"tables", "construction"} & set(parts)
+    assert all(0 < seconds < total for seconds in parts.values())
