@@ -206,8 +206,9 @@ def main() -> None:
     args = parser.parse_args()
     total, parts, calls = run_parts(args.overrides, args.runs, args.states, args.steps)
     unit, count = ("step", args.steps) if args.states else ("run", args.runs)
-    what = f"a synthetic world of {args.states} states" if args.states else "the default world"
-    print(f"one {unit}: {total * 1e3:.1f} ms ({what}; {' '.join(args.overrides) or 'defaults'})")
+    what = f"a synthetic world of {args.states} states; " if args.states else ""
+    config = " ".join(args.overrides) or "the default config"
+    print(f"one {unit}: {total * 1e3:.1f} ms ({what}{config})")
     for label in sorted(parts, key=ORDER.index):  # each part, then its own parts
         each = parts[label] * count / calls[label] * 1e6
         print(f"  {label:40s} {parts[label] * 1e3:7.1f} ms a {unit}  ({each:8.1f} us a call)")
