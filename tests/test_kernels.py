@@ -377,6 +377,31 @@ def test_after_the_setups_warm_a_run_compiles_nothing(tmp_path):
     assert said == [1, 0], said
     assert_a_run_compiles_nothing(env)
     assert "warm_kernels" in (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    # the single-tie scorer of large worlds is not in the warm: the first large world compiles
+    # it and says so once, the next loads it
+    assert not list((tmp_path / "numba").rglob("_jit_single.tie_change_terms-*.nbi"))
+    large = [sys.executable, "-c", LARGE_WORLD, str(ROOT / "benchmarks"), str(tmp_path)]
+    notices = [
+        subprocess.run(large, check=True, env=env, capture_output=True, text=True).stderr
+        for _ in range(2)
+    ]
+    assert [x.count(kernels.SINGLE_TIE_NOTICE) for x in notices] == [1, 0], notices
+    assert list((tmp_path / "numba").rglob("_jit_single.tie_change_terms-*.nbi"))
+
+
+LARGE_WORLD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from run_benchmark import synthetic_world
+from sim.abm.model import AllianceModel
+from sim.core import payoffs
+from sim.runner.config import compose
+from sim.runner.simulate import prepare
+path = synthetic_world(payoffs.SINGLE_TIE_MIN_STATES, Path(sys.argv[2]))
+p = prepare(compose(["world=csv", f"world.actors_csv={path}", "model.engine=compiled"]))
+AllianceModel(p.world, p.params, p.events, rng=0)
+"""
 
 
 FIRST_RUN = (
@@ -472,20 +497,22 @@ warm_kernels(sys.argv[1])
 module = kernels.decision_module()
 single = kernels.single_module().tie_change_terms
 context = kernels.context_module().year_context
-ready = (module.decide, context, module.current_terms, single)
+what_if = kernels._compiled().terms
+ready = (module.decide, context, module.current_terms, what_if, single)
 print(*(bool(kernel.signatures) for kernel in ready))
 """
 
 
 @pytest.mark.parametrize(
     ("part", "loaded"),
-    [("decisions", "True False True False"), ("scores", "False True False True")],
+    [("decisions", "True False True False False"), ("scores", "False True False True False")],
 )
 def test_each_half_of_the_warm_loads_its_own_kernels(part, loaded):
     """Each half of ``warm_kernels`` (``WARM_PARTS``), in a fresh process, readies its own
     kernels (loaded from the cache the setup left, or compiled) and none of the other half's:
     the decision kernel and the recorder's terms (the two call the decisions' scorer) in one;
-    the year's context kernel and the calibration's scorer in the other."""
+    the year's context kernel and the what-if scorer (the class world's calibration) in the
+    other. Neither readies the single-tie scorer of large worlds (``kernels.single_module``)."""
     import subprocess
     import sys
 

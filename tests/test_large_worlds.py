@@ -387,9 +387,40 @@ def test_the_calibration_is_the_same_as_by_whole_rows(overrides, tmp_path, monke
     if overrides == "synthetic":
         overrides = synthetic(60, tmp_path)
     overrides = [*overrides, "model.engine=compiled"]
+    monkeypatch.setattr(payoffs, "SINGLE_TIE_MIN_STATES", 0)  # the sparse scorer at any size
     fast = model_of(overrides).relationship
     monkeypatch.setattr(kernels, "tie_change_terms", lambda *args: None)
     assert_bits_equal(fast, model_of(overrides).relationship)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "reference"])
+def test_single_ties_are_scored_from_the_row_in_force_only_in_large_compiled_worlds(
+    engine, monkeypatch
+):
+    """``payoffs.tie_change_deltas`` calls the sparse scorer (``kernels.tie_change_terms``) on
+    the compiled engine in worlds of ``SINGLE_TIE_MIN_STATES`` states or more, and scores
+    whole rows otherwise; the deltas are the same either way."""
+    from dataclasses import replace
+
+    from sim.core import kernels
+
+    rng = np.random.default_rng(5)
+    ctx = random_context(rng, 12, aid=False)
+    ctx = replace(ctx, hostility=sparse_hostility(rng, 12), engine=engine)
+    partners, new = np.array([1, 2, 5]), np.array([3, 1, 2])
+    original, called = kernels.tie_change_terms, []
+
+    def spy(*args):
+        called.append(args[0])
+        return original(*args)
+
+    monkeypatch.setattr(kernels, "tie_change_terms", spy)
+    deltas = {}
+    for least in (13, 12):  # a world of 12 states below the threshold, then at it
+        monkeypatch.setattr(payoffs, "SINGLE_TIE_MIN_STATES", least)
+        deltas[least] = payoffs.tie_change_deltas(0, ctx.levels[0], partners, new, ctx)
+    assert called == ([0] if engine == "compiled" else [])
+    assert_bits_equal(deltas[13], deltas[12])
 
 
 # --------------------------------------------------------------------------------------------

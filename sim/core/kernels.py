@@ -7,7 +7,8 @@ oracle) and ``tests/test_kernels.py`` holds the two equal to 1e-12 on the model'
 and on random ones. ``alignment_terms(agent, rows, ctx)`` is the entry point, with the
 signature of ``sim.core.payoffs.alignment_terms`` for a single state. ``tie_change_terms``
 scores a state's single-tie changes as whole rows would, to the bit, in O(ties + rivals) an
-option (the calibration's scorer, ``sim.core._jit_single``).
+option (the calibration's scorer in worlds of ``payoffs.SINGLE_TIE_MIN_STATES`` states or more,
+``sim.core._jit_single``).
 
 Compiled code is cached on disk beside this file (numba's ``cache=True``; in a read-only
 install numba uses its user cache folder), so only the first call after an install compiles.
@@ -55,6 +56,10 @@ def cache_stamp() -> str:
 
 COMPILING_NOTICE = "alliance-sim: compiling the payoff kernels (once after an install; cached)"
 """The line on stderr when a process compiles the kernels."""
+SINGLE_TIE_NOTICE = (
+    "alliance-sim: compiling the single-tie scorer of large worlds (once after an install; cached)"
+)
+"""The line on stderr when a process compiles ``single_module`` (not in the setup's warm)."""
 
 _cold_cache_hook = None  # what runs before a process compiles on a cold cache (on_cold_cache)
 
@@ -133,8 +138,13 @@ def decision_module():
 
 @cache
 def single_module():
-    """The single-tie scorer's module (``sim.core._jit_single``), imported on first use."""
+    """The single-tie scorer's module (``sim.core._jit_single``), imported on first use. Only
+    worlds of at least ``payoffs.SINGLE_TIE_MIN_STATES`` states call it, so the setup's warm
+    does not compile it: the first such world in a process whose cache lacks it says so on
+    stderr (``SINGLE_TIE_NOTICE``) and compiles it (about 5 s, once; cached)."""
     _compiled()
+    if not any(cache_folder().glob("_jit_single.tie_change_terms-*.nbi")):
+        print(SINGLE_TIE_NOTICE, file=sys.stderr, flush=True)
     from sim.core import _jit_single
 
     return _jit_single

@@ -984,15 +984,26 @@ def row_change_deltas(
     return terms[1:] - terms[0]
 
 
+SINGLE_TIE_MIN_STATES = 64
+"""The fewest states for which ``tie_change_deltas`` scores single-tie changes from the row in
+force (``kernels.tie_change_terms``) rather than as whole rows: the same floats either way, so
+this decides only speed and what compiles. A compiled model's construction (its calibration
+scores every single-tie change of every state) took, with and without that scorer, 12.1 and
+12.1 ms at 40 states (the default world), 20 and 39 ms at 100, 72 and 223 ms at 200, 100 and
+500 ms at 300 (synthetic worlds of ``benchmarks/run_benchmark.py``, medians of 5, an ad hoc
+timing, 3 Dec 2026); compiling the scorer takes about 5 s, which the setup's warm (the class
+world) and the default world no longer pay."""
+
+
 def tie_change_deltas(
     agent: int, row: np.ndarray, partners: np.ndarray, new_levels: np.ndarray, ctx: AlignmentContext
 ) -> np.ndarray:
     """Change in a state's alignment terms for each of several single-tie changes.
 
-    On the compiled engine, for the row in force, the options are scored from that row
-    (``kernels.tie_change_terms``: the floats of whole rows, without the (m, n) rows and O(m n)
-    work; the calibration scores every single-tie change of every state this way), else as
-    whole rows (``row_change_deltas``).
+    On the compiled engine, in a world of ``SINGLE_TIE_MIN_STATES`` states or more, for the
+    row in force, the options are scored from that row (``kernels.tie_change_terms``: the
+    floats of whole rows, without the (m, n) rows and O(m n) work; the calibration scores every
+    single-tie change of every state this way), else as whole rows (``row_change_deltas``).
 
     Args:
         agent: the state.
@@ -1004,7 +1015,7 @@ def tie_change_deltas(
     Returns:
         (m, len(ALIGNMENT_TERMS)) term changes, fraction of GDP per year.
     """
-    if ctx.engine == "compiled":
+    if ctx.engine == "compiled" and len(row) >= SINGLE_TIE_MIN_STATES:
         terms = kernels.tie_change_terms(agent, row, partners, new_levels, ctx)
         if terms is not None:  # the floats of whole rows, without the (m, n) rows
             return terms[1:] - terms[0]

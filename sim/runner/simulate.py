@@ -225,12 +225,14 @@ once: the decision kernel and the recorder's current terms, which both call the 
 scorer (``_jit.changed_terms``: one process compiles it once), in "decisions"; the rest of
 what a compiled model's construction calls in "scores": first the decision kernel's budget
 decision (``_warm_budget``, which the "decisions" half then loads from the cache instead of
-compiling it into the decision kernel), then the year's context kernel, the calibration's
-single-tie scorer, the what-if scorer and the budget's best response. From a fresh cache on
-2 cores, three runs interleaved with the arrangement before (3 Dec 2026, a fast hour of this
-virtual machine): 11.5-12.2 s against 13.2-14.6 s. Before, the context kernel was in the
-first half and the recorder's terms in the second, so both compiled the decisions' scorer, and
-the decision kernel its budget.
+compiling it into the decision kernel), then the year's context kernel, the what-if scorer
+(which also scores the calibration's single-tie changes below ``payoffs.SINGLE_TIE_MIN_STATES``
+states) and the budget's best response. From a fresh cache on 2 cores, three runs interleaved
+with the arrangement before (3 Dec 2026, a fast hour of this virtual machine): 11.5-12.2 s
+against 13.2-14.6 s. Before, the context kernel was in the first half and the recorder's terms
+in the second, so both compiled the decisions' scorer, and the decision kernel its budget. The
+calibration's own single-tie scorer of large worlds (``kernels.single_module``, about 5 s of
+compiling) is no longer in the warm: the first world that large compiles it.
 """
 
 
