@@ -222,3 +222,59 @@ def test_polarisation_over_camps_hand_case():
     capability = np.array([10.0, 20.0, 30.0, 10.0, 30.0])
     assert polarisation(levels, capability, [0], [1]) == pytest.approx(0.6)
     assert polarisation(np.zeros((5, 5), dtype=int), capability, [0], [1]) == pytest.approx(0.2)
+
+
+# --------------------------------------------------------------------------------------------
+# Which clique continues which bloc
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_bloc_that_goes_on_unchanged_keeps_its_name_beside_a_new_one():
+    """The case a user found: USA-AUS-PHL holds, and JPN's formal tie with PHL adds the clique
+    USA-JPN-PHL. The old bloc continues (no exit, no formation of it under a new name); the
+    new clique is a new bloc (it overlaps the old one by exactly the threshold, 2 of 4)."""
+    usa, jpn, aus, phl = 0, 1, 3, 4
+    old = frozenset({usa, aus, phl})
+    new = frozenset({usa, jpn, phl})
+    pairs, ended = coalitions.match_blocs([old], [new, old])
+    assert dict(pairs) == {old: old, new: None}
+    assert ended == []
+
+
+def test_a_bloc_that_grows_or_shrinks_continues_and_one_that_splits_goes_to_the_closest():
+    a, b, c, d, e = range(5)
+    abc, abcd = frozenset({a, b, c}), frozenset({a, b, c, d})
+    assert coalitions.match_blocs([abc], [abcd]) == ([(abcd, abc)], [])
+    assert coalitions.match_blocs([abcd], [abc]) == ([(abc, abcd)], [])
+    # split: ABC keeps 3 of 4 (0.75), BCDE shares 3 of 5 (0.6): ABC continues, BCDE is new
+    bcde = frozenset({b, c, d, e})
+    pairs, ended = coalitions.match_blocs([abcd], [bcde, abc])
+    assert dict(pairs) == {abc: abcd, bcde: None} and ended == []
+    # below the threshold: the old bloc ends and the clique is new
+    cde = frozenset({c, d, e})
+    assert coalitions.match_blocs([abc], [cde]) == ([(cde, None)], [abc])
+
+
+@given(st.lists(st.frozensets(st.integers(0, 7), min_size=3, max_size=6), max_size=6), SEEDS)
+@settings(max_examples=200, deadline=None)
+def test_bloc_matching_is_one_to_one_and_keeps_every_unchanged_bloc(cliques, seed):
+    """Each old bloc is continued by at most one clique, at least at the threshold; an old bloc
+    whose members form a clique again is continued by that very clique; the cliques come
+    back largest first, and the old blocs no clique continues are listed once each."""
+    rng = np.random.default_rng(seed)
+    cliques = list(dict.fromkeys(cliques))
+    old = [c for c in cliques if rng.random() < 0.5]
+    old += [frozenset(rng.choice(8, size=int(rng.integers(3, 6)), replace=False).tolist())]
+    old = list(dict.fromkeys(old))
+    now = [c for c in cliques if rng.random() < 0.7]
+    pairs, ended = coalitions.match_blocs(old, now)
+    assert sorted(map(sorted, (c for c, _ in pairs))) == sorted(map(sorted, now))
+    assert [len(c) for c, _ in pairs] == sorted((len(c) for c in now), reverse=True)
+    continued = [o for _, o in pairs if o is not None]
+    assert len(continued) == len(set(continued))
+    assert set(continued) | set(ended) == set(old) and not set(continued) & set(ended)
+    for c, o in pairs:
+        if c in old:
+            assert o == c
+        elif o is not None:
+            assert len(c & o) / len(c | o) >= coalitions.BLOC_CONTINUITY

@@ -563,3 +563,46 @@ def test_network_legend_texts_stay_inside_the_figure(model_tables, tmp_path, mon
     assert path.exists()
     assert any("NATO" in t for t in model_tables["alliances"].alliance.astype(str))
     assert outside == []
+
+
+def test_a_bloc_is_drawn_as_an_asian_nato_only_in_the_years_it_is_one():
+    """A bloc of USA, JPN and PHL from 2027 that AUS joins in 2040, when it becomes an Asian
+    NATO: its bars (header and members) take the Asian NATO's colour from 2040 only, its label
+    says from when; a bloc that is one in every year it exists is an "Asian NATO bloc"."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from sim.plots._common import ASIAN_NATO_COLOUR
+    from sim.plots.coalitions import _draw_lanes
+
+    rows = [
+        ("Bloc 2", y, "USA;JPN;PHL" if y < 2040 else "USA;JPN;AUS;PHL", y >= 2040)
+        for y in range(2027, 2045)
+    ]
+    rows += [("Bloc 6", y, "USA;JPN;KOR;AUS", True) for y in (2042, 2043)]
+    alliances = pd.DataFrame(rows, columns=["alliance", "year", "members", "is_asian_nato"])
+    alliances["kind"] = "bloc"
+    lanes = alliance_lanes(alliances, KEY_STATES, {"USA": "United States", "AUS": "Australia"})
+    header = lanes[0]
+    assert header.label == "Bloc 2 (emergent bloc, Asian NATO from 2040, 3–4 members)"
+    assert header.colour != ASIAN_NATO_COLOUR and header.asian_years == tuple(range(2040, 2045))
+    members = {lane.label: lane for lane in lanes[1:] if not lane.header}
+    assert members["United States"].asian_years == tuple(range(2040, 2045))
+    assert (
+        members["Australia"].asian_years
+        == tuple(range(2040, 2045))
+        == tuple(members["Australia"].years)
+    )
+    always = next(lane for lane in lanes if lane.label.startswith("Bloc 6"))
+    assert always.label == "Bloc 6 (Asian NATO bloc)" and always.colour == ASIAN_NATO_COLOUR
+
+    fig, ax = plt.subplots()
+    _draw_lanes(ax, [header])
+    drawn = {}
+    for bars in ax.collections:  # one broken_barh a colour; its bars' x extents
+        colour = tuple(bars.get_facecolor()[0][:3])
+        extents = [p.get_extents() for p in bars.get_paths()]
+        drawn[colour] = [(round(e.x0 + 0.45), round(e.x1 - 0.45)) for e in extents]
+    plt.close(fig)
+    assert drawn[to_rgba(ASIAN_NATO_COLOUR)[:3]] == [(2040, 2044)]
+    assert drawn[to_rgba(header.colour)[:3]] == [(2027, 2039)]

@@ -279,16 +279,10 @@ def plain_update_blocs(self) -> None:
     cliques = [c for c in cliques if c not in treaty_sets]
     old = dict(self._blocs)
     new: dict[frozenset[int], str] = {}
-    unmatched_old = set(old)
-    for c in sorted(cliques, key=lambda c: (-len(c), sorted(c))):
-        best, best_overlap = None, 0.0
-        for o in sorted(unmatched_old, key=sorted):
-            overlap = len(c & o) / len(c | o)
-            if overlap > best_overlap:
-                best, best_overlap = o, overlap
-        if best is not None and best_overlap >= 0.5:
+    pairs, ended = coalitions.match_blocs(old, cliques)
+    for c, best in pairs:
+        if best is not None:
             name = old[best]
-            unmatched_old.discard(best)
             for j in sorted(c - best):
                 self.log("accession", actor=self.world.iso3[j], alliance=name)
             for j in sorted(best - c):
@@ -298,7 +292,7 @@ def plain_update_blocs(self) -> None:
             name = f"Bloc {self._bloc_count}"
             self.log("formation", alliance=name)
         new[c] = name
-    for o in sorted(unmatched_old, key=sorted):
+    for o in ended:
         self.log("dissolution", alliance=old[o])
     self._blocs = new
 

@@ -713,7 +713,8 @@ class AllianceModel(mesa.Model):
     # --- blocs --------------------------------------------------------------------------------
     def _update_blocs(self) -> None:
         """Detect formal blocs (cliques of formal ties) and log formations, accessions, exits
-        and dissolutions against last year's blocs.
+        and dissolutions against last year's blocs (which clique continues which bloc, under
+        its name: ``coalitions.match_blocs``).
 
         The cliques are searched for again only when the formal ties changed (a
         ``coalitions.CliqueCache`` kept on the model); the same blocs as last year keep their
@@ -725,16 +726,10 @@ class AllianceModel(mesa.Model):
             return
         old = dict(self._blocs)
         new: dict[frozenset[int], str] = {}
-        unmatched_old = set(old)
-        for c in sorted(cliques, key=lambda c: (-len(c), sorted(c))):
-            best, best_overlap = None, 0.0
-            for o in sorted(unmatched_old, key=sorted):
-                overlap = len(c & o) / len(c | o)
-                if overlap > best_overlap:
-                    best, best_overlap = o, overlap
-            if best is not None and best_overlap >= 0.5:
+        pairs, ended = coalitions.match_blocs(old, cliques)
+        for c, best in pairs:
+            if best is not None:  # this year's clique continues last year's bloc ``best``
                 name = old[best]
-                unmatched_old.discard(best)
                 for j in sorted(c - best):
                     self.log(
                         "accession",
@@ -755,7 +750,7 @@ class AllianceModel(mesa.Model):
                 members = "-".join(self.world.iso3[j] for j in sorted(c))
                 self.log("formation", alliance=name, reason=f"formal bloc {name} formed: {members}")
             new[c] = name
-        for o in sorted(unmatched_old, key=sorted):
+        for o in ended:
             self.log("dissolution", alliance=old[o], reason=f"formal bloc {old[o]} dissolved")
         self._blocs = new
 

@@ -173,6 +173,51 @@ class CliqueCache:
         return list(self.cliques)
 
 
+BLOC_CONTINUITY = 0.5
+"""The least overlap (members in both over members in either: Jaccard) at which a clique of
+this year continues a bloc of last year under its name (``match_blocs``)."""
+
+
+def match_blocs(
+    old: Iterable[frozenset[int]], cliques: Iterable[frozenset[int]]
+) -> tuple[list[tuple[frozenset[int], frozenset[int] | None]], list[frozenset[int]]]:
+    """Which of last year's blocs (``old``) each of this year's cliques continues.
+
+    A clique with the very members of an old bloc continues it. The other cliques and old
+    blocs are then paired by overlap, the largest first (ties: the larger clique, then the
+    members in order), each at most once, while the overlap is at least ``BLOC_CONTINUITY``:
+    a clique that only shares some members with an old bloc does not take the name of an old
+    bloc that goes on unchanged beside it.
+
+    Returns:
+        Each clique with the old bloc it continues (None: a new bloc), the largest cliques
+        first (then by members), and the old blocs no clique continues (by members).
+
+    Examples:
+        >>> usa_aus_phl, usa_jpn_phl = frozenset({0, 3, 4}), frozenset({0, 1, 4})
+        >>> pairs, ended = match_blocs([usa_aus_phl], [usa_jpn_phl, usa_aus_phl])
+        >>> [(sorted(c), None if o is None else sorted(o)) for c, o in pairs]
+        [([0, 1, 4], None), ([0, 3, 4], [0, 3, 4])]
+        >>> ended
+        []
+    """
+    old, cliques = set(old), set(cliques)
+    continued = {c: c for c in cliques & old}
+    rest, left = cliques - old, old - cliques
+    pairs = sorted(
+        ((len(c & o) / len(c | o), c, o) for c in rest for o in left),
+        key=lambda x: (-x[0], -len(x[1]), sorted(x[1]), sorted(x[2])),
+    )
+    for overlap, c, o in pairs:
+        if overlap < BLOC_CONTINUITY:
+            break
+        if c not in continued and o in left:
+            continued[c] = o
+            left.discard(o)
+    order = sorted(cliques, key=lambda c: (-len(c), sorted(c)))
+    return [(c, continued.get(c)) for c in order], sorted(left, key=sorted)
+
+
 def is_asian_nato(
     members: Iterable[str], hub: str, candidates: Sequence[str], min_candidates: int
 ) -> bool:

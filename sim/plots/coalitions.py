@@ -9,7 +9,9 @@ labelled with its members when they never change; otherwise a header bar followe
 member for the years it is a member (for large alliances such as NATO only the key-state members
 get their own bar, the rest share one).
 
-The years in which an "Asian NATO" exists (``alliances.is_asian_nato``) are outlined in gold.
+The years in which an "Asian NATO" exists (``alliances.is_asian_nato``) are outlined in gold;
+in panel (c) an alliance's bars are in the Asian NATO's colour only in the years it is one (a
+bloc that grows into one keeps its own colour before).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class _Lane:
     colour: str
     header: bool = False
     members: str = ""  # written on the bar (alliances whose members never change)
+    asian_years: tuple[int, ...] = ()  # of ``years``: drawn in the Asian NATO's colour
 
 
 def tie_level_matrix(
@@ -181,40 +184,53 @@ def alliance_lanes(
     for alliance, rows in alliances.groupby("alliance", sort=False):
         kinds = rows["kind"].astype(str)
         treaty = bool((kinds == "treaty").any())
-        asian = bool(rows["is_asian_nato"].fillna(False).astype(bool).any())
-        info.append((0 if treaty else 1, int(rows["year"].min()), str(alliance), rows, asian))
+        info.append((0 if treaty else 1, int(rows["year"].min()), str(alliance), rows))
     info.sort(key=lambda t: t[:3])
 
     lanes: list[_Lane] = []
     palette = iter(_LANE_COLOURS * 10)
-    for order, _first, alliance, rows, asian in info:
-        colour = ASIAN_NATO_COLOUR if asian else next(palette)
+    for order, _first, alliance, rows in info:
         years_by_member: dict[str, list[int]] = {}
         for year, members in zip(rows["year"], rows["members"], strict=True):
             for m in split_members(members):
                 years_by_member.setdefault(m, []).append(int(year))
         years = sorted({int(y) for y in rows["year"]})
-        kind = "treaty" if order == 0 else ("Asian NATO bloc" if asian else "emergent bloc")
+        asian = asian_nato_years(rows)  # the years this alliance is an Asian NATO
+        always = asian == years
+        colour = ASIAN_NATO_COLOUR if always else next(palette)
+        kind = "treaty" if order == 0 else ("Asian NATO bloc" if always else "emergent bloc")
+        if asian and not always:
+            spans = year_spans(asian)
+            kind += f", Asian NATO from {asian[0]}" if len(spans) == 1 else ", Asian NATO in part"
         ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
         constant = all(sorted(set(years_by_member[m])) == years for m in ever)
         if constant:
             listed = _member_list(ever, names, key_states)
-            lanes.append(_Lane(f"{alliance} ({kind})", years, colour, header=True, members=listed))
+            lanes.append(
+                _Lane(f"{alliance} ({kind})", years, colour, True, listed, _within(years, asian))
+            )
             continue
         sizes = [len(split_members(m)) for m in rows["members"]]
         size = f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}–{max(sizes)}"
-        lanes.append(_Lane(f"{alliance} ({kind}, {size} members)", years, colour, header=True))
+        label = f"{alliance} ({kind}, {size} members)"
+        lanes.append(_Lane(label, years, colour, header=True, asian_years=_within(years, asian)))
         if len(ever) > MAX_MEMBER_ROWS:
             own = [k for k in key_states if k in years_by_member]
             rest = [m for m in ever if m not in own]
         else:
             own, rest = ever, []
-        for m in own:
-            lanes.append(_Lane(f"{names.get(m, m)}", sorted(set(years_by_member[m])), colour))
+        member_years = [(names.get(m, m), sorted(set(years_by_member[m]))) for m in own]
         if rest:
             rest_years = sorted({y for m in rest for y in years_by_member[m]})
-            lanes.append(_Lane(f"{len(rest)} other members", rest_years, colour))
+            member_years.append((f"{len(rest)} other members", rest_years))
+        for name, its in member_years:
+            lanes.append(_Lane(name, its, colour, asian_years=_within(its, asian)))
     return lanes
+
+
+def _within(years: Sequence[int], asian: Sequence[int]) -> tuple[int, ...]:
+    """The years of ``years`` in ``asian`` (both sorted)."""
+    return tuple(sorted(set(years) & set(asian)))
 
 
 def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
@@ -226,13 +242,16 @@ def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
     for i, lane in enumerate(lanes):
         spans = [(a - 0.45, b - a + 0.9) for a, b in year_spans(lane.years)]
         height = 0.8 if lane.header else 0.55
-        ax.broken_barh(
-            spans,
-            (i - height / 2, height),
-            facecolors=lane.colour,
-            alpha=1.0 if lane.header and not lane.members else 0.45,
-            edgecolor="none",
-        )
+        alpha = 1.0 if lane.header and not lane.members else 0.45
+        own = [y for y in lane.years if y not in lane.asian_years]
+        for colour, years in ((lane.colour, own), (ASIAN_NATO_COLOUR, lane.asian_years)):
+            ax.broken_barh(
+                [(a - 0.45, b - a + 0.9) for a, b in year_spans(years)],
+                (i - height / 2, height),
+                facecolors=colour,
+                alpha=alpha,
+                edgecolor="none",
+            )
         if lane.members and spans:
             late = spans[0][0] > middle
             ax.text(
