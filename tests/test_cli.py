@@ -320,3 +320,27 @@ def test_every_job_of_a_sweep_is_checked_even_when_it_shares_a_prepared_model():
 
     with pytest.raises(UserError, match="outside the run"):
         check(["-m", "run.network_years=[2030],[2099]"])
+
+
+def test_the_readmes_example_headline_is_what_the_run_prints(compose_cfg):
+    """README.md shows the headline of ``scenario=injection_1p5b seed=7``: the lines it shows
+    are the ones that run's summary gives (they had gone stale once)."""
+    from sim.cli.main import headline
+    from sim.runner.simulate import simulate
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("Run complete: outputs/", 1)[1].split("```", 1)[0].splitlines()[1:]
+    shown = [line.strip() for line in shown if line.strip() and "tables:" not in line]
+    summary = simulate(compose_cfg("scenario=injection_1p5b", "seed=7"), 0)["summary"]
+    assert shown == headline(summary)
+
+
+def test_a_run_of_several_replicates_says_so_in_its_headline(tmp_path):
+    """With run.replicates=R the headline counts the replicates that formed an Asian NATO and
+    gives the means over them (it showed replicate 0 alone, without saying so)."""
+    result = cli(tmp_path, "run.replicates=3", *FAST)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "· 3 replicates" in out
+    assert re.search(r"Asian NATO formed: (no \(0 of 3 replicates\)|in [1-3] of 3 replicates)", out)
+    assert "(means of 3 replicates)" in out and "mean of 3 replicates)" in out

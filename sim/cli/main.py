@@ -52,36 +52,72 @@ def _pct(value: float, suffix: str) -> str:
 
 
 def report(folder: Path, tables, plots: bool) -> None:
-    """Tell the user what was written and the headline outcomes."""
-    import pandas as pd
-
-    s = tables["summary"].iloc[0]
-    formed = (
-        f"yes, in {s['asian_nato_year']} ({s['asian_nato_members']})"
-        if s["asian_nato_formed"]
-        else "no"
-    )
-    years = int(s["horizon"])
+    """Tell the user what was written and the headline outcomes: of the run, or, with several
+    replicates, over them (how many formed an Asian NATO; the means of the rest)."""
     folder = shown(folder)
     print(f"Run complete: {folder}")
-    print(f"  scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}", end="")
-    print(f" · {years} year{'s' if years != 1 else ''}")
-    print(f"  Asian NATO formed: {formed}")
-    start, end = s["us_burden_share_start"], s["us_burden_share_end"]
-    if not pd.isna(start):
-        print(f"  US burden share of its formal alliances: {start:.2f} -> {end:.2f}")
-    if not pd.isna(s["china_budget_change_pct"]):
-        print(f"  China's defence spending: {_pct(s['china_budget_change_pct'], '%')} (USD)")
+    for line in headline(tables["summary"]):
+        print(f"  {line}")
     where = (
         f"{len(list((folder / 'plots').glob('*.png')))} in {folder / 'plots'}" if plots else "off"
     )
     print(f"  tables: {folder}/*.parquet (and .csv); plots: {where}")
-    drawn = [c for c in tables["summary"].columns if str(c).startswith("prior.")]
-    if drawn:
-        print(
-            f"  parameters: {len(drawn)} drawn from their priors in each replicate (figures above: "
-            "replicate 0); the values are in priors.json and the summary's prior.* columns"
+
+
+def headline(summary) -> list[str]:
+    """The headline lines of a run's summary table (one row a replicate).
+
+    Examples:
+        >>> import pandas as pd
+        >>> rows = pd.DataFrame({"scenario": "injection_1p5b", "world": "default",
+        ...     "base_seed": 7, "horizon": 20, "asian_nato_formed": [True, False, True],
+        ...     "asian_nato_year": [2040, None, 2038], "asian_nato_members": ["A", "", "B"],
+        ...     "us_burden_share_start": 0.6, "us_burden_share_end": [0.6, 0.63, 0.66],
+        ...     "china_budget_change_pct": [150.0, 160.0, 170.0]})
+        >>> print(*headline(rows), sep="\\n")
+        scenario injection_1p5b · world default · seed 7 · 20 years · 3 replicates
+        Asian NATO formed: in 2 of 3 replicates (the earliest in 2038)
+        US burden share of its formal alliances: 0.60 -> 0.63 (means of 3 replicates)
+        China's defence spending: +160% (USD; mean of 3 replicates)
+    """
+    import pandas as pd
+
+    s, n = summary.iloc[0], len(summary)
+    years = int(s["horizon"])
+    first = f"scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}"
+    first += f" · {years} year{'s' if years != 1 else ''}"
+    mean = ""
+    if n > 1:
+        first += f" · {n} replicates"
+        mean = f" of {n} replicates"
+    formed = summary["asian_nato_formed"].astype(bool)
+    if n > 1 and formed.any():
+        earliest = int(pd.to_numeric(summary["asian_nato_year"]).min())
+        said = f"in {int(formed.sum())} of {n} replicates (the earliest in {earliest})"
+    elif n > 1:
+        said = f"no (0 of {n} replicates)"
+    elif formed.iloc[0]:
+        said = f"yes, in {s['asian_nato_year']} ({s['asian_nato_members']})"
+    else:
+        said = "no"
+    lines = [first, f"Asian NATO formed: {said}"]
+    start = summary["us_burden_share_start"].mean()
+    end = summary["us_burden_share_end"].mean()
+    if not pd.isna(start):
+        shares = f"US burden share of its formal alliances: {start:.2f} -> {end:.2f}"
+        lines.append(shares + (f" (means{mean})" if mean else ""))
+    china = summary["china_budget_change_pct"].mean()
+    if not pd.isna(china):
+        lines.append(
+            f"China's defence spending: {_pct(china, '%')} (USD{'; mean' + mean if mean else ''})"
         )
+    drawn = [c for c in summary.columns if str(c).startswith("prior.")]
+    if drawn:
+        lines.append(
+            f"parameters: {len(drawn)} drawn from their priors in each replicate; the values are "
+            "in priors.json and the summary's prior.* columns"
+        )
+    return lines
 
 
 def job_label() -> str:
