@@ -136,6 +136,18 @@ BAD_INPUTS = {
     "empty scenario list": (["scenario=[]"], "scenario.name must be set"),
     "missing csv": (["world=csv", "world.actors_csv=/no/such/file.csv"], "not found"),
     "csv world without file": (["world=csv"], "world.actors_csv"),
+    "several values without -m": (
+        ["seed=1,2"],
+        "'seed=1,2' lists several values, which makes a sweep: add -m",
+    ),
+    "empty scenario": (
+        ["scenario="],
+        "scenario= needs a value: one of asian_nato_proposal, baseline",
+    ),
+    "wrong type in an event": (
+        ["scenario=injection_1p5b", "scenario.events.us_indo_pacific_injection.amount_usd_bn=abc"],
+        "scenario.events.us_indo_pacific_injection.amount_usd_bn: 'abc' is not a valid float",
+    ),
 }
 
 
@@ -148,6 +160,8 @@ def test_bad_input_gets_one_line_and_exit_2(tmp_path, case):
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("alliance-sim: error: ")
     assert expected in lines[0]
+    if case == "wrong type in an event":  # the value is wrong, not the field's name
+        assert "valid fields" not in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "multirun").exists()
 

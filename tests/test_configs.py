@@ -113,9 +113,11 @@ def test_a_bad_entry_is_refused_even_after_a_good_one_like_it(monkeypatch):
 
     good = {"kind": "budget_shock", "state": "JPN", "pct_gdp": 2.0}
     typed_entry(good, EventConfig, "scenario.events.x")
-    with pytest.raises(UserError, match=r"scenario\.events\.x\.pct_gdp.*valid fields"):
+    with pytest.raises(
+        UserError, match=r"scenario\.events\.x\.pct_gdp: 'two' is not a valid float$"
+    ):
         typed_entry({**good, "pct_gdp": "two"}, EventConfig, "scenario.events.x")
-    with pytest.raises(UserError, match=r"scenario\.events\.x\.pct_gdpp"):
+    with pytest.raises(UserError, match=r"scenario\.events\.x\.pct_gdpp.*valid fields"):
         typed_entry({**good, "pct_gdpp": 2.0}, EventConfig, "scenario.events.x")
 
 

@@ -196,10 +196,20 @@ def explain(exc: Exception) -> str:
             f"{where.group(1) if where else 'a setting'}: cannot resolve an interpolation "
             f"(${{...}}): {reason}"
         )
-    missing = re.search(r"Could not (?:find|load) '([^/']+)/([^']+)'", text)
+    missing = re.search(r"Could not (?:find|load) '([^/']+)/([^']*)'", text)
     if missing:
         group, option = missing.groups()
-        return f"unknown {group} '{option}'; available: {', '.join(_group_options(group))}"
+        options = ", ".join(_group_options(group))
+        if not option:
+            return f"{group}= needs a value: one of {options}"
+        return f"unknown {group} '{option}'; available: {options}"
+    several = re.search(r"Ambiguous value for argument '([^']+)'", text)
+    if several:
+        arg = several.group(1)
+        return (
+            f"'{arg}' lists several values, which makes a sweep: add -m "
+            f"(alliance-sim -m {arg} ...), or give one value"
+        )
     exists = re.search(r"Could not append to config\. An item is already at '([^']+)'", text)
     if exists:
         key = exists.group(1)
