@@ -224,6 +224,19 @@ def test_replicates_split_over_jobs_give_the_same_runs(tmp_path):
     assert not list(split.glob("plots/*.png"))
 
 
+def test_a_sweep_of_seeds_alone_says_why_it_has_no_plots(tmp_path):
+    """Seeds are replicates, pooled into one row: no parameter to plot, and the sweep's last
+    line says so (it said "nothing swept")."""
+    small = [o for o in SMALL if not o.startswith("run.plots")]
+    cmd = [str(BIN / "alliance-sim"), "-m", f"hydra.sweep.dir={tmp_path / 's'}", *small]
+    proc = subprocess.run(
+        [*cmd, "seed=1,2"], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "plots: none (no parameter swept; seeds are replicates, pooled)" in proc.stdout
+    assert not list((tmp_path / "s").glob("plots/*.png"))
+
+
 # ----------------------------------------------------------------------------- resume
 
 
@@ -356,6 +369,17 @@ def test_compare_splits_a_sweep_and_writes_its_tables(reference, tmp_path):
     diff = means["injection_1p5b"] - means["baseline"]
     assert burden.loc["scenario=injection_1p5b", "diff"] == pytest.approx(diff)
     assert (out / "comparison.png").is_file() and (out / "manifest.json").is_file()
+
+
+def test_compare_by_seed_says_seeds_are_replicates(reference, tmp_path):
+    """The reference sweep swept seed=1,2: --by seed is refused with what seeds are (it said
+    the sweep did not vary them)."""
+    proc = compare(str(reference), "--by", "seed", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "alliance-sim-compare: error: --by seed: seeds are replicates, pooled within each arm "
+        "of a sweep, not a parameter to split by; its swept parameters: scenario"
+    ]
 
 
 def test_compare_runs_configs_itself(tmp_path):

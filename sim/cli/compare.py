@@ -138,6 +138,13 @@ def folder_arms(folder: str, by: str | None) -> list[Arm]:
         if by is not None and res.kind == "run":
             raise UserError(f"--by needs a sweep folder; {folder} is a single run folder")
         return [Arm(name, folder, res.runs, [_load_config(c) for c in res.configs])]
+    from sim.runner.sweep import REPLICATION_KEYS
+
+    if by in REPLICATION_KEYS:
+        raise UserError(
+            f"--by {by}: seeds are replicates, pooled within each arm of a sweep, not a "
+            f"parameter to split by; its swept parameters: {', '.join(res.params) or 'none'}"
+        )
     if by not in res.params:
         fixed = (
             f" (one value: {res.runs[by].iloc[0]})"

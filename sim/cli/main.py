@@ -305,12 +305,28 @@ def main() -> None:
             discard_unfinished(plan)
         raise
     except KeyboardInterrupt:
-        print(
-            "alliance-sim: interrupted; finished runs are kept. Resume with the same command "
-            "plus hydra.sweep.dir=FOLDER (or hydra.run.dir=FOLDER) run.resume=true",
-            file=sys.stderr,
-        )
+        print(f"alliance-sim: interrupted; {resume_hint(plan)}", file=sys.stderr)
         sys.exit(130)
+
+
+def resume_hint(plan) -> str:
+    """What to add to the interrupted command to resume it: the folder the plan resolved
+    (``Plan.folder``, with its key), quoted for the shell.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from sim.cli.preflight import Plan
+        >>> hint = resume_hint(Plan(folder=Path("/tmp/my sweep"), key="hydra.sweep.dir"))
+        >>> hint.split("plus ")[1]
+        "'hydra.sweep.dir=/tmp/my sweep' run.resume=true"
+    """
+    import shlex
+
+    if plan.folder is None:
+        where = "hydra.sweep.dir=FOLDER (or hydra.run.dir=FOLDER)"
+    else:
+        where = shlex.quote(f"{plan.key}={plan.folder}")
+    return f"finished runs are kept. Resume with the same command plus {where} run.resume=true"
 
 
 if __name__ == "__main__":
