@@ -16,6 +16,7 @@ docs/extending.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -474,6 +475,23 @@ def is_probability(name: str) -> bool:
     """Whether ``name`` is an outcome of kind ``probability`` (a 0/1 indicator)."""
     o = find(name)
     return o is not None and o.kind == "probability"
+
+
+SUPPORT = {
+    "count": (0.0, math.inf),
+    "share": (0.0, 1.0),
+    "0-1": (0.0, 1.0),
+    "% (USD)": (-100.0, math.inf),
+}
+"""The range of an outcome's values, by its unit (a count is never negative, spending never
+falls by more than all of it); units not named here are unbounded (a change of points)."""
+
+
+def support(name: str) -> tuple[float, float] | None:
+    """The range of outcome ``name``'s values (``SUPPORT``), or None when unbounded or unknown:
+    what its intervals are cut to (``stats.describe``)."""
+    o = find(name)
+    return None if o is None else SUPPORT.get(o.unit)
 
 
 def data_collector_reporters() -> dict[str, Callable[[Any], Any]]:

@@ -50,13 +50,23 @@ def wilson(successes: int, n: int, level: float = LEVEL) -> tuple[float, float, 
     return p, min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
-def mean_ci(values, level: float = LEVEL, dist: str = "t") -> tuple[float, float, float]:
+def mean_ci(
+    values, level: float = LEVEL, dist: str = "t", support: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
     """Mean and its interval ``(mean, low, high)``; the bounds are NaN with fewer than 2 values.
 
     Args:
         values: numbers (NaNs are dropped).
         level: confidence level.
         dist: ``"t"`` (Student, n - 1 degrees of freedom) or ``"normal"``.
+        support: the values' range, when bounded (a count: ``(0, inf)``; a share: ``(0, 1)``):
+            the interval is cut to it. The mean of values in a range lies in it, so cutting
+            keeps the interval's coverage and only drops impossible values (a count's interval
+            of 1 [-1.48, 3.48] from two runs becomes [0, 3.48]).
+
+    Examples:
+        >>> [round(x, 2) for x in mean_ci([0, 2], support=(0, math.inf))]
+        [1.0, 0.0, 13.71]
     """
     v = _clean(values)
     if v.size == 0:
@@ -71,7 +81,8 @@ def mean_ci(values, level: float = LEVEL, dist: str = "t") -> tuple[float, float
     else:
         raise ValueError(f"dist must be 't' or 'normal', not {dist!r}")
     half = q * float(v.std(ddof=1)) / math.sqrt(v.size)
-    return m, m - half, m + half
+    low, high = support if support is not None else (-math.inf, math.inf)
+    return m, max(m - half, float(low)), min(m + half, float(high))
 
 
 def welch_diff(a, b, level: float = LEVEL) -> tuple[float, float, float]:
@@ -134,8 +145,14 @@ def is_binary(values) -> bool:
     return v.size > 0 and bool(np.all((v == 0) | (v == 1)))
 
 
-def describe(values, level: float = LEVEL, binary: bool | None = None) -> dict[str, float]:
-    """Summary of one outcome: n, mean and interval (Wilson for 0/1 outcomes, t otherwise).
+def describe(
+    values,
+    level: float = LEVEL,
+    binary: bool | None = None,
+    support: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """Summary of one outcome: n, mean and interval (Wilson for 0/1 outcomes, t otherwise, cut
+    to the outcome's ``support`` when given: ``mean_ci``).
 
     ``binary`` says whether the outcome is an event indicator; ``None`` guesses from the values
     (only 0s and 1s), which a count that happens to be 0 or 1 would fool: say it when known.
@@ -146,7 +163,7 @@ def describe(values, level: float = LEVEL, binary: bool | None = None) -> dict[s
     if binary:
         mean, low, high = wilson(int(v.sum()), int(v.size), level)
     else:
-        mean, low, high = mean_ci(v, level)
+        mean, low, high = mean_ci(v, level, support=support)
     return {"n": int(v.size), "mean": mean, "low": low, "high": high}
 
 

@@ -250,7 +250,7 @@ def outcome_table(arms: list[Arm]):
     """Tidy table: per outcome and arm, n, mean, interval, and difference from the first arm."""
     import pandas as pd
 
-    from sim.outcomes import is_probability, reported
+    from sim.outcomes import is_probability, reported, support
     from sim.runner.priors import draw_ids
     from sim.stats import compare, describe, draw_spread
 
@@ -265,7 +265,7 @@ def outcome_table(arms: list[Arm]):
         ref_values = ref.runs[outcome].astype(float)
         for i, arm in enumerate(arms):
             values = arm.runs[outcome].astype(float)
-            d = describe(values, binary=binary)
+            d = describe(values, binary=binary, support=support(outcome))
             row = {
                 "outcome": outcome,
                 "arm": arm.label,

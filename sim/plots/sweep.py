@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import is_probability, label
+from sim.outcomes import is_probability, label, support
 from sim.plots._common import new_figure, save_figure
 from sim.stats import describe
 
@@ -51,11 +51,12 @@ def outcome_panels(
     span = (max(positions) - min(positions)) if len(positions) > 1 else 1.0
     step = 0.012 * span if numeric else 0.08
     for ax, outcome in zip(axes, outcomes, strict=False):
-        prob = is_probability(outcome)
+        prob, bounds = is_probability(outcome), support(outcome)
         for k, g in enumerate(group_values):
             part = runs if g is None else runs[runs[groups] == g]
             stats = [
-                describe(part.loc[part[x] == v, outcome].astype(float), binary=prob) for v in values
+                describe(part.loc[part[x] == v, outcome].astype(float), binary=prob, support=bounds)
+                for v in values
             ]
             mean = np.array([s["mean"] for s in stats], dtype=float)
             low = np.array([s["low"] for s in stats], dtype=float)

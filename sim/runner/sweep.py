@@ -234,7 +234,7 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
     """
     import pandas as pd
 
-    from sim.outcomes import is_probability, reported
+    from sim.outcomes import is_probability, reported, support
     from sim.runner.priors import draw_ids
     from sim.stats import describe, draw_spread
 
@@ -247,7 +247,7 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
         row = dict(zip(by, key, strict=True))
         row["n"] = len(part)
         for o in outcomes:
-            d = describe(part[o].astype(float), binary=is_probability(o))
+            d = describe(part[o].astype(float), binary=is_probability(o), support=support(o))
             row[o] = d["mean"]
             row[f"{o}_low"] = d["low"]
             row[f"{o}_high"] = d["high"]
