@@ -17,11 +17,13 @@ Then one year's context of the default world (after 3 years) on both engines: th
 ``_context`` and its pair terms alone (medians of 7 x 200 calls). Overrides after the options
 are Hydra overrides of the run's config.
 
-With the compiled engine, each kernel call is followed by a call of an empty compiled function
-given the same arguments: "numba's dispatch" is that call's time (typing, unboxing and the call
-of the 14 arguments, 53 arrays and numbers in all), and "the kernel's arithmetic" the kernel's
-time less it. For whole runs, a line says what the kernel's calls alone allow: runs a second
-on two cores if nothing else in a run cost any time.
+With the compiled engine, an empty compiled function is then called as many times as the
+kernel was, with the kernel's last arguments (numba's dispatch depends on their types, not
+their values): "numba's dispatch" is that time (typing, unboxing and calling with the 14
+arguments, 53 arrays and numbers in all), and "the kernel's arithmetic" the kernel's time less
+it (its own work, and whatever its call costs beyond an empty function's). For whole runs, a
+line says what the kernel's calls alone allow: runs a second on two cores if nothing else in a
+run cost any time.
 
     python benchmarks/run_parts.py --states 1000 --steps 3   # a synthetic world, per step
 
@@ -80,6 +82,9 @@ def dispatch_seconds(args: tuple, calls: int) -> float:
     kernel's last arguments; numba's dispatch depends on their types, not their values): the
     fastest of three rounds."""
     import numba
+
+    if len(args) != 14:
+        raise RuntimeError(f"the decision kernel now takes {len(args)} arguments: update `empty`")
 
     @numba.njit
     def empty(a, b, c, d, e, f, g, h, i, j, k, l, m, n):  # noqa: E741 (the kernel's 14)
@@ -214,9 +219,10 @@ def main() -> None:
         print(f"  {label:40s} {parts[label] * 1e3:7.1f} ms a {unit}  ({each:8.1f} us a call)")
     if KERNEL in parts and not args.states:  # runs are parallel; a step's decisions are not
         kernel, arithmetic = parts[KERNEL], parts[ARITHMETIC]
+        alone = f"{2 / arithmetic:.0f}" if arithmetic > 0 else "n/a: not above the dispatch"
         print(
             f"the kernel's calls alone allow at most {2 / kernel:.0f} {unit}s/s on two cores "
-            f"(its arithmetic alone {2 / arithmetic:.0f}), if nothing else cost any time"
+            f"(its arithmetic alone {alone}), if nothing else cost any time"
         )
     if not args.states:
         for label, seconds in context_times().items():

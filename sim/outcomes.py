@@ -484,7 +484,11 @@ SUPPORT = {
     "% (USD)": (-100.0, math.inf),
 }
 """The range of an outcome's values, by its unit (a count is never negative, spending never
-falls by more than all of it); units not named here are unbounded (a change of points)."""
+falls by more than all of it). Every unit of a mean outcome is here or in ``UNBOUNDED_UNITS``
+(a test checks it)."""
+
+UNBOUNDED_UNITS = ("points of GDP",)
+"""Units of mean outcomes whose values have no range to cut intervals to (a change of shares)."""
 
 
 def support(name: str) -> tuple[float, float] | None:

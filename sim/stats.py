@@ -9,7 +9,7 @@ Conventions (named so that a reader can reproduce every interval):
   (Wilson 1927), which behaves at 0 and 1 where the normal interval does not (Brown, Cai &
   DasGupta 2001);
 - a mean gets the Student t interval (``dist="t"``, the default) or, for large samples, the
-  normal one (``dist="normal"``);
+  normal one (``dist="normal"``), cut to the values' range when it has one (``support``);
 - a difference of means gets Welch's interval (unequal variances, Welch-Satterthwaite degrees of
   freedom) and Cohen's d with the pooled standard deviation;
 - a difference of probabilities gets Newcombe's hybrid score interval (Newcombe 1998, method 10)
@@ -60,9 +60,11 @@ def mean_ci(
         level: confidence level.
         dist: ``"t"`` (Student, n - 1 degrees of freedom) or ``"normal"``.
         support: the values' range, when bounded (a count: ``(0, inf)``; a share: ``(0, 1)``):
-            the interval is cut to it. The mean of values in a range lies in it, so cutting
-            keeps the interval's coverage and only drops impossible values (a count's interval
-            of 1 [-1.48, 3.48] from two runs becomes [0, 3.48]).
+            the interval is cut to it. The true mean of values in a range lies in it, so
+            cutting drops only impossible values and changes no interval's coverage of it (nor
+            raises a t interval's coverage where that falls short of ``level``, as for counts
+            of few runs); a count's interval 1 [-1.48, 3.48] from three runs becomes
+            [0, 3.48].
 
     Examples:
         >>> [round(x, 2) for x in mean_ci([0, 2], support=(0, math.inf))]

@@ -358,3 +358,29 @@ def test_a_run_of_several_replicates_says_so_in_its_headline(tmp_path):
     assert "· 3 replicates" in out
     assert re.search(r"Asian NATO formed: (no \(0 of 3 replicates\)|in [1-3] of 3 replicates)", out)
     assert "(means of 3 replicates)" in out and "mean of 3 replicates)" in out
+
+
+def test_the_headline_means_are_over_the_replicates_that_have_the_figure():
+    """A replicate without a US burden share (no formal alliance) or China's change is left
+    out of that mean, and the line says over how many it is."""
+    from sim.cli.main import headline
+
+    rows = pd.DataFrame(
+        {
+            "scenario": "baseline",
+            "world": "default",
+            "base_seed": 0,
+            "horizon": 5,
+            "asian_nato_formed": [False, False, False],
+            "asian_nato_year": [None, None, None],
+            "asian_nato_members": "",
+            "us_burden_share_start": [0.5, float("nan"), 0.7],
+            "us_burden_share_end": [0.6, 0.9, 0.8],
+            "china_budget_change_pct": [10.0, 20.0, float("nan")],
+        }
+    )
+    assert headline(rows)[1:] == [
+        "Asian NATO formed: no (0 of 3 replicates)",
+        "US burden share of its formal alliances: 0.60 -> 0.70 (means of 2 replicates)",
+        "China's defence spending: +15% (USD; mean of 2 replicates)",
+    ]

@@ -580,6 +580,7 @@ def test_a_bloc_is_drawn_as_an_asian_nato_only_in_the_years_it_is_one():
         for y in range(2027, 2045)
     ]
     rows += [("Bloc 6", y, "USA;JPN;KOR;AUS", True) for y in (2042, 2043)]
+    rows += [("Bloc 7", y, "USA;KOR;PHL", 2030 <= y <= 2035) for y in range(2028, 2045)]
     alliances = pd.DataFrame(rows, columns=["alliance", "year", "members", "is_asian_nato"])
     alliances["kind"] = "bloc"
     lanes = alliance_lanes(alliances, KEY_STATES, {"USA": "United States", "AUS": "Australia"})
@@ -593,6 +594,8 @@ def test_a_bloc_is_drawn_as_an_asian_nato_only_in_the_years_it_is_one():
         == tuple(range(2040, 2045))
         == tuple(members["Australia"].years)
     )
+    while_ = next(lane for lane in lanes if lane.label.startswith("Bloc 7"))
+    assert while_.label == "Bloc 7 (emergent bloc, Asian NATO 2030–2035)"
     always = next(lane for lane in lanes if lane.label.startswith("Bloc 6"))
     assert always.label == "Bloc 6 (Asian NATO bloc)" and always.colour == ASIAN_NATO_COLOUR
 

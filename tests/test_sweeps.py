@@ -233,7 +233,7 @@ def test_a_sweep_of_seeds_alone_says_why_it_has_no_plots(tmp_path):
         [*cmd, "seed=1,2"], capture_output=True, text=True, timeout=600, cwd=tmp_path
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "plots: none (no parameter swept; seeds are replicates, pooled)" in proc.stdout
+    assert "plots: none (no parameter swept; seeds, if any, are replicates, pooled)" in proc.stdout
     assert not list((tmp_path / "s").glob("plots/*.png"))
 
 
@@ -377,8 +377,9 @@ def test_compare_by_seed_says_seeds_are_replicates(reference, tmp_path):
     proc = compare(str(reference), "--by", "seed", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
-        "alliance-sim-compare: error: --by seed: seeds are replicates, pooled within each arm "
-        "of a sweep, not a parameter to split by; its swept parameters: scenario"
+        "alliance-sim-compare: error: --by seed: it makes replicates (seeds and replicate "
+        "splits are pooled within each arm of a sweep), not a parameter to split by; its swept "
+        "parameters: scenario"
     ]
 
 

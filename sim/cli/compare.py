@@ -142,8 +142,9 @@ def folder_arms(folder: str, by: str | None) -> list[Arm]:
 
     if by in REPLICATION_KEYS:
         raise UserError(
-            f"--by {by}: seeds are replicates, pooled within each arm of a sweep, not a "
-            f"parameter to split by; its swept parameters: {', '.join(res.params) or 'none'}"
+            f"--by {by}: it makes replicates (seeds and replicate splits are pooled within "
+            f"each arm of a sweep), not a parameter to split by; its swept parameters: "
+            f"{', '.join(res.params) or 'none'}"
         )
     if by not in res.params:
         fixed = (

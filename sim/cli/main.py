@@ -86,10 +86,8 @@ def headline(summary) -> list[str]:
     years = int(s["horizon"])
     first = f"scenario {s['scenario']} · world {s['world']} · seed {s['base_seed']}"
     first += f" · {years} year{'s' if years != 1 else ''}"
-    mean = ""
     if n > 1:
         first += f" · {n} replicates"
-        mean = f" of {n} replicates"
     formed = summary["asian_nato_formed"].astype(bool)
     if n > 1 and formed.any():
         earliest = int(pd.to_numeric(summary["asian_nato_year"]).min())
@@ -101,16 +99,15 @@ def headline(summary) -> list[str]:
     else:
         said = "no"
     lines = [first, f"Asian NATO formed: {said}"]
-    start = summary["us_burden_share_start"].mean()
-    end = summary["us_burden_share_end"].mean()
-    if not pd.isna(start):
-        shares = f"US burden share of its formal alliances: {start:.2f} -> {end:.2f}"
-        lines.append(shares + (f" (means{mean})" if mean else ""))
-    china = summary["china_budget_change_pct"].mean()
-    if not pd.isna(china):
-        lines.append(
-            f"China's defence spending: {_pct(china, '%')} (USD{'; mean' + mean if mean else ''})"
-        )
+    shares = summary[["us_burden_share_start", "us_burden_share_end"]].dropna()
+    if len(shares):  # the replicates that have both
+        start, end = shares.mean()
+        line = f"US burden share of its formal alliances: {start:.2f} -> {end:.2f}"
+        lines.append(line + (f" (means of {len(shares)} replicates)" if n > 1 else ""))
+    china = summary["china_budget_change_pct"].dropna()
+    if len(china):
+        of = f"; mean of {len(china)} replicates" if n > 1 else ""
+        lines.append(f"China's defence spending: {_pct(china.mean(), '%')} (USD{of})")
     drawn = [c for c in summary.columns if str(c).startswith("prior.")]
     if drawn:
         lines.append(

@@ -201,7 +201,12 @@ def alliance_lanes(
         kind = "treaty" if order == 0 else ("Asian NATO bloc" if always else "emergent bloc")
         if asian and not always:
             spans = year_spans(asian)
-            kind += f", Asian NATO from {asian[0]}" if len(spans) == 1 else ", Asian NATO in part"
+            if len(spans) > 1:
+                kind += ", Asian NATO in part"
+            elif spans[0][1] == years[-1]:  # from then to the bloc's last year
+                kind += f", Asian NATO from {spans[0][0]}"
+            else:
+                kind += f", Asian NATO {spans[0][0]}–{spans[0][1]}"
         ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
         constant = all(sorted(set(years_by_member[m])) == years for m in ever)
         if constant:

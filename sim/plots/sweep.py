@@ -2,7 +2,8 @@
 95 % intervals, and heatmaps when two parameters are swept.
 
 Intervals are those of :func:`sim.stats.describe`: Wilson for probabilities, Student t for
-means. Runs are pooled over the seeds and over the parameters not on the axis (the title says so).
+means (cut to the outcome's range, ``sim.outcomes.support``). Runs are pooled over the seeds and
+over the parameters not on the axis (the title says so).
 """
 
 from __future__ import annotations

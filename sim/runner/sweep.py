@@ -493,7 +493,7 @@ class AggregateSweep(Callback):
                 if n_plots
                 else "off"
                 if not self.plots
-                else "none (no parameter swept; seeds are replicates, pooled)"
+                else "none (no parameter swept; seeds, if any, are replicates, pooled)"
             )
             print(
                 f"Sweep complete: {info['runs']} run{'s' if info['runs'] != 1 else ''} in "
