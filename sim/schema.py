@@ -11,7 +11,6 @@ This module imports nothing from the rest of the package, so every layer may use
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -379,7 +378,7 @@ def typed_entry(node: Any, schema: type, where: str) -> Any:
     from omegaconf import DictConfig, OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.errors import UserError
+    from sim.errors import UserError, wrong_value
 
     if isinstance(node, schema):
         return node
@@ -396,13 +395,9 @@ def typed_entry(node: Any, schema: type, where: str) -> Any:
         lines = str(exc).splitlines()
         bad = next((ln.split(":", 1)[1].strip() for ln in lines if "full_key:" in ln), "")
         at = f"{where}{'.' + bad if bad else ''}"
-        value = re.search(
-            r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", lines[0]
-        )
+        value = wrong_value(lines[0])
         if value:  # a known field given a value of the wrong type
-            raise UserError(
-                f"{at}: '{value.group(1)}' is not a valid {value.group(2).lower()}"
-            ) from None
+            raise UserError(f"{at}: {value}") from None
         valid = ", ".join(f.name for f in fields(schema))
         raise UserError(f"{at}: {lines[0]}; valid fields: {valid}") from None
     if text is not None and len(_typed) < TYPED_CACHE_SIZE:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.errors import UserError
+from sim.errors import UserError, wrong_value
 
 HYDRA_ONLY_FLAGS = {
     "--help",
@@ -233,11 +233,10 @@ def explain(exc: Exception) -> str:
             f"'{missing_group.group(1)}' is not a config group; groups: world, scenario, model, "
             "priors"
         )
-    conv = re.search(r"Value '([^']*)' (?:of type '[^']+' )?could not be converted to (\w+)", text)
+    value = wrong_value(text)
     full_key = re.search(r"full_key: ([\w.\[\]-]+)", text)
-    if conv:
-        where = full_key.group(1) if full_key else "a setting"
-        return f"{where}: '{conv.group(1)}' is not a valid {conv.group(2).lower()}"
+    if value:
+        return f"{full_key.group(1) if full_key else 'a setting'}: {value}"
     if "world.gdp_path" in text or "to Dict[int, Any]" in text:  # keys are years (int)
         return (
             "world.gdp_path maps each state to its figures by year, written as a mapping: "
