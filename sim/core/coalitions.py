@@ -183,11 +183,11 @@ def match_blocs(
 ) -> tuple[list[tuple[frozenset[int], frozenset[int] | None]], list[frozenset[int]]]:
     """Which of last year's blocs (``old``) each of this year's cliques continues.
 
-    A clique with the very members of an old bloc continues it. The other cliques and old
-    blocs are then paired by overlap, the largest first (ties: the larger clique, then the
-    members in order), each at most once, while the overlap is at least ``BLOC_CONTINUITY``:
-    a clique that only shares some members with an old bloc does not take the name of an old
-    bloc that goes on unchanged beside it.
+    Cliques and old blocs are paired by overlap, the largest first (ties: the larger clique,
+    then the members in order), each at most once, while the overlap is at least
+    ``BLOC_CONTINUITY``. A clique with the very members of an old bloc (overlap 1) thus
+    continues it, and a clique that only shares some members with an old bloc does not take
+    the name of an old bloc that goes on unchanged beside it.
 
     Returns:
         Each clique with the old bloc it continues (None: a new bloc), the largest cliques
@@ -201,11 +201,10 @@ def match_blocs(
         >>> ended
         []
     """
-    old, cliques = set(old), set(cliques)
-    continued = {c: c for c in cliques & old}
-    rest, left = cliques - old, old - cliques
+    left, cliques = set(old), set(cliques)
+    continued: dict[frozenset[int], frozenset[int]] = {}
     pairs = sorted(
-        ((len(c & o) / len(c | o), c, o) for c in rest for o in left),
+        ((len(c & o) / len(c | o), c, o) for c in cliques for o in left),
         key=lambda x: (-x[0], -len(x[1]), sorted(x[1]), sorted(x[2])),
     )
     for overlap, c, o in pairs:
