@@ -196,17 +196,8 @@ def alliance_lanes(
                 years_by_member.setdefault(m, []).append(int(year))
         years = sorted({int(y) for y in rows["year"]})
         asian = asian_nato_years(rows)  # the years this alliance is an Asian NATO
-        always = asian == years
-        colour = ASIAN_NATO_COLOUR if always else next(palette)
-        kind = "treaty" if order == 0 else ("Asian NATO bloc" if always else "emergent bloc")
-        if asian and not always:
-            spans = year_spans(asian)
-            if len(spans) > 1:
-                kind += ", Asian NATO in part"
-            elif spans[0][1] == years[-1]:  # from then to the bloc's last year
-                kind += f", Asian NATO from {spans[0][0]}"
-            else:
-                kind += f", Asian NATO {spans[0][0]}–{spans[0][1]}"
+        colour = ASIAN_NATO_COLOUR if asian == years else next(palette)
+        kind = _kind(order == 0, years, asian)
         ever = sorted(years_by_member, key=lambda m: (min(years_by_member[m]), names.get(m, m)))
         constant = all(sorted(set(years_by_member[m])) == years for m in ever)
         if constant:
@@ -233,6 +224,25 @@ def alliance_lanes(
     return lanes
 
 
+def _kind(treaty: bool, years: list[int], asian: list[int]) -> str:
+    """What a lane's label says the alliance is, with the years it is an Asian NATO when that
+    is not all of them (``years`` and ``asian``, of them, sorted)."""
+    if asian == years:
+        return "treaty" if treaty else "Asian NATO bloc"
+    kind = "treaty" if treaty else "emergent bloc"
+    spans = year_spans(asian)
+    if len(spans) > 1:
+        return kind + ", Asian NATO in part"
+    if spans and spans[0][1] == years[-1]:  # from then to the alliance's last year
+        return kind + f", Asian NATO from {spans[0][0]}"
+    return kind + (f", Asian NATO {spans[0][0]}–{spans[0][1]}" if spans else "")
+
+
+def _bars(years: Sequence[int]) -> list[tuple[float, float]]:
+    """``broken_barh``'s (start, width) of each run of consecutive years, a year's bar 0.9 wide."""
+    return [(a - 0.45, b - a + 0.9) for a, b in year_spans(years)]
+
+
 def _within(years: Sequence[int], asian: Sequence[int]) -> tuple[int, ...]:
     """The years of ``years`` in ``asian`` (both sorted)."""
     return tuple(sorted(set(years) & set(asian)))
@@ -245,13 +255,13 @@ def _draw_lanes(ax, lanes: Sequence[_Lane]) -> None:
     every = [y for lane in lanes for y in lane.years]
     middle = (min(every) + max(every)) / 2 if every else 0.0
     for i, lane in enumerate(lanes):
-        spans = [(a - 0.45, b - a + 0.9) for a, b in year_spans(lane.years)]
+        spans = _bars(lane.years)
         height = 0.8 if lane.header else 0.55
         alpha = 1.0 if lane.header and not lane.members else 0.45
         own = [y for y in lane.years if y not in lane.asian_years]
         for colour, years in ((lane.colour, own), (ASIAN_NATO_COLOUR, lane.asian_years)):
             ax.broken_barh(
-                [(a - 0.45, b - a + 0.9) for a, b in year_spans(years)],
+                _bars(years),
                 (i - height / 2, height),
                 facecolors=colour,
                 alpha=alpha,
