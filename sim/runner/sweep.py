@@ -240,6 +240,8 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
 
     outcomes = [o for o in outcomes or [x.name for x in reported(table.columns)] if o in table]
     ids = draw_ids(table)
+    binary = {o: is_probability(o) for o in outcomes}  # looked up once, not once a group
+    bounds = {o: support(o) for o in outcomes}
     groups = table.groupby(by, sort=False, dropna=False) if by else [((), table)]
     rows = []
     for key, part in groups:
@@ -247,12 +249,13 @@ def summarise(table, by: list[str], outcomes: list[str] | None = None) -> pd.Dat
         row = dict(zip(by, key, strict=True))
         row["n"] = len(part)
         for o in outcomes:
-            d = describe(part[o].astype(float), binary=is_probability(o), support=support(o))
+            values = part[o].astype(float)
+            d = describe(values, binary=binary[o], support=bounds[o])
             row[o] = d["mean"]
             row[f"{o}_low"] = d["low"]
             row[f"{o}_high"] = d["high"]
             if ids is not None:
-                spread = draw_spread(part[o].astype(float), ids.loc[part.index], is_probability(o))
+                spread = draw_spread(values, ids.loc[part.index], binary[o])
                 row[f"{o}_draws_p05"] = spread["low"]
                 row[f"{o}_draws_p95"] = spread["high"]
                 row.setdefault("n_draws", spread["n_draws"])
